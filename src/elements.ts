@@ -23,5 +23,5 @@ export const ELEMENT_NAMES: Readonly<Record<string, string>> = {
 
 /** The name to show for an element key: its display name when known, else the key itself. */
 export function elementDisplayName(key: string): string | undefined {
-  return Object.prototype.hasOwnProperty.call(ELEMENT_NAMES, key) ? ELEMENT_NAMES[key] : undefined;
+  return Object.hasOwn(ELEMENT_NAMES, key) ? ELEMENT_NAMES[key] : undefined;
 }

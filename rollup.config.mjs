@@ -1,0 +1,44 @@
+// Builds the two self-contained, minified bundles for a plain <script type="module"> (CONTRACT §2).
+// The npm ESM build (lib/, Lit external, .d.ts) is `tsc -p tsconfig.build.json`.
+import nodeResolve from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import typescript from '@rollup/plugin-typescript';
+
+/** Collapses the white space of our css`` templates: terser leaves template text alone. */
+function minifyCssTemplates() {
+  return {
+    name: 'minify-css-templates',
+    transform(code, id) {
+      if (!id.endsWith('.styles.ts')) return null;
+      const minified = code.replace(/css\s*`([^`]*)`/g, (_, body) =>
+        'css`' + body.replace(/\s+/g, ' ').replace(/\s*([{}:;,>])\s*/g, '$1').replace(/;}/g, '}').trim() + '`');
+      return { code: minified, map: null };
+    },
+  };
+}
+
+const plugins = () => [
+  minifyCssTemplates(),
+  typescript({
+    tsconfig: './tsconfig.json',
+    include: ['src/**/*.ts'],
+    exclude: ['src/server/**', 'src/sandbox/**'],
+    noEmit: false,
+    declaration: false,
+  }),
+  nodeResolve({ browser: true }),
+  terser({
+    ecma: 2021,
+    module: true,
+    compress: { passes: 3 },
+    format: { comments: false },
+    // Our private members (`_name`) are never reached from outside the bundle, so their names can go.
+    // Lit's own internals use `_$…` and `__…`, which this pattern leaves alone.
+    mangle: { properties: { regex: /^_[a-z]/ } },
+  }),
+];
+
+export default [
+  { input: 'src/index.ts', output: { file: 'dist/ce-connect.js', format: 'es' }, plugins: plugins() },
+  { input: 'src/callback.ts', output: { file: 'dist/ce-connect-callback.js', format: 'es' }, plugins: plugins() },
+];

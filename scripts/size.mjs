@@ -1,0 +1,24 @@
+// Prints the minified and gzip size of the two self-contained bundles and checks the budgets.
+// Run `npm run build` first (or `npm run size`, which expects dist/ to exist).
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+
+const budgets = [
+  ['dist/ce-connect.js', 9 * 1024],
+  ['dist/ce-connect-callback.js', 1.5 * 1024],
+];
+let over = false;
+for (const [file, budget] of budgets) {
+  let source;
+  try {
+    source = readFileSync(new URL(`../${file}`, import.meta.url));
+  } catch {
+    console.error(`${file} is missing: run "npm run build" first.`);
+    process.exit(1);
+  }
+  const gzip = gzipSync(source, { level: 9 }).length;
+  const ok = gzip <= budget;
+  over ||= !ok;
+  console.log(`${file}: ${source.length} bytes minified, ${gzip} bytes gzip (budget ${budget} bytes gzip) ${ok ? 'ok' : 'OVER BUDGET'}`);
+}
+process.exit(over ? 1 : 0);

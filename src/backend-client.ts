@@ -1,0 +1,77 @@
+import { ConnectError, cleanText, type ConnectErrorCode } from './errors.js';
+import { INSTANCE_ID_PATTERN } from './protocol.js';
+
+/** What `GET {api-base}/{element}/oauth/url` answers (CONTRACT §4); the state is checked by the caller. */
+export interface OAuthUrlResponse {
+  oauthUrl: string;
+  state: unknown;
+}
+
+/** What `POST {api-base}/instances` answers (CONTRACT §4). */
+export interface CreatedInstance {
+  id: string;
+  name?: string;
+}
+
+type Json = Record<string, unknown> | undefined;
+
+/**
+ * One call to the host backend: JSON in, a bounded JSON object out. A failure to connect is `stage`; a
+ * non-2xx answer is `httpCode` with the status and the JSON `message` when there is one. A redirect is not
+ * followed (a login page is not an answer) and, like a 2xx that is not a JSON object ≤ 64 KB, reads as
+ * `undefined` for the caller to refuse.
+ */
+async function call(url: string, init: RequestInit, stage: ConnectErrorCode, httpCode: ConnectErrorCode, apiBase: URL): Promise<Json> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      ...init,
+      headers: { Accept: 'application/json', 'X-CE-Connect': '1', ...init.headers },
+      // Same-origin keeps cookies to the origin; a cross-origin api-base is the host's explicit CORS opt-in.
+      credentials: apiBase.origin === location.origin ? 'same-origin' : 'include',
+      redirect: 'manual',
+      cache: 'no-store',
+    });
+  } catch (error) {
+    if ((error as Error)?.name === 'AbortError') throw error;
+    throw new ConnectError(stage);
+  }
+  let body: Json;
+  try {
+    const text = /^application\/([\w.+-]*\+)?json\s*(;|$)/i.test(response.headers.get('content-type') ?? '') ? await response.text() : '';
+    const parsed: unknown = text.length <= 65536 ? JSON.parse(text) : undefined;
+    if (typeof parsed === 'object' && parsed && !Array.isArray(parsed)) body = parsed as Json;
+  } catch (error) {
+    if ((error as Error)?.name === 'AbortError') throw error;
+  }
+  if (response.type !== 'opaqueredirect' && !response.ok) {
+    throw new ConnectError(httpCode, cleanText(body?.message), response.status);
+  }
+  return response.ok ? body : undefined;
+}
+
+/** Asks the host backend for the provider's sign-in URL and the flow's state. */
+export async function requestOAuthUrl(apiBase: URL, element: string, signal: AbortSignal): Promise<OAuthUrlResponse> {
+  const body = await call(`${apiBase.href.replace(/\/+$/, '')}/${encodeURIComponent(element)}/oauth/url`, { signal }, 'network', 'backend', apiBase);
+  if (typeof body?.oauthUrl !== 'string' || body.element !== element) throw new ConnectError('bad-response');
+  return { oauthUrl: body.oauthUrl, state: body.state };
+}
+
+/** Flow 4b: hands the provider's code to the host backend, which creates the instance. */
+export async function createInstance(
+  apiBase: URL,
+  request: { element: string; code: string; state: string; name: string },
+  signal: AbortSignal,
+): Promise<CreatedInstance> {
+  const init: RequestInit = {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ element: { key: request.element }, providerData: { code: request.code }, state: request.state, name: request.name }),
+    signal,
+  };
+  const body = await call(`${apiBase.href.replace(/\/+$/, '')}/instances`, init, 'exchange-failed', 'exchange-failed', apiBase);
+  const id = typeof body?.id === 'string' || typeof body?.id === 'number' ? String(body.id) : '';
+  if (!INSTANCE_ID_PATTERN.test(id)) throw new ConnectError('exchange-failed');
+  const name = cleanText(body?.name);
+  return name ? { id, name } : { id };
+}

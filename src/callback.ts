@@ -1,0 +1,113 @@
+/**
+ * The callback page script (CONTRACT §5). Load it with `<script type="module" src="…">` on the page the
+ * provider (flow 4b) or the host backend (flow 4a) sends the popup to. It needs no inline script.
+ *
+ * - Flow 4a: the backend embeds the result as `<script type="application/json" id="ce-connect-result">`
+ *   `{"state", "instanceId", "name"?}` or `{"state", "error", "errorDescription"?}`.
+ * - Flow 4b: the result is read from the query: `code` & `state`, or `error`, `error_description` & `state`.
+ *
+ * Optional `<meta name="ce-connect-target-origin" content="https://app.example.com">` names the opener's
+ * origin when it differs from this page's. The script has no `message` listener and never uses `window.name`.
+ */
+import { MESSAGE_TYPE, channelName, type CallbackMessage } from './protocol.js';
+
+type Result = Omit<CallbackMessage, 'type' | 'v'>;
+
+const RESULT_ID = 'ce-connect-result';
+const STATUS_ID = 'ce-connect-status';
+
+/**
+ * Flow 4a: the result the server embedded in the page. `undefined` when the page has no such block (flow 4b);
+ * `null` when it has one without a result — then the query is never read, so a code in it is never posted.
+ */
+function embeddedResult(): Result | null | undefined {
+  const block = document.getElementById(RESULT_ID);
+  if (!block || block.getAttribute('type') !== 'application/json') return undefined;
+  try {
+    const data = JSON.parse(block.textContent ?? '') as Record<string, unknown>;
+    const result: Record<string, string> = {};
+    for (const key of ['state', 'instanceId', 'name', 'error', 'errorDescription']) {
+      if (typeof data[key] === 'string') result[key] = data[key] as string;
+    }
+    return result.state ? (result as unknown as Result) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Flow 4b: the provider's answer in the query. A duplicated parameter, or code and error together, is an invalid request. */
+function queryResult(query: URLSearchParams): Result | undefined {
+  const one = (name: string) => {
+    const values = query.getAll(name);
+    return values.length === 1 ? values[0] : values.length > 1 ? null : undefined;
+  };
+  const state = one('state');
+  if (!state) return undefined;
+  const code = one('code');
+  const error = one('error');
+  const description = one('error_description');
+  if (code === null || error === null || description === null || (code && error)) {
+    return { state, error: 'invalid_request', errorDescription: 'The provider answered with a malformed response.' };
+  }
+  if (error) return description ? { state, error, errorDescription: description } : { state, error };
+  if (code) return { state, code };
+  return { state, error: 'invalid_request', errorDescription: 'The provider answered without a code.' };
+}
+
+/** The origin to post to: this page's, or the configured one — never a wildcard; `undefined` fails closed. */
+function targetOrigin(): string | undefined {
+  const configured = document.querySelector<HTMLMetaElement>('meta[name="ce-connect-target-origin"]')?.content;
+  if (configured === undefined) return location.origin;
+  try {
+    const url = new URL(configured);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === configured ? configured : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function showStatus(text: string): void {
+  let status = document.getElementById(STATUS_ID);
+  if (!status) {
+    status = document.createElement('p');
+    status.id = STATUS_ID;
+    document.body.append(status);
+  }
+  status.textContent = text;
+}
+
+function deliver(result: Result, origin: string): void {
+  const message: CallbackMessage = { type: MESSAGE_TYPE, v: 1, ...result };
+  try {
+    const opener = window.opener as Window | null;
+    if (opener && opener !== window) opener.postMessage(message, origin);
+  } catch {
+    // A severed or cross-origin-navigated opener: the BroadcastChannel below still carries the result.
+  }
+  // A BroadcastChannel reaches same-origin pages only, so it is used only when the opener shares our origin.
+  if (origin === location.origin && typeof BroadcastChannel === 'function') {
+    try {
+      const channel = new BroadcastChannel(channelName(result.state));
+      channel.postMessage(message);
+      channel.close();
+    } catch {
+      // Storage disabled: the opener path above is the only one.
+    }
+  }
+}
+
+function run(): void {
+  const query = new URLSearchParams(location.search);
+  // First, on every branch: the code and state leave the address bar and the history entry (and the
+  // fragment, which is never read: a response there means a response_type switch).
+  history.replaceState(null, '', location.pathname);
+  const embedded = embeddedResult();
+  const result = embedded === undefined ? queryResult(query) : embedded;
+  const origin = targetOrigin();
+  if (result && origin) deliver(result, origin);
+  showStatus(origin ? 'You can close this window.' : 'This sign-in page is misconfigured. You can close this window.');
+  // A short delay lets the messages leave before the window goes away.
+  setTimeout(() => window.close(), 150);
+}
+
+run();

@@ -1,0 +1,55 @@
+import { css } from 'lit';
+
+/** A neutral, accessible button, themable through `--ce-connect-*` properties and `::part()`. */
+export const styles = css`
+  :host {
+    display: inline-flex;
+    flex-direction: column;
+    gap: 0.35em;
+    font-family: var(--ce-connect-font-family, inherit);
+  }
+  button {
+    display: inline-flex;
+    align-items: center;
+    gap: 0.5em;
+    padding: var(--ce-connect-padding, 0.6em 1.1em);
+    border: var(--ce-connect-border, 0);
+    border-radius: var(--ce-connect-radius, 0.5em);
+    background: var(--ce-connect-background, #0b5cff);
+    color: var(--ce-connect-color, #fff);
+    font: inherit;
+    font-weight: 600;
+    cursor: pointer;
+  }
+  button:focus-visible {
+    outline: 3px solid var(--ce-connect-focus-ring, #8fb3ff);
+    outline-offset: 2px;
+  }
+  button:disabled {
+    cursor: not-allowed;
+    opacity: 0.55;
+  }
+  :host([status='connected']) button {
+    background: var(--ce-connect-connected-background, #0f7b45);
+  }
+  .spin {
+    width: 0.9em;
+    height: 0.9em;
+    border: 2px solid;
+    border-right-color: transparent;
+    border-radius: 50%;
+    animation: spin 0.8s linear infinite;
+  }
+  @keyframes spin {
+    to {
+      transform: rotate(1turn);
+    }
+  }
+  [part='status'] {
+    font-size: 0.85em;
+    color: var(--ce-connect-status-color, #4a5568);
+  }
+  :host([status='error']) [part='status'] {
+    color: var(--ce-connect-error-color, #b42318);
+  }
+`;

@@ -1,0 +1,68 @@
+import type { ConnectErrorCode } from './errors.js';
+
+/** `connect-start`: the click was accepted; cancelable before the popup opens. */
+export interface ConnectStartDetail {
+  element: string;
+}
+
+/** `connected`: the instance exists. Nothing else travels here — no code, no token. */
+export interface ConnectedDetail {
+  element: string;
+  instanceId: string;
+  name?: string;
+}
+
+/** `connect-error`: the flow failed. */
+export interface ConnectErrorDetail {
+  element: string;
+  code: ConnectErrorCode;
+  message: string;
+  status?: number;
+}
+
+/** Why a flow ended without a result. */
+export type ConnectCancelReason = 'popup-closed' | 'aborted';
+
+/** `connect-cancel`: the user closed the popup, or `cancel()`/removal aborted the flow. */
+export interface ConnectCancelDetail {
+  element: string;
+  reason: ConnectCancelReason;
+}
+
+/** The shape of each event class: a static `eventName` and a typed `detail`; bubbles and composed. */
+interface DetailEventClass<D> {
+  readonly eventName: string;
+  new (detail: D): Event & { readonly detail: D };
+}
+
+// One factory instead of four near-identical classes: the bundle carries the class body once.
+function detailEvent<D>(eventName: string, cancelable = false): DetailEventClass<D> {
+  return class extends Event {
+    static readonly eventName = eventName;
+    constructor(readonly detail: D) {
+      super(eventName, { bubbles: true, composed: true, cancelable });
+    }
+  };
+}
+
+/** Fired when a click is accepted, before the popup opens. `preventDefault()` stops the flow. */
+export const ConnectStartEvent = detailEvent<ConnectStartDetail>('connect-start', true);
+export type ConnectStartEvent = InstanceType<typeof ConnectStartEvent>;
+/** Fired when the Cloud Elements instance exists. */
+export const ConnectedEvent = detailEvent<ConnectedDetail>('connected');
+export type ConnectedEvent = InstanceType<typeof ConnectedEvent>;
+/** Fired when the flow fails; `detail.code` says how. */
+export const ConnectErrorEvent = detailEvent<ConnectErrorDetail>('connect-error');
+export type ConnectErrorEvent = InstanceType<typeof ConnectErrorEvent>;
+/** Fired when the popup was closed or the flow was aborted. */
+export const ConnectCancelEvent = detailEvent<ConnectCancelDetail>('connect-cancel');
+export type ConnectCancelEvent = InstanceType<typeof ConnectCancelEvent>;
+
+declare global {
+  interface GlobalEventHandlersEventMap {
+    'connect-start': ConnectStartEvent;
+    connected: ConnectedEvent;
+    'connect-error': ConnectErrorEvent;
+    'connect-cancel': ConnectCancelEvent;
+  }
+}

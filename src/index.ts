@@ -1,0 +1,18 @@
+import './define.js';
+
+export { CeConnectButton, type ConnectStatus } from './ce-connect-button.js';
+export { TAG_NAME } from './define.js';
+export { CONNECT_ERROR_CODES, ConnectError, type ConnectErrorCode } from './errors.js';
+export {
+  ConnectCancelEvent,
+  ConnectErrorEvent,
+  ConnectStartEvent,
+  ConnectedEvent,
+  type ConnectCancelDetail,
+  type ConnectCancelReason,
+  type ConnectErrorDetail,
+  type ConnectStartDetail,
+  type ConnectedDetail,
+} from './events.js';
+export { MESSAGE_TYPE, type CallbackMessage } from './protocol.js';
+export { ELEMENT_NAMES } from './elements.js';

@@ -1,0 +1,74 @@
+/**
+ * The callback message (CONTRACT §5): the only contract between the callback page and the widget.
+ * Shared by callback.ts (which sends it) and channel.ts (which accepts it).
+ */
+
+/** The `type` every callback message carries. */
+export const MESSAGE_TYPE = 'ce-connect:callback';
+
+/** A state the backend generated: ≥ 22 base64url characters (≥ 128 bits), bounded above. */
+export const STATE_PATTERN = /^[A-Za-z0-9_-]{22,512}$/;
+
+/** The message as sent by the callback page. */
+export interface CallbackMessage {
+  type: typeof MESSAGE_TYPE;
+  v: 1;
+  state: string;
+  instanceId?: string;
+  name?: string;
+  code?: string;
+  error?: string;
+  errorDescription?: string;
+}
+
+/** The BroadcastChannel a flow listens on; unguessable because the state is. */
+export function channelName(state: string): string {
+  return `ce-connect:${state}`;
+}
+
+/** What an Instance ID may look like: Cloud Elements uses numbers; anything printable and short is accepted. */
+export const INSTANCE_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
+
+// Each optional field: its pattern. Printable ASCII for codes (RFC 6749 VSCHAR) and error codes; any
+// printable text, bounded, for names and descriptions. Anything else makes the message invalid.
+const FIELD_PATTERNS: Record<string, RegExp> = {
+  instanceId: INSTANCE_ID_PATTERN,
+  name: /^[^\u0000-\u001f\u007f]{0,256}$/,
+  code: /^[\x20-\x7e]{1,4096}$/,
+  error: /^[\x20-\x7e]{1,128}$/,
+  errorDescription: /^[^\u0000-\u0008\u000b-\u001f\u007f]{0,2048}$/,
+};
+
+// The three shapes a message may take: which optional fields each allows, the first one required.
+const SHAPES: ReadonlyArray<readonly string[]> = [
+  ['instanceId', 'name'],
+  ['code'],
+  ['error', 'errorDescription'],
+];
+
+/**
+ * Returns a fresh copy of `data` when it is exactly a callback message (no extra keys, right types,
+ * bounded lengths, one of the three shapes), else `null`. Never throws, never spreads the input.
+ */
+export function parseCallbackMessage(data: unknown): CallbackMessage | null {
+  try {
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) return null;
+    if (Object.getPrototypeOf(data) !== Object.prototype) return null;
+    const record = data as Record<string, unknown>;
+    if (record.type !== MESSAGE_TYPE || record.v !== 1) return null;
+    if (typeof record.state !== 'string' || !STATE_PATTERN.test(record.state)) return null;
+    const optional = Object.keys(record).filter((key) => key !== 'type' && key !== 'v' && key !== 'state');
+    const shape = SHAPES.find((fields) => optional.includes(fields[0]));
+    if (!shape || optional.some((key) => !shape.includes(key))) return null;
+    const message: CallbackMessage = { type: MESSAGE_TYPE, v: 1, state: record.state };
+    for (const key of optional) {
+      const value = record[key];
+      if (typeof value !== 'string' || !FIELD_PATTERNS[key].test(value)) return null;
+      (message as unknown as Record<string, string>)[key] = value;
+    }
+    return message;
+  } catch {
+    // A hostile object (a throwing getter, a revoked proxy) is simply not a message.
+    return null;
+  }
+}

@@ -1,0 +1,177 @@
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { CONNECT_ERROR_CODES, ConnectError, type CeConnectButton } from '../src/index.js';
+import { backendStats, clickToCall, mountButton, nextOutcome, popupClosed, realClick, uid, watchPopups } from './support/helpers.js';
+
+type Outcome = Awaited<ReturnType<typeof nextOutcome>>;
+
+describe('every error code of CONTRACT §3, with a clean ending', () => {
+  let watch: ReturnType<typeof watchPopups>;
+  beforeEach(() => {
+    watch = watchPopups();
+    delete (window as { __pwned?: number }).__pwned;
+  });
+  afterEach(() => {
+    watch.restore();
+    for (const popup of watch.popups) popup.close();
+  });
+
+  /** Clicks, expects `connect-error` with `code`, and checks the ending: popup closed, button usable again. */
+  async function expectError(flags: string, code: string, attributes: Record<string, string> = {}): Promise<{ outcome: Outcome; el: CeConnectButton; id: string }> {
+    const { el, id } = await mountButton(flags, attributes);
+    const outcome = nextOutcome(el);
+    await realClick(el);
+    const event = await outcome;
+    expect(event.type).to.equal('connect-error');
+    expect(event.detail.code).to.equal(code);
+    expect(event.detail.element).to.equal('sfdc');
+    expect(event.detail.message).to.be.a('string').and.not.empty;
+    expect(el.status).to.equal('error');
+    expect(el.getAttribute('status')).to.equal('error');
+    for (const popup of watch.popups) await popupClosed(popup);
+    expect(el.shadowRoot!.querySelector('button')!.disabled).to.equal(false);
+    expect(el.shadowRoot!.querySelector('button')!.getAttribute('aria-busy')).to.equal('false');
+    expect((window as { __pwned?: number }).__pwned).to.equal(undefined);
+    return { outcome: event, el, id };
+  }
+
+  it('the codes are the contract\'s, in order', () => {
+    expect(CONNECT_ERROR_CODES).to.deep.equal(['invalid-config', 'popup-blocked', 'network', 'backend', 'bad-response', 'invalid-oauth-url', 'insecure-state', 'provider-denied', 'provider-error', 'exchange-failed', 'timeout']);
+  });
+
+  for (const element of ['', 'SFDC', '../admin', 'sfdc/../../x', 'sfdc?x=1', '%2e%2e', '"><img src=x onerror=alert(1)>', 'a'.repeat(65)]) {
+    it(`invalid-config: element ${JSON.stringify(element.slice(0, 20))} — no request, no popup`, async () => {
+      const id = uid();
+      const el = await fixture<CeConnectButton>(html`<ce-connect-button api-base="/api/t/${id}/allow"></ce-connect-button>`);
+      el.setAttribute('element', element);
+      await el.updateComplete;
+      const outcome = nextOutcome(el);
+      await realClick(el);
+      const event = await outcome;
+      expect(event.type).to.equal('connect-error');
+      expect(event.detail.code).to.equal('invalid-config');
+      expect(watch.popups).to.have.length(0);
+      expect((await backendStats(id)).oauthUrl).to.equal(0);
+      expect(el.shadowRoot!.querySelector('img')).to.equal(null);
+      expect(el.shadowRoot!.textContent).to.contain('Connect');
+    });
+  }
+
+  for (const [name, value] of [
+    ['api-base', 'javascript:alert(1)'],
+    ['api-base', 'http://evil.example/api'],
+    ['api-base', 'https://user:pw@evil.example/api'],
+    ['callback-origin', '*'],
+    ['callback-origin', 'https://app.example/path'],
+    ['timeout', 'soon'],
+    ['api-secret', 'sentinel-secret'],
+    ['element-token', 'sentinel-token'],
+  ]) {
+    it(`invalid-config: ${name}=${JSON.stringify(value)}`, async () => {
+      const { el, id } = await mountButton('allow', { [name]: value });
+      const outcome = nextOutcome(el);
+      await realClick(el);
+      const event = await outcome;
+      expect(event.detail.code).to.equal('invalid-config');
+      expect(JSON.stringify(event.detail)).not.to.contain('sentinel');
+      expect(watch.popups).to.have.length(0);
+      expect((await backendStats(id)).oauthUrl).to.equal(0);
+    });
+  }
+
+  it('network: the backend cannot be reached', async () => {
+    await expectError('allow', 'network', { 'api-base': 'http://127.0.0.1:9/api/ce' });
+  });
+
+  it('backend: a non-2xx answer carries the status and the JSON message, shown as text', async () => {
+    const { outcome, el } = await expectError('b500', 'backend');
+    expect(outcome.detail.status).to.equal(500);
+    expect(outcome.detail.message).to.equal('<img src=x onerror="window.__pwned=1">Cloud Elements is down');
+    const status = el.shadowRoot!.querySelector('[part="status"]')!;
+    expect(status.textContent).to.contain('<img src=x');
+    expect(el.shadowRoot!.querySelector('img')).to.equal(null);
+  });
+
+  for (const [flags, what] of [
+    ['bhtml', 'an HTML page with 200'],
+    ['bredirect', 'a redirect to a login page'],
+    ['belement', 'another element'],
+    ['barray', 'an oauthUrl that is not a string'],
+  ]) {
+    it(`bad-response: ${what}`, async () => {
+      await expectError(flags, 'bad-response');
+    });
+  }
+
+  for (const [flags, what] of [
+    ['bjs', 'a javascript: URL'],
+    ['bhttp', 'plain http to a remote host'],
+    ['bsecret', 'a client_secret parameter'],
+    ['buser', 'user-info'],
+  ]) {
+    it(`invalid-oauth-url: ${what} — the popup is never pointed at it`, async () => {
+      const { outcome } = await expectError(flags, 'invalid-oauth-url');
+      expect(outcome.detail.message).not.to.contain('sentinel');
+    });
+  }
+
+  for (const [flags, what] of [
+    ['bshort', 'the documented "state=sfdc"'],
+    ['bmismatch', 'a state that differs from the one in the oauthUrl'],
+    ['bnostate', 'no state'],
+  ]) {
+    it(`insecure-state: ${what}`, async () => {
+      await expectError(flags, 'insecure-state');
+    });
+  }
+
+  it('provider-denied: the user clicked Deny (flow 4b); no instance is created', async () => {
+    const { id } = await expectError('deny', 'provider-denied');
+    expect((await backendStats(id)).instances).to.equal(0);
+  });
+
+  it('provider-denied: the user clicked Deny (flow 4a)', async () => {
+    await expectError('deny,4a', 'provider-denied');
+  });
+
+  it('provider-error: another provider error; its description is shown as text only', async () => {
+    const { outcome, el } = await expectError('perr', 'provider-error');
+    expect(outcome.detail.message).to.contain('Provider down');
+    expect(el.shadowRoot!.querySelector('img')).to.equal(null);
+  });
+
+  it('exchange-failed: POST /instances fails (flow 4b), with the status and message', async () => {
+    const { outcome } = await expectError('xfail', 'exchange-failed');
+    expect(outcome.detail.status).to.equal(502);
+    expect(outcome.detail.message).to.equal('Cloud Elements refused to create the instance');
+  });
+
+  it('exchange-failed: the callback page reports an exchange error (flow 4a)', async () => {
+    await expectError('xfail,4a', 'exchange-failed');
+  });
+
+  it('timeout: no result in time; the popup is closed', async () => {
+    await expectError('hold', 'timeout', { timeout: '400' });
+  });
+
+  it('timeout: a backend that never answers', async () => {
+    await expectError('bhang', 'timeout', { timeout: '300' });
+  });
+
+  it('after an error a new click starts a fresh flow', async () => {
+    const { el, id } = await expectError('deny', 'provider-denied');
+    const outcome = nextOutcome(el);
+    await realClick(el);
+    expect((await outcome).detail.code).to.equal('provider-denied');
+    expect((await backendStats(id)).oauthUrl).to.equal(2);
+  });
+
+  it('connect() rejects with the same ConnectError the event carries', async () => {
+    const { el } = await mountButton('b500');
+    const errored = oneEvent(el, 'connect-error');
+    const { result } = await clickToCall(() => el.connect());
+    const error = await result.catch((e: unknown) => e);
+    const { detail } = await errored;
+    expect(error).to.be.instanceOf(ConnectError);
+    expect(error).to.include({ code: 'backend', status: 500, message: detail.message });
+  });
+});

@@ -1,0 +1,139 @@
+// The host backend of CONTRACT §4, served as test-runner middleware, faithful where it matters (state per
+// flow, single use, the X-CE-Connect guard) and hostile on request. Each test picks its scenario through
+// the button's api-base: `/api/t/{uid}/{flags}` with comma-separated flags:
+//   provider: allow (default) | deny | perr | hold | coop | spoof | spoofpage   — see provider.mjs
+//   flow:     4a (the backend's callback route creates the instance) | default 4b (static callback page)
+//   exchange: xfail (POST /instances, or the 4a exchange, fails)
+//   oauth/url answers: b500 bhtml bredirect belement barray bjs bhttp bsecret buser bshort bmismatch bnostate bhang
+// GET /api/stats/{uid} tells a test what the backend saw (request counts, the last state).
+import { randomBytes } from 'node:crypto';
+
+const PROVIDER_MODES = ['allow', 'deny', 'perr', 'hold', 'coop', 'spoof', 'spoofpage'];
+
+async function readBody(req, limit = 16384) {
+  let size = 0;
+  const chunks = [];
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > limit) throw new Error('too large');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const escapeJson = (value) => JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+
+/** Renders the flow-4a callback page: the result as a JSON data block, the callback script by URL. */
+export function callbackPage(result, scriptSrc) {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Signing in…</title></head><body>
+<p id="ce-connect-status">Finishing sign-in…</p>
+<script type="application/json" id="ce-connect-result">${escapeJson(result)}</script>
+<script type="module" src="${scriptSrc}"></script></body></html>`;
+}
+
+/** The middleware; `provider` is the running provider stand-in. */
+export function fakeBackend(provider, { callbackScript = '/src/callback.ts' } = {}) {
+  const flows = new Map(); // state → { element, uid, used }
+  const stats = new Map(); // uid → { oauthUrl, instances, state }
+  let nextId = 1000;
+  const statsFor = (uid) => {
+    if (!stats.has(uid)) stats.set(uid, { oauthUrl: 0, instances: 0, callback: 0, state: null });
+    return stats.get(uid);
+  };
+
+  return async function fakeBackendMiddleware(ctx, next) {
+    const statsMatch = /^\/api\/stats\/([\w-]+)$/.exec(ctx.path);
+    if (statsMatch) {
+      ctx.body = statsFor(statsMatch[1]);
+      return;
+    }
+    const match = /^\/api\/t\/([\w-]+)\/([\w,]*)\/(.+)$/.exec(ctx.path);
+    if (!match) return next();
+    const [, uid, flagList, route] = match;
+    const flags = new Set(flagList.split(',').filter(Boolean));
+    const mode = PROVIDER_MODES.find((m) => flags.has(m)) ?? 'allow';
+    const base = `/api/t/${uid}/${flagList}`;
+    const json = (status, body) => {
+      ctx.status = status;
+      ctx.set('Cache-Control', 'no-store');
+      ctx.type = 'application/json';
+      ctx.body = JSON.stringify(body);
+    };
+    const stat = statsFor(uid);
+
+    const urlMatch = /^([^/]+)\/oauth\/url$/.exec(route);
+    if (urlMatch && ctx.method === 'GET') {
+      stat.oauthUrl += 1;
+      if (ctx.get('X-CE-Connect') !== '1') return json(403, { message: 'Missing X-CE-Connect header' });
+      const element = decodeURIComponent(urlMatch[1]);
+      const state = randomBytes(32).toString('base64url');
+      flows.set(state, { element, uid, used: false });
+      stat.state = state;
+      const redirect = flags.has('4a') ? `${ctx.origin}${base}/${element}/oauth/callback` : `${ctx.origin}/test/fixtures/callback.html`;
+      const authorize = new URL('/authorize', provider.origin);
+      authorize.search = new URLSearchParams({ response_type: 'code', client_id: 'test-app', redirect_uri: redirect, state, mode }).toString();
+      let oauthUrl = authorize.href;
+      let answerState = state;
+      if (flags.has('b500')) return json(500, { message: '<img src=x onerror="window.__pwned=1">Cloud Elements is down' });
+      if (flags.has('bhtml')) {
+        ctx.type = 'text/html';
+        ctx.body = '<html><body>Please log in</body></html>';
+        return;
+      }
+      if (flags.has('bredirect')) return ctx.redirect('/login');
+      if (flags.has('bhang')) {
+        await new Promise((resolve) => ctx.req.once('close', resolve));
+        ctx.status = 204;
+        return;
+      }
+      if (flags.has('barray')) return json(200, { oauthUrl: [oauthUrl], element, state });
+      if (flags.has('belement')) return json(200, { oauthUrl, element: 'hubspot', state });
+      if (flags.has('bjs')) oauthUrl = 'javascript:window.__pwned=1';
+      if (flags.has('bhttp')) oauthUrl = 'http://login.example.com/authorize';
+      if (flags.has('bsecret')) oauthUrl = `${oauthUrl}&client_secret=sentinel-secret`;
+      if (flags.has('buser')) oauthUrl = oauthUrl.replace('http://', 'http://user:pw@');
+      if (flags.has('bshort')) answerState = 'sfdc';
+      if (flags.has('bmismatch')) answerState = randomBytes(32).toString('base64url');
+      if (flags.has('bnostate')) return json(200, { oauthUrl, element });
+      return json(200, { oauthUrl, element, state: answerState });
+    }
+
+    const callbackMatch = /^([^/]+)\/oauth\/callback$/.exec(route);
+    if (callbackMatch && ctx.method === 'GET') {
+      stat.callback += 1;
+      const state = ctx.query.state;
+      const flow = typeof state === 'string' ? flows.get(state) : undefined;
+      let result = {};
+      if (flow && !flow.used && flow.element === callbackMatch[1]) {
+        flow.used = true;
+        if (ctx.query.error) result = { state, error: String(ctx.query.error), errorDescription: String(ctx.query.error_description ?? '') };
+        else if (flags.has('xfail') || provider.codes.get(ctx.query.code) !== state) result = { state, error: 'exchange_failed', errorDescription: 'The connection could not be completed.' };
+        else result = { state, instanceId: String(nextId++), name: `${flow.element} (4a)` };
+      }
+      ctx.type = 'text/html';
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = callbackPage(result, callbackScript);
+      return;
+    }
+
+    if (route === 'instances' && ctx.method === 'POST') {
+      stat.instances += 1;
+      if (ctx.get('X-CE-Connect') !== '1' || !ctx.is('application/json')) return json(403, { message: 'Forbidden' });
+      let body;
+      try {
+        body = JSON.parse(await readBody(ctx.req));
+      } catch {
+        return json(400, { message: 'Bad JSON' });
+      }
+      const flow = flows.get(body?.state);
+      if (!flow || flow.used) return json(409, { message: 'Unknown or used state' });
+      flow.used = true;
+      if (flags.has('xfail')) return json(502, { message: 'Cloud Elements refused to create the instance' });
+      if (body?.element?.key !== flow.element || provider.codes.get(body?.providerData?.code) !== body.state) {
+        return json(400, { message: 'The code does not belong to this flow' });
+      }
+      return json(201, { id: String(nextId++), name: body.name || `${flow.element} (4b)`, element: { key: flow.element } });
+    }
+    return json(404, { message: 'Not found' });
+  };
+}

@@ -1,0 +1,85 @@
+import { fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
+import { sendMouse } from '@web/test-runner-commands';
+import '../../src/index.js';
+import type { CeConnectButton } from '../../src/index.js';
+
+let counter = 0;
+
+/** A fresh id, so each test's backend scenario and request counts are its own. */
+export function uid(): string {
+  counter += 1;
+  return `t${Date.now().toString(36)}${counter}`;
+}
+
+/** What the fake backend saw for one test. */
+export interface BackendStats {
+  oauthUrl: number;
+  instances: number;
+  callback: number;
+  state: string | null;
+}
+
+export async function backendStats(id: string): Promise<BackendStats> {
+  return (await fetch(`/api/stats/${id}`)).json();
+}
+
+/** Mounts a button whose backend behaves as `flags` say (see test/support/fake-backend.mjs). */
+export async function mountButton(flags: string, attributes: Record<string, string> = {}): Promise<{ el: CeConnectButton; id: string }> {
+  const id = uid();
+  const el = await fixture<CeConnectButton>(html`<ce-connect-button element="sfdc" api-base="/api/t/${id}/${flags}" closed-grace="100"></ce-connect-button>`);
+  for (const [name, value] of Object.entries(attributes)) el.setAttribute(name, value);
+  await el.updateComplete;
+  return { el, id };
+}
+
+/** The native button inside the shadow root. */
+export function innerButton(el: CeConnectButton): HTMLButtonElement {
+  return el.shadowRoot!.querySelector('button')!;
+}
+
+/** A real mouse click (a user gesture, unlike `el.click()`), in the middle of the button. */
+export async function realClick(el: CeConnectButton): Promise<void> {
+  el.scrollIntoView({ block: 'center' });
+  const box = innerButton(el).getBoundingClientRect();
+  await sendMouse({ type: 'click', position: [Math.round(box.x + box.width / 2), Math.round(box.y + box.height / 2)] });
+  await sendMouse({ type: 'move', position: [0, 0] });
+}
+
+/** Watches window.open without replacing it: the real popup still opens; the test gets its handle. */
+export function watchPopups(): { popups: Window[]; restore(): void } {
+  const original = window.open;
+  const popups: Window[] = [];
+  window.open = function (...args: Parameters<typeof window.open>) {
+    const popup = original.apply(window, args);
+    if (popup) popups.push(popup);
+    return popup;
+  };
+  return { popups, restore: () => (window.open = original) };
+}
+
+/** Resolves with the first of the button's terminal events. */
+export function nextOutcome(el: CeConnectButton): Promise<Event & { detail: Record<string, unknown> }> {
+  return Promise.race(['connected', 'connect-error', 'connect-cancel'].map((name) => oneEvent(el, name))) as Promise<Event & { detail: Record<string, unknown> }>;
+}
+
+/** Waits until the popup handle reads closed. */
+export async function popupClosed(popup: Window): Promise<void> {
+  await waitUntil(() => popup.closed, 'the popup should be closed', { timeout: 3000 });
+}
+
+/**
+ * Runs `action` inside a real click on a helper button (`connect()` needs a user gesture, like window.open)
+ * and hands back what it returned, wrapped so that a returned promise is not awaited here.
+ */
+export async function clickToCall<T>(action: () => T): Promise<{ result: T }> {
+  let result: T | undefined;
+  const trigger = document.createElement('button');
+  trigger.textContent = 'run';
+  trigger.addEventListener('click', () => (result = action()));
+  document.body.prepend(trigger);
+  trigger.scrollIntoView({ block: 'center' });
+  const box = trigger.getBoundingClientRect();
+  await sendMouse({ type: 'click', position: [Math.round(box.x + box.width / 2), Math.round(box.y + box.height / 2)] });
+  trigger.remove();
+  return { result: result as T };
+}
