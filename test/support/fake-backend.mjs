@@ -44,7 +44,7 @@ export function fakeBackend(provider, { callbackScript = '/src/callback.ts' } = 
   return async function fakeBackendMiddleware(ctx, next) {
     const statsMatch = /^\/api\/stats\/([\w-]+)$/.exec(ctx.path);
     if (statsMatch) {
-      ctx.body = statsFor(statsMatch[1]);
+      ctx.body = { ...statsFor(statsMatch[1]), providerOrigin: provider.origin };
       return;
     }
     const match = /^\/api\/t\/([\w-]+)\/([\w,]*)\/(.+)$/.exec(ctx.path);

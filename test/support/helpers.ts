@@ -13,6 +13,7 @@ export function uid(): string {
 
 /** What the fake backend saw for one test. */
 export interface BackendStats {
+  providerOrigin: string;
   oauthUrl: number;
   instances: number;
   callback: number;
@@ -82,4 +83,16 @@ export async function clickToCall<T>(action: () => T): Promise<{ result: T }> {
   await sendMouse({ type: 'click', position: [Math.round(box.x + box.width / 2), Math.round(box.y + box.height / 2)] });
   trigger.remove();
   return { result: result as T };
+}
+
+/** Resolves when this window receives `marker` by postMessage: messages from one source arrive in order. */
+export function messageMarker(marker: string): Promise<void> {
+  return new Promise((resolve) => {
+    const onMessage = (event: MessageEvent) => {
+      if (event.data !== marker) return;
+      window.removeEventListener('message', onMessage);
+      resolve();
+    };
+    window.addEventListener('message', onMessage);
+  });
 }

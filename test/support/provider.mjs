@@ -27,7 +27,8 @@ export async function startProvider() {
     if (url.pathname === '/frame') {
       // A cross-origin frame that posts a perfectly shaped result with the real state: origin must stop it.
       const message = JSON.stringify({ type: 'ce-connect:callback', v: 1, state, instanceId: 'attacker' });
-      return send(200, { 'Content-Type': 'text/html' }, page(`<script>parent.postMessage(${message}, '*');</script>`));
+      // …then a marker, so the test knows the forged message was dispatched before it.
+      return send(200, { 'Content-Type': 'text/html' }, page(`<script>parent.postMessage(${message}, '*'); parent.postMessage('marker:frame', '*');</script>`));
     }
     if (url.pathname !== '/authorize' || !redirect) return send(404, { 'Content-Type': 'text/plain' }, 'not found');
     switch (mode) {
