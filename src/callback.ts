@@ -37,20 +37,17 @@ function embeddedResult(): Result | null | undefined {
 
 /** Flow 4b: the provider's answer in the query. A duplicated parameter, or code and error together, is an invalid request. */
 function queryResult(query: URLSearchParams): Result | undefined {
-  const one = (name: string) => {
-    const values = query.getAll(name);
-    return values.length === 1 ? values[0] : values.length > 1 ? null : undefined;
-  };
-  const state = one('state');
-  if (!state) return undefined;
-  const code = one('code');
-  const error = one('error');
-  const description = one('error_description');
-  if (code === null || error === null || description === null || (code && error)) {
+  const values = (name: string) => query.getAll(name);
+  const states = values('state');
+  // Two different states cannot be attributed to one flow: stay silent, the widget times out.
+  if (!states[0] || states.some((value) => value !== states[0])) return undefined;
+  const state = states[0];
+  const [code, error, description] = ['code', 'error', 'error_description'].map(values);
+  if (states.length > 1 || code.length > 1 || error.length > 1 || description.length > 1 || (code[0] && error[0])) {
     return { state, error: 'invalid_request', errorDescription: 'The provider answered with a malformed response.' };
   }
-  if (error) return description ? { state, error, errorDescription: description } : { state, error };
-  if (code) return { state, code };
+  if (error[0]) return description[0] ? { state, error: error[0], errorDescription: description[0] } : { state, error: error[0] };
+  if (code[0]) return { state, code: code[0] };
   return { state, error: 'invalid_request', errorDescription: 'The provider answered without a code.' };
 }
 

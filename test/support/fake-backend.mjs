@@ -4,6 +4,7 @@
 //   provider: allow (default) | deny | perr | hold | coop | spoof | spoofpage   — see provider.mjs
 //   flow:     4a (the backend's callback route creates the instance) | default 4b (static callback page)
 //   exchange: xfail (POST /instances, or the 4a exchange, fails)
+//   bundles:  dist (callback pages load dist/ce-connect-callback.js instead of src/callback.ts)
 //   oauth/url answers: b500 bhtml bredirect belement barray bjs bhttp bsecret buser bshort bmismatch bnostate bhang
 // GET /api/stats/{uid} tells a test what the backend saw (request counts, the last state).
 import { randomBytes } from 'node:crypto';
@@ -43,6 +44,11 @@ export function fakeBackend(provider, { callbackScript = '/src/callback.ts' } = 
 
   return async function fakeBackendMiddleware(ctx, next) {
     const statsMatch = /^\/api\/stats\/([\w-]+)$/.exec(ctx.path);
+    if (ctx.path.startsWith('/test/fixtures/strict/')) {
+      // The strictest host page the contract promises to work on (CONTRACT §3, catalogue E-2).
+      ctx.set('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; require-trusted-types-for 'script'; trusted-types lit-html");
+      return next();
+    }
     if (statsMatch) {
       ctx.body = { ...statsFor(statsMatch[1]), providerOrigin: provider.origin };
       return;
@@ -69,7 +75,8 @@ export function fakeBackend(provider, { callbackScript = '/src/callback.ts' } = 
       const state = randomBytes(32).toString('base64url');
       flows.set(state, { element, uid, used: false });
       stat.state = state;
-      const redirect = flags.has('4a') ? `${ctx.origin}${base}/${element}/oauth/callback` : `${ctx.origin}/test/fixtures/callback.html`;
+      const staticPage = flags.has('dist') ? 'callback-dist.html' : 'callback.html';
+      const redirect = flags.has('4a') ? `${ctx.origin}${base}/${element}/oauth/callback` : `${ctx.origin}/test/fixtures/${staticPage}`;
       const authorize = new URL('/authorize', provider.origin);
       authorize.search = new URLSearchParams({ response_type: 'code', client_id: 'test-app', redirect_uri: redirect, state, mode }).toString();
       let oauthUrl = authorize.href;
@@ -112,7 +119,9 @@ export function fakeBackend(provider, { callbackScript = '/src/callback.ts' } = 
       }
       ctx.type = 'text/html';
       ctx.set('Cache-Control', 'no-store');
-      ctx.body = callbackPage(result, callbackScript);
+      ctx.set('Content-Security-Policy', "default-src 'none'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+      ctx.set('Referrer-Policy', 'no-referrer');
+      ctx.body = callbackPage(result, flags.has('dist') ? '/dist/ce-connect-callback.js' : callbackScript);
       return;
     }
 

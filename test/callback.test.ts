@@ -1,0 +1,99 @@
+import { expect, waitUntil } from '@open-wc/testing';
+import { clickToCall } from './support/helpers.js';
+
+const STATE = 'S'.repeat(43);
+
+/** Opens `url` in a real popup (from a real click) and records what it posts, by postMessage and on the channel. */
+async function openCallback(url: string) {
+  const messages: Array<{ via: string; data: unknown; origin: string; fromPopup: boolean }> = [];
+  let popup: Window | null = null;
+  const onMessage = (event: MessageEvent) => messages.push({ via: 'postMessage', data: event.data, origin: event.origin, fromPopup: event.source === popup });
+  window.addEventListener('message', onMessage);
+  const channel = new BroadcastChannel(`ce-connect:${STATE}`);
+  channel.onmessage = (event) => messages.push({ via: 'channel', data: event.data, origin: event.origin, fromPopup: false });
+  popup = (await clickToCall(() => window.open(url, `cb${Math.random()}`, 'popup'))).result;
+  expect(popup, 'popup').to.not.equal(null);
+  const seen: { search?: string; hash?: string; text?: string } = {};
+  // Read the page just before it closes itself: the URL is already stripped, the text is set.
+  await waitUntil(() => {
+    try {
+      if (popup!.closed) return true;
+      if (popup!.document.readyState === 'complete' && popup!.document.getElementById('ce-connect-status')?.textContent?.includes('close')) {
+        seen.search = popup!.location.search;
+        seen.hash = popup!.location.hash;
+        seen.text = popup!.document.getElementById('ce-connect-status')!.textContent!;
+      }
+    } catch {
+      // not loaded yet
+    }
+    return false;
+  }, 'the callback page closes itself', { timeout: 3000, interval: 10 });
+  window.removeEventListener('message', onMessage);
+  channel.close();
+  return { messages, seen };
+}
+
+describe('the callback page script (ce-connect/callback)', () => {
+  it('flow 4b: posts {state, code} to the opener (own origin) and on the BroadcastChannel, strips the URL, shows a neutral text, closes', async () => {
+    const { messages, seen } = await openCallback(`/test/fixtures/callback.html?code=the-code&state=${STATE}&extra=1`);
+    const expected = { type: 'ce-connect:callback', v: 1, state: STATE, code: 'the-code' };
+    expect(messages).to.deep.include({ via: 'postMessage', data: expected, origin: location.origin, fromPopup: true });
+    expect(messages.map((m) => m.via).sort()).to.deep.equal(['channel', 'postMessage']);
+    expect(messages.find((m) => m.via === 'channel')!.data).to.deep.equal(expected);
+    expect(seen).to.deep.equal({ search: '', hash: '', text: 'You can close this window.' });
+  });
+
+  it('flow 4b: a provider error is relayed with its description', async () => {
+    const { messages } = await openCallback(`/test/fixtures/callback.html?error=access_denied&error_description=No%20thanks&state=${STATE}`);
+    expect(messages[0].data).to.deep.equal({ type: 'ce-connect:callback', v: 1, state: STATE, error: 'access_denied', errorDescription: 'No thanks' });
+  });
+
+  for (const [query, what] of [
+    [`code=a&code=b&state=${STATE}`, 'a duplicated code'],
+    [`code=a&state=${STATE}&state=${STATE}`, 'a duplicated state'],
+    [`code=a&error=access_denied&state=${STATE}`, 'both code and error'],
+  ]) {
+    it(`flow 4b: ${what} is an invalid_request, never a code`, async () => {
+      const { messages } = await openCallback(`/test/fixtures/callback.html?${query}`);
+      expect(messages.length).to.be.greaterThan(0);
+      for (const { data } of messages) {
+        expect(data).to.include({ error: 'invalid_request' });
+        expect(data).not.to.have.property('code');
+      }
+    });
+  }
+
+  it('a response in the fragment is never used, and the fragment is wiped', async () => {
+    const { messages, seen } = await openCallback(`/test/fixtures/callback.html#code=frag&state=${STATE}`);
+    expect(messages).to.deep.equal([]);
+    expect(seen.hash).to.equal('');
+  });
+
+  it('flow 4a: the embedded result is posted (never the code in the query)', async () => {
+    const { messages, seen } = await openCallback(`/test/fixtures/callback-4a.html?code=leak&state=${STATE}`);
+    expect(messages.length).to.equal(2);
+    for (const { data } of messages) {
+      expect(data).to.deep.equal({ type: 'ce-connect:callback', v: 1, state: STATE, instanceId: '77', name: 'Acme <b>Salesforce</b>' });
+    }
+    expect(seen.search).to.equal('');
+  });
+
+  it('flow 4a: an empty result block (unknown state) posts nothing, even with a code in the query', async () => {
+    const { messages, seen } = await openCallback(`/test/fixtures/callback-4a-empty.html?code=leak&state=${STATE}`);
+    expect(messages).to.deep.equal([]);
+    expect(seen.text).to.equal('You can close this window.');
+  });
+
+  it('a wildcard target origin fails closed: nothing is posted', async () => {
+    const { messages, seen } = await openCallback(`/test/fixtures/callback-wildcard.html?code=c&state=${STATE}`);
+    expect(messages).to.deep.equal([]);
+    expect(seen.text).to.contain('misconfigured');
+  });
+
+  it('the callback script never targets "*" and never listens for messages', async () => {
+    const source = await (await fetch('/src/callback.ts')).text();
+    expect(source).not.to.match(/postMessage\([^)]*['"]\*['"]/);
+    expect(source).not.to.match(/addEventListener\(\s*['"]message['"]/);
+    expect(source).not.to.match(/window\.name/);
+  });
+});
