@@ -30,7 +30,6 @@ async function call(url: string, init: RequestInit, stage: ConnectErrorCode, htt
       // Same-origin keeps cookies to the origin; a cross-origin api-base is the host's explicit CORS opt-in.
       credentials: apiBase.origin === location.origin ? 'same-origin' : 'include',
       redirect: 'manual',
-      cache: 'no-store',
     });
   } catch (error) {
     if ((error as Error)?.name === 'AbortError') throw error;

@@ -3,8 +3,7 @@ import { css } from 'lit';
 /** A neutral, accessible button, themable through `--ce-connect-*` properties and `::part()`. */
 export const styles = css`
   :host {
-    display: inline-flex;
-    flex-direction: column;
+    display: inline-grid;
     gap: 0.35em;
     font-family: var(--ce-connect-font-family, inherit);
   }
@@ -26,15 +25,15 @@ export const styles = css`
     outline-offset: 2px;
   }
   button:disabled {
-    cursor: not-allowed;
     opacity: 0.55;
+    cursor: not-allowed;
   }
   :host([status='connected']) button {
     background: var(--ce-connect-connected-background, #0f7b45);
   }
   .spin {
-    width: 0.9em;
-    height: 0.9em;
+    width: 0.8em;
+    height: 0.8em;
     border: 2px solid;
     border-right-color: transparent;
     border-radius: 50%;
@@ -42,7 +41,7 @@ export const styles = css`
   }
   @keyframes spin {
     to {
-      transform: rotate(1turn);
+      rotate: 1turn;
     }
   }
   [part='status'] {

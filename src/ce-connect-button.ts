@@ -1,20 +1,14 @@
-import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { ConnectFlow, type FlowConfig, type FlowReporter } from './connect-flow.js';
+import { html, LitElement, nothing, type TemplateResult } from 'lit';
 import { readFlowConfig } from './config.js';
+import { ConnectFlow } from './connect-flow.js';
 import { elementDisplayName } from './elements.js';
 import { ConnectError, abortError } from './errors.js';
 import { ConnectCancelEvent, ConnectErrorEvent, ConnectStartEvent, ConnectedEvent, type ConnectCancelReason, type ConnectedDetail } from './events.js';
-import { focusPopup } from './popup.js';
+import { touchPopup } from './popup.js';
 import { styles } from './ce-connect-button.styles.js';
 
 /** Where the button is in its flow. */
 export type ConnectStatus = 'idle' | 'connecting' | 'connected' | 'error';
-
-interface Pending {
-  resolve(detail: ConnectedDetail): void;
-  reject(reason: unknown): void;
-  promise: Promise<ConnectedDetail>;
-}
 
 /**
  * A button that connects the user's account at a third-party provider through Cloud Elements, in a popup,
@@ -52,7 +46,7 @@ export class CeConnectButton extends LitElement {
     callbackOrigin: { attribute: 'callback-origin' },
     closedGrace: { type: Number, attribute: 'closed-grace' },
     status: { reflect: true },
-    _statusText: { state: true },
+    _message: { state: true },
   };
 
   /** The Cloud Elements element key, e.g. `sfdc`. */
@@ -74,69 +68,71 @@ export class CeConnectButton extends LitElement {
   /** Where the button is in its flow; reflected as the `status` attribute. */
   status: ConnectStatus = 'idle';
 
-  private _statusText = '';
+  /** The status line: the last error's message (network text, rendered as text only). */
+  private _message = '';
   private _flow?: ConnectFlow;
-  private _pending?: Pending;
+  private _pending?: { promise: Promise<ConnectedDetail>; settle(result: ConnectedDetail | Error): void };
 
   /**
    * Starts the flow, as a click does. Call it inside a user gesture. Resolves with the `connected` detail;
    * rejects with a `ConnectError`, or a `DOMException` named `AbortError` on a cancel.
    */
   connect(): Promise<ConnectedDetail> {
-    if (this._flow && !this._flow.lingering && this._pending) {
-      focusPopup(this._flow.popup); // a second click never starts a second flow
+    if (this._pending && this._flow) {
+      touchPopup(this._flow._popup, 'focus'); // a second click never starts a second flow
       return this._pending.promise;
     }
-    if (this.disabled) return Promise.reject(new ConnectError('invalid-config', 'The button is disabled.'));
-    let config: FlowConfig;
+    const element = this.element;
     try {
-      config = readFlowConfig(this);
+      if (this.disabled) throw new ConnectError('invalid-config', 'The button is disabled.');
+      const config = readFlowConfig(this);
+      if (!this.dispatchEvent(new ConnectStartEvent({ element }))) throw abortError('connect-start was cancelled.');
+      this._flow?._stop(); // supersede a flow that only waits for a late result
+      const flow: ConnectFlow = (this._flow = new ConnectFlow(config, {
+        _done: (result) => this._flow === flow && this._settle(element, result),
+        _popupClosed: () => this._flow === flow && this._settle(element, 'popup-closed'),
+      }));
     } catch (error) {
-      this._reportError(this.element, error as ConnectError);
+      this._flow = undefined;
+      if (error instanceof ConnectError) this._settle(element, error);
       return Promise.reject(error);
     }
-    if (!this.dispatchEvent(new ConnectStartEvent({ element: config.element }))) {
-      return Promise.reject(abortError('The connect-start event was cancelled.'));
-    }
-    this._flow?.abort(); // supersede a flow that only waits for a late result
-    this._flow = undefined;
-    const pending = deferred();
-    try {
-      this._flow = new ConnectFlow(config, this._reporter(config.element, pending));
-    } catch (error) {
-      this._reportError(config.element, error as ConnectError);
-      return Promise.reject(error);
-    }
-    this._pending = pending;
+    let settle!: (result: ConnectedDetail | Error) => void;
+    const promise = new Promise<ConnectedDetail>((resolve, reject) => (settle = (r) => ('instanceId' in r ? resolve(r) : reject(r))));
+    this._pending = { promise, settle };
     this.status = 'connecting';
-    this._statusText = `Waiting for ${elementDisplayName(config.element) ?? 'the provider'} in the sign-in window…`;
-    return pending.promise;
+    this._message = '';
+    return promise;
   }
 
   /** Aborts a running flow: closes the popup and fires `connect-cancel` with reason `aborted`. */
   cancel(): void {
-    this._abort('aborted');
+    this._flow?._stop();
+    // A flow that only waits for a late result already had its terminal event: it ends silently.
+    if (this._pending) this._settle(this._flow!._config.element, 'aborted');
+    this._flow = undefined;
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     // A synchronous move in the DOM disconnects and reconnects in one task: only a real removal aborts.
-    queueMicrotask(() => {
-      if (!this.isConnected) this._abort('aborted');
-    });
+    queueMicrotask(() => this.isConnected || this.cancel());
   }
 
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('instanceId') && (this.status === 'idle' || this.status === 'connected')) {
-      this.status = this.instanceId ? 'connected' : 'idle';
-    }
+  protected override willUpdate(): void {
+    if (this.status !== 'connecting' && this.status !== 'error') this.status = this.instanceId ? 'connected' : 'idle';
   }
 
   protected override render(): TemplateResult {
-    const connecting = this.status === 'connecting';
     const name = elementDisplayName(this.element);
-    const icon = connecting ? html`<span part="icon" class="spin"></span>` : this.status === 'connected' ? html`<span part="icon">✓</span>` : nothing;
-    return html`<button part="button" type="button" ?disabled=${this.disabled} aria-busy=${connecting} aria-describedby="s" @click=${this._onClick}>${icon}<slot>${name ? `Connect to ${name}` : 'Connect'}</slot></button><span id="s" part="status" role="status">${this._statusText}</span>`;
+    const provider = name ?? 'the provider';
+    const [icon, text] = {
+      idle: [nothing, ''],
+      connecting: [html`<span part="icon" class="spin"></span>`, `Waiting for ${provider}…`],
+      connected: [html`<span part="icon">✓</span>`, `Connected to ${provider}.`],
+      error: [nothing, this._message],
+    }[this.status];
+    return html`<button part="button" type="button" ?disabled=${this.disabled} aria-busy=${this.status === 'connecting'} aria-describedby="s" @click=${this._onClick}>${icon}<slot>${name ? `Connect to ${name}` : 'Connect'}</slot></button><span id="s" part="status" role="status">${text}</span>`;
   }
 
   private _onClick(): void {
@@ -144,64 +140,28 @@ export class CeConnectButton extends LitElement {
     this.connect().catch(() => undefined);
   }
 
-  private _reporter(element: string, pending: Pending): FlowReporter {
-    const current = () => this._pending === pending;
-    return {
-      connected: (detail) => {
-        this._flow = undefined;
-        this.instanceId = detail.instanceId;
-        this.status = 'connected';
-        this._statusText = `Connected to ${elementDisplayName(element) ?? 'the provider'}.`;
-        if (current()) this._pending = undefined;
-        this.dispatchEvent(new ConnectedEvent(detail));
-        pending.resolve(detail);
-      },
-      failed: (error) => {
-        this._flow = undefined;
-        this._pending = undefined;
-        this._reportError(element, error);
-        pending.reject(error);
-      },
-      popupClosed: () => {
-        // The flow may still deliver a late `connected` (COOP); keep it, but free the button now.
-        if (current()) this._pending = undefined;
-        this._settleCancelled(element, 'popup-closed', pending);
-      },
-    };
-  }
-
-  private _abort(reason: ConnectCancelReason): void {
-    const flow = this._flow;
-    if (!flow) return;
-    this._flow = undefined;
-    flow.abort();
+  /** Every terminal event goes through here: state, event, then the promise. */
+  private _settle(element: string, result: ConnectedDetail | ConnectError | ConnectCancelReason): void {
     const pending = this._pending;
     this._pending = undefined;
-    // A lingering flow already had its terminal event (`popup-closed`) and has no pending promise.
-    if (pending) this._settleCancelled(flow.element, reason, pending);
+    if (result instanceof ConnectError) {
+      this._flow = undefined;
+      this.status = 'error';
+      this._message = result.message;
+      const { code, message, status } = result;
+      this.dispatchEvent(new ConnectErrorEvent({ element, code, message, ...(status !== undefined && { status }) }));
+      pending?.settle(result);
+    } else if (typeof result === 'string') {
+      // After `popup-closed` the flow stays (for a late result), but the button is free again.
+      this.status = 'idle';
+      this.dispatchEvent(new ConnectCancelEvent({ element, reason: result }));
+      pending?.settle(abortError(result));
+    } else {
+      this._flow = undefined;
+      this.instanceId = result.instanceId;
+      this.status = 'connected';
+      this.dispatchEvent(new ConnectedEvent(result));
+      pending?.settle(result);
+    }
   }
-
-  private _settleCancelled(element: string, reason: ConnectCancelReason, pending: Pending): void {
-    this.status = this.instanceId ? 'connected' : 'idle';
-    this._statusText = '';
-    this.dispatchEvent(new ConnectCancelEvent({ element, reason }));
-    pending.reject(abortError(reason === 'popup-closed' ? 'The sign-in window was closed.' : 'The connection was cancelled.'));
-  }
-
-  private _reportError(element: string, error: ConnectError): void {
-    this.status = 'error';
-    this._statusText = error.message;
-    const { code, message, status } = error;
-    this.dispatchEvent(new ConnectErrorEvent(status === undefined ? { element, code, message } : { element, code, message, status }));
-  }
-}
-
-function deferred(): Pending {
-  let resolve!: Pending['resolve'];
-  let reject!: Pending['reject'];
-  const promise = new Promise<ConnectedDetail>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { resolve, reject, promise };
 }

@@ -23,10 +23,10 @@ const invalid = (message: string) => new ConnectError('invalid-config', message)
 export function readFlowConfig(host: ButtonSettings & HTMLElement): FlowConfig {
   const { element, instanceName, timeout, closedGrace } = host;
   if (typeof element !== 'string' || !ELEMENT_KEY_PATTERN.test(element)) {
-    throw invalid('"element" must be an element key such as "sfdc".');
+    throw invalid('Invalid "element".');
   }
   if (SECRET_ATTRIBUTES.some((name) => host.hasAttribute(name)) || SECRET_PROPERTIES.some((name) => (host as unknown as Record<string, unknown>)[name] !== undefined)) {
-    throw invalid('Secrets belong on the server, not on the button.');
+    throw invalid('Secrets belong on the server.');
   }
   if (typeof instanceName !== 'string' || instanceName.length > 256) throw invalid('Invalid "instance-name".');
   if (!(timeout > 0 && timeout <= 2_147_483_647)) throw invalid('Invalid "timeout".');

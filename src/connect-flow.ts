@@ -3,7 +3,7 @@ import { listenForResult } from './channel.js';
 import { ConnectError, cleanText } from './errors.js';
 import type { ConnectedDetail } from './events.js';
 import { checkOAuthUrl, checkState } from './oauth-url.js';
-import { closePopup, openBlankPopup, watchPopupClosed } from './popup.js';
+import { isPopupOpen, openBlankPopup, touchPopup } from './popup.js';
 import type { CallbackMessage } from './protocol.js';
 
 /** Everything a flow needs, validated by the caller and captured at click time. */
@@ -19,124 +19,101 @@ export interface FlowConfig {
 }
 
 /**
- * How a flow ends. At most one of `connected`/`failed` is called; `popupClosed` at most once, and after it
- * only `connected` can still follow (a result that arrives late because COOP made the popup read closed).
+ * How a flow ends: `done` with the detail or a ConnectError, at most once; `_popupClosed` at most once,
+ * after which only a successful `done` can still follow (a result that arrives late because COOP made the
+ * popup read closed while the user was still signing in).
  */
 export interface FlowReporter {
-  connected(detail: ConnectedDetail): void;
-  failed(error: ConnectError): void;
-  popupClosed(): void;
+  _done(result: ConnectedDetail | ConnectError): void;
+  _popupClosed(): void;
 }
 
 /**
  * One click's connection: open the popup (synchronously, in the constructor), ask the backend for the
- * sign-in URL, navigate the popup, wait for the callback message, exchange a code if needed. Owns every
- * listener, timer, interval and channel it creates, and releases them all through one AbortController.
+ * sign-in URL, navigate the popup, wait for the callback message, exchange a code if needed. Everything it
+ * holds (the request, one interval, the message listener, the channel) is released by `_stop()`, the single
+ * exit of every way out.
  */
 export class ConnectFlow {
   /** The flow's popup; its name is unique to this flow. */
-  readonly popup: Window;
-  private readonly _controller = new AbortController();
-  private readonly _resultWait = new AbortController();
-  private _settled = false;
-  private _popupClosed = false;
-  private _navigated = false;
+  readonly _popup: Window;
+  private readonly _request = new AbortController();
+  private readonly _deadline: number;
+  private readonly _interval: ReturnType<typeof setInterval>;
+  private _stopListening?: () => void;
+  private _closedSince?: number;
+  /** Set once the popup was reported closed: the flow only waits, silently, for a late result. */
+  _lingering = false;
+  private _awaitingResult = true;
+  private _stopped = false;
 
   /** Opens the popup at once; throws `popup-blocked` when the browser refuses it. */
   constructor(
-    private readonly _config: FlowConfig,
+    readonly _config: FlowConfig,
     private readonly _report: FlowReporter,
   ) {
-    this.popup = openBlankPopup(`ce-connect-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`);
-    const { signal } = this._controller;
-    const deadline = setTimeout(() => this._fail(new ConnectError('timeout')), _config.timeout);
-    signal.addEventListener('abort', () => clearTimeout(deadline), { once: true });
-    signal.addEventListener('abort', () => this._resultWait.abort(), { once: true });
-    watchPopupClosed(this.popup, _config.closedGrace, () => this._onPopupClosed(), this._resultWait.signal);
-    void this._run();
-  }
-
-  /** The element key captured at click time; later attribute changes do not affect this flow. */
-  get element(): string {
-    return this._config.element;
-  }
-
-  /** True once the popup was reported closed: the flow only waits, silently, for a late result. */
-  get lingering(): boolean {
-    return this._popupClosed && !this._settled;
+    this._popup = openBlankPopup(`ce-connect-${Math.random().toString(36).slice(2)}`);
+    this._deadline = Date.now() + _config.timeout;
+    // One timer watches both the deadline and the popup (deadlines, not tick counts: background tabs throttle).
+    this._interval = setInterval(() => this._tick(), Math.max(20, Math.min(250, _config.closedGrace / 4, _config.timeout / 4)));
+    void this._start();
   }
 
   /** Ends the flow at once without reporting anything: closes the popup, releases everything. */
-  abort(): void {
-    this._end();
+  _stop(): void {
+    this._stopped = true;
+    clearInterval(this._interval);
+    this._request.abort();
+    this._stopListening?.();
+    touchPopup(this._popup, 'close');
   }
 
-  private async _run(): Promise<void> {
+  private _tick(): void {
+    if (Date.now() >= this._deadline) return this._end(new ConnectError('timeout'));
+    if (!this._awaitingResult || this._lingering || isPopupOpen(this._popup)) {
+      this._closedSince = undefined;
+    } else if (Date.now() - (this._closedSince ??= Date.now()) >= this._config.closedGrace) {
+      // Before navigation no result can ever come; after it, COOP may only have severed our handle.
+      if (!this._stopListening) this._stop();
+      this._lingering = true;
+      this._report._popupClosed();
+    }
+  }
+
+  private async _start(): Promise<void> {
     const { element, apiBase, callbackOrigin } = this._config;
-    const { signal } = this._controller;
     try {
-      const answer = await requestOAuthUrl(apiBase, element, signal);
+      const answer = await requestOAuthUrl(apiBase, element, this._request.signal);
       const url = checkOAuthUrl(answer.oauthUrl);
       const state = checkState(answer.state, url);
-      if (signal.aborted) return;
-      listenForResult({ popup: this.popup, callbackOrigin, state }, (message) => void this._onResult(message), signal);
-      this._navigated = true;
-      this.popup.location.replace(url.href);
+      if (this._stopped) return;
+      this._stopListening = listenForResult(this._popup, callbackOrigin, state, (message) => void this._finish(message));
+      this._popup.location.replace(url.href);
     } catch (error) {
-      this._fail(error);
+      this._end(error);
     }
   }
 
-  private async _onResult(message: CallbackMessage): Promise<void> {
-    // The popup closes itself after posting: from here on its closing is expected, not a cancel.
-    this._resultWait.abort();
+  private async _finish({ state, instanceId, name, code, error, errorDescription }: CallbackMessage): Promise<void> {
+    // From here on the popup closing itself is expected, not a cancel.
+    this._awaitingResult = false;
     const { element, apiBase, instanceName } = this._config;
     try {
-      if (message.instanceId) {
-        this._succeed({ element, instanceId: message.instanceId, ...(message.name ? { name: message.name } : {}) });
-      } else if (message.code) {
-        const created = await createInstance(apiBase, { element, code: message.code, state: message.state, name: instanceName }, this._controller.signal);
-        this._succeed({ element, instanceId: created.id, ...(created.name ? { name: created.name } : {}) });
-      } else {
-        this._fail(providerError(message));
-      }
-    } catch (error) {
-      this._fail(error);
+      if (code) ({ id: instanceId, name } = await createInstance(apiBase, { element, code, state, name: instanceName }, this._request.signal));
+      if (instanceId) return this._end({ element, instanceId, ...(name && { name }) });
+      const kind = error === 'access_denied' ? 'provider-denied' : /^exchange[_-]failed$/.test(error!) ? 'exchange-failed' : 'provider-error';
+      this._end(new ConnectError(kind, cleanText(errorDescription)));
+    } catch (failure) {
+      this._end(failure);
     }
   }
 
-  private _onPopupClosed(): void {
-    if (this._settled) return;
-    this._popupClosed = true;
-    // Before navigation no result can ever come; after it, COOP may have only severed our handle.
-    if (!this._navigated) this._end();
-    this._report.popupClosed();
+  /** The single way a flow reports its end. After `popup-closed` only a late success is still reported. */
+  private _end(result: unknown): void {
+    if (this._stopped) return;
+    this._stop();
+    const succeeded = typeof result === 'object' && result !== null && 'instanceId' in result;
+    if (succeeded) this._report._done(result as ConnectedDetail);
+    else if (!this._lingering) this._report._done(result instanceof ConnectError ? result : new ConnectError('network'));
   }
-
-  private _succeed(detail: ConnectedDetail): void {
-    if (this._settled || this._controller.signal.aborted) return;
-    this._end();
-    this._report.connected(detail);
-  }
-
-  private _fail(error: unknown): void {
-    if (this._settled || this._controller.signal.aborted) return;
-    this._end();
-    // After `popup-closed` the flow already had its terminal event: a late failure stays silent.
-    if (this._popupClosed) return;
-    if (error instanceof ConnectError) this._report.failed(error);
-    else this._report.failed(new ConnectError('network'));
-  }
-
-  private _end(): void {
-    this._settled = true;
-    this._controller.abort();
-    closePopup(this.popup);
-  }
-}
-
-/** Maps a provider or exchange error from the callback page to the widget's error codes. */
-function providerError({ error, errorDescription }: CallbackMessage): ConnectError {
-  const code = error === 'access_denied' ? 'provider-denied' : error === 'exchange_failed' || error === 'exchange-failed' ? 'exchange-failed' : 'provider-error';
-  return new ConnectError(code, cleanText(errorDescription));
 }

@@ -1,16 +1,16 @@
 // The default message of each error code (CONTRACT §3). Its keys are the stable codes hosts switch on.
 const MESSAGES = {
-  'invalid-config': 'The button is not configured correctly.',
-  'popup-blocked': 'The sign-in window was blocked. Allow pop-ups for this site and try again.',
-  network: 'Could not reach the server. Check your connection and try again.',
-  backend: 'The server could not start the connection.',
-  'bad-response': 'The server sent an unexpected answer.',
-  'invalid-oauth-url': 'The server sent a sign-in URL that is not safe to open.',
-  'insecure-state': 'The server sent an insecure sign-in state.',
-  'provider-denied': 'Access was denied, so nothing was connected.',
+  'invalid-config': 'The button is misconfigured.',
+  'popup-blocked': 'Pop-up blocked: allow pop-ups and try again.',
+  network: 'Could not reach the server.',
+  backend: 'The server could not start sign-in.',
+  'bad-response': 'The server gave an unexpected answer.',
+  'invalid-oauth-url': 'The sign-in URL was unsafe.',
+  'insecure-state': 'The sign-in state was insecure.',
+  'provider-denied': 'Access was denied.',
   'provider-error': 'The provider reported an error.',
-  'exchange-failed': 'The connection could not be completed. Please try again.',
-  timeout: 'The connection took too long. Please try again.',
+  'exchange-failed': 'The connection could not be completed.',
+  timeout: 'Sign-in took too long.',
 };
 
 /** Every way a connect flow can fail. Stable: hosts switch on these. */

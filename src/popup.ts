@@ -1,42 +1,23 @@
 import { ConnectError } from './errors.js';
 
-const WIDTH = 520;
-const HEIGHT = 680;
-
-/** Centres the popup over the current window, as providers' consent pages expect a narrow window. */
-function features(): string {
-  const left = Math.round(window.screenX + Math.max(0, (window.outerWidth - WIDTH) / 2));
-  const top = Math.round(window.screenY + Math.max(0, (window.outerHeight - HEIGHT) / 2));
-  return `popup=yes,width=${WIDTH},height=${HEIGHT},left=${left},top=${top}`;
-}
-
 /**
- * Opens a blank popup. Must run synchronously inside the click task: WebKit and Safari block a popup
- * opened after an await. No `noopener` — the callback page needs `window.opener` to answer.
+ * Opens a blank, centred popup. Must run synchronously inside the click task: WebKit and Safari block a
+ * popup opened after an await. No `noopener`: the callback page needs `window.opener` to answer.
  */
 export function openBlankPopup(name: string): Window {
   let popup: Window | null = null;
   try {
-    popup = window.open('about:blank', name, features());
+    const left = screenX + (outerWidth - 520) / 2;
+    const top = screenY + (outerHeight - 680) / 2;
+    popup = open('about:blank', name, `popup,width=520,height=680,left=${left},top=${top}`);
   } catch {
-    popup = null; // a sandboxed iframe without allow-popups throws in some engines
+    // A sandboxed iframe without allow-popups throws in some engines: that is a blocked popup too.
   }
-  if (!popup || popup.closed || typeof popup.closed === 'undefined') {
-    throw new ConnectError('popup-blocked');
-  }
+  if (!popup || popup.closed || popup.closed === undefined) throw new ConnectError('popup-blocked');
   return popup;
 }
 
-/** Closes the popup if it is still ours to close; never throws. */
-export function closePopup(popup: Window | undefined): void {
-  try {
-    if (popup && !popup.closed) popup.close();
-  } catch {
-    // Closing can throw on a handle that lost its browsing context; nothing left to do.
-  }
-}
-
-/** True when the popup handle still points at a live window (COOP severance makes it read closed). */
+/** True while the popup handle points at a live window (COOP severance makes it read closed early). */
 export function isPopupOpen(popup: Window): boolean {
   try {
     return !popup.closed;
@@ -45,35 +26,11 @@ export function isPopupOpen(popup: Window): boolean {
   }
 }
 
-/** Brings the popup to the front, for a second click while connecting. */
-export function focusPopup(popup: Window | undefined): void {
+/** Closes or focuses the popup; never throws (a severed handle may). */
+export function touchPopup(popup: Window, action: 'close' | 'focus'): void {
   try {
-    popup?.focus();
+    if (isPopupOpen(popup)) popup[action]();
   } catch {
-    // A focus on a severed handle is harmless to skip.
+    // Nothing left to close or focus.
   }
-}
-
-/**
- * Calls `onClosed` once the popup has read as closed for `graceMs` without interruption. The grace period
- * lets a result that is already on its way arrive first (the callback page closes itself right after posting).
- */
-export function watchPopupClosed(popup: Window, graceMs: number, onClosed: () => void, signal: AbortSignal): void {
-  let closedSince: number | undefined;
-  const poll = () => {
-    if (isPopupOpen(popup)) {
-      closedSince = undefined;
-    } else if (closedSince === undefined) {
-      closedSince = Date.now();
-    } else if (Date.now() - closedSince >= graceMs) {
-      stop();
-      onClosed();
-    }
-  };
-  const interval = setInterval(poll, Math.min(250, Math.max(20, graceMs / 4)));
-  const stop = () => {
-    clearInterval(interval);
-    signal.removeEventListener('abort', stop);
-  };
-  signal.addEventListener('abort', stop);
 }

@@ -72,7 +72,7 @@ describe('spoofed and malformed callback messages are ignored (origin, source, s
     cleanup.push(() => frame.remove());
     await new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
     const fromFrame = messageMarker('marker:iframe');
-    frame.contentWindow!.eval(`parent.postMessage(${JSON.stringify(message(state, { instanceId: 'from-iframe' }))}, location.origin); parent.postMessage('marker:iframe', location.origin);`);
+    (frame.contentWindow as Window & { eval(code: string): void }).eval(`parent.postMessage(${JSON.stringify(message(state, { instanceId: 'from-iframe' }))}, location.origin); parent.postMessage('marker:iframe', location.origin);`);
     await fromFrame;
     // …and from a cross-origin frame (the provider's origin) posting the exact message.
     const fromProvider = messageMarker('marker:frame');

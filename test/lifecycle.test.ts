@@ -4,6 +4,8 @@ import { backendStats, clickToCall, mountButton, nextOutcome, popupClosed, realC
 import { trackResources } from './support/leaks.js';
 
 const none = { listeners: 0, intervals: 0, timeouts: 0, channels: 0 };
+// While a flow waits for its result: one message listener, one BroadcastChannel, one interval (deadline + popup).
+const waitingFor = { listeners: 1, intervals: 1, timeouts: 0, channels: 1 };
 
 describe('lifecycle: cancel, popup closed, timeout, removal — nothing left behind', () => {
   let watch: ReturnType<typeof watchPopups>;
@@ -23,7 +25,7 @@ describe('lifecycle: cancel, popup closed, timeout, removal — nothing left beh
     const mounted = await mountButton(flags, attributes);
     await realClick(mounted.el);
     await waitUntil(() => resources.held().listeners === 1 && resources.held().channels === 1, 'the flow listens');
-    expect(resources.held()).to.deep.equal({ listeners: 1, intervals: 1, timeouts: 1, channels: 1 });
+    expect(resources.held()).to.deep.equal(waitingFor);
     return mounted;
   }
 
@@ -55,7 +57,7 @@ describe('lifecycle: cancel, popup closed, timeout, removal — nothing left beh
     await Promise.resolve();
     await el.updateComplete;
     expect(el.status).to.equal('connecting');
-    expect(resources.held()).to.deep.equal({ listeners: 1, intervals: 1, timeouts: 1, channels: 1 });
+    expect(resources.held()).to.deep.equal(waitingFor);
     const cancelled = oneEvent(el, 'connect-cancel');
     el.cancel();
     await cancelled;
@@ -85,8 +87,8 @@ describe('lifecycle: cancel, popup closed, timeout, removal — nothing left beh
     expect((await cancelled).detail).to.deep.equal({ element: 'sfdc', reason: 'popup-closed' });
     expect(el.status).to.equal('idle');
     expect(el.shadowRoot!.querySelector('button')!.getAttribute('aria-busy')).to.equal('false');
-    // Only the listeners for a late (COOP) result and the overall deadline stay, until the timeout.
-    expect(resources.held()).to.deep.equal({ listeners: 1, intervals: 0, timeouts: 1, channels: 1 });
+    // Only what waits for a late (COOP) result stays, until the deadline.
+    expect(resources.held()).to.deep.equal(waitingFor);
     el.remove();
     await Promise.resolve();
     expect(resources.held()).to.deep.equal(none);

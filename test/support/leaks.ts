@@ -20,11 +20,11 @@ export function trackResources() {
   };
   window.addEventListener = function (this: Window, type: string, listener: EventListenerOrEventListenerObject | null, options?: unknown) {
     if (type === 'message' && fromWidget()) listeners.add(listener);
-    return original.add.call(this, type, listener, options as AddEventListenerOptions);
+    return original.add.call(this, type, listener!, options as AddEventListenerOptions);
   } as typeof window.addEventListener;
   window.removeEventListener = function (this: Window, type: string, listener: EventListenerOrEventListenerObject | null, options?: unknown) {
     if (type === 'message') listeners.delete(listener);
-    return original.remove.call(this, type, listener, options as EventListenerOptions);
+    return original.remove.call(this, type, listener!, options as EventListenerOptions);
   } as typeof window.removeEventListener;
   window.setInterval = ((handler: () => void, ms?: number) => {
     const id = original.setInterval.call(window, handler, ms);
@@ -40,7 +40,7 @@ export function trackResources() {
     const id: number = original.setTimeout.call(window, () => {
       timeouts.delete(id);
       handler();
-    }, ms);
+    }, ms) as unknown as number;
     if (tracked) timeouts.add(id);
     return id;
   }) as typeof window.setTimeout;
