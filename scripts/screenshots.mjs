@@ -1,0 +1,31 @@
+// Screenshots of the demo at desktop and phone widths, after one connection, into .screenshots/.
+// `node scripts/screenshots.mjs` (needs a build: `npm run build`).
+import { mkdir } from 'node:fs/promises';
+import { startDemo } from '../demo/server.mjs';
+import { launchChromium } from '../test/e2e/browser.mjs';
+
+const demo = await startDemo({ port: 0, env: {}, log: () => undefined });
+const browser = await launchChromium();
+try {
+  await mkdir('.screenshots', { recursive: true });
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 900 });
+  await page.goto(demo.url, { waitUntil: 'networkidle0' });
+  const popup = new Promise((resolve) => page.once('popup', resolve));
+  await page.click('ce-connect-button[element="sfdc"] >>> button');
+  const consent = await popup;
+  await consent.setViewport({ width: 520, height: 680 });
+  const allow = await consent.waitForSelector('::-p-xpath(//button[normalize-space()="Allow"])');
+  await consent.screenshot({ path: '.screenshots/consent.png' });
+  await allow.click();
+  await page.waitForSelector('#instances tr');
+  await page.click('ce-connect-button[element="hubspot"] >>> button');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await page.screenshot({ path: '.screenshots/desktop.png', fullPage: true });
+  await page.setViewport({ width: 390, height: 844, isMobile: true, deviceScaleFactor: 1 });
+  await page.screenshot({ path: '.screenshots/phone.png', fullPage: true });
+  console.log('Wrote .screenshots/desktop.png, .screenshots/phone.png, .screenshots/consent.png');
+} finally {
+  await browser.close();
+  await demo.close();
+}

@@ -1,0 +1,13 @@
+/**
+ * `ce-connect/sandbox`: an offline emulator of the Cloud Elements OAuth provisioning API and of the providers'
+ * consent pages, faithful to the documented behaviour (see the README), for demos and tests.
+ */
+export { createSandbox, SANDBOX_API_PATH, type Sandbox } from './sandbox.js';
+export { sandboxCatalogue, findSandboxElement, type SandboxElement } from './catalogue.js';
+export {
+  DEFAULT_ORGANIZATION_SECRET,
+  DEFAULT_USER_SECRET,
+  type SandboxOptions,
+  type SandboxScenario,
+} from './options.js';
+export type { SandboxInstance } from './store.js';

@@ -1,0 +1,96 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { ceError } from './ce-responses.js';
+import { handleAuthorize, handleDecision, matchConsentPath } from './consent-routes.js';
+import type { SandboxContext } from './context.js';
+import { createInstance, manageInstances } from './instances-api.js';
+import { handleOAuthUrl } from './oauth-url-api.js';
+import { resolveSandboxOptions, type SandboxOptions, type SandboxScenario } from './options.js';
+import { SandboxStore, type SandboxInstance } from './store.js';
+
+/** Path prefix of the emulated Cloud Elements API. */
+export const SANDBOX_API_PATH = '/elements/api-v2';
+
+/** A running emulator of Cloud Elements and of the providers' consent pages. */
+export interface Sandbox {
+  /** Answers requests under `/elements/api-v2` and `/oauth/`; `undefined` for any other path. */
+  handler(request: Request): Promise<Response | undefined>;
+  /** Copies of the created instances (with their tokens), newest last. */
+  instances(): SandboxInstance[];
+  /** Changes scenario options at run time (latency, failures, COOP, app name, code lifetime…). */
+  configure(scenario: SandboxScenario): void;
+  /** Forgets every instance, code and pending consent, and restores the options given at creation. */
+  reset(): void;
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function notAllowed(): Response {
+  return ceError(405, 'Method not allowed');
+}
+
+/** Routes `/elements/api-v2/…` (the part after the prefix, split on `/`). */
+async function routeApi(context: SandboxContext, request: Request, segments: readonly string[]): Promise<Response> {
+  const method = request.method;
+  const [resource, id, sub, leaf, ...extra] = segments;
+  if (resource === 'elements' && id && sub === 'oauth' && leaf === 'url' && extra.length === 0) {
+    return method === 'GET' || method === 'POST' ? handleOAuthUrl(context, request, id) : notAllowed();
+  }
+  if (resource === 'elements' && id && sub === 'instances' && leaf === undefined) {
+    return method === 'POST' ? createInstance(context, request, id) : notAllowed();
+  }
+  if (resource === 'instances' && id === undefined) {
+    if (method === 'POST') return createInstance(context, request);
+    return method === 'GET' ? manageInstances(context, request) : notAllowed();
+  }
+  if (resource === 'instances' && id && sub === undefined) {
+    return method === 'GET' || method === 'DELETE' ? manageInstances(context, request, id) : notAllowed();
+  }
+  return ceError(404, 'Not found');
+}
+
+/** Creates an in-process Cloud Elements + provider emulator. Throws a TypeError for invalid options. */
+export function createSandbox(options: SandboxOptions = {}): Sandbox {
+  const initial = resolveSandboxOptions(options);
+  const context: SandboxContext = { options: initial, store: new SandboxStore() };
+
+  async function handler(request: Request): Promise<Response | undefined> {
+    const path = new URL(request.url).pathname;
+    if (path.startsWith(`${SANDBOX_API_PATH}/`)) {
+      const { latencyMs } = context.options;
+      if (latencyMs > 0) await delay(latencyMs);
+      return routeApi(context, request, path.slice(SANDBOX_API_PATH.length + 1).split('/').map(decodeSegment));
+    }
+    const consent = path.startsWith('/oauth/') ? matchConsentPath(path) : undefined;
+    if (!consent) return undefined;
+    if (consent.page === 'authorize') {
+      return request.method === 'GET' ? handleAuthorize(context, request, consent.element) : undefined;
+    }
+    return request.method === 'POST' ? handleDecision(context, request, consent.element) : undefined;
+  }
+
+  return {
+    async handler(request) {
+      try {
+        return await handler(request);
+      } catch {
+        return ceError(500, 'Sandbox internal error');
+      }
+    },
+    instances: () => structuredClone(context.store.listInstances()),
+    configure(scenario) {
+      // The account secrets are fixed at creation; a scenario cannot change them.
+      const update: SandboxOptions = { ...scenario, userSecret: undefined, organizationSecret: undefined };
+      context.options = resolveSandboxOptions(update, context.options);
+    },
+    reset() {
+      context.store.clear();
+      context.options = initial;
+    },
+  };
+}

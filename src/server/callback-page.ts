@@ -1,0 +1,63 @@
+import { escapeHtml } from './html-escape.js';
+import { textResponse, type ResponseExtras } from './http.js';
+
+/** What the callback page reports to the widget (the callback script adds `type` and `v`). */
+export type CallbackResult =
+  | { readonly state: string; readonly instanceId: string; readonly name: string }
+  | { readonly state: string; readonly error: string; readonly errorDescription: string };
+
+/** Headers of the callback page (security catalogue C-4): no inline script, no referrer, no caching, no COOP. */
+const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'Referrer-Policy': 'no-referrer',
+};
+
+const JSON_ESCAPES: Readonly<Record<string, string>> = {
+  '<': '\\u003c',
+  '>': '\\u003e',
+  '&': '\\u0026',
+  '\u2028': '\\u2028',
+  '\u2029': '\\u2029',
+};
+
+/** JSON that cannot close its `<script>` element or break out of it. */
+export function scriptSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (char) => JSON_ESCAPES[char] ?? char);
+}
+
+/**
+ * The page the provider redirects to. The result sits in a data block that the same-origin callback script reads.
+ * With no result (`null`: unknown, expired or replayed state) the page is neutral: the script still strips the
+ * URL, but the `null` block tells it there is nothing to report and not to read the query instead.
+ */
+export function renderCallbackPage(basePath: string, result: CallbackResult | null): string {
+  const status = result ? 'Finishing sign-in…' : 'You can close this window.';
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    '<title>Connecting your account</title>',
+    `<script type="application/json" id="ce-connect-result">${scriptSafeJson(result)}</script>`,
+    `<script type="module" src="${escapeHtml(`${basePath}/callback.js`)}"></script>`,
+    '</head>',
+    '<body>',
+    `<p id="ce-connect-status">${status}</p>`,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+/** The callback page as a response. */
+export function callbackPageResponse(
+  basePath: string,
+  result: CallbackResult | null,
+  status: number,
+  setCookies: readonly string[],
+): Response {
+  const extras: ResponseExtras = { headers: PAGE_HEADERS, setCookies };
+  return textResponse(status, renderCallbackPage(basePath, result), 'text/html; charset=utf-8', extras);
+}

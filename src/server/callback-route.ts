@@ -1,0 +1,45 @@
+import { readProviderAnswer } from './callback-params.js';
+import { callbackPageResponse, type CallbackResult } from './callback-page.js';
+import type { ConnectContext } from './context.js';
+import { exchangeCode } from './exchange.js';
+
+const EXCHANGE_FAILED = 'The account could not be connected. Please try again.';
+
+/**
+ * `GET {basePath}/{element}/oauth/callback` (flow 4a): checks the state against this browser's flow cookie,
+ * consumes it, exchanges the code and renders the callback page with the result. Without a usable state the page
+ * is neutral and nothing is exchanged (catalogue C-9).
+ */
+export async function handleCallback(context: ConnectContext, request: Request, element: string): Promise<Response> {
+  const { options, log } = context;
+  const query = new URL(request.url).searchParams;
+  const states = query.getAll('state');
+  if (states.length !== 1) {
+    log('callback.rejected', { element, reason: states.length ? 'repeated-state' : 'no-state' });
+    return callbackPageResponse(options.basePath, null, 400, []);
+  }
+  const state = states[0] as string;
+  // Consumed before the first await, so a concurrent duplicate cannot reach Cloud Elements (catalogue D-7).
+  const consumed = context.flows.consume(request.headers.get('cookie'), state);
+  if (!consumed.ok) {
+    log('callback.rejected', { element, reason: consumed.reason });
+    return callbackPageResponse(options.basePath, null, consumed.reason === 'consumed' ? 409 : 400, consumed.setCookies);
+  }
+  const page = (result: CallbackResult) => callbackPageResponse(options.basePath, result, 200, consumed.setCookies);
+  if (consumed.flow.element !== element) {
+    log('callback.rejected', { element, reason: 'element-mismatch', flowElement: consumed.flow.element });
+    return page({ state, error: 'invalid_request', errorDescription: 'The sign-in result arrived for another element.' });
+  }
+  const answer = readProviderAnswer(query);
+  if (answer.kind === 'invalid') {
+    log('callback.rejected', { element, reason: 'invalid-parameters' });
+    return page({ state, error: 'invalid_request', errorDescription: answer.description });
+  }
+  if (answer.kind === 'error') {
+    log('callback.provider-error', { element, error: answer.error });
+    return page({ state, error: answer.error, errorDescription: answer.description });
+  }
+  const outcome = await exchangeCode(context, request, element, answer.code, '');
+  if (!outcome.ok) return page({ state, error: 'exchange_failed', errorDescription: EXCHANGE_FAILED });
+  return page({ state, instanceId: outcome.instanceId, name: outcome.name });
+}

@@ -1,0 +1,36 @@
+import { parseWebUrl } from './url-rules.js';
+
+/** Longest provider URL passed to the browser (the widget refuses longer ones as well). */
+const MAX_OAUTH_URL_LENGTH = 8192;
+
+/** Query parameters that carry a client secret; Cloud Elements' Salesforce URL includes `client_secret`. */
+const SECRET_PARAMETER = /^(client_secret|secret|api_?secret)$/i;
+
+function decodeSafely(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Returns the provider URL Cloud Elements produced with any secret parameter removed, or `undefined` when it is
+ * unusable: not https (http only on loopback), user-info or fragment, too long, a `state` other than ours,
+ * or a configured secret (of 8 characters or more) still present anywhere in it.
+ */
+export function sanitizeOAuthUrl(raw: string, state: string, secrets: readonly string[]): string | undefined {
+  const url = parseWebUrl(raw, true);
+  if (!url || raw.length > MAX_OAUTH_URL_LENGTH) return undefined;
+  const secretNames = [...new Set(url.searchParams.keys())].filter((name) => SECRET_PARAMETER.test(name));
+  for (const name of secretNames) url.searchParams.delete(name);
+  // Keep Cloud Elements' exact bytes unless something had to be removed.
+  const result = secretNames.length > 0 ? url.href : raw;
+  const states = url.searchParams.getAll('state');
+  if (states.length !== 1 || states[0] !== state) return undefined;
+  const haystacks = [result, decodeSafely(result), ...url.searchParams.values()];
+  // Very short values (test placeholders such as "s") would match by chance; real secrets are long.
+  const searchable = secrets.filter((secret) => secret.length >= 8);
+  if (searchable.some((secret) => haystacks.some((text) => text.includes(secret)))) return undefined;
+  return result;
+}

@@ -1,0 +1,36 @@
+import type { ConnectContext } from './context.js';
+import { errorResponse, jsonResponse } from './http.js';
+import { sanitizeOAuthUrl } from './oauth-url-policy.js';
+import { checkBrowserRequest, GUARD_MESSAGES } from './request-guards.js';
+import { upstreamFailure } from './upstream-failure.js';
+
+/**
+ * `GET {basePath}/{element}/oauth/url`: binds a fresh state to this browser and asks Cloud Elements for the
+ * provider URL. Query parameters are ignored entirely: state, callback URL and site address come from the server.
+ */
+export async function handleOAuthUrl(context: ConnectContext, request: Request, element: string): Promise<Response> {
+  const { options, log } = context;
+  const refused = checkBrowserRequest(request, options.allowedOrigins, { requireOrigin: false, requireJson: false });
+  if (refused) {
+    log('request.refused', { route: 'oauth-url', reason: refused, origin: request.headers.get('origin') ?? undefined });
+    return errorResponse(403, GUARD_MESSAGES[refused]);
+  }
+  const config = options.elements.get(element);
+  if (!config) return errorResponse(404, 'Unknown element');
+  // The cookie is only sent if Cloud Elements answers; a failed call leaves no pending flow behind.
+  const { state, setCookies } = context.flows.start(request.headers.get('cookie'), element);
+  let rawUrl: string;
+  try {
+    rawUrl = await context.cloudElements.oauthUrl(element, config, state);
+  } catch (error) {
+    const failure = upstreamFailure(error, 'oauth-url', log);
+    return errorResponse(failure.status, failure.message);
+  }
+  const oauthUrl = sanitizeOAuthUrl(rawUrl, state, options.secrets);
+  if (!oauthUrl) {
+    log('cloud-elements.unusable-oauth-url', { element });
+    return errorResponse(502, 'Cloud Elements sent an unusable OAuth URL');
+  }
+  log('flow.started', { element });
+  return jsonResponse(200, { oauthUrl, element, state }, { setCookies });
+}

@@ -1,0 +1,199 @@
+import { ELEMENT_KEY_PATTERN } from '../elements.js';
+import { parseWebUrl } from './url-rules.js';
+
+/** One element's OAuth app as registered with the provider; the same entry feeds both Cloud Elements calls. */
+export interface ElementConfig {
+  /** The provider app's client id (Cloud Elements `apiKey`). */
+  apiKey: string;
+  /** The provider app's client secret (Cloud Elements `apiSecret`); it never reaches the browser. */
+  apiSecret: string;
+  /**
+   * Absolute http(s) callback URL registered with the provider: the flow-4a route
+   * (`https://app.example/api/ce/sfdc/oauth/callback`) or a static callback page (flow 4b).
+   */
+  callbackUrl: string;
+  /** OAuth scope to request, when the element takes one. */
+  scope?: string;
+  /** Provider site address (e.g. `https://test.salesforce.com`), when the element takes one. */
+  siteAddress?: string;
+}
+
+/** How to reach the Cloud Elements platform API. */
+export interface CloudElementsOptions {
+  /** API base URL; default `https://api.cloud-elements.com/elements/api-v2`. */
+  baseUrl?: string;
+  /** The account's User secret. */
+  userSecret: string;
+  /** The account's Organization secret. */
+  organizationSecret: string;
+  /** Milliseconds before a Cloud Elements call is aborted (answered 504); default 10000. */
+  timeoutMs?: number;
+}
+
+/** The instance JSON Cloud Elements returned, without its `token`. */
+export type CloudElementsInstance = { readonly id: number | string; readonly name?: unknown } & Readonly<
+  Record<string, unknown>
+>;
+
+/** What `onInstanceCreated` receives once Cloud Elements created an instance. */
+export interface InstanceCreatedEvent {
+  /** The element key, taken from the server-side flow record. */
+  element: string;
+  /** The created instance, without its token. */
+  instance: CloudElementsInstance;
+  /** The Element Token: persist it server-side; it is never sent to the browser. */
+  token: string;
+  /** The browser request that completed the flow (for the host's session lookup). */
+  request: Request;
+}
+
+/** Options of {@link createConnectHandler}. */
+export interface ConnectHandlerOptions {
+  /** Path prefix of every route; default `/api/ce`. */
+  basePath?: string;
+  /** Cloud Elements account and API location. */
+  cloudElements: CloudElementsOptions;
+  /** The elements a browser may connect, by element key. */
+  elements: Readonly<Record<string, ElementConfig>>;
+  /** Secret (≥ 32 characters) that signs the flow cookies. */
+  cookieSecret: string;
+  /** Called with the new instance and its Element Token; may be async. A throw fails the flow. */
+  onInstanceCreated: (event: InstanceCreatedEvent) => void | Promise<void>;
+  /** Origins allowed to call `POST {basePath}/instances`; default: the origins of the callback URLs. */
+  allowedOrigins?: readonly string[];
+  /** Milliseconds a started flow stays valid; default and maximum 600000 (10 minutes). */
+  flowTtlMs?: number;
+  /** Receives one line per security or operations event; lines never contain a secret, code, state or token. */
+  log?: (line: string) => void;
+  /** `fetch` used for Cloud Elements calls; default the global one. */
+  fetch?: typeof fetch;
+}
+
+/** Options after validation, in the shapes the modules use. */
+export interface ResolvedOptions {
+  readonly basePath: string;
+  readonly cloudElements: { readonly baseUrl: string; readonly authorization: string; readonly timeoutMs: number };
+  readonly elements: ReadonlyMap<string, Readonly<ElementConfig>>;
+  readonly cookieSecret: string;
+  readonly secureCookies: boolean;
+  readonly flowTtlMs: number;
+  readonly allowedOrigins: ReadonlySet<string>;
+  readonly onInstanceCreated: ConnectHandlerOptions['onInstanceCreated'];
+  readonly log: (line: string) => void;
+  readonly fetch: typeof fetch;
+  /** Every configured secret, so a response can be checked for accidental echoes. */
+  readonly secrets: readonly string[];
+}
+
+const DEFAULT_BASE_URL = 'https://api.cloud-elements.com/elements/api-v2';
+const MAX_FLOW_TTL_MS = 10 * 60 * 1000;
+
+function fail(message: string): never {
+  throw new TypeError(`ce-connect/server: ${message}`);
+}
+
+function requireText(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value.trim() === '') fail(`${name} must be a non-empty string`);
+  // A secret with a comma or line break would corrupt the Authorization header it is placed in.
+  if (/[\r\n,]/.test(value)) fail(`${name} must not contain commas or line breaks`);
+  return value;
+}
+
+function optionalText(value: unknown, name: string): string | undefined {
+  return value === undefined ? undefined : requireText(value, name);
+}
+
+function positiveInteger(value: unknown, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > max) {
+    fail(`${name} must be a positive integer no larger than ${max}`);
+  }
+  return value;
+}
+
+function resolveBasePath(value: unknown): string {
+  if (value === undefined) return '/api/ce';
+  if (typeof value !== 'string' || !/^\/[A-Za-z0-9._~/-]*$/.test(value) || value.includes('//')) {
+    fail('basePath must be a path such as "/api/ce"');
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function resolveElement(key: string, entry: unknown): Readonly<ElementConfig> {
+  if (!ELEMENT_KEY_PATTERN.test(key)) fail(`element key "${key}" must match ${ELEMENT_KEY_PATTERN}`);
+  if (typeof entry !== 'object' || entry === null) fail(`elements.${key} must be an object`);
+  const config = entry as Partial<ElementConfig>;
+  const callback = parseWebUrl(config.callbackUrl);
+  if (!callback) fail(`elements.${key}.callbackUrl must be an absolute http(s) URL without user-info or fragment`);
+  return Object.freeze({
+    apiKey: requireText(config.apiKey, `elements.${key}.apiKey`),
+    apiSecret: requireText(config.apiSecret, `elements.${key}.apiSecret`),
+    callbackUrl: config.callbackUrl as string,
+    scope: optionalText(config.scope, `elements.${key}.scope`),
+    siteAddress: optionalText(config.siteAddress, `elements.${key}.siteAddress`),
+  });
+}
+
+function resolveElements(value: unknown): Map<string, Readonly<ElementConfig>> {
+  if (typeof value !== 'object' || value === null) fail('elements must be an object keyed by element key');
+  // A Map, so that keys such as "constructor" never resolve to Object.prototype members.
+  const elements = new Map(Object.entries(value).map(([key, entry]) => [key, resolveElement(key, entry)] as const));
+  if (elements.size === 0) fail('elements must configure at least one element');
+  return elements;
+}
+
+function resolveOrigins(value: unknown, elements: Map<string, Readonly<ElementConfig>>): Set<string> {
+  if (value === undefined) return new Set([...elements.values()].map((e) => new URL(e.callbackUrl).origin));
+  if (!Array.isArray(value)) fail('allowedOrigins must be an array of origins');
+  return new Set(
+    value.map((origin: unknown) => {
+      const url = parseWebUrl(origin);
+      if (!url || url.origin !== origin) fail(`allowedOrigins entries must be origins such as "https://app.example"`);
+      return origin as string;
+    }),
+  );
+}
+
+function resolveSecureCookies(elements: Map<string, Readonly<ElementConfig>>): boolean {
+  const schemes = new Set([...elements.values()].map((e) => new URL(e.callbackUrl).protocol));
+  // One flow cookie serves every element, so its Secure flag cannot differ per callback URL.
+  if (schemes.size > 1) fail('all callbackUrls must use the same scheme (all https, or all http for local development)');
+  return schemes.has('https:');
+}
+
+/** Validates the handler options and returns them resolved; throws a TypeError naming the first problem. */
+export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) fail('options must be an object');
+  const ce = options.cloudElements;
+  if (typeof ce !== 'object' || ce === null) fail('cloudElements must be an object');
+  const baseUrl = parseWebUrl(ce.baseUrl ?? DEFAULT_BASE_URL, true);
+  if (!baseUrl || baseUrl.search) fail('cloudElements.baseUrl must be an https URL (http only for loopback hosts)');
+  const userSecret = requireText(ce.userSecret, 'cloudElements.userSecret');
+  const organizationSecret = requireText(ce.organizationSecret, 'cloudElements.organizationSecret');
+  if (typeof options.cookieSecret !== 'string' || options.cookieSecret.length < 32) {
+    fail('cookieSecret must be a string of at least 32 characters');
+  }
+  if (typeof options.onInstanceCreated !== 'function') {
+    fail('onInstanceCreated must be a function (it receives the Element Token to persist)');
+  }
+  if (options.log !== undefined && typeof options.log !== 'function') fail('log must be a function');
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') fail('fetch must be a function');
+  const elements = resolveElements(options.elements);
+  return {
+    basePath: resolveBasePath(options.basePath),
+    cloudElements: {
+      baseUrl: baseUrl.href.replace(/\/+$/, ''),
+      authorization: `User ${userSecret}, Organization ${organizationSecret}`,
+      timeoutMs: positiveInteger(ce.timeoutMs, 'cloudElements.timeoutMs', 10_000),
+    },
+    elements,
+    cookieSecret: options.cookieSecret,
+    secureCookies: resolveSecureCookies(elements),
+    flowTtlMs: positiveInteger(options.flowTtlMs, 'flowTtlMs', MAX_FLOW_TTL_MS, MAX_FLOW_TTL_MS),
+    allowedOrigins: resolveOrigins(options.allowedOrigins, elements),
+    onInstanceCreated: options.onInstanceCreated,
+    log: options.log ?? (() => {}),
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    secrets: [userSecret, organizationSecret, options.cookieSecret, ...[...elements.values()].map((e) => e.apiSecret)],
+  };
+}

@@ -1,0 +1,22 @@
+// Launches Debian's Chromium for the end-to-end tests, headless, with the real popup blocker kept on.
+import puppeteer from 'puppeteer-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export function launchChromium() {
+  return puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    ignoreDefaultArgs: ['--disable-popup-blocking'],
+  });
+}
+
+/** Resolves with the detail of the first terminal event of any button on the page. */
+export function nextOutcome(page) {
+  return page.evaluate(() => new Promise((resolve) => {
+    for (const type of ['connected', 'connect-error', 'connect-cancel']) {
+      document.addEventListener(type, (event) => resolve({ type, detail: event.detail }), { once: true });
+    }
+  }));
+}

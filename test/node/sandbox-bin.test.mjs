@@ -1,0 +1,63 @@
+// The ce-connect-sandbox command: prints where it listens, serves the sandbox, stops cleanly on a signal.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterEach, test } from 'node:test';
+
+const BIN = fileURLToPath(new URL('../../lib/sandbox/bin.js', import.meta.url));
+
+let child;
+afterEach(() => {
+  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  child = undefined;
+});
+
+/** Starts the command and resolves with the lines it printed once it reports the default secrets. */
+async function start(args) {
+  child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.setEncoding('utf8');
+  for await (const chunk of child.stdout) {
+    output += chunk;
+    if (output.includes('Organization secret:')) break;
+  }
+  return output.trim().split('\n');
+}
+
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  test(`serves on loopback with the given options and exits 0 on ${signal}`, async () => {
+    const lines = await start(['--port', '0', '--coop', '--latency', '0', '--app-name', 'Demo App']);
+    const origin = /^ce-connect sandbox listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(lines[0])?.[1];
+    assert.ok(origin, lines[0]);
+    assert.equal(lines[1], `Cloud Elements base URL: ${origin}/elements/api-v2`);
+    assert.equal(lines[2], 'User secret: sandbox-user-secret');
+    assert.equal(lines[3], 'Organization secret: sandbox-organization-secret');
+
+    const response = await fetch(`${origin}/elements/api-v2/elements/sfdc/oauth/url`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Host: 'evil.example' },
+      body: JSON.stringify({ apiKey: 'k', apiSecret: 's', callbackUrl: 'http://127.0.0.1:1/cb' }),
+    });
+    const { oauthUrl } = await response.json();
+    assert.equal(new URL(oauthUrl).origin, origin, 'the consent URL uses the bound address, not the Host header');
+    const page = await fetch(oauthUrl);
+    assert.equal(page.headers.get('cross-origin-opener-policy'), 'same-origin');
+    assert.match(await page.text(), /Demo App/);
+
+    const started = Date.now();
+    child.kill(signal);
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 0);
+    assert.ok(Date.now() - started < 2000);
+  });
+}
+
+test('bad arguments → usage and exit code 2', async () => {
+  child = spawn(process.execPath, [BIN, '--port', 'abc'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const [code] = await once(child, 'exit');
+  assert.equal(code, 2);
+  assert.match(stderr, /Usage: ce-connect-sandbox/);
+});
