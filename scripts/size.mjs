@@ -1,5 +1,5 @@
 // Prints the minified and gzip size of the two self-contained bundles and checks the budgets.
-// Run `npm run build` first (or `npm run size`, which expects dist/ to exist).
+// Run `npm run build` first. `--check` makes a bundle over its budget fail the command.
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
@@ -21,4 +21,4 @@ for (const [file, budget] of budgets) {
   over ||= !ok;
   console.log(`${file}: ${source.length} bytes minified, ${gzip} bytes gzip (budget ${budget} bytes gzip) ${ok ? 'ok' : 'OVER BUDGET'}`);
 }
-process.exit(over ? 1 : 0);
+process.exit(over && process.argv.includes('--check') ? 1 : 0);
