@@ -21,10 +21,10 @@ type Json = Record<string, unknown> | undefined;
  * followed (a login page is not an answer) and, like a 2xx that is not a JSON object ≤ 64 KB, reads as
  * `undefined` for the caller to refuse.
  */
-async function call(url: string, init: RequestInit, stage: ConnectErrorCode, httpCode: ConnectErrorCode, apiBase: URL): Promise<Json> {
+async function call(path: string, init: RequestInit, stage: ConnectErrorCode, httpCode: ConnectErrorCode, apiBase: URL): Promise<Json> {
   let response: Response;
   try {
-    response = await fetch(url, {
+    response = await fetch(`${apiBase.href.replace(/\/+$/, '')}/${path}`, {
       ...init,
       headers: { Accept: 'application/json', 'X-CE-Connect': '1', ...init.headers },
       // Same-origin keeps cookies to the origin; a cross-origin api-base is the host's explicit CORS opt-in.
@@ -51,7 +51,7 @@ async function call(url: string, init: RequestInit, stage: ConnectErrorCode, htt
 
 /** Asks the host backend for the provider's sign-in URL and the flow's state. */
 export async function requestOAuthUrl(apiBase: URL, element: string, signal: AbortSignal): Promise<OAuthUrlResponse> {
-  const body = await call(`${apiBase.href.replace(/\/+$/, '')}/${encodeURIComponent(element)}/oauth/url`, { signal }, 'network', 'backend', apiBase);
+  const body = await call(`${encodeURIComponent(element)}/oauth/url`, { signal }, 'network', 'backend', apiBase);
   if (typeof body?.oauthUrl !== 'string' || body.element !== element) throw new ConnectError('bad-response');
   return { oauthUrl: body.oauthUrl, state: body.state };
 }
@@ -68,7 +68,7 @@ export async function createInstance(
     body: JSON.stringify({ element: { key: request.element }, providerData: { code: request.code }, state: request.state, name: request.name }),
     signal,
   };
-  const body = await call(`${apiBase.href.replace(/\/+$/, '')}/instances`, init, 'exchange-failed', 'exchange-failed', apiBase);
+  const body = await call('instances', init, 'exchange-failed', 'exchange-failed', apiBase);
   const id = typeof body?.id === 'string' || typeof body?.id === 'number' ? String(body.id) : '';
   if (!INSTANCE_ID_PATTERN.test(id)) throw new ConnectError('exchange-failed');
   const name = cleanText(body?.name);

@@ -1,9 +1,20 @@
 import { ConnectError } from './errors.js';
 import { STATE_PATTERN } from './protocol.js';
 
-/** True for hosts where plain http is acceptable: the machine itself. */
-export function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+/**
+ * Parses `text` as an http(s) URL without user-info that is safe to send a user or a request to: https, or
+ * plain http to the machine itself (or, with `allowHttp`, to a host the caller already trusts). Anything else,
+ * including what does not parse, is `undefined`.
+ */
+export function parseSafeUrl(text: string, base?: string, allowHttp = false): URL | undefined {
+  try {
+    const url = new URL(text, base);
+    const loopback = /^(localhost|\[::1\]|127(\.\d{1,3}){3})$/.test(url.hostname);
+    if ((url.protocol === 'https:' || (url.protocol === 'http:' && (allowHttp || loopback))) && !url.username && !url.password) return url;
+  } catch {
+    // not a URL
+  }
+  return undefined;
 }
 
 /**
@@ -13,14 +24,8 @@ export function isLoopbackHost(hostname: string): boolean {
  * drop or rewrite) are refused before parsing. At most 8 KB; no client secret.
  */
 export function checkOAuthUrl(oauthUrl: string): URL {
-  let url: URL | undefined;
-  try {
-    if (oauthUrl.length <= 8192 && !/[\u0000-\u0020\u007f-\u00a0\\]/.test(oauthUrl)) url = new URL(oauthUrl);
-  } catch {
-    // not an absolute URL
-  }
-  const secure = url && (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname)));
-  if (!url || !secure || url.username || url.password || [...url.searchParams.keys()].some((name) => /^(client_|api_?)?secret$/i.test(name))) {
+  const url = oauthUrl.length <= 8192 && !/[\u0000-\u0020\u007f-\u00a0\\]/.test(oauthUrl) ? parseSafeUrl(oauthUrl) : undefined;
+  if (!url || [...url.searchParams.keys()].some((name) => /^(client_|api_?)?secret$/i.test(name))) {
     throw new ConnectError('invalid-oauth-url');
   }
   return url;
@@ -32,7 +37,7 @@ export function checkOAuthUrl(oauthUrl: string): URL {
  */
 export function checkState(state: unknown, oauthUrl: URL): string {
   const states = oauthUrl.searchParams.getAll('state');
-  if (typeof state !== 'string' || !STATE_PATTERN.test(state) || states.length > 1 || (states.length === 1 && states[0] !== state)) {
+  if (typeof state !== 'string' || !STATE_PATTERN.test(state) || states.length > 1 || (states[0] ?? state) !== state) {
     throw new ConnectError('insecure-state');
   }
   return state;
