@@ -91,11 +91,18 @@ describe('every error code of CONTRACT §3, with a clean ending', () => {
     expect(el.shadowRoot!.querySelector('img')).to.equal(null);
   });
 
+  it('backend: a 401 keeps its status and message (the host can send the user to sign in)', async () => {
+    const { outcome } = await expectError('b401', 'backend');
+    expect(outcome.detail).to.include({ status: 401, message: 'Please sign in again.' });
+  });
+
   for (const [flags, what] of [
     ['bhtml', 'an HTML page with 200'],
     ['bredirect', 'a redirect to a login page'],
     ['belement', 'another element'],
     ['barray', 'an oauthUrl that is not a string'],
+    ['bhuge', 'a JSON body over 64 KB'],
+    ['bdeep', 'deeply nested JSON'],
   ]) {
     it(`bad-response: ${what}`, async () => {
       await expectError(flags, 'bad-response');

@@ -5,7 +5,7 @@
 //   flow:     4a (the backend's callback route creates the instance) | default 4b (static callback page)
 //   exchange: xfail (POST /instances, or the 4a exchange, fails)
 //   bundles:  dist (callback pages load dist/ce-connect-callback.js instead of src/callback.ts)
-//   oauth/url answers: b500 bhtml bredirect belement barray bjs bhttp bsecret buser bshort bmismatch bnostate bhang
+//   oauth/url answers: b500 bhtml bredirect belement barray bhuge bdeep b401 bjs bhttp bsecret buser bshort bmismatch bnostate bhang
 // GET /api/stats/{uid} tells a test what the backend saw (request counts, the last state).
 import { randomBytes } from 'node:crypto';
 
@@ -94,6 +94,13 @@ export function fakeBackend(provider, { callbackScript = '/src/callback.ts' } = 
         return;
       }
       if (flags.has('barray')) return json(200, { oauthUrl: [oauthUrl], element, state });
+      if (flags.has('bhuge')) return json(200, { oauthUrl, element, state, padding: 'x'.repeat(70 * 1024) });
+      if (flags.has('bdeep')) {
+        ctx.type = 'application/json';
+        ctx.body = `${'['.repeat(60000)}${']'.repeat(60000)}`;
+        return;
+      }
+      if (flags.has('b401')) return json(401, { message: 'Please sign in again.' });
       if (flags.has('belement')) return json(200, { oauthUrl, element: 'hubspot', state });
       if (flags.has('bjs')) oauthUrl = 'javascript:window.__pwned=1';
       if (flags.has('bhttp')) oauthUrl = 'http://login.example.com/authorize';
