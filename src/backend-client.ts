@@ -15,6 +15,24 @@ export interface CreatedInstance {
 
 type Json = Record<string, unknown> | undefined;
 
+/** The body as text, refusing (by throwing) anything over 64 KB without reading the rest of it. */
+async function readBounded(response: Response): Promise<string> {
+  if (Number(response.headers.get('content-length')) > 65536) throw new RangeError('too large');
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  for (let size = 0; ; ) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    size += value.length;
+    if (size > 65536) {
+      void reader.cancel();
+      throw new RangeError('too large');
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
 /**
  * One call to the host backend: JSON in, a bounded JSON object out. A failure to connect is `stage`; a
  * non-2xx answer is `httpCode` with the status and the JSON `message` when there is one. A redirect is not
@@ -37,8 +55,7 @@ async function call(path: string, init: RequestInit, stage: ConnectErrorCode, ht
   }
   let body: Json;
   try {
-    const text = /^application\/([\w.+-]*\+)?json\s*(;|$)/i.test(response.headers.get('content-type') ?? '') ? await response.text() : '';
-    const parsed: unknown = text.length <= 65536 ? JSON.parse(text) : undefined;
+    const parsed: unknown = /^application\/([\w.+-]*\+)?json\s*(;|$)/i.test(response.headers.get('content-type') ?? '') ? JSON.parse(await readBounded(response)) : undefined;
     if (typeof parsed === 'object' && parsed && !Array.isArray(parsed)) body = parsed as Json;
   } catch (error) {
     if ((error as Error)?.name === 'AbortError') throw error;

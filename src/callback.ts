@@ -9,7 +9,8 @@
  * Optional `<meta name="ce-connect-target-origin" content="https://app.example.com">` names the opener's
  * origin when it differs from this page's. The script has no `message` listener and never uses `window.name`.
  */
-import { MESSAGE_TYPE, channelName, type CallbackMessage } from './protocol.js';
+import { cleanText } from './errors.js';
+import { MESSAGE_TYPE, channelName, parseCallbackMessage, type CallbackMessage } from './protocol.js';
 
 type Result = Omit<CallbackMessage, 'type' | 'v'>;
 
@@ -73,8 +74,20 @@ function showStatus(text: string): void {
   status.textContent = text;
 }
 
-function deliver(result: Result, origin: string): void {
-  const message: CallbackMessage = { type: MESSAGE_TYPE, v: 1, ...result };
+/**
+ * The message to send: exactly what the widget accepts. A provider's value the widget would refuse (a
+ * description with line breaks or too long, an odd error code, a malformed code) is normalised into an error
+ * it does accept, so the user's Deny is reported as such instead of the flow silently running into a timeout.
+ */
+function toMessage(result: Result): CallbackMessage | null {
+  const message = parseCallbackMessage({ type: MESSAGE_TYPE, v: 1, ...result });
+  if (message) return message;
+  const error = result.error && /^[\x20-\x7e]{1,128}$/.test(result.error) ? result.error : 'invalid_request';
+  const description = cleanText(result.errorDescription);
+  return parseCallbackMessage({ type: MESSAGE_TYPE, v: 1, state: result.state, error, ...(description && { errorDescription: description }) });
+}
+
+function deliver(message: CallbackMessage, origin: string): void {
   try {
     const opener = window.opener as Window | null;
     if (opener && opener !== window) opener.postMessage(message, origin);
@@ -84,7 +97,7 @@ function deliver(result: Result, origin: string): void {
   // A BroadcastChannel reaches same-origin pages only, so it is used only when the opener shares our origin.
   if (origin === location.origin && typeof BroadcastChannel === 'function') {
     try {
-      const channel = new BroadcastChannel(channelName(result.state));
+      const channel = new BroadcastChannel(channelName(message.state));
       channel.postMessage(message);
       channel.close();
     } catch {
@@ -101,7 +114,8 @@ function run(): void {
   const embedded = embeddedResult();
   const result = embedded === undefined ? queryResult(query) : embedded;
   const origin = targetOrigin();
-  if (result && origin) deliver(result, origin);
+  const message = result && toMessage(result);
+  if (message && origin) deliver(message, origin);
   showStatus(origin ? 'You can close this window.' : 'This sign-in page is misconfigured. You can close this window.');
   // A short delay lets the messages leave before the window goes away.
   setTimeout(() => window.close(), 150);

@@ -87,30 +87,36 @@ export class CeConnectButton extends LitElement {
       if (this.disabled) throw new ConnectError('invalid-config', 'The button is disabled.');
       const config = readFlowConfig(this);
       if (!this.dispatchEvent(new ConnectStartEvent({ element }))) throw abortError('connect-start was cancelled.');
+      // A connect-start listener may itself have called connect(): that flow is the one.
+      if (this._pending) return this._pending.promise;
       this._flow?._stop(); // supersede a flow that only waits for a late result
-      const flow: ConnectFlow = (this._flow = new ConnectFlow(config, {
-        _done: (result) => this._flow === flow && this._settle(element, result),
-        _popupClosed: () => this._flow === flow && this._settle(element, 'popup-closed'),
-      }));
+      let flow: ConnectFlow | undefined = undefined;
+      const mine = () => flow !== undefined && this._flow === flow;
+      flow = new ConnectFlow(config, {
+        _done: (result, quiet) => {
+          if (!mine()) return;
+          this._flow = undefined;
+          this._settle(element, result, quiet);
+        },
+        _popupClosed: () => mine() && this._settle(element, 'popup-closed'),
+        _resumed: () => mine() && this._begin(),
+      });
+      this._flow = flow;
     } catch (error) {
-      this._flow = undefined;
+      // A refused start leaves a flow that waits for a late result alone: it is not superseded.
       if (error instanceof ConnectError) this._settle(element, error);
       return Promise.reject(error);
     }
-    let settle!: (result: ConnectedDetail | Error) => void;
-    const promise = new Promise<ConnectedDetail>((resolve, reject) => (settle = (r) => ('instanceId' in r ? resolve(r) : reject(r))));
-    this._pending = { promise, settle };
-    this.status = 'connecting';
-    this._message = '';
-    return promise;
+    return this._begin();
   }
 
   /** Aborts a running flow: closes the popup and fires `connect-cancel` with reason `aborted`. */
   cancel(): void {
-    this._flow?._stop();
-    // A flow that only waits for a late result already had its terminal event: it ends silently.
-    if (this._pending) this._settle(this._flow!._config.element, 'aborted');
+    const flow = this._flow;
     this._flow = undefined;
+    flow?._stop();
+    // A flow that only waits for a late result already had its terminal event: it ends silently.
+    if (flow && this._pending) this._settle(flow._config.element, 'aborted');
   }
 
   override disconnectedCallback(): void {
@@ -135,17 +141,30 @@ export class CeConnectButton extends LitElement {
     return html`<button part="button" type="button" ?disabled=${this.disabled} aria-busy=${this.status === 'connecting'} aria-describedby="s" @click=${this._onClick}>${icon}<slot>${name ? `Connect to ${name}` : 'Connect'}</slot></button><span id="s" part="status" role="status">${text}</span>`;
   }
 
+  /** The button is busy with a flow again: a fresh promise for `connect()` callers, status `connecting`. */
+  private _begin(): Promise<ConnectedDetail> {
+    let settle!: (result: ConnectedDetail | Error) => void;
+    const promise = new Promise<ConnectedDetail>((resolve, reject) => (settle = (r) => ('instanceId' in r ? resolve(r) : reject(r))));
+    promise.catch(() => undefined); // reported as events; a caller who keeps the promise still sees the rejection
+    this._pending = { promise, settle };
+    this.status = 'connecting';
+    this._message = '';
+    return promise;
+  }
+
   private _onClick(): void {
     // Errors are reported as events; the promise is for programmatic callers.
     this.connect().catch(() => undefined);
   }
 
-  /** Every terminal event goes through here: state, event, then the promise. */
-  private _settle(element: string, result: ConnectedDetail | ConnectError | ConnectCancelReason): void {
+  /** Every terminal event goes through here: state, event, then the promise. `quiet`: no event (see FlowReporter). */
+  private _settle(element: string, result: ConnectedDetail | ConnectError | ConnectCancelReason, quiet = false): void {
     const pending = this._pending;
     this._pending = undefined;
-    if (result instanceof ConnectError) {
-      this._flow = undefined;
+    if (quiet) {
+      this.status = 'idle';
+      pending?.settle(abortError('popup-closed'));
+    } else if (result instanceof ConnectError) {
       this.status = 'error';
       this._message = result.message;
       const { code, message, status } = result;
@@ -157,7 +176,6 @@ export class CeConnectButton extends LitElement {
       this.dispatchEvent(new ConnectCancelEvent({ element, reason: result }));
       pending?.settle(abortError(result));
     } else {
-      this._flow = undefined;
       this.instanceId = result.instanceId;
       this.status = 'connected';
       this.dispatchEvent(new ConnectedEvent(result));

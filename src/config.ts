@@ -19,7 +19,11 @@ const SECRETS = ['api-secret', 'user-secret', 'organization-secret', 'element-to
 
 /** Validates the settings and captures them for one flow; throws `invalid-config`. No request is made before this passes. */
 export function readFlowConfig(host: ButtonSettings & HTMLElement): FlowConfig {
-  const { element, instanceName, timeout, closedGrace } = host;
+  // Removing an attribute sets its property to null (frameworks do it): that means the default again.
+  const { element } = host;
+  const instanceName = host.instanceName ?? '';
+  const timeout = host.timeout ?? 300_000;
+  const closedGrace = host.closedGrace ?? 1000;
   const check = (ok: unknown, setting: string) => {
     if (!ok) throw new ConnectError('invalid-config', `Invalid "${setting}".`);
   };

@@ -19,13 +19,15 @@ export interface FlowConfig {
 }
 
 /**
- * How a flow ends: `done` with the detail or a ConnectError, at most once; `_popupClosed` at most once,
- * after which only a successful `done` can still follow (a result that arrives late because COOP made the
- * popup read closed while the user was still signing in).
+ * How a flow reports. `_done` comes at most once. `_popupClosed` at most once, after which the flow only waits
+ * for a late result (COOP can make the popup read closed while the user is still signing in); if one comes,
+ * `_resumed` says the flow works again (a 4b exchange), and its `_done` is `quiet` when it failed: the flow
+ * already had its terminal event.
  */
 export interface FlowReporter {
-  _done(result: ConnectedDetail | ConnectError): void;
+  _done(result: ConnectedDetail | ConnectError, quiet: boolean): void;
   _popupClosed(): void;
+  _resumed(): void;
 }
 
 /**
@@ -45,6 +47,7 @@ export class ConnectFlow {
   /** Set once the popup was reported closed: the flow only waits, silently, for a late result. */
   _lingering = false;
   private _awaitingResult = true;
+  private _resumed = false;
   private _stopped = false;
 
   /** Opens the popup at once; throws `popup-blocked` when the browser refuses it. */
@@ -97,6 +100,10 @@ export class ConnectFlow {
   private async _finish({ state, instanceId, name, code, error, errorDescription }: CallbackMessage): Promise<void> {
     // From here on the popup closing itself is expected, not a cancel.
     this._awaitingResult = false;
+    if (this._lingering) {
+      this._resumed = true;
+      this._report._resumed();
+    }
     const { element, apiBase, instanceName } = this._config;
     try {
       if (code) ({ id: instanceId, name } = await createInstance(apiBase, { element, code, state, name: instanceName }, this._request.signal));
@@ -108,12 +115,17 @@ export class ConnectFlow {
     }
   }
 
-  /** The single way a flow reports its end. After `popup-closed` only a late success is still reported. */
+  /**
+   * The single way a flow reports its end. After `popup-closed` a failure is quiet, and a timeout of a flow
+   * that never got its late result is not reported at all: nobody waits for it any more.
+   */
   private _end(result: unknown): void {
     if (this._stopped) return;
     this._stop();
-    const succeeded = typeof result === 'object' && result !== null && 'instanceId' in result;
-    if (succeeded) this._report._done(result as ConnectedDetail);
-    else if (!this._lingering) this._report._done(result instanceof ConnectError ? result : new ConnectError('network'));
+    if (typeof result === 'object' && result !== null && 'instanceId' in result) {
+      this._report._done(result as ConnectedDetail, false);
+    } else if (!this._lingering || this._resumed) {
+      this._report._done(result instanceof ConnectError ? result : new ConnectError('network'), this._lingering);
+    }
   }
 }

@@ -29,14 +29,14 @@ export interface ConnectCancelDetail {
   reason: ConnectCancelReason;
 }
 
-/** The shape of each event class: a static `eventName` and a typed `detail`; bubbles and composed. */
-interface DetailEventClass<D> {
-  readonly eventName: string;
+/** The shape of each event class: a static, literally typed `eventName` and a typed `detail`; bubbles and composed. */
+interface DetailEventClass<D, N extends string> {
+  readonly eventName: N;
   new (detail: D): Event & { readonly detail: D };
 }
 
 // One factory instead of four near-identical classes: the bundle carries the class body once.
-function detailEvent<D>(eventName: string, cancelable = false): DetailEventClass<D> {
+function detailEvent<D, N extends string>(eventName: N, cancelable = false): DetailEventClass<D, N> {
   return class extends Event {
     static readonly eventName = eventName;
     constructor(readonly detail: D) {
@@ -46,16 +46,16 @@ function detailEvent<D>(eventName: string, cancelable = false): DetailEventClass
 }
 
 /** Fired when a click is accepted, before the popup opens. `preventDefault()` stops the flow. */
-export const ConnectStartEvent = detailEvent<ConnectStartDetail>('connect-start', true);
+export const ConnectStartEvent = detailEvent<ConnectStartDetail, 'connect-start'>('connect-start', true);
 export type ConnectStartEvent = InstanceType<typeof ConnectStartEvent>;
 /** Fired when the Cloud Elements instance exists. */
-export const ConnectedEvent = detailEvent<ConnectedDetail>('connected');
+export const ConnectedEvent = detailEvent<ConnectedDetail, 'connected'>('connected');
 export type ConnectedEvent = InstanceType<typeof ConnectedEvent>;
 /** Fired when the flow fails; `detail.code` says how. */
-export const ConnectErrorEvent = detailEvent<ConnectErrorDetail>('connect-error');
+export const ConnectErrorEvent = detailEvent<ConnectErrorDetail, 'connect-error'>('connect-error');
 export type ConnectErrorEvent = InstanceType<typeof ConnectErrorEvent>;
 /** Fired when the popup was closed or the flow was aborted. */
-export const ConnectCancelEvent = detailEvent<ConnectCancelDetail>('connect-cancel');
+export const ConnectCancelEvent = detailEvent<ConnectCancelDetail, 'connect-cancel'>('connect-cancel');
 export type ConnectCancelEvent = InstanceType<typeof ConnectCancelEvent>;
 
 declare global {

@@ -21,11 +21,12 @@ export function parseSafeUrl(text: string, base?: string, allowHttp = false): UR
  * Checks the provider URL the backend returned before the popup is pointed at it, and returns it parsed.
  * Parsing (not substring tests) decides the scheme, user-info and parameters, so `javascript:`, `data:` and
  * `https://a@b` fail here; white space, control characters and backslashes (which URL() would quietly
- * drop or rewrite) are refused before parsing. At most 8 KB; no client secret.
+ * drop or rewrite) are refused before parsing. At most 8 KB; no client secret; no fragment (a provider never
+ * needs one, and a secret could hide there).
  */
 export function checkOAuthUrl(oauthUrl: string): URL {
-  const url = oauthUrl.length <= 8192 && !/[\u0000-\u0020\u007f-\u00a0\\]/.test(oauthUrl) ? parseSafeUrl(oauthUrl) : undefined;
-  if (!url || [...url.searchParams.keys()].some((name) => /^(client_|api_?)?secret$/i.test(name))) {
+  const url = oauthUrl.length <= 8192 && !/[\u0000-\u0020\u007f-\u00a0\\#]/.test(oauthUrl) ? parseSafeUrl(oauthUrl) : undefined;
+  if (!url || [...url.searchParams.keys()].some((name) => /^((client|api)[_-]?)?secret$/i.test(name))) {
     throw new ConnectError('invalid-oauth-url');
   }
   return url;

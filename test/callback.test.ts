@@ -63,6 +63,24 @@ describe('the callback page script (ce-connect/callback)', () => {
     });
   }
 
+  it('flow 4b: a description with line breaks, or too long, is normalised so a Deny still reads as a Deny', async () => {
+    const { messages } = await openCallback(`/test/fixtures/callback.html?error=access_denied&error_description=line1%0D%0Aline2&state=${STATE}`);
+    expect(messages[0].data).to.deep.equal({ type: 'ce-connect:callback', v: 1, state: STATE, error: 'access_denied', errorDescription: 'line1 line2' });
+    const long = await openCallback(`/test/fixtures/callback.html?error=access_denied&error_description=${'d'.repeat(3000)}&state=${STATE}`);
+    const data = long.messages[0].data as { error: string; errorDescription: string };
+    expect(data.error).to.equal('access_denied');
+    expect(data.errorDescription.length).to.equal(256);
+  });
+
+  it('flow 4b: a malformed code or error code becomes invalid_request', async () => {
+    for (const query of [`code=a%00b&state=${STATE}`, `code=${'c'.repeat(5000)}&state=${STATE}`, `error=%E2%9C%97&state=${STATE}`]) {
+      const { messages } = await openCallback(`/test/fixtures/callback.html?${query}`);
+      expect(messages.length, query).to.equal(2);
+      expect(messages[0].data).to.include({ error: 'invalid_request' });
+      expect(messages[0].data).not.to.have.property('code');
+    }
+  });
+
   it('a response in the fragment is never used, and the fragment is wiped', async () => {
     const { messages, seen } = await openCallback(`/test/fixtures/callback.html#code=frag&state=${STATE}`);
     expect(messages).to.deep.equal([]);

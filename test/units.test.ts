@@ -40,6 +40,10 @@ describe('oauthUrl checks (catalogue A-1…A-6, A-11)', () => {
     'https://login.salesforce.com/?CLIENT_SECRET=s',
     'https://login.salesforce.com/?secret=s',
     'https://login.salesforce.com/?apiSecret=s',
+    'https://login.salesforce.com/?clientSecret=s',
+    'https://login.salesforce.com/?client-secret=s',
+    'https://login.salesforce.com/a#client_secret=s',
+    'https://login.salesforce.com/a#x',
     `https://login.salesforce.com/?x=${'a'.repeat(8200)}`,
   ];
   for (const url of refused) {

@@ -3,7 +3,8 @@
 // the button's api-base: `/api/t/{uid}/{flags}` with comma-separated flags:
 //   provider: allow (default) | deny | perr | hold | coop | spoof | spoofpage   — see provider.mjs
 //   flow:     4a (the backend's callback route creates the instance) | default 4b (static callback page)
-//   exchange: xfail (POST /instances, or the 4a exchange, fails)
+//   exchange: xfail (POST /instances, or the 4a exchange, fails); xslow (answers after 400 ms); xany (any code
+//             is accepted); xdrop (connection dropped); xredirect; xhtml (201 with HTML); xbadid (an id with spaces)
 //   bundles:  dist (callback pages load dist/ce-connect-callback.js instead of src/callback.ts)
 //   oauth/url answers: b500 bhtml bredirect belement barray bhuge bdeep b401 bjs bhttp bsecret buser bshort bmismatch bnostate bhang
 // GET /api/stats/{uid} tells a test what the backend saw (request counts, the last state).
@@ -144,8 +145,21 @@ export function fakeBackend(provider, { callbackScript = '/src/callback.ts' } = 
       const flow = flows.get(body?.state);
       if (!flow || flow.used) return json(409, { message: 'Unknown or used state' });
       flow.used = true;
+      if (flags.has('xslow')) await new Promise((resolve) => setTimeout(resolve, 400));
       if (flags.has('xfail')) return json(502, { message: 'Cloud Elements refused to create the instance' });
-      if (body?.element?.key !== flow.element || provider.codes.get(body?.providerData?.code) !== body.state) {
+      if (flags.has('xdrop')) {
+        ctx.req.socket.destroy();
+        return;
+      }
+      if (flags.has('xredirect')) return ctx.redirect('/login');
+      if (flags.has('xhtml')) {
+        ctx.status = 201;
+        ctx.type = 'text/html';
+        ctx.body = '<p>created</p>';
+        return;
+      }
+      if (flags.has('xbadid')) return json(201, { id: 'not an id', element: { key: flow.element } });
+      if (body?.element?.key !== flow.element || (!flags.has('xany') && provider.codes.get(body?.providerData?.code) !== body.state)) {
         return json(400, { message: 'The code does not belong to this flow' });
       }
       return json(201, { id: String(nextId++), name: body.name || `${flow.element} (4b)`, element: { key: flow.element } });
