@@ -1,31 +1,44 @@
-// Makes sure the browser the tests drive is installed: Debian's Chromium. Installs it when it can (root,
-// or password-less sudo) and otherwise stops with the exact command to run. Nothing downloads a browser
-// of its own here: the tests use the system's.
+// Makes sure the browsers the tests drive are installed from Debian's packages: Chromium (required), and
+// Firefox ESR and WebKit (WebKitWebDriver + Xvfb) for the cross-browser suites, which skip when missing.
+// Installs what is missing when it can (root, or password-less sudo); otherwise stops with the exact command
+// when Chromium is missing. Nothing downloads a browser of its own here.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const packages = ['chromium'];
+const browsers = [
+  { binary: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', packages: ['chromium'], required: true },
+  { binary: process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr', packages: ['firefox-esr'] },
+  { binary: '/usr/bin/WebKitWebDriver', packages: ['webkit2gtk-driver', 'xvfb'] },
+];
+const missing = browsers.filter((browser) => !existsSync(browser.binary));
+if (missing.length === 0) process.exit(0);
+
+const packages = missing.flatMap((browser) => browser.packages);
 const command = `apt-get update && apt-get install -y ${packages.join(' ')}`;
-
-if (existsSync(chromium)) process.exit(0);
-
-console.log(`ce-connect tests need Chromium at ${chromium}; installing Debian's package…`);
+const chromiumMissing = missing.some((browser) => browser.required);
 const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const sudo = !asRoot && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
+
 if (!asRoot && !sudo) {
-  console.error(`Cannot install it without root. Run:\n\n  sudo sh -c '${command}'\n\nthen "npm test" again (or set CHROMIUM_PATH to a Chromium binary).`);
-  process.exit(1);
+  const message = `The tests drive Debian's browsers; missing: ${packages.join(', ')}. Install them with:\n\n  sudo sh -c '${command}'\n`;
+  if (chromiumMissing) {
+    console.error(`${message}\nthen run "npm test" again (or set CHROMIUM_PATH to a Chromium binary).`);
+    process.exit(1);
+  }
+  console.warn(`${message}\nUntil then the Firefox and WebKit suites are skipped.`);
+  process.exit(0);
 }
+
+console.log(`Installing Debian's ${packages.join(', ')} for the browser tests…`);
 const run = (args) => execFileSync(sudo ? 'sudo' : args[0], sudo ? args : args.slice(1), { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 try {
   run(['apt-get', 'update']);
   run(['apt-get', 'install', '-y', ...packages]);
 } catch {
-  console.error(`Installing Chromium failed. Run it by hand:\n\n  sudo sh -c '${command}'`);
-  process.exit(1);
+  console.error(`Installing failed. Run it by hand:\n\n  sudo sh -c '${command}'`);
+  if (chromiumMissing) process.exit(1);
 }
-if (!existsSync(chromium)) {
-  console.error(`Chromium is still missing at ${chromium}.`);
+if (!existsSync(browsers[0].binary)) {
+  console.error(`Chromium is still missing at ${browsers[0].binary}.`);
   process.exit(1);
 }

@@ -1,0 +1,278 @@
+// The demo end to end in WebKit (the engine of Safari): WebKitGTK's MiniBrowser driven by WebKitWebDriver
+// (Debian's webkit2gtk-driver) over plain WebDriver HTTP, under a private Xvfb. WebKit keeps Safari's popup
+// blocker on under automation: a real WebDriver click is a user gesture, a script is not (two controls check
+// that first, so a widget that awaited before window.open would fail here). Flows: a real click, then
+// Allow / Deny on the sandbox's consent page (another origin), and the COOP scenario.
+// Skipped when WebKitWebDriver, MiniBrowser or Xvfb is not installed.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { startDemo } from '../../demo/server.mjs';
+
+// MiniBrowser ships in libwebkit2gtk-4.1-0 (a dependency of webkit2gtk-driver), under the multiarch directory.
+const MINIBROWSER = process.env.MINIBROWSER_PATH
+  ?? ['x86_64-linux-gnu', 'aarch64-linux-gnu'].map((arch) => `/usr/lib/${arch}/webkit2gtk-4.1/MiniBrowser`).find((file) => existsSync(file))
+  ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+const onPath = (name) => (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, name)).find((file) => existsSync(file));
+const missing = [['WebKitWebDriver', onPath('WebKitWebDriver')], ['MiniBrowser', existsSync(MINIBROWSER)], ['Xvfb', onPath('Xvfb')]].filter(([, found]) => !found).map(([name]) => name);
+const skip = missing.length ? `${missing.join(', ')} not found (apt-get install webkit2gtk-driver xvfb)` : false;
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Process groups started here that are still alive: ended on every way out, even a signal (as puppeteer does). */
+const groups = new Set();
+const signalGroup = (pid, signal) => {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The whole group is gone.
+  }
+};
+const signalGroups = (signal) => groups.forEach((pid) => signalGroup(pid, signal));
+process.once('exit', () => signalGroups('SIGKILL'));
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
+  process.once(signal, () => {
+    signalGroups('SIGKILL');
+    process.exit(code);
+  });
+}
+
+/** Starts `command` in its own process group; `stop()` ends the whole group (MiniBrowser included) and waits. */
+function startProcess(command, args, options = {}) {
+  const child = spawn(command, args, { detached: true, ...options });
+  groups.add(child.pid);
+  const exited = new Promise((resolve) => child.once('exit', resolve).once('error', resolve));
+  return {
+    child,
+    exited,
+    async stop() {
+      // The group, not just its leader: WebKitWebDriver's MiniBrowser and its helper processes are in it.
+      signalGroup(child.pid, 'SIGTERM');
+      const stopped = child.exitCode !== null || child.signalCode !== null || await Promise.race([exited.then(() => true), sleep(3000).then(() => false)]);
+      if (!stopped) {
+        signalGroup(child.pid, 'SIGKILL');
+        await exited;
+      }
+      groups.delete(child.pid);
+    },
+  };
+}
+
+/** A private X display: Xvfb picks a free display number and writes it on fd 3. */
+async function startXvfb() {
+  const xvfb = startProcess('Xvfb', ['-displayfd', '3', '-nolisten', 'tcp', '-screen', '0', '1280x1024x24'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  const display = await new Promise((resolve, reject) => {
+    let text = '';
+    xvfb.child.stdio[3].on('data', (chunk) => {
+      text += chunk;
+      if (text.includes('\n')) resolve(`:${text.trim()}`);
+    });
+    xvfb.exited.then((code) => reject(new Error(`Xvfb exited (${code}) before giving a display`)));
+    setTimeout(() => reject(new Error('Xvfb gave no display in 10 s')), 10000).unref();
+  });
+  return { ...xvfb, display };
+}
+
+/** A minimal WebDriver (classic, HTTP) client: just the commands these tests use. */
+function webDriver(base) {
+  async function command(method, path, body) {
+    const response = await fetch(base + path, {
+      method,
+      headers: body ? { 'Content-Type': 'application/json' } : {},
+      body: body && JSON.stringify(body),
+      signal: AbortSignal.timeout(20000),
+    });
+    const { value } = await response.json();
+    if (!response.ok) throw new Error(`WebDriver ${method} ${path}: ${value?.error}: ${value?.message}`);
+    return value;
+  }
+  const elementId = (reference) => Object.values(reference)[0];
+  return {
+    command,
+    async newSession() {
+      const { sessionId } = await command('POST', '/session', {
+        capabilities: { alwaysMatch: { 'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] } } },
+      });
+      const s = `/session/${sessionId}`;
+      const session = {
+        delete: () => command('DELETE', s),
+        navigate: (url) => command('POST', `${s}/url`, { url }),
+        url: () => command('GET', `${s}/url`),
+        execute: (script, ...args) => command('POST', `${s}/execute/sync`, { script, args }),
+        window: () => command('GET', `${s}/window`),
+        windows: () => command('GET', `${s}/window/handles`),
+        switchTo: (handle) => command('POST', `${s}/window`, { handle }),
+        closeWindow: () => command('DELETE', `${s}/window`),
+        find: (using, value) => command('POST', `${s}/element`, { using, value }).then(elementId),
+        findInShadow: async (hostSelector, selector) => {
+          const host = await session.find('css selector', hostSelector);
+          const root = elementId(await command('GET', `${s}/element/${host}/shadow`));
+          return elementId(await command('POST', `${s}/shadow/${root}/element`, { using: 'css selector', value: selector }));
+        },
+        /** A real click: WebKit synthesises it in the UI process, so the page sees a user gesture. */
+        click: (element) => command('POST', `${s}/element/${element}/click`, {}),
+        /** Polls `read` until it returns something truthy. */
+        async until(read, what, timeout = 10000) {
+          const deadline = Date.now() + timeout;
+          for (;;) {
+            const value = await read();
+            if (value) return value;
+            if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+            await sleep(100);
+          }
+        },
+      };
+      return session;
+    },
+  };
+}
+
+describe('the demo, end to end in WebKit', { timeout: 60000, skip }, () => {
+  let demo;
+  let xvfb;
+  let driver;
+  let session;
+  let main;
+
+  before(async () => {
+    demo = await startDemo({ port: 0, env: {}, log: () => undefined });
+    xvfb = await startXvfb();
+    const port = await freePort();
+    driver = startProcess('WebKitWebDriver', [`--port=${port}`], { env: { ...process.env, DISPLAY: xvfb.display }, stdio: 'ignore' });
+    const client = webDriver(`http://127.0.0.1:${port}`);
+    for (let tries = 0; ; tries++) {
+      try {
+        await client.command('GET', '/status');
+        break;
+      } catch (error) {
+        if (tries > 100 || driver.child.exitCode !== null) throw error;
+        await sleep(100);
+      }
+    }
+    session = await client.newSession();
+    main = await session.window();
+  });
+  after(async () => {
+    await session?.delete().catch(() => undefined);
+    await driver?.stop();
+    await xvfb?.stop();
+    await demo?.close();
+  });
+  beforeEach(async () => {
+    await fetch(new URL('/demo-api/scenario', demo.url), { method: 'POST', headers: { 'X-CE-Connect': '1' }, body: JSON.stringify({ scenario: 'normal' }) });
+    // Leftover popups of an earlier test, then a fresh demo page that records every event of the buttons.
+    for (const handle of await session.windows()) {
+      if (handle === main) continue;
+      await session.switchTo(handle);
+      await session.closeWindow().catch(() => undefined);
+    }
+    await session.switchTo(main);
+    await session.navigate(demo.url);
+    await session.until(() => session.execute('return !!document.querySelector(\'ce-connect-button[element="sfdc"]\')?.shadowRoot?.querySelector("button")'), 'the Salesforce button');
+    await session.execute(`window.__events = [];
+      for (const type of ['connect-start', 'connected', 'connect-error', 'connect-cancel']) {
+        document.addEventListener(type, (event) => window.__events.push({ type, detail: event.detail }));
+      }`);
+  });
+
+  const events = () => session.execute('return window.__events');
+  /** Every event so far, once a `connected` or `connect-error` has come (a popup-closed cancel is no end). */
+  const outcome = (timeout) => session.until(async () => {
+    const seen = await events();
+    return seen.some((e) => e.type === 'connected' || e.type === 'connect-error') && seen;
+  }, 'connected or connect-error', timeout);
+
+  /** Really clicks the Salesforce button, switches to the popup, waits for the consent page, clicks `choice`. */
+  async function connectSalesforce(choice) {
+    await session.click(await session.findInShadow('ce-connect-button[element="sfdc"]', 'button'));
+    const popup = await session.until(async () => (await session.windows()).find((handle) => handle !== main), 'the popup (blocked?)', 5000)
+      .catch(async (error) => assert.fail(`${error.message}; events: ${JSON.stringify(await events())}`));
+    await session.switchTo(popup);
+    const button = await session.until(() => session.find('xpath', `//button[normalize-space()="${choice}"]`).catch(() => undefined), `the ${choice} button`);
+    assert.equal(new URL(await session.url()).origin, new URL(demo.sandboxUrl).origin, 'the consent page is on the sandbox origin');
+    assert.match(await session.execute('return document.body.innerText'), /Salesforce/);
+    const severed = await session.execute('return window.opener === null');
+    await session.click(button);
+    await session.switchTo(main);
+    return { severed };
+  }
+
+  it('the real popup blocker is on: window.open from a script (no gesture) returns null', async () => {
+    assert.equal(await session.execute('const w = window.open("about:blank", "_blank"); w?.close(); return w === null;'), true);
+  });
+
+  it('control: a real click whose handler awaits a fetch before window.open is blocked, a synchronous one is not', async () => {
+    // What makes the real-click tests below meaningful: a widget that awaited before opening would fail them.
+    await session.execute(`for (const mode of ['await', 'sync']) {
+      const button = document.createElement('button');
+      button.id = 'control-' + mode;
+      button.textContent = mode;
+      button.addEventListener('click', async () => {
+        if (mode === 'await') await fetch('/demo-api/config');
+        const popup = window.open('about:blank', '_blank', 'popup');
+        window['__' + mode] = popup === null ? 'blocked' : 'opened';
+        popup?.close();
+      });
+      document.body.prepend(button);
+    }`);
+    for (const mode of ['await', 'sync']) await session.click(await session.find('css selector', `#control-${mode}`));
+    const results = await session.until(() => session.execute('return window.__await && window.__sync && [window.__await, window.__sync]'), 'the control clicks');
+    assert.deepEqual(results, ['blocked', 'opened']);
+  });
+
+  it('a click without a user gesture meets the blocker and ends in popup-blocked, and no popup is left', async () => {
+    await session.execute('document.querySelector(\'ce-connect-button[element="sfdc"]\').shadowRoot.querySelector("button").click()');
+    const seen = await outcome(5000);
+    assert.equal(seen.at(-1).type, 'connect-error', JSON.stringify(seen));
+    assert.equal(seen.at(-1).detail.code, 'popup-blocked');
+    assert.deepEqual(await session.windows(), [main]);
+  });
+
+  it('a real click opens the popup (not blocked); Allow on the consent page: connected with the sandbox\'s instance id', async () => {
+    const before = demo.sandbox.instances().length;
+    const { severed } = await connectSalesforce('Allow');
+    assert.equal(severed, false, 'without COOP the consent page keeps its opener');
+    const seen = await outcome();
+    assert.deepEqual(seen.map((e) => e.type), ['connect-start', 'connected'], JSON.stringify(seen));
+    const created = demo.sandbox.instances();
+    assert.equal(created.length, before + 1);
+    assert.equal(seen.at(-1).detail.instanceId, String(created.at(-1).id));
+    assert.equal(await session.execute('return document.querySelector(\'ce-connect-button[element="sfdc"]\').getAttribute("status")'), 'connected');
+  });
+
+  it('Deny on the consent page ends in provider-denied, and nothing is created', async () => {
+    const before = demo.sandbox.instances().length;
+    await connectSalesforce('Deny');
+    const seen = await outcome();
+    assert.deepEqual(seen.map((e) => e.type), ['connect-start', 'connect-error'], JSON.stringify(seen));
+    assert.equal(seen.at(-1).detail.code, 'provider-denied');
+    assert.equal(demo.sandbox.instances().length, before);
+  });
+
+  it('the COOP scenario (the consent page severs the opener) still ends in connected', async (t) => {
+    await fetch(new URL('/demo-api/scenario', demo.url), { method: 'POST', headers: { 'X-CE-Connect': '1' }, body: JSON.stringify({ scenario: 'coop' }) });
+    const before = demo.sandbox.instances().length;
+    const { severed } = await connectSalesforce('Allow');
+    assert.equal(severed, true, 'WebKit applied COOP: the consent page has no opener');
+    const seen = await outcome();
+    t.diagnostic(`events: ${seen.map((e) => e.detail.reason ?? e.type).join(', ')}`);
+    assert.equal(seen.at(-1).type, 'connected', JSON.stringify(seen));
+    // Before it, at most a popup-closed cancel (CONTRACT §3), nothing else.
+    for (const event of seen.slice(1, -1)) assert.deepEqual(event, { type: 'connect-cancel', detail: { element: 'sfdc', reason: 'popup-closed' } });
+    assert.equal(seen.at(-1).detail.instanceId, String(demo.sandbox.instances().at(-1).id));
+    assert.equal(demo.sandbox.instances().length, before + 1);
+  });
+});
