@@ -1,7 +1,10 @@
-// Browser tests: real headless browsers, the host backend of CONTRACT §4 as middleware, and a provider
-// stand-in on a second loopback port (another origin, as real providers are).
+// Browser tests: real headless browsers (Debian's Chromium, and Firefox ESR when installed), the host backend
+// of CONTRACT §4 as middleware, and a provider stand-in on a second loopback port (another origin, as real
+// providers are). BROWSERS=chromium or BROWSERS=firefox runs one of them.
+import { existsSync } from 'node:fs';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
+import puppeteer from 'puppeteer-core';
 import { fakeBackend } from './test/support/fake-backend.mjs';
 import { startProvider } from './test/support/provider.mjs';
 
@@ -17,6 +20,37 @@ const chromiumArgs = [
   '--disable-sync',
 ];
 
+const firefoxPath = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
+const wanted = (name) => !process.env.BROWSERS || process.env.BROWSERS.split(',').includes(name);
+
+const browsers = [];
+if (wanted('chromium')) {
+  browsers.push(chromeLauncher({
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      headless: true,
+      args: chromiumArgs,
+      // Keep Chromium's real popup blocker: window.open without a user gesture must fail as in the field.
+      ignoreDefaultArgs: ['--disable-popup-blocking'],
+    },
+  }));
+}
+if (wanted('firefox') && existsSync(firefoxPath)) {
+  // puppeteer-core drives Firefox over WebDriver BiDi; the same launcher works with `browser: 'firefox'`.
+  browsers.push(chromeLauncher({
+    puppeteer,
+    launchOptions: {
+      browser: 'firefox',
+      executablePath: firefoxPath,
+      headless: true,
+      // puppeteer turns Firefox's popup blocker off; the tests need the real one.
+      extraPrefsFirefox: { 'dom.disable_open_during_load': true },
+    },
+  }));
+} else if (wanted('firefox')) {
+  console.warn(`Firefox not found at ${firefoxPath}: the browser suite runs in Chromium only (apt-get install firefox-esr).`);
+}
+
 export default {
   files: ['test/**/*.test.ts'],
   nodeResolve: true,
@@ -25,17 +59,7 @@ export default {
   concurrency: 1,
   testFramework: { config: { timeout: 10000 } },
   testsFinishTimeout: 240000,
-  browsers: [
-    chromeLauncher({
-      launchOptions: {
-        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-        headless: true,
-        args: chromiumArgs,
-        // Keep Chromium's real popup blocker: window.open without a user gesture must fail as in the field.
-        ignoreDefaultArgs: ['--disable-popup-blocking'],
-      },
-    }),
-  ],
+  browsers,
   middleware: [fakeBackend(provider)],
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2021', tsconfig: new URL('./tsconfig.json', import.meta.url).pathname }),

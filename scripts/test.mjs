@@ -30,11 +30,17 @@ failed += Number(/ℹ fail (\d+)/.exec(node.output)?.[1] ?? 0);
 if (node.code !== 0) exitCode = node.code;
 
 const browser = await run(npm, ['run', '--silent', 'test:browser']);
-const counts = [...browser.output.matchAll(/(\d+) passed, (\d+) failed/g)].at(-1);
-passed += Number(counts?.[1] ?? 0);
-failed += Number(counts?.[2] ?? 0);
+// web-test-runner prints a progress line per browser ("Chrome: |…| 10/10 test files | 184 passed, 0 failed"):
+// the last one of each browser holds its totals.
+const perBrowser = new Map();
+const plain = browser.output.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '\n'); // drop the progress bar's terminal codes
+for (const [, name, ok, ko] of plain.matchAll(/(\w+):\s+\|[^\n]*?(\d+) passed, (\d+) failed/g)) perBrowser.set(name, [ok, ko]);
+for (const [ok, ko] of perBrowser.values()) {
+  passed += Number(ok);
+  failed += Number(ko);
+}
 if (browser.code !== 0) exitCode = browser.code;
-if (!counts) exitCode ||= 1;
+if (perBrowser.size === 0) exitCode ||= 1;
 
 console.log(`\nNode suite and browser suite together:`);
 console.log(`${passed} passed, ${failed} failed`);
