@@ -80,11 +80,15 @@ function showStatus(text: string): void {
  * it does accept, so the user's Deny is reported as such instead of the flow silently running into a timeout.
  */
 function toMessage(result: Result): CallbackMessage | null {
-  const message = parseCallbackMessage({ type: MESSAGE_TYPE, v: 1, ...result });
+  const { state, instanceId } = result;
+  const name = cleanText(result.name);
+  const message = parseCallbackMessage({ type: MESSAGE_TYPE, v: 1, ...result }) ??
+    // An instance whose name the widget would refuse (control characters, too long) is still a success.
+    (instanceId ? parseCallbackMessage({ type: MESSAGE_TYPE, v: 1, state, instanceId, ...(name && { name }) }) : null);
   if (message) return message;
   const error = result.error && /^[\x20-\x7e]{1,128}$/.test(result.error) ? result.error : 'invalid_request';
   const description = cleanText(result.errorDescription);
-  return parseCallbackMessage({ type: MESSAGE_TYPE, v: 1, state: result.state, error, ...(description && { errorDescription: description }) });
+  return parseCallbackMessage({ type: MESSAGE_TYPE, v: 1, state, error, ...(description && { errorDescription: description }) });
 }
 
 function deliver(message: CallbackMessage, origin: string): void {

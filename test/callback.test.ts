@@ -96,6 +96,14 @@ describe('the callback page script (ce-connect/callback)', () => {
     expect(seen.search).to.equal('');
   });
 
+  it('flow 4a: an instance whose name has line breaks or is too long is still reported as connected', async () => {
+    const { messages } = await openCallback(`/test/fixtures/callback-4a-longname.html?state=${STATE}`);
+    const data = messages[0].data as { instanceId: string; name: string };
+    expect(data.instanceId).to.equal('77');
+    expect(data.name.startsWith('Line1 Line2 nnn')).to.equal(true);
+    expect(data.name.length).to.equal(256);
+  });
+
   it('flow 4a: an empty result block (unknown state) posts nothing, even with a code in the query', async () => {
     const { messages, seen } = await openCallback(`/test/fixtures/callback-4a-empty.html?code=leak&state=${STATE}`);
     expect(messages).to.deep.equal([]);
