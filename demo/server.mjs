@@ -104,14 +104,23 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
       // Delete it at Cloud Elements (the sandbox here) too, as a host app would.
       await fetch(`${cloudElements.baseUrl}/instances/${encodeURIComponent(removed.id)}`, {
         method: 'DELETE',
+        signal: AbortSignal.timeout(10_000),
         headers: { Authorization: `User ${cloudElements.userSecret}, Organization ${cloudElements.organizationSecret}` },
       }).catch(() => undefined);
       return json(res, 200, { id: removed.id });
     }
     if (path === '/demo-api/scenario' && req.method === 'POST') {
       let body = '';
-      for await (const chunk of req) body += chunk;
-      const name = JSON.parse(body || '{}').scenario;
+      for await (const chunk of req) {
+        body += chunk;
+        if (body.length > 1024) return json(res, 413, { message: 'Too large' });
+      }
+      let name;
+      try {
+        name = JSON.parse(body || '{}').scenario;
+      } catch {
+        return json(res, 400, { message: 'Expected {"scenario": "…"}' });
+      }
       if (!Object.hasOwn(SCENARIOS, name)) return json(res, 400, { message: 'Unknown scenario' });
       scenario = name;
       sandbox?.configure({ ...NEUTRAL, ...SCENARIOS[name].sandbox });
@@ -135,7 +144,7 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
     try {
       const canonicalHost = new URL(origin).host;
       if (req.headers.host !== canonicalHost) {
-        // One origin for cookies and postMessage: 127.0.0.1 and localhost are different origins to a browser.
+        // One origin for cookies and postMessage: localhost and 127.0.0.1 are different origins to a browser.
         res.writeHead(308, { Location: `${origin}${req.url}` });
         return res.end();
       }
@@ -153,7 +162,8 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
     }
   });
   const boundPort = await listen(server, port, host);
-  origin = env.CE_PUBLIC_URL ? new URL(env.CE_PUBLIC_URL).origin : `http://localhost:${boundPort}`;
+  // The address the server is bound to, so no other local server can answer for it (localhost may mean ::1).
+  origin = new URL(env.CE_PUBLIC_URL || `http://${host}:${boundPort}`).origin;
 
   const elementConfig = live ? live.elements : Object.fromEntries(catalogue.map(({ key }) => [key, { apiKey: `demo-${key}-key`, apiSecret: `demo-${key}-secret-${randomBytes(6).toString('hex')}` }]));
   handler = createConnectHandler({

@@ -20,8 +20,12 @@ const stale = outputs.some((f) => !existsSync(f)) || newest(join(root, 'src')) >
 if (stale) {
   console.log('Building ce-connect (first run or sources changed)…');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const result = spawnSync(npm, ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) process.exit(result.status ?? 1);
+  // Windows runs npm.cmd only through a shell (Node ≥ 20.12 refuses .cmd files otherwise).
+  const result = spawnSync(npm, ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+  if (result.status !== 0) {
+    if (result.error) console.error(result.error.message);
+    process.exit(result.status ?? 1);
+  }
 }
 
 const { startDemo } = await import('./server.mjs');

@@ -66,9 +66,13 @@ async function call(path: string, init: RequestInit, stage: ConnectErrorCode, ht
   return response.ok ? body : undefined;
 }
 
-/** Asks the host backend for the provider's sign-in URL and the flow's state. */
-export async function requestOAuthUrl(apiBase: URL, element: string, signal: AbortSignal): Promise<OAuthUrlResponse> {
-  const body = await call(`${encodeURIComponent(element)}/oauth/url`, { signal }, 'network', 'backend', apiBase);
+/**
+ * Asks the host backend for the provider's sign-in URL and the flow's state. The instance name travels along
+ * (`?name=`): in flow 4a the backend creates the instance from a redirect, which cannot carry it.
+ */
+export async function requestOAuthUrl(apiBase: URL, element: string, name: string, signal: AbortSignal): Promise<OAuthUrlResponse> {
+  const query = name ? `?name=${encodeURIComponent(name)}` : '';
+  const body = await call(`${encodeURIComponent(element)}/oauth/url${query}`, { signal }, 'network', 'backend', apiBase);
   if (typeof body?.oauthUrl !== 'string' || body.element !== element) throw new ConnectError('bad-response');
   return { oauthUrl: body.oauthUrl, state: body.state };
 }

@@ -32,7 +32,8 @@ export function readFlowConfig(host: ButtonSettings & HTMLElement): FlowConfig {
     const property = name.replace(/-(.)/, (_, letter: string) => letter.toUpperCase());
     check(!host.hasAttribute(name) && (host as unknown as Record<string, unknown>)[property] === undefined, name);
   }
-  check(typeof instanceName === 'string' && instanceName.length <= 256, 'instance-name');
+  // The server's rule too: a name it would refuse after the user consented would waste the sign-in.
+  check(typeof instanceName === 'string' && /^[^\u0000-\u001f\u007f]{0,200}$/.test(instanceName), 'instance-name');
   check(timeout > 0 && timeout < 2 ** 31, 'timeout');
   check(closedGrace >= 0 && closedGrace <= 60_000, 'closed-grace');
   // The backend: same-origin (http allowed), or another origin over https (or on loopback).

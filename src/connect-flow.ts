@@ -84,9 +84,9 @@ export class ConnectFlow {
   }
 
   private async _start(): Promise<void> {
-    const { element, apiBase, callbackOrigin } = this._config;
+    const { element, apiBase, callbackOrigin, instanceName } = this._config;
     try {
-      const answer = await requestOAuthUrl(apiBase, element, this._request.signal);
+      const answer = await requestOAuthUrl(apiBase, element, instanceName, this._request.signal);
       const url = checkOAuthUrl(answer.oauthUrl);
       const state = checkState(answer.state, url);
       if (this._stopped) return;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `ce-connect-sandbox`: serves the sandbox on loopback for manual testing and demos.
- * Usage: ce-connect-sandbox [--port N] [--host 127.0.0.1] [--coop] [--latency MS] [--app-name NAME]
+ * Usage: ce-connect-sandbox [--port N] [--host 127.0.0.1] [--public-url URL] [--coop] [--latency MS] [--app-name NAME]
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,13 +10,14 @@ import { toNodeListener } from '../server/node-adapter.js';
 import { DEFAULT_ORGANIZATION_SECRET, DEFAULT_USER_SECRET } from './options.js';
 import { createSandbox, SANDBOX_API_PATH } from './sandbox.js';
 
-const USAGE = 'Usage: ce-connect-sandbox [--port N] [--host 127.0.0.1] [--coop] [--latency MS] [--app-name NAME]';
+const USAGE = 'Usage: ce-connect-sandbox [--port N] [--host 127.0.0.1] [--public-url URL] [--coop] [--latency MS] [--app-name NAME]';
 
 function readArguments() {
   const { values } = parseArgs({
     options: {
       port: { type: 'string', default: '0' },
       host: { type: 'string', default: '127.0.0.1' },
+      'public-url': { type: 'string' },
       coop: { type: 'boolean', default: false },
       latency: { type: 'string', default: '0' },
       'app-name': { type: 'string' },
@@ -46,7 +47,11 @@ function main(): void {
   const server = createServer();
   server.listen(args.port, args.host, () => {
     const { address, port } = server.address() as AddressInfo;
-    const origin = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+    // A wildcard bind (0.0.0.0, ::) is no address to send a browser to: use loopback, or --public-url.
+    const reachable = address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address;
+    const origin = args['public-url']
+      ? new URL(args['public-url']).origin
+      : `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
     // The listener's origin is the bound address, never a Host header.
     server.on('request', toNodeListener(sandbox.handler, { origin }));
     console.log(`ce-connect sandbox listening on ${origin}`);

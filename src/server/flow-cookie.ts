@@ -11,7 +11,12 @@ export interface PendingFlow {
   readonly element: string;
   /** Epoch milliseconds after which the flow is void. */
   readonly expiresAt: number;
+  /** The instance name the page asked for (flow 4a: the redirect cannot carry it), already validated. */
+  readonly name?: string;
 }
+
+/** Instance names the server accepts from a browser: at most 200 characters, no control characters. */
+export const INSTANCE_NAME_PATTERN = /^[^\u0000-\u001f\u007f]{0,200}$/;
 
 /** Settings of the flow cookies. */
 export interface FlowCookieSettings {
@@ -41,7 +46,7 @@ export class FlowCookies {
 
   /** The Set-Cookie value that records `flow` for `maxAgeMs`. */
   serialize(flow: PendingFlow, maxAgeMs: number): string {
-    const payload = Buffer.from(JSON.stringify({ s: flow.state, e: flow.element, x: flow.expiresAt })).toString(
+    const payload = Buffer.from(JSON.stringify({ s: flow.state, e: flow.element, x: flow.expiresAt, ...(flow.name && { n: flow.name }) })).toString(
       'base64url',
     );
     const value = `${payload}.${this._sign(flow.cookieName, payload)}`;
@@ -84,10 +89,11 @@ export class FlowCookies {
     if (!timingSafeEqual(Buffer.from(mac), Buffer.from(this._sign(name, payload)))) return undefined;
     try {
       const record: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-      const { s, e, x } = record as { s?: unknown; e?: unknown; x?: unknown };
+      const { s, e, x, n } = record as { s?: unknown; e?: unknown; x?: unknown; n?: unknown };
       if (typeof s !== 'string' || typeof e !== 'string' || typeof x !== 'number') return undefined;
       if (!ELEMENT_KEY_PATTERN.test(e)) return undefined;
-      return { cookieName: name, state: s, element: e, expiresAt: x };
+      const flowName = typeof n === 'string' && INSTANCE_NAME_PATTERN.test(n) ? n : undefined;
+      return { cookieName: name, state: s, element: e, expiresAt: x, ...(flowName && { name: flowName }) };
     } catch {
       return undefined;
     }

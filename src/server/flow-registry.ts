@@ -31,8 +31,11 @@ export class FlowRegistry {
     private readonly _now: () => number = Date.now,
   ) {}
 
-  /** A fresh state for `element`, and the Set-Cookie values that record it (and evict stale or surplus flows). */
-  start(cookieHeader: string | null, element: string): { state: string; setCookies: string[] } {
+  /**
+   * A fresh state for `element` (and the instance `name` asked for, if any), and the Set-Cookie values that
+   * record it (and evict stale or surplus flows).
+   */
+  start(cookieHeader: string | null, element: string, name?: string): { state: string; setCookies: string[] } {
     const now = this._now();
     const { flows, invalid } = this._cookies.read(cookieHeader);
     const live = flows.filter((flow) => flow.expiresAt > now).sort((a, b) => a.expiresAt - b.expiresAt);
@@ -46,6 +49,7 @@ export class FlowRegistry {
       state: randomBytes(32).toString('base64url'),
       element,
       expiresAt: now + this._ttlMs,
+      ...(name && { name }),
     };
     setCookies.push(this._cookies.serialize(flow, this._ttlMs));
     return { state: flow.state, setCookies };

@@ -1,5 +1,6 @@
 import { CODE_PATTERN } from './callback-params.js';
 import type { ConnectContext } from './context.js';
+import { INSTANCE_NAME_PATTERN } from './flow-cookie.js';
 import { exchangeCode } from './exchange.js';
 import { BodyTooLargeError, errorResponse, jsonResponse, readBodyText } from './http.js';
 import { checkBrowserRequest, GUARD_MESSAGES } from './request-guards.js';
@@ -40,7 +41,7 @@ function parseExchangeRequest(text: string): ExchangeRequest | undefined {
   const { state, name = '' } = body;
   if (typeof key !== 'string' || typeof code !== 'string' || !CODE_PATTERN.test(code)) return undefined;
   if (typeof state !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(state)) return undefined;
-  if (typeof name !== 'string' || name.length > 200 || /[\u0000-\u001f\u007f]/.test(name)) return undefined;
+  if (typeof name !== 'string' || !INSTANCE_NAME_PATTERN.test(name)) return undefined;
   return { elementKey: key, code, state, name: name.trim() };
 }
 

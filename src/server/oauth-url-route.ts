@@ -1,4 +1,5 @@
 import type { ConnectContext } from './context.js';
+import { INSTANCE_NAME_PATTERN } from './flow-cookie.js';
 import { errorResponse, jsonResponse } from './http.js';
 import { sanitizeOAuthUrl } from './oauth-url-policy.js';
 import { checkBrowserRequest, GUARD_MESSAGES } from './request-guards.js';
@@ -6,7 +7,8 @@ import { upstreamFailure } from './upstream-failure.js';
 
 /**
  * `GET {basePath}/{element}/oauth/url`: binds a fresh state to this browser and asks Cloud Elements for the
- * provider URL. Query parameters are ignored entirely: state, callback URL and site address come from the server.
+ * provider URL. State, callback URL and site address come from the server; the only query parameter read is
+ * `name`, the instance name the page asks for, kept in the signed flow cookie for the callback (flow 4a).
  */
 export async function handleOAuthUrl(context: ConnectContext, request: Request, element: string): Promise<Response> {
   const { options, log } = context;
@@ -18,7 +20,9 @@ export async function handleOAuthUrl(context: ConnectContext, request: Request, 
   const config = options.elements.get(element);
   if (!config) return errorResponse(404, 'Unknown element');
   // The cookie is only sent if Cloud Elements answers; a failed call leaves no pending flow behind.
-  const { state, setCookies } = context.flows.start(request.headers.get('cookie'), element);
+  const requested = new URL(request.url).searchParams.getAll('name');
+  const name = requested.length === 1 && INSTANCE_NAME_PATTERN.test(requested[0]!) ? requested[0]!.trim() : undefined;
+  const { state, setCookies } = context.flows.start(request.headers.get('cookie'), element, name);
   let rawUrl: string;
   try {
     rawUrl = await context.cloudElements.oauthUrl(element, config, state);

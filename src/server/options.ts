@@ -123,8 +123,9 @@ function resolveElement(key: string, entry: unknown): Readonly<ElementConfig> {
   if (!ELEMENT_KEY_PATTERN.test(key)) fail(`element key "${key}" must match ${ELEMENT_KEY_PATTERN}`);
   if (typeof entry !== 'object' || entry === null) fail(`elements.${key} must be an object`);
   const config = entry as Partial<ElementConfig>;
-  const callback = parseWebUrl(config.callbackUrl);
-  if (!callback) fail(`elements.${key}.callbackUrl must be an absolute http(s) URL without user-info or fragment`);
+  // https, or plain http on loopback for local development: a code must never travel in cleartext.
+  const callback = parseWebUrl(config.callbackUrl, true);
+  if (!callback) fail(`elements.${key}.callbackUrl must be an absolute https URL (http only for loopback hosts) without user-info or fragment`);
   return Object.freeze({
     apiKey: requireText(config.apiKey, `elements.${key}.apiKey`),
     apiSecret: requireText(config.apiSecret, `elements.${key}.apiSecret`),

@@ -54,6 +54,8 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
     const { result } = await connectSalesforce('Allow');
     assert.equal(result.type, 'connected');
     assert.deepEqual(Object.keys(result.detail).sort(), ['element', 'instanceId', 'name']);
+    // The page's instance-name reached Cloud Elements although flow 4a creates the instance from a redirect.
+    assert.equal(result.detail.name, 'Salesforce — demo');
     const created = demo.sandbox.instances();
     assert.equal(created.length, before + 1);
     assert.equal(result.detail.instanceId, String(created.at(-1).id));

@@ -61,3 +61,15 @@ test('bad arguments → usage and exit code 2', async () => {
   assert.equal(code, 2);
   assert.match(stderr, /Usage: ce-connect-sandbox/);
 });
+
+test('bound to every interface, it hands out a loopback URL; --public-url overrides it', async () => {
+  let lines = await start(['--host', '0.0.0.0', '--port', '0']);
+  const base = /Cloud Elements base URL: (\S+)/.exec(lines.join('\n'))?.[1];
+  assert.match(base, /^http:\/\/127\.0\.0\.1:\d+\/elements\/api-v2$/);
+  const answer = await fetch(`${base}/elements/sfdc/oauth/url?apiKey=k&apiSecret=s&callbackUrl=${encodeURIComponent('http://127.0.0.1:1/cb')}`);
+  assert.match((await answer.json()).oauthUrl, /^http:\/\/127\.0\.0\.1:\d+\/oauth\/sfdc\//);
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+  lines = await start(['--host', '0.0.0.0', '--port', '0', '--public-url', 'http://sandbox.test:9100/ignored']);
+  assert.match(lines.join('\n'), /Cloud Elements base URL: http:\/\/sandbox\.test:9100\/elements\/api-v2/);
+});

@@ -247,3 +247,27 @@ test('secrets never reach the browser on the happy paths (D-1)', async () => {
     assert.equal(all.includes(secret), false);
   }
 });
+
+describe('the instance name in flow 4a', () => {
+  test('?name= on oauth/url travels in the signed flow cookie and names the instance the callback creates', async () => {
+    harness = await startHarness();
+    const browser = harness.browser();
+    const started = await browser.startFlow('sfdc', `?name=${encodeURIComponent('Acme CRM')}`);
+    assert.equal(started.status, 200);
+    const { location } = await decide(await openConsent(started.json.oauthUrl), 'allow');
+    const result = pageResult((await browser.fetch(location)).body);
+    assert.equal(result.name, 'Acme CRM');
+    assert.equal(harness.sandbox.instances()[0].name, 'Acme CRM');
+  });
+
+  test('a name the server refuses (control characters, over 200 characters, repeated) falls back to the default', async () => {
+    harness = await startHarness();
+    for (const query of ['?name=a%0Ab', `?name=${'n'.repeat(201)}`, '?name=a&name=b']) {
+      const browser = harness.browser();
+      const started = await browser.startFlow('sfdc', query);
+      const { location } = await decide(await openConsent(started.json.oauthUrl), 'allow');
+      const result = pageResult((await browser.fetch(location)).body);
+      assert.match(result.name, /^Salesforce \(/, query);
+    }
+  });
+});

@@ -106,3 +106,17 @@ describe('routing', () => {
     assert.match(await response.text(), /<script type="module" src="\/connect\/callback\.js"><\/script>/);
   });
 });
+
+test('a callback URL on a public host must be https (http only on loopback)', async () => {
+  const { createConnectHandler } = await import('../../lib/server/index.js');
+  const base = {
+    cloudElements: { userSecret: 'u'.repeat(12), organizationSecret: 'o'.repeat(12) },
+    cookieSecret: 'c'.repeat(32),
+    onInstanceCreated: () => undefined,
+  };
+  assert.throws(
+    () => createConnectHandler({ ...base, elements: { sfdc: { apiKey: 'k', apiSecret: 's', callbackUrl: 'http://app.example.com/cb' } } }),
+    /callbackUrl must be an absolute https URL/,
+  );
+  assert.doesNotThrow(() => createConnectHandler({ ...base, elements: { sfdc: { apiKey: 'k', apiSecret: 's', callbackUrl: 'http://127.0.0.1:3000/cb' } } }));
+});
