@@ -28,7 +28,7 @@ describe('the connect flow, end to end (real popup, provider on another origin, 
     expect(el.getAttribute('instance-id')).to.equal(detail.instanceId);
     expect(el.getAttribute('status')).to.equal('connected');
     await popupClosed(watch.popups[0]);
-    expect(await backendStats(id)).to.include({ oauthUrl: 1, instances: 1 });
+    expect(await backendStats(id)).to.include({ oauthUrl: 1, instances: 1, name: 'My Salesforce' });
   });
 
   it('flow 4a: the backend creates the instance and its callback page posts the Instance ID', async () => {

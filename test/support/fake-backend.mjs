@@ -76,6 +76,7 @@ export function fakeBackend(provider, { callbackScript = '/src/callback.ts' } = 
       const state = randomBytes(32).toString('base64url');
       flows.set(state, { element, uid, used: false });
       stat.state = state;
+      stat.name = ctx.query.name ?? null;
       const staticPage = flags.has('dist') ? 'callback-dist.html' : 'callback.html';
       const redirect = flags.has('4a') ? `${ctx.origin}${base}/${element}/oauth/callback` : `${ctx.origin}/test/fixtures/${staticPage}`;
       const authorize = new URL('/authorize', provider.origin);

@@ -18,6 +18,7 @@ export interface BackendStats {
   instances: number;
   callback: number;
   state: string | null;
+  name?: string | null;
 }
 
 export async function backendStats(id: string): Promise<BackendStats> {
