@@ -20,3 +20,19 @@ export function nextOutcome(page) {
     }
   }));
 }
+
+/**
+ * Resolves with every event up to the first `connected` or `connect-error`, so a `connect-cancel`
+ * (popup-closed, the COOP case) that comes first is seen too.
+ */
+export function eventsUntilSettled(page) {
+  return page.evaluate(() => new Promise((resolve) => {
+    const seen = [];
+    for (const type of ['connect-cancel', 'connected', 'connect-error']) {
+      document.addEventListener(type, (event) => {
+        seen.push({ type, detail: event.detail });
+        if (type !== 'connect-cancel') resolve(seen);
+      });
+    }
+  }));
+}

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startDemo } from '../../demo/server.mjs';
-import { launchChromium, nextOutcome } from './browser.mjs';
+import { eventsUntilSettled, launchChromium, nextOutcome } from './browser.mjs';
 
 describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
   let demo;
@@ -78,15 +78,7 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
   it('the COOP scenario (the consent page severs the opener) still ends in connected', async () => {
     await setScenario('coop');
     const before = demo.sandbox.instances().length;
-    const events = page.evaluate(() => new Promise((resolve) => {
-      const seen = [];
-      for (const type of ['connect-cancel', 'connected', 'connect-error']) {
-        document.addEventListener(type, (event) => {
-          seen.push({ type, detail: event.detail });
-          if (type !== 'connect-cancel') resolve(seen);
-        });
-      }
-    }));
+    const events = eventsUntilSettled(page);
     const { consent } = await connectSalesforce(null);
     const allow = await consent.waitForSelector('::-p-xpath(//button[normalize-space()="Allow"])', { timeout: 10000 });
     await allow.click();

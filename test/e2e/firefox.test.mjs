@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import puppeteer from 'puppeteer-core';
 import { startDemo } from '../../demo/server.mjs';
-import { nextOutcome } from './browser.mjs';
+import { eventsUntilSettled, nextOutcome } from './browser.mjs';
 
 const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 const skip = existsSync(FIREFOX) ? false : `Firefox not found at ${FIREFOX} (apt-get install firefox-esr, or set FIREFOX_PATH)`;
@@ -104,15 +104,7 @@ describe('the demo, end to end in Firefox', { timeout: 60000, skip }, () => {
         await fetch('/demo-api/scenario', { method: 'POST', headers: { 'X-CE-Connect': '1' }, body: JSON.stringify({ scenario: 'coop' }) });
       });
       const before = demo.sandbox.instances().length;
-      const events = page.evaluate(() => new Promise((resolve) => {
-        const seen = [];
-        for (const type of ['connect-cancel', 'connected', 'connect-error']) {
-          document.addEventListener(type, (event) => {
-            seen.push({ type, detail: event.detail });
-            if (type !== 'connect-cancel') resolve(seen);
-          });
-        }
-      }));
+      const events = eventsUntilSettled(page);
       const { severed } = await connectSalesforce('Allow');
       assert.equal(severed, true, 'Firefox applied COOP: the consent page has no opener');
       const seen = await events;
