@@ -6,9 +6,11 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import puppeteer from 'puppeteer-core';
 import { fakeBackend } from './test/support/fake-backend.mjs';
+import { createGates } from './test/support/gates.mjs';
 import { startProvider } from './test/support/provider.mjs';
 
-const provider = await startProvider();
+const gates = createGates();
+const provider = await startProvider(gates);
 
 const chromiumArgs = [
   '--no-sandbox',
@@ -60,9 +62,9 @@ export default {
   testFramework: { config: { timeout: 10000 } },
   testsFinishTimeout: 240000,
   browsers,
-  middleware: [fakeBackend(provider)],
+  middleware: [fakeBackend(provider, gates)],
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2021', tsconfig: new URL('./tsconfig.json', import.meta.url).pathname }),
-    { name: 'stop-provider', serverStop: () => provider.close() },
+    { name: 'stop-provider', serverStop: () => (gates.releaseAll(), provider.close()) },
   ],
 };

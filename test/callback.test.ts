@@ -1,36 +1,46 @@
-import { expect, waitUntil } from '@open-wc/testing';
-import { clickToCall } from './support/helpers.js';
+import { expect } from '@open-wc/testing';
+import { clickToCall, waitUntil } from './support/helpers.js';
 
 const STATE = 'S'.repeat(43);
 
-/** Opens `url` in a real popup (from a real click) and records what it posts, by postMessage and on the channel. */
+/** What the fixture page reports about itself once the callback script ran (test/fixtures/report-seen.js). */
+interface FixtureReport {
+  search: string;
+  hash: string;
+  text: string;
+  channelPosts: number;
+}
+
+/**
+ * Opens `url` in a real popup (from a real click) and records what it posts, by postMessage and on the channel.
+ * The page reports what it looked like (its URL and text, how many channel messages it sent) before it closes
+ * itself; the report comes after the page's own postMessage, and the test then waits for the channel messages
+ * the page says it sent.
+ */
 async function openCallback(url: string) {
   const messages: Array<{ via: string; data: unknown; origin: string; fromPopup: boolean }> = [];
   let popup: Window | null = null;
-  const onMessage = (event: MessageEvent) => messages.push({ via: 'postMessage', data: event.data, origin: event.origin, fromPopup: event.source === popup });
+  let report: FixtureReport | undefined;
+  const onMessage = (event: MessageEvent) => {
+    if (event.data?.fixtureReport) report = event.data.fixtureReport;
+    else messages.push({ via: 'postMessage', data: event.data, origin: event.origin, fromPopup: event.source === popup });
+  };
   window.addEventListener('message', onMessage);
   const channel = new BroadcastChannel(`ce-connect:${STATE}`);
   channel.onmessage = (event) => messages.push({ via: 'channel', data: event.data, origin: event.origin, fromPopup: false });
-  popup = (await clickToCall(() => window.open(url, `cb${Math.random()}`, 'popup'))).result;
-  expect(popup, 'popup').to.not.equal(null);
-  const seen: { search?: string; hash?: string; text?: string } = {};
-  // Read the page just before it closes itself: the URL is already stripped, the text is set.
-  await waitUntil(() => {
-    try {
-      if (popup!.closed) return true;
-      if (popup!.document.readyState === 'complete' && popup!.document.getElementById('ce-connect-status')?.textContent?.includes('close')) {
-        seen.search = popup!.location.search;
-        seen.hash = popup!.location.hash;
-        seen.text = popup!.document.getElementById('ce-connect-status')!.textContent!;
-      }
-    } catch {
-      // not loaded yet
-    }
-    return false;
-  }, 'the callback page closes itself', { timeout: 3000, interval: 10 });
-  window.removeEventListener('message', onMessage);
-  channel.close();
-  return { messages, seen };
+  try {
+    popup = (await clickToCall(() => window.open(url, `cb${Math.random()}`, 'popup'))).result;
+    expect(popup, 'popup').to.not.equal(null);
+    await waitUntil(() => report, 'the callback page reports what it did');
+    const { channelPosts } = report!;
+    await waitUntil(() => messages.filter((m) => m.via === 'channel').length >= channelPosts, 'the channel messages arrive');
+    await waitUntil(() => popup!.closed, 'the callback page closes itself');
+  } finally {
+    window.removeEventListener('message', onMessage);
+    channel.close();
+  }
+  const { search, hash, text } = report!;
+  return { messages, seen: { search, hash, text } };
 }
 
 describe('the callback page script (ce-connect/callback)', () => {

@@ -26,7 +26,9 @@ function visibleLabel(el: CeConnectButton): string {
 describe('<ce-connect-button> rendering and API', () => {
   it('is registered once, guarded, under its tag', async () => {
     expect(customElements.get(TAG_NAME)).to.equal(CeConnectButton);
-    await import('../src/define.js'); // a second load must not throw
+    // A second evaluation of the registration module (a new URL, so not the cached module) must not throw:
+    // without the guard, customElements.define would throw "already defined" here.
+    await import(`../src/define.ts?second-load=${crypto.randomUUID()}`);
     expect(document.createElement('ce-connect-button')).to.be.instanceOf(CeConnectButton);
   });
 

@@ -1,17 +1,20 @@
-import { expect, oneEvent, waitUntil } from '@open-wc/testing';
-import { backendStats, messageMarker, mountButton, realClick, watchPopups } from './support/helpers.js';
+import { expect, oneEvent } from '@open-wc/testing';
+import { backendStats, messageMarker, mountButton, realClick, waitUntil, watchPopups } from './support/helpers.js';
+import { trackResources } from './support/leaks.js';
 
-/** Starts a flow whose provider waits, and returns once the widget listens for its result. */
+/** Starts a flow whose provider waits, and returns once the widget really holds its listener and channel. */
 async function waitingFlow(flags = 'hold') {
   const watch = watchPopups();
-  const { el, id } = await mountButton(flags);
-  await realClick(el);
-  await waitUntil(async () => (await backendStats(id)).state !== null, 'the backend issued a state');
-  const { state } = await backendStats(id);
-  // The listener is attached right after the backend answers; let that answer be processed.
-  await waitUntil(() => watch.popups[0]?.location !== undefined);
-  await new Promise((resolve) => requestAnimationFrame(resolve));
-  return { el, id, state: state!, watch };
+  const resources = trackResources();
+  try {
+    const { el, id } = await mountButton(flags);
+    await realClick(el);
+    await waitUntil(() => resources.held().listeners === 1 && resources.held().channels === 1, 'the flow listens');
+    const { state } = await backendStats(id);
+    return { el, id, state: state!, watch };
+  } finally {
+    resources.restore();
+  }
 }
 
 const message = (state: string, extra: Record<string, unknown>) => ({ type: 'ce-connect:callback', v: 1, state, ...extra });
@@ -103,9 +106,14 @@ describe('spoofed and malformed callback messages are ignored (origin, source, s
     }
     // Messages on one channel arrive in order: the valid one below is dispatched after every forged one.
     const connected = oneEvent(el, 'connected');
+    // A witness created after the flow's channel: it receives each message after the flow's channel did.
+    const witness = new BroadcastChannel(`ce-connect:${state}`);
+    const replayDelivered = new Promise((resolve) => (witness.onmessage = (event) => event.data?.instanceId === '9999' && resolve(undefined)));
     channel.postMessage(message(state, { instanceId: '4242', name: 'Via channel' }));
     channel.postMessage(message(state, { instanceId: '9999' })); // a replay: ignored
     expect((await connected).detail).to.deep.equal({ element: 'sfdc', instanceId: '4242', name: 'Via channel' });
+    await replayDelivered;
+    witness.close();
     channel.close();
     expect(events).to.deep.equal(['connected']);
     expect(el.instanceId).to.equal('4242');

@@ -1,5 +1,5 @@
-import { expect, oneEvent, waitUntil } from '@open-wc/testing';
-import { backendStats, clickToCall, mountButton, popupClosed, realClick, watchPopups } from './support/helpers.js';
+import { expect, oneEvent } from '@open-wc/testing';
+import { backendStats, clickToCall, held, mountButton, popupClosed, realClick, release, waitUntil, watchPopups } from './support/helpers.js';
 
 describe('the connect flow, end to end (real popup, provider on another origin, real callback page)', () => {
   let watch: ReturnType<typeof watchPopups>;
@@ -12,13 +12,23 @@ describe('the connect flow, end to end (real popup, provider on another origin, 
   });
 
   it('flow 4b: the callback page posts the code, the widget creates the instance', async () => {
-    const { el, id } = await mountButton('allow', { 'instance-name': 'My Salesforce' });
+    const { el, id } = await mountButton('allow,gate-url,gate-instances', { 'instance-name': 'My Salesforce' });
     const starting = oneEvent(el, 'connect-start');
     const connected = oneEvent(el, 'connected');
     await realClick(el);
     expect((await starting).detail).to.deep.equal({ element: 'sfdc' });
+    // Held at oauth/url: nothing can have finished.
+    await held(id, 'url');
+    await el.updateComplete;
     expect(el.status).to.equal('connecting');
     expect(el.shadowRoot!.querySelector('button')!.getAttribute('aria-busy')).to.equal('true');
+    await release(id, 'url');
+    // Held at POST /instances: the code came back, the button still says it is busy.
+    await held(id, 'instances');
+    await el.updateComplete;
+    expect(el.status).to.equal('connecting');
+    expect(el.shadowRoot!.querySelector('button')!.getAttribute('aria-busy')).to.equal('true');
+    await release(id, 'instances');
     const { detail } = await connected;
     expect(Object.keys(detail).sort()).to.deep.equal(['element', 'instanceId', 'name']);
     expect(detail.element).to.equal('sfdc');
@@ -80,10 +90,15 @@ describe('the connect flow, end to end (real popup, provider on another origin, 
   });
 
   it('a double click makes one backend request and opens one popup', async () => {
-    const { el, id } = await mountButton('allow');
+    const { el, id } = await mountButton('allow,gate-url');
     const connected = oneEvent(el, 'connected');
     el.scrollIntoView({ block: 'center' });
+    // Both clicks land while oauth/url is held: the flow of the first cannot be over before the second.
     await Promise.all([realClick(el), realClick(el)]);
+    await held(id, 'url');
+    expect(watch.popups).to.have.length(1);
+    expect(el.status).to.equal('connecting');
+    await release(id, 'url');
     await connected;
     expect(watch.popups).to.have.length(1);
     expect(await backendStats(id)).to.include({ oauthUrl: 1, instances: 1 });
@@ -97,14 +112,16 @@ describe('the connect flow, end to end (real popup, provider on another origin, 
   });
 
   it('a provider page with Cross-Origin-Opener-Policy: the handle reads closed early, the result still arrives by BroadcastChannel', async () => {
-    const { el } = await mountButton('coop', { 'closed-grace': '50' });
+    const { el, id } = await mountButton('coop,gate-consent', { 'closed-grace': '50' });
     const cancelled = oneEvent(el, 'connect-cancel');
     const connected = oneEvent(el, 'connected');
     await realClick(el);
-    // COOP severs the opener: the popup reads closed while the user is still on the consent page…
+    // COOP severs the opener: the popup reads closed while the user is still on the consent page (held)…
     expect((await cancelled).detail).to.deep.equal({ element: 'sfdc', reason: 'popup-closed' });
     expect(el.status).to.equal('idle');
-    // …and the valid result that still arrives within the timeout completes the flow.
+    expect((await backendStats(id)).instances).to.equal(0);
+    // …and the valid result that still arrives within the timeout, once the user consents, completes the flow.
+    await release(id, 'consent');
     const { detail } = await connected;
     expect(detail.instanceId).to.match(/^\d+$/);
     expect(el.status).to.equal('connected');

@@ -1,8 +1,8 @@
 // The shipped bundles, as a plain HTML page uses them: dist/ce-connect.js (loaded twice) on a page with a
 // strict CSP and Trusted Types, and dist/ce-connect-callback.js on the callback page. Needs `npm run build`.
-import { expect, waitUntil } from '@open-wc/testing';
+import { expect } from '@open-wc/testing';
 import { sendMouse } from '@web/test-runner-commands';
-import { uid } from './support/helpers.js';
+import { uid, waitUntil } from './support/helpers.js';
 
 interface Report {
   strict: true;

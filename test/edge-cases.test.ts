@@ -1,8 +1,8 @@
 // Re-entrancy, late results, refused starts, removed attributes and other edges where a flow could be lost,
 // leak, or report twice.
-import { expect, oneEvent, waitUntil } from '@open-wc/testing';
+import { expect, oneEvent } from '@open-wc/testing';
 import { ConnectError } from '../src/index.js';
-import { backendStats, clickToCall, mountButton, nextOutcome, popupClosed, realClick, watchPopups } from './support/helpers.js';
+import { backendStats, clickToCall, held, mountButton, nextOutcome, popupClosed, realClick, release, waitUntil, watchPopups } from './support/helpers.js';
 import { trackResources } from './support/leaks.js';
 
 const none = { listeners: 0, intervals: 0, timeouts: 0, channels: 0 };
@@ -11,37 +11,38 @@ const message = (state: string, extra: Record<string, unknown>) => ({ type: 'ce-
 describe('edge cases', () => {
   let watch: ReturnType<typeof watchPopups>;
   let resources: ReturnType<typeof trackResources>;
-  let events: string[];
   beforeEach(() => {
     resources = trackResources();
     watch = watchPopups();
-    events = [];
   });
   afterEach(() => {
     watch.restore();
     resources.restore();
     for (const popup of watch.popups) popup.close();
   });
+  /** The events `el` fires from now on, in a list of this test's own (a previous test's late event never lands here). */
   const record = (el: HTMLElement) => {
+    const events: string[] = [];
     for (const type of ['connect-start', 'connected', 'connect-error', 'connect-cancel']) el.addEventListener(type, () => events.push(type));
+    return events;
   };
 
   /** A flow whose popup the user closed: it has reported popup-closed and waits for a late result. */
   async function lingering(flags = 'hold') {
     const mounted = await mountButton(flags, { 'closed-grace': '50' });
-    record(mounted.el);
+    const events = record(mounted.el);
     await realClick(mounted.el);
     await waitUntil(() => resources.held().listeners === 1, 'the flow listens');
     const { state } = await backendStats(mounted.id);
     const cancelled = oneEvent(mounted.el, 'connect-cancel');
     watch.popups[0].close();
     await cancelled;
-    return { ...mounted, state: state! };
+    return { ...mounted, events, state: state! };
   }
 
   it('connect() from a connect-cancel listener (a "retry" after cancel()) runs to its own terminal event', async () => {
     const { el } = await mountButton('hold');
-    record(el);
+    const events = record(el);
     await realClick(el);
     await waitUntil(() => resources.held().listeners === 1);
     el.setAttribute('api-base', el.apiBase.replace('/hold', '/allow'));
@@ -58,7 +59,7 @@ describe('edge cases', () => {
 
   it('connect() from a connect-start listener does not start a second flow', async () => {
     const { el, id } = await mountButton('allow');
-    record(el);
+    const events = record(el);
     let inner: Promise<unknown> | undefined;
     el.addEventListener('connect-start', () => (inner ??= el.connect()), { once: true });
     const { result: outer } = await clickToCall(() => el.connect());
@@ -74,19 +75,25 @@ describe('edge cases', () => {
     await realClick(el);
     expect(resources.held()).to.deep.equal({ listeners: 1, intervals: 1, timeouts: 0, channels: 1 });
     el.remove();
-    await Promise.resolve();
+    await waitUntil(() => resources.held().listeners === 0, 'removal releases the late-result wait');
     expect(resources.held()).to.deep.equal(none);
     expect((await backendStats(id)).instances).to.equal(0);
   });
 
   it('a late 4b result after popup-closed: the exchange runs to connected, and a click meanwhile does not abort it', async () => {
-    const { el, id, state } = await lingering('hold,xslow,xany');
+    const { el, id, events, state } = await lingering('hold,gate-instances,xany');
     const channel = new BroadcastChannel(`ce-connect:${state}`);
     const connected = oneEvent(el, 'connected');
     channel.postMessage(message(state, { code: 'late-code' }));
     channel.close();
-    await waitUntil(() => el.status === 'connecting', 'the late result makes the button busy again');
+    // POST /instances is held: the exchange is running, and a click now must not supersede it.
+    await held(id, 'instances');
+    await el.updateComplete;
+    expect(el.status).to.equal('connecting');
     await realClick(el); // focuses (nothing to focus) — must not supersede the running exchange
+    expect(el.status).to.equal('connecting');
+    expect(events).to.deep.equal(['connect-start', 'connect-cancel']);
+    await release(id, 'instances');
     expect((await connected).detail.instanceId).to.match(/^\d+$/);
     expect((await backendStats(id)).oauthUrl).to.equal(1);
     expect(events).to.deep.equal(['connect-start', 'connect-cancel', 'connected']);
@@ -94,27 +101,37 @@ describe('edge cases', () => {
   });
 
   it('a late result that fails after popup-closed stays quiet: no second terminal event, the button is idle', async () => {
-    const { el, state } = await lingering('hold,xfail,xslow');
+    const { el, id, events, state } = await lingering('hold,xfail,gate-instances');
     const channel = new BroadcastChannel(`ce-connect:${state}`);
     channel.postMessage(message(state, { code: 'late-code' }));
     channel.close();
-    await waitUntil(() => el.status === 'connecting');
+    await held(id, 'instances');
+    await el.updateComplete;
+    expect(el.status).to.equal('connecting');
+    await release(id, 'instances');
     await waitUntil(() => el.status === 'idle', 'back to idle after the quiet failure');
+    await waitUntil(() => resources.held().intervals === 0, 'the flow released everything');
     expect(events).to.deep.equal(['connect-start', 'connect-cancel']);
     expect(resources.held()).to.deep.equal(none);
   });
 
   it('a valid message after the timeout is ignored', async () => {
     const { el, id } = await mountButton('hold', { timeout: '400' });
-    record(el);
+    const events = record(el);
     const outcome = nextOutcome(el);
     await realClick(el);
     expect((await outcome).detail.code).to.equal('timeout');
     const { state } = await backendStats(id);
+    // A witness on the same channel, created after the flow's: a message is delivered to the channels in the
+    // order they were created, so once the witness has it, the flow's channel (were it open) has had it too.
+    const witness = new BroadcastChannel(`ce-connect:${state}`);
+    const delivered = new Promise((resolve) => (witness.onmessage = resolve));
     const channel = new BroadcastChannel(`ce-connect:${state}`);
     channel.postMessage(message(state!, { instanceId: '77' }));
     channel.close();
-    await Promise.resolve();
+    await delivered;
+    witness.close();
+    await el.updateComplete;
     expect(resources.held()).to.deep.equal(none);
     expect(events).to.deep.equal(['connect-start', 'connect-error']);
     expect(el.instanceId).to.equal('');
@@ -149,14 +166,32 @@ describe('edge cases', () => {
   });
 
   it('a callback-origin other than the page: messages from the page origin are ignored, no BroadcastChannel', async () => {
-    const { el } = await mountButton('spoofpage', { 'callback-origin': 'http://127.0.0.1:9', timeout: '1500' });
-    record(el);
-    const outcome = nextOutcome(el);
+    const { el, id } = await mountButton('spoofpage,gate-consent', { 'callback-origin': 'http://127.0.0.1:9' });
+    const events = record(el);
     await realClick(el);
-    await waitUntil(() => resources.held().listeners === 1);
+    await held(id, 'consent');
+    await waitUntil(() => resources.held().listeners === 1, 'the flow listens');
     expect(resources.held().channels).to.equal(0);
-    expect((await outcome).detail.code).to.equal('timeout');
-    expect(events).to.deep.equal(['connect-start', 'connect-error']);
+    // The spoof page posts forged messages, then the genuine one twice, all from the page's own origin. This
+    // listener was added after the flow's, so when it has seen the last one, the flow has seen them all.
+    const genuineTwice = new Promise<void>((resolve) => {
+      let seen = 0;
+      const onMessage = (event: MessageEvent) => {
+        if (event.data?.code && ++seen === 2) {
+          window.removeEventListener('message', onMessage);
+          resolve();
+        }
+      };
+      window.addEventListener('message', onMessage);
+    });
+    await release(id, 'consent');
+    await genuineTwice;
+    await el.updateComplete;
+    expect(events).to.deep.equal(['connect-start']);
+    expect(el.status).to.equal('connecting');
+    expect((await backendStats(id)).instances).to.equal(0);
+    el.cancel();
+    expect(events).to.deep.equal(['connect-start', 'connect-cancel']);
   });
 
   for (const [flags, what] of [

@@ -1,6 +1,6 @@
-import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import type { CeConnectButton } from '../src/index.js';
-import { backendStats, clickToCall, mountButton, nextOutcome, popupClosed, realClick, watchPopups } from './support/helpers.js';
+import { backendStats, clickToCall, held, mountButton, nextOutcome, popupClosed, realClick, release, uid, waitUntil, watchPopups } from './support/helpers.js';
 import { trackResources } from './support/leaks.js';
 
 const none = { listeners: 0, intervals: 0, timeouts: 0, channels: 0 };
@@ -40,11 +40,13 @@ describe('lifecycle: cancel, popup closed, timeout, removal — nothing left beh
   });
 
   it('removal while the backend has not answered yet aborts the request too', async () => {
-    const { el } = await mountButton('bhang');
+    const { el, id } = await mountButton('bhang');
     await realClick(el);
-    await waitUntil(() => resources.held().intervals === 1);
+    await waitUntil(async () => (await backendStats(id)).oauthUrl === 1, 'oauth/url was requested');
+    expect(resources.held()).to.deep.equal({ ...none, intervals: 1 });
+    const cancelled = oneEvent(el, 'connect-cancel');
     el.remove();
-    await oneEvent(el, 'connect-cancel');
+    expect((await cancelled).detail).to.deep.equal({ element: 'sfdc', reason: 'aborted' });
     expect(resources.held()).to.deep.equal(none);
     await popupClosed(watch.popups[0]);
   });
@@ -90,7 +92,7 @@ describe('lifecycle: cancel, popup closed, timeout, removal — nothing left beh
     // Only what waits for a late (COOP) result stays, until the deadline.
     expect(resources.held()).to.deep.equal(waitingFor);
     el.remove();
-    await Promise.resolve();
+    await waitUntil(() => resources.held().listeners === 0, 'removal releases the late-result wait');
     expect(resources.held()).to.deep.equal(none);
   });
 
@@ -105,8 +107,11 @@ describe('lifecycle: cancel, popup closed, timeout, removal — nothing left beh
   });
 
   it('timeout: the popup is closed and the flow releases everything', async () => {
-    const { el } = await waiting('hold', { timeout: '500' });
+    // The timeout runs from the click: the outcome listener is attached before it, and nothing is asserted
+    // about the waiting flow (on a slow machine the timeout may already have fired when the click returns).
+    const { el } = await mountButton('hold', { timeout: '500' });
     const outcome = nextOutcome(el);
+    await realClick(el);
     expect((await outcome).detail).to.deep.include({ code: 'timeout' });
     expect(resources.held()).to.deep.equal(none);
     await popupClosed(watch.popups[0]);
@@ -127,10 +132,12 @@ describe('lifecycle: cancel, popup closed, timeout, removal — nothing left beh
   });
 
   it('the element key is captured at click time: changing it mid-flow does not change the result', async () => {
-    const { el } = await mountButton('allow');
+    const { el, id } = await mountButton('allow,gate-url');
     const connected = oneEvent(el, 'connected');
     await realClick(el);
-    el.element = 'hubspot';
+    await held(id, 'url');
+    el.element = 'hubspot'; // while the flow is held at oauth/url
+    await release(id, 'url');
     expect((await connected).detail.element).to.equal('sfdc');
   });
 
@@ -152,22 +159,26 @@ describe('lifecycle: cancel, popup closed, timeout, removal — nothing left beh
     expect((await backendStats(id)).oauthUrl).to.equal(0);
   });
 
-  it('twenty buttons, several in flight: each flow resolves with its own result only', async () => {
+  it('three buttons, all three in flight at once: each flow resolves with its own result only', async () => {
     const ids: string[] = [];
     const container = await fixture<HTMLDivElement>(html`<div></div>`);
     const buttons: CeConnectButton[] = [];
     for (let i = 0; i < 3; i += 1) {
-      const id = `many${Date.now().toString(36)}${i}`;
+      const id = uid();
       ids.push(id);
       const button = document.createElement('ce-connect-button');
       button.element = ['sfdc', 'hubspot', 'box'][i];
-      button.apiBase = `/api/t/${id}/allow`;
+      button.apiBase = `/api/t/${id}/allow,gate-url`;
       container.append(button);
       buttons.push(button);
     }
     await Promise.all(buttons.map((b) => b.updateComplete));
     const results = buttons.map((b) => oneEvent(b, 'connected'));
     for (const button of buttons) await realClick(button);
+    // All three are held at oauth/url, so all three flows are running at the same time.
+    for (const id of ids) await held(id, 'url');
+    expect(buttons.map((b) => b.status)).to.deep.equal(['connecting', 'connecting', 'connecting']);
+    for (const id of [...ids].reverse()) await release(id, 'url');
     const details = (await Promise.all(results)).map((e) => e.detail);
     expect(details.map((d) => d.element)).to.deep.equal(['sfdc', 'hubspot', 'box']);
     expect(new Set(details.map((d) => d.instanceId)).size).to.equal(3);

@@ -3,11 +3,13 @@
 // the button's api-base: `/api/t/{uid}/{flags}` with comma-separated flags:
 //   provider: allow (default) | deny | perr | hold | coop | spoof | spoofpage   — see provider.mjs
 //   flow:     4a (the backend's callback route creates the instance) | default 4b (static callback page)
-//   exchange: xfail (POST /instances, or the 4a exchange, fails); xslow (answers after 400 ms); xany (any code
-//             is accepted); xdrop (connection dropped); xredirect; xhtml (201 with HTML); xbadid (an id with spaces)
+//   exchange: xfail (POST /instances, or the 4a exchange, fails); xany (any code is accepted); xdrop
+//             (connection dropped); xredirect; xhtml (201 with HTML); xbadid (an id with spaces)
+//   gates:    gate-url gate-consent gate-instances gate-callback — that step waits until the test releases it
+//             (POST /api/gate/{uid}/{step}; see gates.mjs)
 //   bundles:  dist (callback pages load dist/ce-connect-callback.js instead of src/callback.ts)
 //   oauth/url answers: b500 bhtml bredirect belement barray bhuge bdeep b401 bjs bhttp bsecret buser bshort bmismatch bnostate bhang
-// GET /api/stats/{uid} tells a test what the backend saw (request counts, the last state).
+// GET /api/stats/{uid} tells a test what the backend saw (request counts, the last state, the held steps).
 import { randomBytes } from 'node:crypto';
 
 const PROVIDER_MODES = ['allow', 'deny', 'perr', 'hold', 'coop', 'spoof', 'spoofpage'];
@@ -33,8 +35,8 @@ export function callbackPage(result, scriptSrc) {
 <script type="module" src="${scriptSrc}"></script></body></html>`;
 }
 
-/** The middleware; `provider` is the running provider stand-in. */
-export function fakeBackend(provider, { callbackScript = '/src/callback.ts' } = {}) {
+/** The middleware; `provider` is the running provider stand-in, `gates` the test's gates (shared with it). */
+export function fakeBackend(provider, gates, { callbackScript = '/src/callback.ts' } = {}) {
   const flows = new Map(); // state → { element, uid, used }
   const stats = new Map(); // uid → { oauthUrl, instances, state }
   let nextId = 1000;
@@ -45,16 +47,22 @@ export function fakeBackend(provider, { callbackScript = '/src/callback.ts' } = 
 
   return async function fakeBackendMiddleware(ctx, next) {
     const statsMatch = /^\/api\/stats\/([\w-]+)$/.exec(ctx.path);
+    const gateMatch = /^\/api\/gate\/([\w-]+)\/(\w+)$/.exec(ctx.path);
+    if (gateMatch && ctx.method === 'POST') {
+      gates.release(gateMatch[1], gateMatch[2]);
+      ctx.status = 204;
+      return;
+    }
     if (ctx.path.startsWith('/test/fixtures/strict/')) {
       // The strictest host page the contract promises to work on (CONTRACT §3, catalogue E-2).
       ctx.set('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; require-trusted-types-for 'script'; trusted-types lit-html");
       return next();
     }
     if (statsMatch) {
-      ctx.body = { ...statsFor(statsMatch[1]), providerOrigin: provider.origin };
+      ctx.body = { ...statsFor(statsMatch[1]), waiting: gates.waiting(statsMatch[1]), providerOrigin: provider.origin };
       return;
     }
-    const match = /^\/api\/t\/([\w-]+)\/([\w,]*)\/(.+)$/.exec(ctx.path);
+    const match = /^\/api\/t\/([\w-]+)\/([\w,-]*)\/(.+)$/.exec(ctx.path);
     if (!match) return next();
     const [, uid, flagList, route] = match;
     const flags = new Set(flagList.split(',').filter(Boolean));
@@ -71,6 +79,7 @@ export function fakeBackend(provider, { callbackScript = '/src/callback.ts' } = 
     const urlMatch = /^([^/]+)\/oauth\/url$/.exec(route);
     if (urlMatch && ctx.method === 'GET') {
       stat.oauthUrl += 1;
+      if (flags.has('gate-url')) await gates.pass(uid, 'url');
       if (ctx.get('X-CE-Connect') !== '1') return json(403, { message: 'Missing X-CE-Connect header' });
       const element = decodeURIComponent(urlMatch[1]);
       const state = randomBytes(32).toString('base64url');
@@ -80,7 +89,7 @@ export function fakeBackend(provider, { callbackScript = '/src/callback.ts' } = 
       const staticPage = flags.has('dist') ? 'callback-dist.html' : 'callback.html';
       const redirect = flags.has('4a') ? `${ctx.origin}${base}/${element}/oauth/callback` : `${ctx.origin}/test/fixtures/${staticPage}`;
       const authorize = new URL('/authorize', provider.origin);
-      authorize.search = new URLSearchParams({ response_type: 'code', client_id: 'test-app', redirect_uri: redirect, state, mode }).toString();
+      authorize.search = new URLSearchParams({ response_type: 'code', client_id: 'test-app', redirect_uri: redirect, state, mode, ...(flags.has('gate-consent') && { gate: uid }) }).toString();
       let oauthUrl = authorize.href;
       let answerState = state;
       if (flags.has('b500')) return json(500, { message: '<img src=x onerror="window.__pwned=1">Cloud Elements is down' });
@@ -117,6 +126,7 @@ export function fakeBackend(provider, { callbackScript = '/src/callback.ts' } = 
     const callbackMatch = /^([^/]+)\/oauth\/callback$/.exec(route);
     if (callbackMatch && ctx.method === 'GET') {
       stat.callback += 1;
+      if (flags.has('gate-callback')) await gates.pass(uid, 'callback');
       const state = ctx.query.state;
       const flow = typeof state === 'string' ? flows.get(state) : undefined;
       let result = {};
@@ -136,6 +146,7 @@ export function fakeBackend(provider, { callbackScript = '/src/callback.ts' } = 
 
     if (route === 'instances' && ctx.method === 'POST') {
       stat.instances += 1;
+      if (flags.has('gate-instances')) await gates.pass(uid, 'instances');
       if (ctx.get('X-CE-Connect') !== '1' || !ctx.is('application/json')) return json(403, { message: 'Forbidden' });
       let body;
       try {
@@ -146,7 +157,6 @@ export function fakeBackend(provider, { callbackScript = '/src/callback.ts' } = 
       const flow = flows.get(body?.state);
       if (!flow || flow.used) return json(409, { message: 'Unknown or used state' });
       flow.used = true;
-      if (flags.has('xslow')) await new Promise((resolve) => setTimeout(resolve, 400));
       if (flags.has('xfail')) return json(502, { message: 'Cloud Elements refused to create the instance' });
       if (flags.has('xdrop')) {
         ctx.req.socket.destroy();

@@ -1,14 +1,22 @@
-import { fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
+import { fixture, html, oneEvent, waitUntil as waitUntilWithin } from '@open-wc/testing';
 import { sendMouse } from '@web/test-runner-commands';
 import '../../src/index.js';
 import type { CeConnectButton } from '../../src/index.js';
 
-let counter = 0;
+/**
+ * Waits for a condition, polling. open-wc's default bound (1 s) is too tight for a loaded 2-core machine; a
+ * bound here only turns a hang into a failure, so it is generous.
+ */
+export function waitUntil(predicate: () => unknown, message?: string, options: { interval?: number; timeout?: number } = {}): Promise<void> {
+  return waitUntilWithin(predicate, message, { timeout: 5000, ...options });
+}
 
-/** A fresh id, so each test's backend scenario and request counts are its own. */
+/**
+ * A fresh id, so each test's backend scenario, request counts and gates are its own — unique across the
+ * browsers that share one backend.
+ */
 export function uid(): string {
-  counter += 1;
-  return `t${Date.now().toString(36)}${counter}`;
+  return crypto.randomUUID();
 }
 
 /** What the fake backend saw for one test. */
@@ -19,10 +27,25 @@ export interface BackendStats {
   callback: number;
   state: string | null;
   name?: string | null;
+  /** The gated steps with a request parked right now (see test/support/gates.mjs). */
+  waiting: GateStep[];
 }
+
+/** A step of the flow a test can hold: add `gate-{step}` to the backend flags. */
+export type GateStep = 'url' | 'consent' | 'instances' | 'callback';
 
 export async function backendStats(id: string): Promise<BackendStats> {
   return (await fetch(`/api/stats/${id}`)).json();
+}
+
+/** Resolves once the backend (or provider) holds a request of `step` for test `id`: the flow cannot move on. */
+export async function held(id: string, step: GateStep): Promise<void> {
+  await waitUntil(async () => (await backendStats(id)).waiting.includes(step), `the ${step} step should be held`, { timeout: 5000 });
+}
+
+/** Lets the held `step` of test `id` (and every later request of it) go on. */
+export async function release(id: string, step: GateStep): Promise<void> {
+  await fetch(`/api/gate/${id}/${step}`, { method: 'POST' });
 }
 
 /** Mounts a button whose backend behaves as `flags` say (see test/support/fake-backend.mjs). */
@@ -66,7 +89,7 @@ export function nextOutcome(el: CeConnectButton): Promise<Event & { detail: Reco
 
 /** Waits until the popup handle reads closed. */
 export async function popupClosed(popup: Window): Promise<void> {
-  await waitUntil(() => popup.closed, 'the popup should be closed', { timeout: 3000 });
+  await waitUntil(() => popup.closed, 'the popup should be closed');
 }
 
 /**

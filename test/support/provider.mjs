@@ -1,19 +1,21 @@
 // A stand-in OAuth provider on its own loopback port, so the popup really leaves the host origin (as with
 // Salesforce or HubSpot) and origin checks and Cross-Origin-Opener-Policy are exercised for real.
-// GET /authorize?state&redirect_uri&mode — `mode` picks how the "user" answers (see MODES below).
+// GET /authorize?state&redirect_uri&mode[&gate=uid] — `mode` picks how the "user" answers (see the cases
+// below); with `gate`, the answer (the redirect back) waits until the test releases the `consent` step.
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 
 const page = (body, head = '') => `<!doctype html><html><head><meta charset="utf-8"><title>Test provider</title>${head}</head><body>${body}</body></html>`;
 
 /** Starts the provider; `codes` maps each issued code to the state it was issued for. */
-export async function startProvider() {
+export async function startProvider(gates) {
   const codes = new Map();
-  const server = createServer((req, res) => {
+  const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://provider');
     const state = url.searchParams.get('state') ?? '';
     const redirect = url.searchParams.get('redirect_uri') ?? '';
     const mode = url.searchParams.get('mode') ?? 'allow';
+    const gate = url.searchParams.get('gate');
     const back = (params) => {
       const target = new URL(redirect);
       for (const [key, value] of Object.entries(params)) target.searchParams.set(key, value);
@@ -30,7 +32,13 @@ export async function startProvider() {
       // …then a marker, so the test knows the forged message was dispatched before it.
       return send(200, { 'Content-Type': 'text/html' }, page(`<script>parent.postMessage(${message}, '*'); parent.postMessage('marker:frame', '*');</script>`));
     }
+    if (url.pathname === '/continue') {
+      // The COOP page's way back, held while the test looks at the severed handle.
+      if (gate) await gates.pass(gate, 'consent');
+      return send(302, { Location: url.searchParams.get('to') ?? '/' });
+    }
     if (url.pathname !== '/authorize' || !redirect) return send(404, { 'Content-Type': 'text/plain' }, 'not found');
+    if (gate && mode !== 'coop' && mode !== 'hold') await gates.pass(gate, 'consent');
     switch (mode) {
       case 'allow':
         codes.set(code, state);
@@ -42,11 +50,14 @@ export async function startProvider() {
       case 'hold':
         // The user is still reading the consent page.
         return send(200, { 'Content-Type': 'text/html' }, page('<p>Consent page (the user has not decided yet)</p>'));
-      case 'coop':
-        // A provider page that sends COOP: the opener loses its handle, then the user consents.
+      case 'coop': {
+        // A provider page that sends COOP: the opener loses its handle, then the user consents (/continue,
+        // which the `consent` gate holds until the test has seen the handle read closed).
         codes.set(code, state);
+        const next = new URLSearchParams({ to: back({ code, state }), ...(gate && { gate }) });
         return send(200, { 'Content-Type': 'text/html', 'Cross-Origin-Opener-Policy': 'same-origin' },
-          page('<p>Consent page with COOP</p>', `<meta http-equiv="refresh" content="1;url=${back({ code, state }).replace(/"/g, '&quot;')}">`));
+          page('<p>Consent page with COOP</p>', `<meta http-equiv="refresh" content="0;url=/continue?${next.toString().replace(/&/g, '&amp;')}">`));
+      }
       case 'spoof': {
         // The provider's page itself tries to answer for the callback: wrong origin, must be ignored.
         codes.set(code, state);
