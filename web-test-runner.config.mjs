@@ -2,15 +2,30 @@
 // of CONTRACT §4 as middleware, and a provider stand-in on a second loopback port (another origin, as real
 // providers are). BROWSERS=chromium or BROWSERS=firefox runs one of them.
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import puppeteer from 'puppeteer-core';
 import { fakeBackend } from './test/support/fake-backend.mjs';
 import { createGates } from './test/support/gates.mjs';
 import { startProvider } from './test/support/provider.mjs';
+import { startRealBackend } from './test/support/real-backend.mjs';
+import { createStats } from './test/support/stats.mjs';
 
+/** A port the OS says is free now: the real backend's callback URLs must name the dev server's origin. */
+async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const port = await freePort();
 const gates = createGates();
+const stats = createStats();
 const provider = await startProvider(gates);
+const realBackend = await startRealBackend({ pageOrigin: `http://127.0.0.1:${port}`, gates, stats });
 
 const chromiumArgs = [
   '--no-sandbox',
@@ -57,14 +72,15 @@ export default {
   files: ['test/**/*.test.ts'],
   nodeResolve: true,
   hostname: '127.0.0.1',
+  port,
   rootDir: '.',
   concurrency: 1,
   testFramework: { config: { timeout: 10000 } },
   testsFinishTimeout: 240000,
   browsers,
-  middleware: [fakeBackend(provider, gates)],
+  middleware: [realBackend.middleware, fakeBackend(provider, { gates, stats })],
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2021', tsconfig: new URL('./tsconfig.json', import.meta.url).pathname }),
-    { name: 'stop-provider', serverStop: () => (gates.releaseAll(), provider.close()) },
+    { name: 'stop-backends', serverStop: () => (gates.releaseAll(), Promise.all([provider.close(), realBackend.close()])) },
   ],
 };

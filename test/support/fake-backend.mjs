@@ -35,15 +35,14 @@ export function callbackPage(result, scriptSrc) {
 <script type="module" src="${scriptSrc}"></script></body></html>`;
 }
 
-/** The middleware; `provider` is the running provider stand-in, `gates` the test's gates (shared with it). */
-export function fakeBackend(provider, gates, { callbackScript = '/src/callback.ts' } = {}) {
+/**
+ * The middleware; `provider` is the running provider stand-in, `gates` the test's gates (shared with it),
+ * `stats` the per-test records (shared with the real backend, see stats.mjs).
+ */
+export function fakeBackend(provider, { gates, stats }, { callbackScript = '/src/callback.ts' } = {}) {
   const flows = new Map(); // state → { element, uid, used }
-  const stats = new Map(); // uid → { oauthUrl, instances, state }
   let nextId = 1000;
-  const statsFor = (uid) => {
-    if (!stats.has(uid)) stats.set(uid, { oauthUrl: 0, instances: 0, callback: 0, state: null });
-    return stats.get(uid);
-  };
+  const statsFor = (uid) => stats.for(uid);
 
   return async function fakeBackendMiddleware(ctx, next) {
     const statsMatch = /^\/api\/stats\/([\w-]+)$/.exec(ctx.path);

@@ -29,6 +29,10 @@ export interface BackendStats {
   name?: string | null;
   /** The gated steps with a request parked right now (see test/support/gates.mjs). */
   waiting: GateStep[];
+  /** Real backend: the instances `onInstanceCreated` received, with their Element Tokens. */
+  created: Array<{ id: string; name: string; token: string }>;
+  /** Real backend: where the provider (the sandbox) sent the popup back to. */
+  providerRedirect: string | null;
 }
 
 /** A step of the flow a test can hold: add `gate-{step}` to the backend flags. */
@@ -52,6 +56,18 @@ export async function release(id: string, step: GateStep): Promise<void> {
 export async function mountButton(flags: string, attributes: Record<string, string> = {}): Promise<{ el: CeConnectButton; id: string }> {
   const id = uid();
   const el = await fixture<CeConnectButton>(html`<ce-connect-button element="sfdc" api-base="/api/t/${id}/${flags}" closed-grace="100"></ce-connect-button>`);
+  for (const [name, value] of Object.entries(attributes)) el.setAttribute(name, value);
+  await el.updateComplete;
+  return { el, id };
+}
+
+/** The scenarios of the real backend (ce-connect/server + the sandbox): see test/support/real-backend.mjs. */
+export type RealScenario = '4a' | '4b' | '4a-deny' | '4b-deny' | '4a-xfail' | '4b-xfail' | 'burl';
+
+/** Mounts a button on the real backend; `gates` lists the steps to hold (`gate-url,gate-instances`…). */
+export async function mountOnRealBackend(scenario: RealScenario, gates = '-', attributes: Record<string, string> = {}): Promise<{ el: CeConnectButton; id: string }> {
+  const id = uid();
+  const el = await fixture<CeConnectButton>(html`<ce-connect-button element="sfdc" api-base="/api/real/${scenario}/${id}/${gates}" closed-grace="100"></ce-connect-button>`);
   for (const [name, value] of Object.entries(attributes)) el.setAttribute(name, value);
   await el.updateComplete;
   return { el, id };
