@@ -18,28 +18,30 @@ interface FixtureReport {
  * the page says it sent.
  */
 async function openCallback(url: string) {
-  const messages: Array<{ via: string; data: unknown; origin: string; fromPopup: boolean }> = [];
+  // The page may post before the click that opened it has returned here: sources are compared afterwards.
+  const received: Array<{ via: string; data: unknown; origin: string; source: unknown }> = [];
   let popup: Window | null = null;
   let report: FixtureReport | undefined;
   const onMessage = (event: MessageEvent) => {
     if (event.data?.fixtureReport) report = event.data.fixtureReport;
-    else messages.push({ via: 'postMessage', data: event.data, origin: event.origin, fromPopup: event.source === popup });
+    else received.push({ via: 'postMessage', data: event.data, origin: event.origin, source: event.source });
   };
   window.addEventListener('message', onMessage);
   const channel = new BroadcastChannel(`ce-connect:${STATE}`);
-  channel.onmessage = (event) => messages.push({ via: 'channel', data: event.data, origin: event.origin, fromPopup: false });
+  channel.onmessage = (event) => received.push({ via: 'channel', data: event.data, origin: event.origin, source: null });
   try {
     popup = (await clickToCall(() => window.open(url, `cb${Math.random()}`, 'popup'))).result;
     expect(popup, 'popup').to.not.equal(null);
     await waitUntil(() => report, 'the callback page reports what it did');
     const { channelPosts } = report!;
-    await waitUntil(() => messages.filter((m) => m.via === 'channel').length >= channelPosts, 'the channel messages arrive');
+    await waitUntil(() => received.filter((m) => m.via === 'channel').length >= channelPosts, 'the channel messages arrive');
     await waitUntil(() => popup!.closed, 'the callback page closes itself');
   } finally {
     window.removeEventListener('message', onMessage);
     channel.close();
   }
   const { search, hash, text } = report!;
+  const messages = received.map(({ source, ...message }) => ({ ...message, fromPopup: source !== null && source === popup }));
   return { messages, seen: { search, hash, text } };
 }
 
