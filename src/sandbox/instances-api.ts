@@ -93,6 +93,7 @@ function maskedConfiguration(configuration: Record<string, unknown>): Record<str
 
 function buildInstance(
   id: number,
+  createdAt: number,
   element: SandboxElement,
   body: Record<string, unknown>,
   configuration: Record<string, unknown>,
@@ -101,7 +102,7 @@ function buildInstance(
   return {
     id,
     name: body.name as string,
-    createdDate: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    createdDate: new Date(createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     token: randomBytes(32).toString('base64'),
     element: {
       id: element.id, name: element.name, key: element.key, description: `${element.name} (ce-connect sandbox)`,
@@ -151,7 +152,7 @@ export async function createInstance(
   if (redemption.status !== 'ok') return ceError(...CODE_REFUSALS[redemption.status]);
   const refusal = checkGrant(resolved, redemption.registration, configuration);
   if (refusal) return ceError(...refusal);
-  const instance = store.addInstance((id) => buildInstance(id, resolved, body, configuration));
+  const instance = store.addInstance((id) => buildInstance(id, store.now(), resolved, body, configuration));
   return ceResponse(200, instance);
 }
 

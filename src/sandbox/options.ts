@@ -22,6 +22,12 @@ export interface SandboxOptions extends SandboxScenario {
   userSecret?: string;
   /** Organization secret the sandbox accepts; default `sandbox-organization-secret`. */
   organizationSecret?: string;
+  /**
+   * For tests: the clock the sandbox reads (epoch milliseconds), for code and consent-page expiry and the
+   * instances' `createdDate`; default `Date.now`. Fixed at creation (`configure()` cannot change it);
+   * `latencyMs` stays a real timer.
+   */
+  now?: () => number;
 }
 
 /** Options after defaults and validation. */
@@ -69,6 +75,13 @@ function publicOrigin(value: unknown): string | undefined {
     // Reported below.
   }
   return fail('publicUrl must be an absolute http(s) URL');
+}
+
+/** Validates the `now` option; the default reads `Date.now` at each call. */
+export function resolveClock(value: unknown): () => number {
+  if (value === undefined) return () => Date.now();
+  if (typeof value !== 'function') fail('now must be a function returning epoch milliseconds');
+  return value as () => number;
 }
 
 /** Applies defaults and validates; `previous` supplies the values a partial update leaves alone. */

@@ -1,10 +1,9 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { ceError } from './ce-responses.js';
 import { handleAuthorize, handleDecision, matchConsentPath } from './consent-routes.js';
 import type { SandboxContext } from './context.js';
 import { createInstance, manageInstances } from './instances-api.js';
 import { handleOAuthUrl } from './oauth-url-api.js';
-import { resolveSandboxOptions, type SandboxOptions, type SandboxScenario } from './options.js';
+import { resolveClock, resolveSandboxOptions, type SandboxOptions, type SandboxScenario } from './options.js';
 import { SandboxStore, type SandboxInstance } from './store.js';
 
 /** Path prefix of the emulated Cloud Elements API. */
@@ -20,6 +19,11 @@ export interface Sandbox {
   configure(scenario: SandboxScenario): void;
   /** Forgets every instance, code and pending consent, and restores the options given at creation. */
   reset(): void;
+}
+
+/** Waits `ms` on the global `setTimeout` (which test runners' mocked timers can drive). */
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function decodeSegment(segment: string): string {
@@ -57,7 +61,7 @@ async function routeApi(context: SandboxContext, request: Request, segments: rea
 /** Creates an in-process Cloud Elements + provider emulator. Throws a TypeError for invalid options. */
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const initial = resolveSandboxOptions(options);
-  const context: SandboxContext = { options: initial, store: new SandboxStore() };
+  const context: SandboxContext = { options: initial, store: new SandboxStore(resolveClock(options.now)) };
 
   async function handler(request: Request): Promise<Response | undefined> {
     const path = new URL(request.url).pathname;
@@ -84,7 +88,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     },
     instances: () => structuredClone(context.store.listInstances()),
     configure(scenario) {
-      // The account secrets are fixed at creation; a scenario cannot change them.
+      // The account secrets (and the clock, which the store holds) are fixed at creation; a scenario cannot change them.
       const update: SandboxOptions = { ...scenario, userSecret: undefined, organizationSecret: undefined };
       context.options = resolveSandboxOptions(update, context.options);
     },

@@ -65,6 +65,11 @@ export class SandboxStore {
 
   constructor(private readonly _now: () => number = Date.now) {}
 
+  /** The sandbox's clock, in epoch milliseconds. */
+  now(): number {
+    return this._now();
+  }
+
   /** Records an OAuth URL call; a later call with the same element, key and callback replaces it. */
   register(registration: Registration): void {
     const { element, apiKey, callbackUrl } = registration;

@@ -21,7 +21,7 @@ export function createContext(options: ResolvedOptions): ConnectContext {
   });
   return {
     options,
-    flows: new FlowRegistry(cookies, options.flowTtlMs),
+    flows: new FlowRegistry(cookies, options.flowTtlMs, options.now),
     cloudElements: createCloudElementsClient(options),
     log: createLogger(options.log),
   };

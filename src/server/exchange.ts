@@ -9,7 +9,7 @@ export type ExchangeOutcome =
   | { readonly ok: false; readonly failure: BrowserFailure };
 
 /** A readable default, since a redirect (flow 4a) cannot carry a name chosen in the page. */
-export function defaultInstanceName(element: string, now = new Date()): string {
+export function defaultInstanceName(element: string, now: Date): string {
   const when = now.toISOString().slice(0, 16).replace('T', ' ');
   return `${elementDisplayName(element) ?? element} (${when} UTC)`;
 }
@@ -38,7 +38,7 @@ export async function exchangeCode(
 ): Promise<ExchangeOutcome> {
   const config = context.options.elements.get(element);
   if (!config) return { ok: false, failure: { status: 400, message: 'This element is not configured' } };
-  const name = requestedName || defaultInstanceName(element);
+  const name = requestedName || defaultInstanceName(element, new Date(context.options.now()));
   let created;
   try {
     created = await context.cloudElements.createInstance(element, config, code, name);

@@ -67,6 +67,11 @@ export interface ConnectHandlerOptions {
   log?: (line: string) => void;
   /** `fetch` used for Cloud Elements calls; default the global one. */
   fetch?: typeof fetch;
+  /**
+   * For tests: the clock the handler reads (epoch milliseconds), for flow start, expiry and the memory of used
+   * states, and the default instance name; default `Date.now`. Timeouts (`cloudElements.timeoutMs`) stay timers.
+   */
+  now?: () => number;
 }
 
 /** Options after validation, in the shapes the modules use. */
@@ -81,6 +86,8 @@ export interface ResolvedOptions {
   readonly onInstanceCreated: ConnectHandlerOptions['onInstanceCreated'];
   readonly log: (line: string) => void;
   readonly fetch: typeof fetch;
+  /** The clock, in epoch milliseconds. */
+  readonly now: () => number;
   /** Every configured secret, so a response can be checked for accidental echoes. */
   readonly secrets: readonly string[];
 }
@@ -179,6 +186,7 @@ export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions 
   }
   if (options.log !== undefined && typeof options.log !== 'function') fail('log must be a function');
   if (options.fetch !== undefined && typeof options.fetch !== 'function') fail('fetch must be a function');
+  if (options.now !== undefined && typeof options.now !== 'function') fail('now must be a function returning epoch milliseconds');
   const elements = resolveElements(options.elements);
   return {
     basePath: resolveBasePath(options.basePath),
@@ -195,6 +203,7 @@ export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions 
     onInstanceCreated: options.onInstanceCreated,
     log: options.log ?? (() => {}),
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    now: options.now ?? (() => Date.now()),
     secrets: [userSecret, organizationSecret, options.cookieSecret, ...[...elements.values()].map((e) => e.apiSecret)],
   };
 }
