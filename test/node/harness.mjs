@@ -1,5 +1,7 @@
-// Test harness: the sandbox and the connect handler on two real loopback ports, and a cookie-carrying "browser".
+// Test harness: the sandbox and the connect handler on two real loopback ports (or the handler in process, for
+// https app origins), and a "browser" with a real cookie jar.
 import { createServer } from 'node:http';
+import { CookieJar } from 'tough-cookie';
 import { createConnectHandler, toNodeListener } from '../../lib/server/index.js';
 import { createSandbox } from '../../lib/sandbox/index.js';
 
@@ -33,34 +35,47 @@ export function pageResult(html) {
 }
 
 /**
- * A browser stand-in: carries the cookies the app sets (honouring Max-Age=0) and records every response
- * (status, headers, body) so tests can grep them for secrets.
+ * A browser stand-in: a real cookie jar (tough-cookie, RFC 6265bis: Domain, Path, Secure, `__Host-`/`__Secure-`
+ * prefixes, Max-Age/Expires, SameSite) and a record of every response (status, headers, body) so tests can
+ * grep them for secrets. A Set-Cookie a browser would refuse (a `__Host-` cookie without Secure or with a
+ * Path other than `/`, Secure over http, a foreign Domain) throws, so a cookie regression fails the test
+ * that meets it.
+ *
+ * SameSite: a GET without the widget's `X-CE-Connect` header is treated as a top-level navigation arriving
+ * from another site (the provider redirecting the popup to the callback route), so only Lax and None
+ * cookies go with it; the widget's own requests are same-site and carry every cookie.
  */
 export class Browser {
   constructor(harness) {
     this.harness = harness;
-    this.cookies = new Map();
-  }
-
-  cookieHeader() {
-    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    /** The jar: tests may copy it (`jar.cloneSync()`), read it (`getCookiesSync`) or empty it. */
+    this.jar = newCookieJar();
   }
 
   /** The raw Set-Cookie values of the last response. */
   lastSetCookies = [];
 
+  /** Names of the live cookies the browser holds for the app's host, whatever their path. */
+  cookieNames() {
+    return this.jar.getCookiesSync(this.harness.appUrl, { allPaths: true }).map((cookie) => cookie.key);
+  }
+
   async fetch(pathOrUrl, init = {}) {
     const url = new URL(pathOrUrl, this.harness.appUrl);
     const headers = new Headers(init.headers);
-    if (url.origin === this.harness.appUrl && this.cookies.size > 0) headers.set('Cookie', this.cookieHeader());
-    const response = await fetch(url, { ...init, headers, redirect: 'manual' });
+    const navigation = (init.method ?? 'GET').toUpperCase() === 'GET' && !headers.has('X-CE-Connect');
+    const cookie = this.jar.getCookieStringSync(url.href, { sameSiteContext: navigation ? 'lax' : 'strict' });
+    if (cookie) headers.set('Cookie', cookie);
+    const response = await this.harness.send(url, { ...init, headers, redirect: 'manual' });
     const body = await response.text();
     this.lastSetCookies = response.headers.getSetCookie();
-    for (const cookie of this.lastSetCookies) {
-      const [pair] = cookie.split(';');
-      const name = pair.slice(0, pair.indexOf('='));
-      if (/;\s*Max-Age=0(;|$)/i.test(cookie)) this.cookies.delete(name);
-      else this.cookies.set(name, pair.slice(pair.indexOf('=') + 1));
+    for (const setCookie of this.lastSetCookies) {
+      try {
+        this.jar.setCookieSync(setCookie, url.href);
+      } catch (error) {
+        const attributes = setCookie.replace(/=[^;]*/, '=…');
+        throw new Error(`a browser would refuse Set-Cookie "${attributes}" from ${url.origin}${url.pathname}: ${error.message}`);
+      }
     }
     const record = { url: url.href, status: response.status, headers: response.headers, body };
     this.harness.responses.push(record);
@@ -69,7 +84,7 @@ export class Browser {
 
   /** `GET {basePath}/{element}/oauth/url` as the widget sends it. */
   async startFlow(element = 'sfdc', query = '') {
-    const response = await this.fetch(`/api/ce/${element}/oauth/url${query}`, {
+    const response = await this.fetch(`${this.harness.basePath}/${element}/oauth/url${query}`, {
       headers: { Accept: 'application/json', 'X-CE-Connect': '1' },
     });
     return { ...response, json: response.status === 200 ? JSON.parse(response.body) : undefined };
@@ -77,7 +92,7 @@ export class Browser {
 
   /** `POST {basePath}/instances` as the widget sends it (flow 4b). */
   async postInstance(body, headers = {}) {
-    const response = await this.fetch('/api/ce/instances', {
+    const response = await this.fetch(`${this.harness.basePath}/instances`, {
       method: 'POST',
       headers: {
         Accept: 'application/json',
@@ -90,6 +105,14 @@ export class Browser {
     });
     return { ...response, json: safeJson(response.body) };
   }
+}
+
+/**
+ * A jar that behaves like a current browser: `__Host-`/`__Secure-` rules enforced (refusals throw), no Secure
+ * cookie over plain http even on loopback, Domain attributes checked against the public suffix list.
+ */
+export function newCookieJar() {
+  return new CookieJar(undefined, { prefixSecurity: 'strict', allowSecureOnLocal: false, rejectPublicSuffixes: true });
 }
 
 function safeJson(text) {
@@ -131,12 +154,15 @@ export async function authorize(browser, element = 'sfdc', decision = 'allow') {
 }
 
 /**
- * Starts the sandbox and the connect handler (pointed at the sandbox) on two ports.
- * `callbackPath(element)` chooses each element's callback path (default: the 4a callback route);
- * `ceFetch(input, init)` may replace the transport to Cloud Elements; every outbound call is recorded anyway.
+ * Starts the sandbox and the connect handler (pointed at the sandbox) on two loopback ports.
+ * `callbackPath(element)` chooses each element's callback path (default: the 4a callback route under the
+ * base path); `ceFetch(input, init)` may replace the transport to Cloud Elements; every outbound call is
+ * recorded anyway. `appOrigin` (e.g. `https://app.test`) runs the handler in process under that origin instead
+ * of on a port, so https callback URLs (Secure, `__Host-` cookies) can be exercised without a certificate.
  */
-export async function startHarness({ sandbox: sandboxOptions = {}, server: serverOptions = {}, callbackPath, ceFetch } = {}) {
+export async function startHarness({ sandbox: sandboxOptions = {}, server: serverOptions = {}, callbackPath, ceFetch, appOrigin } = {}) {
   const harness = { responses: [], ceCalls: [], logs: [], created: [] };
+  harness.basePath = (serverOptions.basePath ?? '/api/ce').replace(/\/+$/, '');
   harness.sandbox = createSandbox({
     userSecret: SECRETS.userSecret,
     organizationSecret: SECRETS.organizationSecret,
@@ -153,8 +179,9 @@ export async function startHarness({ sandbox: sandboxOptions = {}, server: serve
     });
     return (ceFetch ?? fetch)(input, init);
   };
-  const appServer = await listen((appUrl) => {
-    const callback = (element) => `${appUrl}${callbackPath ? callbackPath(element) : `/api/ce/${element}/oauth/callback`}`;
+  const createHandler = (appUrl) => {
+    const callback = (element) =>
+      `${appUrl}${callbackPath ? callbackPath(element) : `${harness.basePath}/${element}/oauth/callback`}`;
     harness.handler = createConnectHandler({
       cloudElements: {
         baseUrl: `${sandboxServer.url}/elements/api-v2`,
@@ -178,15 +205,40 @@ export async function startHarness({ sandbox: sandboxOptions = {}, server: serve
       fetch: recordingFetch,
       ...serverOptions,
     });
-    return toNodeListener(harness.handler);
-  });
-  harness.appUrl = appServer.url;
+    return harness.handler;
+  };
+  let appServer;
+  if (appOrigin) {
+    harness.appUrl = new URL(appOrigin).origin;
+    const handler = createHandler(harness.appUrl);
+    harness.send = async (url, init) =>
+      (await handler(new Request(url, init))) ?? new Response('{"message":"Not found"}', { status: 404 });
+  } else {
+    appServer = await listen((appUrl) => toNodeListener(createHandler(appUrl)));
+    harness.appUrl = appServer.url;
+    harness.send = (url, init) => fetch(url, init);
+  }
   harness.browser = () => new Browser(harness);
   harness.instanceCalls = () => harness.ceCalls.filter((call) => call.url.endsWith('/instances'));
   harness.close = async () => {
-    await Promise.all([appServer.close(), sandboxServer.close()]);
+    await Promise.all([appServer?.close(), sandboxServer.close()]);
   };
   return harness;
+}
+
+/**
+ * A clock for the `now` options that only moves when a test moves it, so no test waits out a deadline:
+ * `clock.now` is the function to inject, `clock.advance(ms)` moves it.
+ */
+export function manualClock(start = Date.UTC(2030, 0, 2, 3, 4, 5)) {
+  let time = start;
+  return {
+    now: () => time,
+    advance(ms) {
+      time += ms;
+      return time;
+    },
+  };
 }
 
 /** Every value that must never appear in a response body or a log line, including the tokens issued so far. */

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ELEMENT_NAMES } from '../../lib/elements.js';
 import { createSandbox, sandboxCatalogue } from '../../lib/sandbox/index.js';
+import { manualClock } from './harness.mjs';
 
 const ORIGIN = 'http://sandbox.test';
 const AUTH = 'User sandbox-user-secret, Organization sandbox-organization-secret';
@@ -211,6 +212,29 @@ describe('consent pages', () => {
     assert.equal(again.headers.get('location'), null);
   });
 
+  test('a consent page left open for 10 minutes (sandbox clock) can no longer be decided', async () => {
+    const clock = manualClock();
+    const sandbox = createSandbox({ now: clock.now });
+    const { body } = await oauthUrl(sandbox);
+    const decideAfter = async (ms) => {
+      const page = await (await sandbox.handler(new Request(body.oauthUrl))).text();
+      const action = /<form method="post" action="([^"]+)"/.exec(page)[1];
+      const id = /name="consent" value="([^"]+)"/.exec(page)[1];
+      clock.advance(ms);
+      return sandbox.handler(
+        new Request(new URL(action, body.oauthUrl), {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ consent: id, decision: 'allow' }).toString(),
+        }),
+      );
+    };
+    assert.equal((await decideAfter(10 * 60 * 1000 - 1)).status, 303, 'still open a millisecond before');
+    const late = await decideAfter(10 * 60 * 1000);
+    assert.equal(late.status, 400);
+    assert.equal(late.headers.get('location'), null);
+  });
+
   test('an unknown client_id or redirect_uri gets an error page and no redirect', async () => {
     const sandbox = createSandbox();
     const { body } = await oauthUrl(sandbox);
@@ -304,13 +328,37 @@ describe('POST /instances', () => {
     assertCeError(await createInstance(sandbox, instanceBody('made-up')), 400, 'The OAuth code is not valid');
   });
 
-  test('codes expire after codeTtlMs', async () => {
-    const sandbox = createSandbox({ codeTtlMs: 20 });
+  test('codes expire after codeTtlMs, on the sandbox clock (the `now` option)', async () => {
+    const clock = manualClock();
+    const sandbox = createSandbox({ codeTtlMs: 20, now: clock.now });
+    const onTime = await codeFor(sandbox);
     const code = await codeFor(sandbox);
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    clock.advance(19);
+    assert.equal((await createInstance(sandbox, instanceBody(onTime))).status, 200, 'redeemable until its last millisecond');
+    clock.advance(1);
     const late = await createInstance(sandbox, instanceBody(code));
     assertCeError(late, 400, 'The OAuth code has expired');
     assert.equal(late.body.providerMessage, 'invalid_grant: expired authorization code');
+  });
+
+  test('an expired code stays refused as expired a minute on, then is forgotten (unknown)', async () => {
+    const clock = manualClock();
+    const sandbox = createSandbox({ codeTtlMs: 1000, now: clock.now });
+    const code = await codeFor(sandbox);
+    clock.advance(1000 + 60_000);
+    await codeFor(sandbox); // issuing a code sweeps codes that expired over a minute ago
+    assertCeError(await createInstance(sandbox, instanceBody(code)), 400, 'The OAuth code has expired');
+    const other = await codeFor(sandbox);
+    clock.advance(1000 + 60_001);
+    await codeFor(sandbox);
+    assertCeError(await createInstance(sandbox, instanceBody(other)), 400, 'The OAuth code is not valid');
+  });
+
+  test('createdDate is the sandbox clock\'s time, to the second', async () => {
+    const clock = manualClock(Date.UTC(2031, 4, 6, 7, 8, 9, 999));
+    const sandbox = createSandbox({ now: clock.now });
+    const { body } = await createInstance(sandbox, instanceBody(await codeFor(sandbox)));
+    assert.equal(body.createdDate, '2031-05-06T07:08:09Z');
   });
 
   test('a key, secret or callback URL differing from the oauth/url call → 400 naming which one', async () => {
@@ -353,11 +401,20 @@ describe('instance CRUD, scenarios and reset', () => {
     assert.deepEqual(sandbox.instances().map((i) => i.name), ['Second']);
   });
 
-  test('latencyMs delays API responses; fail answers with a CE error body', async () => {
+  test('latencyMs delays API responses by exactly that long; fail answers with a CE error body', async (t) => {
+    // Mocked timers: the test decides when 60 ms have passed, so the check is exact and never waits.
+    t.mock.timers.enable({ apis: ['setTimeout'] });
     const sandbox = createSandbox({ latencyMs: 60 });
-    const started = Date.now();
-    await oauthUrl(sandbox);
-    assert.ok(Date.now() - started >= 55);
+    let settled = false;
+    const delayed = oauthUrl(sandbox).finally(() => (settled = true));
+    t.mock.timers.tick(59);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(settled, false, 'no answer before latencyMs');
+    t.mock.timers.tick(1);
+    assert.equal((await delayed).status, 200);
+    const page = await sandbox.handler(new Request((await delayed).body.oauthUrl));
+    assert.equal(page.status, 200, 'consent pages are not API responses: no delay (no tick needed)');
+    t.mock.timers.reset();
     sandbox.configure({ latencyMs: 0, fail: { oauthUrl: 503, instances: 500 } });
     assertCeError(await oauthUrl(sandbox), 503, /Simulated failure/);
     assertCeError(await createInstance(sandbox, instanceBody('x')), 500, /Simulated failure/);
@@ -394,6 +451,7 @@ describe('instance CRUD, scenarios and reset', () => {
     assert.throws(() => createSandbox({ publicUrl: 'ftp://x' }), TypeError);
     assert.throws(() => createSandbox({ userSecret: 'a, b' }), TypeError);
     assert.throws(() => createSandbox().configure({ autoDecision: 'maybe' }), TypeError);
+    assert.throws(() => createSandbox({ now: 1_700_000_000_000 }), /now must be a function/);
   });
 });
 
@@ -401,14 +459,19 @@ test('the catalogue: at least 12 elements, named from the package names, each wi
   assert.ok(sandboxCatalogue.length >= 12);
   const keys = new Set();
   for (const key of Object.keys(ELEMENT_NAMES)) assert.ok(sandboxCatalogue.some((e) => e.key === key), key);
+  let fromPackage = 0;
   for (const element of sandboxCatalogue) {
-    assert.equal(element.name, ELEMENT_NAMES[element.key] ?? element.name);
+    if (Object.hasOwn(ELEMENT_NAMES, element.key)) {
+      assert.equal(element.name, ELEMENT_NAMES[element.key], `${element.key} takes the package's name`);
+      fromPackage += 1;
+    }
     assert.ok(element.name.length > 0 && element.name !== element.key, element.key);
     assert.match(element.brandColour, /^#[0-9A-F]{6}$/i);
     assert.match(element.authorizePath, /^\/[\w./-]+$/);
     assert.equal(typeof element.id, 'number');
     keys.add(element.key);
   }
+  assert.equal(fromPackage, Object.keys(ELEMENT_NAMES).length);
   assert.equal(keys.size, sandboxCatalogue.length);
   assert.ok(Object.isFrozen(sandboxCatalogue));
 });

@@ -1,8 +1,11 @@
 // ce-connect/server end to end against the sandbox: flows 4a and 4b, Deny, provider and exchange errors, callback.js.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, test } from 'node:test';
-import { authorize, decide, openConsent, pageResult, SECRETS, startHarness } from './harness.mjs';
+import { authorize, decide, manualClock, openConsent, pageResult, SECRETS, startHarness } from './harness.mjs';
 
 let harness;
 afterEach(async () => {
@@ -42,7 +45,7 @@ describe('flow 4a: the backend callback route exchanges the code', () => {
     assert.equal(instance.configuration['oauth.api.key'], '********');
     assert.equal(instance.configuration['oauth.callback.url'], `${harness.appUrl}/api/ce/sfdc/oauth/callback`);
     // The consumed flow's cookie is cleared.
-    assert.equal(browser.cookies.size, 0);
+    assert.equal(browser.cookieNames().length, 0);
   });
 
   test('the callback page: doctype, charset, status text, data block, module script and headers (C-4)', async () => {
@@ -150,7 +153,7 @@ describe('flow 4b: the widget posts the code to POST {basePath}/instances', () =
     assert.equal(response.headers.get('cache-control'), 'no-store');
     assert.equal(harness.created[0].token, instance.token);
     assert.equal(harness.created[0].element, 'hubspot');
-    assert.equal(browser.cookies.size, 0, 'the consumed flow cookie is cleared');
+    assert.equal(browser.cookieNames().length, 0, 'the consumed flow cookie is cleared');
   });
 
   test('an empty name gets the default name', async () => {
@@ -183,23 +186,29 @@ describe('flow 4b: the widget posts the code to POST {basePath}/instances', () =
 });
 
 describe('several flows in flight', () => {
-  test('two buttons: both flows complete, in either order', async () => {
-    harness = await startHarness();
-    const browser = harness.browser();
-    const sfdc = await authorize(browser, 'sfdc');
-    const hubspot = await authorize(browser, 'hubspot');
-    assert.equal(browser.cookies.size, 2);
-    assert.equal(pageResult((await browser.fetch(hubspot.location.href)).body).state, hubspot.state);
-    assert.equal(pageResult((await browser.fetch(sfdc.location.href)).body).state, sfdc.state);
-    assert.equal(harness.sandbox.instances().length, 2);
-  });
+  for (const [title, finishFirst] of [['in the order they started', 'sfdc'], ['in the reverse order', 'hubspot']]) {
+    test(`two buttons: both flows complete when the callbacks come back ${title}`, async () => {
+      harness = await startHarness();
+      const browser = harness.browser();
+      const flows = { sfdc: await authorize(browser, 'sfdc'), hubspot: await authorize(browser, 'hubspot') };
+      assert.equal(browser.cookieNames().length, 2);
+      const finishLast = finishFirst === 'sfdc' ? 'hubspot' : 'sfdc';
+      for (const element of [finishFirst, finishLast]) {
+        const result = pageResult((await browser.fetch(flows[element].location.href)).body);
+        assert.equal(result.state, flows[element].state);
+        assert.match(result.instanceId, /^\d+$/, `${element}: ${JSON.stringify(result)}`);
+      }
+      assert.equal(harness.sandbox.instances().length, 2);
+      assert.deepEqual(harness.created.map((event) => event.element), [finishFirst, finishLast]);
+    });
+  }
 
   test('at most five pending flows: a sixth evicts the oldest', async () => {
     harness = await startHarness();
     const browser = harness.browser();
     const states = [];
     for (let i = 0; i < 6; i += 1) states.push((await browser.startFlow('sfdc')).json.state);
-    assert.equal(browser.cookies.size, 5);
+    assert.equal(browser.cookieNames().length, 5);
     const oldest = await browser.fetch(`/api/ce/sfdc/oauth/callback?code=x&state=${states[0]}`);
     assert.equal(oldest.status, 400);
     assert.equal(pageResult(oldest.body), null);
@@ -209,7 +218,7 @@ describe('several flows in flight', () => {
     harness = await startHarness({ sandbox: { latencyMs: 30 } });
     const browser = harness.browser();
     const [a, b] = await Promise.all([browser.startFlow('sfdc'), browser.startFlow('hubspot')]);
-    assert.equal(browser.cookies.size, 2);
+    assert.equal(browser.cookieNames().length, 2);
     for (const flow of [a, b]) {
       const page = await openConsent(flow.json.oauthUrl);
       const { location } = await decide(page, 'allow');
@@ -219,21 +228,40 @@ describe('several flows in flight', () => {
 });
 
 describe('GET {basePath}/callback.js', () => {
-  test('serves the built callback script, or says clearly that it is missing', async () => {
+  test('serves the built dist/ce-connect-callback.js as JavaScript; other methods → 405', async () => {
+    const built = new URL('../../dist/ce-connect-callback.js', import.meta.url);
+    assert.ok(existsSync(built), 'dist/ce-connect-callback.js is missing: the Node suite runs after `npm run build`');
     harness = await startHarness();
     const browser = harness.browser();
     const response = await browser.fetch('/api/ce/callback.js');
-    const built = new URL('../../dist/ce-connect-callback.js', import.meta.url);
-    if (existsSync(built)) {
-      assert.equal(response.status, 200);
-      assert.equal(response.headers.get('content-type'), 'text/javascript; charset=utf-8');
-      assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
-      assert.equal(response.body, readFileSync(built, 'utf8'));
-    } else {
-      assert.equal(response.status, 500);
-      assert.match(JSON.parse(response.body).message, /ce-connect-callback\.js is missing/);
-    }
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('content-type'), 'text/javascript; charset=utf-8');
+    assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(response.body, readFileSync(built, 'utf8'));
     assert.equal((await browser.fetch('/api/ce/callback.js', { method: 'POST' })).status, 405);
+  });
+
+  test('without a build it answers 500 saying the script is missing, and serves it once it is built', async (t) => {
+    // A copy of lib/ with no dist/ beside it: the package as it is before `npm run build:dist`.
+    const root = mkdtempSync(join(tmpdir(), 'ce-connect-unbuilt-'));
+    t.after(() => rmSync(root, { recursive: true, force: true }));
+    cpSync(fileURLToPath(new URL('../../lib', import.meta.url)), join(root, 'lib'), { recursive: true });
+    writeFileSync(join(root, 'package.json'), '{"type":"module"}');
+    const { createConnectHandler } = await import(pathToFileURL(join(root, 'lib/server/index.js')).href);
+    const handler = createConnectHandler({
+      cloudElements: { userSecret: 'u', organizationSecret: 'o' },
+      elements: { sfdc: { apiKey: 'k', apiSecret: 's', callbackUrl: 'https://app.test/api/ce/sfdc/oauth/callback' } },
+      cookieSecret: 'c'.repeat(32),
+      onInstanceCreated: () => {},
+    });
+    const missing = await handler(new Request('https://app.test/api/ce/callback.js'));
+    assert.equal(missing.status, 500);
+    assert.match((await missing.json()).message, /dist\/ce-connect-callback\.js is missing: run "npm run build"/);
+    mkdirSync(join(root, 'dist'));
+    writeFileSync(join(root, 'dist/ce-connect-callback.js'), '/* built */ export {};\n');
+    const served = await handler(new Request('https://app.test/api/ce/callback.js'));
+    assert.equal(served.status, 200, 'a missing file is not cached: building fixes a running server');
+    assert.equal(await served.text(), '/* built */ export {};\n');
   });
 });
 
@@ -258,6 +286,16 @@ describe('the instance name in flow 4a', () => {
     const result = pageResult((await browser.fetch(location)).body);
     assert.equal(result.name, 'Acme CRM');
     assert.equal(harness.sandbox.instances()[0].name, 'Acme CRM');
+  });
+
+  test('without a name, the default one is the element and the handler clock\'s time (the `now` option)', async () => {
+    const clock = manualClock(Date.UTC(2031, 4, 6, 7, 8, 59));
+    harness = await startHarness({ server: { now: clock.now } });
+    const browser = harness.browser();
+    const { location } = await authorize(browser, 'hubspot');
+    const result = pageResult((await browser.fetch(location)).body);
+    assert.equal(result.name, 'HubSpot (2031-05-06 07:08 UTC)');
+    assert.equal(harness.sandbox.instances()[0].name, 'HubSpot (2031-05-06 07:08 UTC)');
   });
 
   test('a name the server refuses (control characters, over 200 characters, repeated) falls back to the default', async () => {

@@ -42,6 +42,7 @@ describe('createConnectHandler validates its options', () => {
     ['a basePath without a leading slash', options({ basePath: 'api/ce' })],
     ['a basePath with a query', options({ basePath: '/api?x' })],
     ['a flowTtlMs over 10 minutes', options({ flowTtlMs: 600_001 })],
+    ['a now that is not a function', options({ now: 1_700_000_000_000 })],
   ];
   for (const [name, value] of invalid) {
     test(`throws a TypeError for ${name}, naming no secret`, () => {
@@ -65,6 +66,7 @@ describe('createConnectHandler validates its options', () => {
         elements: { sfdc: { apiKey: 'k', apiSecret: 's', callbackUrl: 'http://localhost:8000/cb', scope: 'api', siteAddress: 'https://test.salesforce.com' } },
         allowedOrigins: ['http://localhost:8000'],
         basePath: '/connect/',
+        now: () => Date.UTC(2030, 0, 1),
       }),
     );
   });

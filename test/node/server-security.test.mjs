@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, test } from 'node:test';
 import { createConnectHandler } from '../../lib/server/index.js';
-import { authorize, forbiddenValues, pageResult, SECRETS, startHarness } from './harness.mjs';
+import { authorize, forbiddenValues, manualClock, pageResult, SECRETS, startHarness } from './harness.mjs';
 
 let harness;
 afterEach(async () => {
@@ -200,7 +200,10 @@ describe('D-6, D-7, D-8: states are bound to the browser, single-use and to thei
   }
 
   test('a state from another browser, a tampered cookie, an expired or a consumed state → 400/409, no CE call (D-6)', async () => {
-    harness = await startHarness({ callbackPath: () => '/cb', server: { flowTtlMs: 150 } });
+    // The handler's clock only moves when the test moves it: expiry is reached exactly, never waited for.
+    const clock = manualClock();
+    const flowTtlMs = 60_000;
+    harness = await startHarness({ callbackPath: () => '/cb', server: { flowTtlMs, now: clock.now } });
     const alice = harness.browser();
     const mallory = harness.browser();
     const { state, code } = await codeFor(harness, alice);
@@ -211,7 +214,14 @@ describe('D-6, D-7, D-8: states are bound to the browser, single-use and to thei
     assert.equal(foreign.status, 400);
 
     const tampered = harness.browser();
-    for (const [name, value] of alice.cookies) tampered.cookies.set(name, value.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')));
+    const aliceCookies = alice.jar.getCookiesSync(harness.appUrl, { allPaths: true });
+    assert.equal(aliceCookies.length, 1);
+    for (const cookie of aliceCookies) {
+      const forged = cookie.clone();
+      forged.value = cookie.value.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+      tampered.jar.setCookieSync(forged, harness.appUrl);
+    }
+    assert.deepEqual(tampered.cookieNames(), alice.cookieNames(), 'the tampered browser sends the same cookie, one character changed');
     assert.equal((await tampered.postInstance(body)).status, 400);
 
     const noCookie = await harness.browser().postInstance(body);
@@ -223,19 +233,30 @@ describe('D-6, D-7, D-8: states are bound to the browser, single-use and to thei
     assert.equal((await alice.postInstance(body)).status, 400, 'the flow cookie was cleared');
 
     const saved = await codeFor(harness, alice);
-    const savedCookies = new Map(alice.cookies);
+    const savedJar = alice.jar.cloneSync();
     const ok = await alice.postInstance({ ...body, state: saved.state, providerData: { code: saved.code } });
     assert.equal(ok.status, 201);
-    alice.cookies = savedCookies;
+    alice.jar = savedJar.cloneSync();
     const replayed = await alice.postInstance({ ...body, state: saved.state, providerData: { code: saved.code } });
     assert.equal(replayed.status, 409, 'a replayed cookie cannot reuse a consumed state');
 
+    // Two flows started at the same instant: one used a millisecond before the deadline, one at the deadline.
+    const onTime = await codeFor(harness, alice);
     const late = await codeFor(harness, alice);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    clock.advance(flowTtlMs - 1);
+    const inTime = await alice.postInstance({ ...body, state: onTime.state, providerData: { code: onTime.code } });
+    assert.equal(inTime.status, 201, 'a flow is valid until its last millisecond');
+    clock.advance(1);
     const expired = await alice.postInstance({ ...body, state: late.state, providerData: { code: late.code } });
     assert.equal(expired.status, 400);
     assert.match(expired.json.message, /expired/);
-    assert.equal(harness.instanceCalls().length, 2);
+    assert.equal(harness.instanceCalls().length, 3);
+    // Once the consumed state has expired the server may forget it; its cookie is then refused as expired.
+    alice.jar = savedJar.cloneSync();
+    const replayedLate = await alice.postInstance({ ...body, state: saved.state, providerData: { code: saved.code } });
+    assert.equal(replayedLate.status, 400);
+    assert.match(replayedLate.json.message, /expired/);
+    assert.equal(harness.instanceCalls().length, 3);
     assert.ok(harness.logs.some((line) => line.includes('reason=expired')));
     assert.ok(harness.logs.some((line) => line.includes('reason=consumed')));
     assert.ok(harness.logs.some((line) => line.includes('reason=unknown-state')));
@@ -245,10 +266,10 @@ describe('D-6, D-7, D-8: states are bound to the browser, single-use and to thei
     harness = await startHarness({ callbackPath: () => '/cb', sandbox: { latencyMs: 40 } });
     const browser = harness.browser();
     const { state, code } = await codeFor(harness, browser);
-    const cookies = new Map(browser.cookies);
+    const cookies = browser.jar.cloneSync();
     const body = { element: { key: 'sfdc' }, providerData: { code }, state };
     const twin = harness.browser();
-    twin.cookies = cookies;
+    twin.jar = cookies;
     const results = await Promise.all([browser.postInstance(body), twin.postInstance(body)]);
     assert.deepEqual(results.map((r) => r.status).sort(), [201, 409]);
     assert.equal(harness.instanceCalls().length, 1);
@@ -260,7 +281,7 @@ describe('D-6, D-7, D-8: states are bound to the browser, single-use and to thei
     const browser = harness.browser();
     const { location } = await authorize(browser);
     const twin = harness.browser();
-    twin.cookies = new Map(browser.cookies);
+    twin.jar = browser.jar.cloneSync();
     const pages = await Promise.all([browser.fetch(location.href), twin.fetch(location.href)]);
     assert.deepEqual(pages.map((p) => p.status).sort(), [200, 409]);
     assert.equal(pages.filter((p) => pageResult(p.body) === null).length, 1);
@@ -381,18 +402,37 @@ describe('D-13: upstream failures become generic JSON errors', () => {
     }
   });
 
-  test('CE timeout → 504 after timeoutMs; CE unreachable → 502', async () => {
-    const hanging = (_input, init) =>
-      new Promise((_resolve, reject) => init.signal.addEventListener('abort', () => reject(init.signal.reason)));
+  test('CE timeout → 504 when timeoutMs runs out, not before; CE unreachable → 502', async (t) => {
+    // Mocked timers: the abort is driven by the test, so it is provably the timeoutMs timer, at exactly 50 ms.
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    let signal;
+    let fetchCalled;
+    const called = new Promise((resolve) => (fetchCalled = resolve));
+    const hanging = (_input, init) => {
+      signal = init.signal;
+      fetchCalled();
+      return new Promise((_resolve, reject) => init.signal.addEventListener('abort', () => reject(init.signal.reason)));
+    };
+    const logs = [];
     const { handler } = inProcessHandler({
       cloudElements: { baseUrl: 'https://ce.test/elements/api-v2', userSecret: 'u', organizationSecret: 'o', timeoutMs: 50 },
       fetch: hanging,
+      log: (line) => logs.push(line),
     });
-    const started = Date.now();
-    const response = await handler(widgetRequest('/api/ce/sfdc/oauth/url'));
+    let settled = false;
+    const pending = handler(widgetRequest('/api/ce/sfdc/oauth/url')).finally(() => (settled = true));
+    await called;
+    t.mock.timers.tick(49);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(signal.aborted, false, 'not aborted before timeoutMs');
+    assert.equal(settled, false);
+    t.mock.timers.tick(1);
+    assert.equal(signal.aborted, true, 'aborted when timeoutMs ran out');
+    const response = await pending;
     assert.equal(response.status, 504);
-    assert.ok(Date.now() - started < 2000);
     jsonHeaders(response);
+    assert.ok(logs.some((line) => line.includes('failure=timeout')), logs.join('\n'));
+    t.mock.timers.reset();
 
     harness = await startHarness();
     await harness.close();
@@ -488,11 +528,61 @@ describe('callback page rules (C-3, C-7, C-9) and D-18 cookies', () => {
     assert.match(cookie, /; HttpOnly/);
   });
 
+  test('the flow cookie goes back to the callback route and POST /instances, and nowhere outside basePath (D-18 Path)', async () => {
+    harness = await startHarness();
+    const browser = harness.browser();
+    const { state, location } = await authorize(browser, 'sfdc');
+    const [name] = browser.cookieNames();
+    assert.match(name, /^ce-connect-flow-/);
+    const sentTo = (path) => browser.jar.getCookiesSync(`${harness.appUrl}${path}`).map((cookie) => cookie.key);
+    assert.deepEqual(sentTo('/api/ce/sfdc/oauth/callback'), [name]);
+    assert.deepEqual(sentTo('/api/ce/hubspot/oauth/callback'), [name]);
+    assert.deepEqual(sentTo('/api/ce/instances'), [name]);
+    for (const path of ['/', '/index.html', '/api/', '/api/cex/sfdc/oauth/callback', '/static/callback.html']) {
+      assert.deepEqual(sentTo(path), [], `not sent to ${path}`);
+    }
+    // And the real navigation back from the provider carries it: the exchange happens.
+    const result = pageResult((await browser.fetch(location.href)).body);
+    assert.equal(result.state, state);
+    assert.match(result.instanceId, /^\d+$/);
+  });
+
+  test('with basePath "/connect" the cookie path follows it: flow 4b completes, /api/ce never sees the cookie (D-18 Path)', async () => {
+    harness = await startHarness({ server: { basePath: '/connect' }, callbackPath: () => '/static/callback.html' });
+    const browser = harness.browser();
+    const { state, location } = await authorize(browser, 'hubspot');
+    assert.deepEqual(browser.jar.getCookiesSync(`${harness.appUrl}/api/ce/instances`), []);
+    const response = await browser.postInstance({ element: { key: 'hubspot' }, providerData: { code: location.searchParams.get('code') }, state });
+    assert.equal(response.status, 201, response.body);
+    assert.equal(browser.cookieNames().length, 0, 'the consumed flow cookie is cleared under /connect too');
+  });
+
+  test('https callback URLs: the browser keeps the __Host- cookie and sends it back over https only (D-18 Secure)', async () => {
+    harness = await startHarness({ appOrigin: 'https://app.test' });
+    const browser = harness.browser();
+    const { state, location } = await authorize(browser, 'sfdc');
+    assert.equal(location.origin, 'https://app.test');
+    const [cookie, ...others] = browser.jar.getCookiesSync('https://app.test/', { allPaths: true });
+    assert.equal(others.length, 0);
+    assert.match(cookie.key, /^__Host-ce-connect-flow-/);
+    assert.deepEqual(
+      { secure: cookie.secure, httpOnly: cookie.httpOnly, hostOnly: cookie.hostOnly, path: cookie.path, sameSite: cookie.sameSite },
+      { secure: true, httpOnly: true, hostOnly: true, path: '/', sameSite: 'lax' },
+    );
+    assert.equal(browser.jar.getCookieStringSync('http://app.test/api/ce/sfdc/oauth/callback'), '', 'never over plain http');
+    assert.equal(browser.jar.getCookieStringSync('https://other.app.test/api/ce/sfdc/oauth/callback'), '', 'host-only');
+    const page = await browser.fetch(location.href);
+    const result = pageResult(page.body);
+    assert.equal(result.state, state);
+    assert.match(result.instanceId, /^\d+$/);
+    assert.equal(browser.cookieNames().length, 0, 'the consumed flow cookie is cleared');
+  });
+
   test('a cookie withheld as SameSite=Strict would be → neutral page and a clear log reason (D-18)', async () => {
     harness = await startHarness();
     const browser = harness.browser();
     const { location } = await authorize(browser);
-    browser.cookies.clear(); // what a Strict cookie does on the provider's cross-site redirect
+    browser.jar.removeAllCookiesSync(); // what a Strict cookie does on the provider's cross-site redirect
     const page = await browser.fetch(location.href);
     assert.equal(pageResult(page.body), null);
     assert.ok(harness.logs.some((line) => line.includes('callback.rejected element=sfdc reason=no-flow-cookie')));
