@@ -11,6 +11,8 @@ import { createGates } from './test/support/gates.mjs';
 import { startProvider } from './test/support/provider.mjs';
 import { startRealBackend } from './test/support/real-backend.mjs';
 import { createStats } from './test/support/stats.mjs';
+import { resultsReporter } from './test/support/results-reporter.mjs';
+import { defaultReporter } from '@web/test-runner';
 
 /** A port the OS says is free now: the real backend's callback URLs must name the dev server's origin. */
 async function freePort() {
@@ -78,6 +80,8 @@ export default {
   testFramework: { config: { timeout: 10000 } },
   testsFinishTimeout: 240000,
   browsers,
+  // The default reporter for humans; per-browser counts in .test-results/browser.json for scripts/test.mjs.
+  reporters: [defaultReporter(), resultsReporter()],
   middleware: [realBackend.middleware, fakeBackend(provider, { gates, stats })],
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2021', tsconfig: new URL('./tsconfig.json', import.meta.url).pathname }),

@@ -1,47 +1,128 @@
-// `npm test`: installs the browser if needed, builds, runs the Node suite (server, sandbox) and the
-// browser suite (web-test-runner in headless Chromium), and ends with one summary line.
+// `npm test`: installs the browsers if needed, builds once, runs the Node suite (server, sandbox, e2e) and the
+// browser suite (web-test-runner in every browser the config enables: Chromium and Firefox ESR, or those
+// named in BROWSERS=chromium,firefox), then prints one line per suite and, last, the one line CI reads:
+// `N passed, N failed` (`, N skipped` when some were). Extra arguments go to web-test-runner
+// (`npm test -- --files test/units.test.ts`).
+//
+// The counts come from the runners' own reporters, never from their console output: node --test writes its
+// totals through scripts/node-results-reporter.mjs to .test-results/node.json, web-test-runner its per-browser
+// counts through test/support/results-reporter.mjs to .test-results/browser.json. Both files are deleted before
+// the run. The command fails (exit code 1) on any failed test, and also when a suite wrote no result, did not
+// finish, ran no test, or a browser that should have run did not: each of those counts as one failure in
+// the last line, so that reading only that line never passes a broken run.
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const resultsDir = join(root, '.test-results');
+const nodeResults = join(resultsDir, 'node.json');
+const browserResults = join(resultsDir, 'browser.json');
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 function run(command, args) {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
-    let output = '';
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      process.stdout.write(chunk);
+    const child = spawn(command, args, { cwd: root, stdio: 'inherit', env: process.env, shell: process.platform === 'win32' });
+    child.on('error', (error) => {
+      console.error(`${command}: ${error.message}`);
+      resolve(1);
     });
-    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   });
 }
 
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-for (const step of [['node', ['scripts/ensure-browsers.mjs']], [npm, ['run', '--silent', 'build']]]) {
-  const { code } = await run(...step);
+function readResult(file) {
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    return { unreadable: error.message };
+  }
+}
+
+for (const [command, args] of [['node', ['scripts/ensure-browsers.mjs']], ['node', ['scripts/ensure-built.mjs', '--force']]]) {
+  const code = await run(command, args);
   if (code !== 0) process.exit(code);
 }
 
+rmSync(nodeResults, { force: true });
+rmSync(browserResults, { force: true });
+const nodeCode = await run(npm, ['run', '--silent', 'test:node']);
+const browserCode = await run(npm, ['run', '--silent', 'test:browser', '--', ...process.argv.slice(2)]);
+
+/** One entry per suite: its name, counts, and what went wrong outside the tests themselves. */
+const suites = [];
+const plural = (count, word) => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+// Node suite: the totals node --test reported at the end of the run.
+{
+  const suite = { name: 'node', passed: 0, failed: 0, skipped: 0, problems: [], failures: [], skips: [] };
+  const result = readResult(nodeResults);
+  if (!result) suite.problems.push(`wrote no result (${nodeResults} missing; node --test exited with code ${nodeCode})`);
+  else if (result.unreadable) suite.problems.push(`result unreadable: ${result.unreadable}`);
+  else {
+    const { pass = 0, fail = 0, cancelled = 0, skipped = 0, todo = 0, tests = 0 } = result.totals;
+    Object.assign(suite, { passed: pass, failed: fail + cancelled, skipped: skipped + todo, failures: result.failures, skips: result.skips });
+    if (cancelled) suite.note = `${cancelled} cancelled counted as failed`;
+    if (!result.complete) suite.problems.push(`did not finish (node --test exited with code ${nodeCode} before its summary)`);
+    else if (tests === 0 || pass + fail + cancelled === 0) suite.problems.push('ran no test');
+  }
+  if (nodeCode !== 0 && suite.failed === 0 && suite.problems.length === 0) suite.problems.push(`node --test exited with code ${nodeCode} without a failed test`);
+  suites.push(suite);
+}
+
+// Browser suite: per-browser counts from the results reporter. Every browser asked for must have run every file.
+{
+  const wanted = (process.env.BROWSERS ?? 'chromium,firefox').split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
+  const matches = (key, name) => (key === 'chromium' ? /chrom/i : new RegExp(key, 'i')).test(name);
+  const result = readResult(browserResults);
+  if (!result || result.unreadable || !result.complete) {
+    const why = !result
+      ? `wrote no result (${browserResults} missing; web-test-runner exited with code ${browserCode})`
+      : result.unreadable
+        ? `result unreadable: ${result.unreadable}`
+        : `did not finish (web-test-runner exited with code ${browserCode} before the end of its test run)`;
+    suites.push({ name: `browser (${wanted.join(', ')})`, passed: 0, failed: 0, skipped: 0, problems: [why], failures: [], skips: [] });
+  } else {
+    const files = result.testFiles.length;
+    for (const [name, counts] of Object.entries(result.browsers)) {
+      const suite = { name, passed: counts.passed, failed: counts.failed, skipped: counts.skipped, problems: [], failures: counts.failures, skips: [] };
+      if (counts.fileErrors) suite.note = `${plural(counts.fileErrors, 'test file error')} counted as failed`;
+      if (counts.files < files) suite.problems.push(`ran ${counts.files} of ${plural(files, 'test file')}`);
+      if (counts.passed + counts.failed === 0) suite.problems.push(counts.files === 0 ? 'ran no test file' : `ran no test (${plural(counts.files, 'file')}, ${counts.skipped} skipped)`);
+      suites.push(suite);
+    }
+    for (const key of wanted) {
+      if (Object.keys(result.browsers).some((name) => matches(key, name))) continue;
+      const hint = key === 'firefox' ? ' (is Firefox ESR installed? See the warning above, or run with BROWSERS=chromium)' : '';
+      suites.push({ name: key, passed: 0, failed: 0, skipped: 0, problems: [`did not run${hint}`], failures: [], skips: [] });
+    }
+    if (browserCode !== 0 && suites.every((suite) => suite.name === 'node' || (suite.failed === 0 && suite.problems.length === 0))) {
+      suites.push({ name: 'web-test-runner', passed: 0, failed: 0, skipped: 0, problems: [`exited with code ${browserCode} without a failed test`], failures: [], skips: [] });
+    }
+  }
+}
+
+// Report: failures and skips by name, one line per suite, then the line CI reads.
+const lines = ['', '── Test summary ──'];
+for (const suite of suites) {
+  for (const failure of suite.failures.slice(0, 20)) lines.push(`  ✗ [${suite.name}] ${failure}`);
+  if (suite.failures.length > 20) lines.push(`  ✗ [${suite.name}] … and ${suite.failures.length - 20} more`);
+  for (const skip of suite.skips) lines.push(`  - [${suite.name}] skipped: ${skip}`);
+}
 let passed = 0;
 let failed = 0;
-let exitCode = 0;
-
-const node = await run(npm, ['run', '--silent', 'test:node']);
-passed += Number(/ℹ pass (\d+)/.exec(node.output)?.[1] ?? 0);
-failed += Number(/ℹ fail (\d+)/.exec(node.output)?.[1] ?? 0);
-if (node.code !== 0) exitCode = node.code;
-
-const browser = await run(npm, ['run', '--silent', 'test:browser']);
-// web-test-runner prints a progress line per browser ("Chrome: |…| 10/10 test files | 184 passed, 0 failed"):
-// the last one of each browser holds its totals.
-const perBrowser = new Map();
-const plain = browser.output.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '\n'); // drop the progress bar's terminal codes
-for (const [, name, ok, ko] of plain.matchAll(/(\w+):\s+\|[^\n]*?(\d+) passed, (\d+) failed/g)) perBrowser.set(name, [ok, ko]);
-for (const [ok, ko] of perBrowser.values()) {
-  passed += Number(ok);
-  failed += Number(ko);
+let skipped = 0;
+for (const suite of suites) {
+  const counts = `${suite.passed} passed, ${suite.failed} failed${suite.skipped ? `, ${suite.skipped} skipped` : ''}`;
+  const notes = [suite.note, ...suite.problems.map((problem) => `FAILED: ${problem}`)].filter(Boolean);
+  lines.push(`${suite.name}: ${counts}${notes.length ? ` (${notes.join('; ')})` : ''}`);
+  passed += suite.passed;
+  failed += suite.failed + suite.problems.length;
+  skipped += suite.skipped;
 }
-if (browser.code !== 0) exitCode = browser.code;
-if (perBrowser.size === 0) exitCode ||= 1;
-
-console.log(`\nNode suite and browser suite together:`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(exitCode || (failed > 0 ? 1 : 0));
+if (suites.some((suite) => suite.problems.length)) lines.push('(each suite that failed to report, finish or run tests counts as 1 failed)');
+lines.push(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+console.log(lines.join('\n'));
+process.exit(failed > 0 || nodeCode !== 0 || browserCode !== 0 ? 1 : 0);
