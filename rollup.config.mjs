@@ -4,14 +4,14 @@ import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 
-/** Collapses the white space of our css`` templates: terser leaves template text alone. */
+/** Collapses the white space of our stylesheet templates (unsafeCSS(`…`)): terser leaves template text alone. */
 function minifyCssTemplates() {
   return {
     name: 'minify-css-templates',
     transform(code, id) {
       if (!id.endsWith('.styles.ts')) return null;
-      const minified = code.replace(/css\s*`([^`]*)`/g, (_, body) =>
-        'css`' + body.replace(/\s+/g, ' ').replace(/\s*([{}:;,>])\s*/g, '$1').replace(/;}/g, '}').trim() + '`');
+      const minified = code.replace(/unsafeCSS\(\s*`([^`]*)`/g, (_, body) =>
+        'unsafeCSS(`' + body.replace(/\s+/g, ' ').replace(/\s*([{}:;,>])\s*/g, '$1').replace(/;}/g, '}').trim() + '`');
       return { code: minified, map: null };
     },
   };

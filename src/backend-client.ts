@@ -13,7 +13,16 @@ export interface CreatedInstance {
   name?: string;
 }
 
-type Json = Record<string, unknown> | undefined;
+/** What one request to the backend gave: its status (0 for a redirect, which is never followed) and JSON body. */
+interface Answer {
+  status: number;
+  body?: Record<string, unknown>;
+}
+
+const ok = ({ status }: Answer) => status > 199 && status < 300;
+
+/** A failed answer as the error `code`, with the status and the backend's JSON `message` when there is one. */
+const refusal = (code: ConnectErrorCode, { status, body }: Answer) => new ConnectError(code, cleanText(body?.message), status || undefined);
 
 /** The body as text, refusing (by throwing) anything over 64 KB without reading the rest of it. */
 async function readBounded(response: Response): Promise<string> {
@@ -34,12 +43,11 @@ async function readBounded(response: Response): Promise<string> {
 }
 
 /**
- * One call to the host backend: JSON in, a bounded JSON object out. A failure to connect is `stage`; a
- * non-2xx answer is `httpCode` with the status and the JSON `message` when there is one. A redirect is not
- * followed (a login page is not an answer) and, like a 2xx that is not a JSON object ≤ 64 KB, reads as
- * `undefined` for the caller to refuse.
+ * One call to the host backend: JSON in, the status and a bounded JSON object out (no body unless it is a JSON
+ * object ≤ 64 KB). A failure to connect throws `unreachable`. A redirect is not followed (a login page is not
+ * an answer): it reads as status 0.
  */
-async function call(path: string, init: RequestInit, stage: ConnectErrorCode, httpCode: ConnectErrorCode, apiBase: URL): Promise<Json> {
+async function call(apiBase: URL, path: string, unreachable: ConnectErrorCode, init: RequestInit): Promise<Answer> {
   let response: Response;
   try {
     response = await fetch(`${apiBase.href.replace(/\/+$/, '')}/${path}`, {
@@ -51,33 +59,46 @@ async function call(path: string, init: RequestInit, stage: ConnectErrorCode, ht
     });
   } catch (error) {
     if ((error as Error)?.name === 'AbortError') throw error;
-    throw new ConnectError(stage);
+    throw new ConnectError(unreachable);
   }
-  let body: Json;
+  const answer: Answer = { status: response.type === 'opaqueredirect' ? 0 : response.status };
   try {
     const parsed: unknown = /^application\/([\w.+-]*\+)?json\s*(;|$)/i.test(response.headers.get('content-type') ?? '') ? JSON.parse(await readBounded(response)) : undefined;
-    if (typeof parsed === 'object' && parsed && !Array.isArray(parsed)) body = parsed as Json;
+    if (typeof parsed === 'object' && parsed && !Array.isArray(parsed)) answer.body = parsed as Record<string, unknown>;
   } catch (error) {
     if ((error as Error)?.name === 'AbortError') throw error;
   }
-  if (response.type !== 'opaqueredirect' && !response.ok) {
-    throw new ConnectError(httpCode, cleanText(body?.message), response.status);
-  }
-  return response.ok ? body : undefined;
+  return answer;
+}
+
+/** The query of an oauth/url request: only the parameters that have a value. */
+function query(parameters: Record<string, string | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(parameters)) if (value) search.set(name, value);
+  const text = String(search);
+  return text && `?${text}`;
 }
 
 /**
  * Asks the host backend for the provider's sign-in URL and the flow's state. The instance name travels along
- * (`?name=`): in flow 4a the backend creates the instance from a redirect, which cannot carry it.
+ * (`name`: in flow 4a the backend creates the instance from a redirect, which cannot carry it), as do the
+ * instance a reconnect re-authorises (`instance`) and the site the user named (`site`). A refused site
+ * (`400 {"field": "site"}`) is the page's configuration problem: `invalid-config` with the backend's message.
  */
-export async function requestOAuthUrl(apiBase: URL, element: string, name: string, signal: AbortSignal): Promise<OAuthUrlResponse> {
-  const query = name ? `?name=${encodeURIComponent(name)}` : '';
-  const body = await call(`${encodeURIComponent(element)}/oauth/url${query}`, { signal }, 'network', 'backend', apiBase);
-  if (typeof body?.oauthUrl !== 'string' || body.element !== element) throw new ConnectError('bad-response');
+export async function requestOAuthUrl(
+  apiBase: URL,
+  request: { element: string; name: string; instance?: string; site?: string },
+  signal: AbortSignal,
+): Promise<OAuthUrlResponse> {
+  const { element, name, instance, site } = request;
+  const answer = await call(apiBase, `${encodeURIComponent(element)}/oauth/url${query({ name, instance, site })}`, 'network', { signal });
+  const { status, body } = answer;
+  if (status && !ok(answer)) throw refusal(status === 400 && body?.field === 'site' ? 'invalid-config' : 'backend', answer);
+  if (typeof body?.oauthUrl !== 'string' || body.element !== element || !status) throw new ConnectError('bad-response');
   return { oauthUrl: body.oauthUrl, state: body.state };
 }
 
-/** Flow 4b: hands the provider's code to the host backend, which creates the instance. */
+/** Flow 4b: hands the provider's code to the host backend, which creates (or, for a reconnect, re-authorises) the instance. */
 export async function createInstance(
   apiBase: URL,
   request: { element: string; code: string; state: string; name: string },
@@ -89,9 +110,29 @@ export async function createInstance(
     body: JSON.stringify({ element: { key: request.element }, providerData: { code: request.code }, state: request.state, name: request.name }),
     signal,
   };
-  const body = await call('instances', init, 'exchange-failed', 'exchange-failed', apiBase);
+  const answer = await call(apiBase, 'instances', 'exchange-failed', init);
+  if (!ok(answer)) throw refusal('exchange-failed', answer);
+  const { body } = answer;
   const id = typeof body?.id === 'string' || typeof body?.id === 'number' ? String(body.id) : '';
   if (!INSTANCE_ID_PATTERN.test(id)) throw new ConnectError('exchange-failed');
   const name = cleanText(body?.name);
   return name ? { id, name } : { id };
+}
+
+/**
+ * Asks the host backend how a connection the host knows about is doing: `needs-reconnect` or `connected`
+ * when it says so, `missing` when it does not know the instance (`404 {"code": "unknown-instance"}`), and
+ * `undefined` for any other outcome (a backend without the route keeps the page's own view).
+ */
+export async function checkInstance(apiBase: URL, id: string, signal: AbortSignal): Promise<'connected' | 'needs-reconnect' | 'missing' | undefined> {
+  const answer = await call(apiBase, `instances/${encodeURIComponent(id)}`, 'network', { signal });
+  if (answer.status === 404 && answer.body?.code === 'unknown-instance') return 'missing';
+  const status = answer.body?.status;
+  return ok(answer) && (status === 'connected' || status === 'needs-reconnect') ? status : undefined;
+}
+
+/** Removes the connection at the host backend (and so at Cloud Elements); throws `disconnect-failed`. */
+export async function deleteInstance(apiBase: URL, id: string): Promise<void> {
+  const answer = await call(apiBase, `instances/${encodeURIComponent(id)}`, 'disconnect-failed', { method: 'DELETE' });
+  if (!ok(answer)) throw refusal('disconnect-failed', answer);
 }

@@ -1,14 +1,15 @@
-import { html, LitElement, nothing, type TemplateResult } from 'lit';
+import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { checkInstance, deleteInstance } from './backend-client.js';
 import { readFlowConfig } from './config.js';
 import { ConnectFlow } from './connect-flow.js';
 import { elementDisplayName } from './elements.js';
 import { ConnectError, abortError } from './errors.js';
-import { ConnectCancelEvent, ConnectErrorEvent, ConnectStartEvent, ConnectedEvent, type ConnectCancelReason, type ConnectedDetail } from './events.js';
+import { ConnectCancelEvent, ConnectErrorEvent, ConnectStartEvent, ConnectedEvent, DisconnectedEvent, type ConnectCancelReason, type ConnectedDetail } from './events.js';
 import { touchPopup } from './popup.js';
 import { styles } from './ce-connect-button.styles.js';
 
-/** Where the button is in its flow. */
-export type ConnectStatus = 'idle' | 'connecting' | 'connected' | 'error';
+/** Where the button is in its flow; `needs-reconnect`: the backend says the connection stopped working. */
+export type ConnectStatus = 'idle' | 'connecting' | 'connected' | 'needs-reconnect' | 'error';
 
 /**
  * A button that connects the user's account at a third-party provider through Cloud Elements, in a popup,
@@ -18,8 +19,10 @@ export type ConnectStatus = 'idle' | 'connecting' | 'connected' | 'error';
  * @fires connected - The instance exists: `{ element, instanceId, name? }`.
  * @fires connect-error - The flow failed: `{ element, code, message, status? }`.
  * @fires connect-cancel - The popup was closed or the flow aborted: `{ element, reason }`.
- * @slot - The button label; defaults to "Connect to {provider}".
+ * @fires disconnected - The instance was disconnected, or the backend does not know it: `{ element, instanceId, reason }`.
+ * @slot - The button label; defaults to "Connect to {provider}", "Connected to {provider}" or "Reconnect {provider}".
  * @csspart button - The native button.
+ * @csspart disconnect - The "Disconnect" button shown with `disconnectable` while connected.
  * @csspart icon - The spinner / check mark inside the button (decorative: the status line says it).
  * @csspart status - The politely announced status line.
  * @cssprop --ce-connect-background - Button background.
@@ -37,16 +40,20 @@ export class CeConnectButton extends LitElement {
   static override styles = styles;
 
   static override properties = {
-    element: {},
+    element: { reflect: true },
     apiBase: { attribute: 'api-base' },
     instanceName: { attribute: 'instance-name' },
-    instanceId: { attribute: 'instance-id', reflect: true },
+    // An empty id removes the attribute, so `[instance-id]` selects connected buttons only.
+    instanceId: { attribute: 'instance-id', reflect: true, converter: { toAttribute: (id: string) => id || null } },
     disabled: { type: Boolean, reflect: true },
     timeout: { type: Number },
     callbackOrigin: { attribute: 'callback-origin' },
     closedGrace: { type: Number, attribute: 'closed-grace' },
+    site: {},
+    disconnectable: { type: Boolean },
     status: { reflect: true },
     _message: { state: true },
+    _health: { state: true },
   };
 
   /** The Cloud Elements element key, e.g. `sfdc`. */
@@ -65,11 +72,20 @@ export class CeConnectButton extends LitElement {
   callbackOrigin = '';
   /** Milliseconds the popup must read closed before `connect-cancel` `popup-closed`. */
   closedGrace = 1000;
+  /** The site the user named, for elements whose sign-in needs one (Zendesk subdomain, Shopify shop…). */
+  site = '';
+  /** Also renders a "Disconnect" button while connected. */
+  disconnectable = false;
   /** Where the button is in its flow; reflected as the `status` attribute. */
   status: ConnectStatus = 'idle';
 
   /** The status line: the last error's message (network text, rendered as text only). */
   private _message = '';
+  /** What the backend said of the instance the host set: `needs-reconnect` turns the button into a reconnect. */
+  private _health?: 'needs-reconnect';
+  /** The instance id whose status was asked for (or that a success in this page set): asked once per id. */
+  private _checkedId = '';
+  private _check?: AbortController;
   private _flow?: ConnectFlow;
   private _pending?: { promise: Promise<ConnectedDetail>; settle(result: ConnectedDetail | Error): void };
 
@@ -119,26 +135,75 @@ export class CeConnectButton extends LitElement {
     if (flow && this._pending) this._settle(flow._config.element, 'aborted');
   }
 
+  /**
+   * Disconnects the instance: `DELETE {api-base}/instances/{id}`, then `disconnected` with reason `user`. On a
+   * failure, `connect-error` `disconnect-failed` and the instance is kept; the promise rejects with it.
+   */
+  async disconnect(): Promise<void> {
+    const { element, instanceId } = this;
+    if (!instanceId) return;
+    this.cancel();
+    try {
+      await deleteInstance(readFlowConfig(this).apiBase, instanceId);
+    } catch (error) {
+      const failure = error instanceof ConnectError && error.code === 'disconnect-failed' ? error : new ConnectError('disconnect-failed', (error as Error).message);
+      this._message = failure.message;
+      const { code, message, status } = failure;
+      this.dispatchEvent(new ConnectErrorEvent({ element, code, message, ...(status !== undefined && { status }) }));
+      throw failure;
+    }
+    this._forget(element, instanceId, 'user');
+  }
+
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this._check?.abort();
     // A synchronous move in the DOM disconnects and reconnects in one task: only a real removal aborts.
     queueMicrotask(() => this.isConnected || this.cancel());
   }
 
-  protected override willUpdate(): void {
-    if (this.status !== 'connecting' && this.status !== 'error') this.status = this.instanceId ? 'connected' : 'idle';
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('instanceId')) this._health = undefined;
+    if (this.status !== 'connecting' && this.status !== 'error') this.status = this.instanceId ? this._health ?? 'connected' : 'idle';
+  }
+
+  protected override updated(): void {
+    // The host set an instance id from its own records: ask the backend once how that connection is doing.
+    const id = this.instanceId;
+    if (!id || id === this._checkedId) return;
+    this._checkedId = id;
+    this._check?.abort();
+    const check = (this._check = new AbortController());
+    const { element } = this;
+    let apiBase: URL;
+    try {
+      apiBase = readFlowConfig(this).apiBase;
+    } catch {
+      return; // a misconfigured button reports that when clicked
+    }
+    checkInstance(apiBase, id, check.signal).then((health) => {
+      if (check.signal.aborted || this.instanceId !== id || this.status === 'connecting') return;
+      if (health === 'missing') this._forget(element, id, 'missing');
+      else if (health) this._health = health === 'needs-reconnect' ? health : undefined;
+    }, () => undefined);
   }
 
   protected override render(): TemplateResult {
     const name = elementDisplayName(this.element);
     const provider = name ?? 'the provider';
+    const { status, instanceId } = this;
+    const connected = status === 'connected';
+    // The label says what a click will do: connect, or (with an instance) reconnect it.
+    const label = connected ? `Connected to ${provider}` : instanceId ? `Reconnect ${provider}` : name ? `Connect to ${name}` : 'Connect';
     const [icon, text] = {
       idle: [nothing, ''],
       connecting: [html`<span part="icon" class="spin"></span>`, `Waiting for ${provider}…`],
-      connected: [html`<span part="icon">✓</span>`, `Connected to ${provider}.`],
-      error: [nothing, this._message],
-    }[this.status];
-    return html`<button part="button" type="button" ?disabled=${this.disabled} aria-busy=${this.status === 'connecting'} aria-describedby="s" @click=${this._onClick}>${icon}<slot>${name ? `Connect to ${name}` : 'Connect'}</slot></button><span id="s" part="status" role="status">${text}</span>`;
+      connected: [html`<span part="icon">✓</span>`, 'Connected. Click to reconnect.'],
+      'needs-reconnect': [nothing, `The connection to ${provider} stopped working: reconnect it.`],
+      error: [nothing, ''],
+    }[status];
+    const disconnect = this.disconnectable && (connected || status === 'needs-reconnect');
+    return html`<button part="button" type="button" ?disabled=${this.disabled} aria-busy=${status === 'connecting'} aria-describedby="s" @click=${this._onClick}>${icon}<slot>${label}</slot></button>${disconnect ? html`<button part="disconnect" type="button" ?disabled=${this.disabled} @click=${this._onDisconnect}>Disconnect</button>` : nothing}<span id="s" part="status" role="status">${this._message || text}</span>`;
   }
 
   /** The button is busy with a flow again: a fresh promise for `connect()` callers, status `connecting`. */
@@ -155,6 +220,17 @@ export class CeConnectButton extends LitElement {
   private _onClick(): void {
     // Errors are reported as events; the promise is for programmatic callers.
     this.connect().catch(() => undefined);
+  }
+
+  private _onDisconnect(): void {
+    this.disconnect().catch(() => undefined);
+  }
+
+  /** The instance is gone (disconnected, or unknown to the backend): back to idle, and say so. */
+  private _forget(element: string, instanceId: string, reason: 'user' | 'missing'): void {
+    this._checkedId = this.instanceId = this._message = '';
+    this.status = 'idle';
+    this.dispatchEvent(new DisconnectedEvent({ element, instanceId, reason }));
   }
 
   /** Every terminal event goes through here: state, event, then the promise. `quiet`: no event (see FlowReporter). */
@@ -176,7 +252,9 @@ export class CeConnectButton extends LitElement {
       this.dispatchEvent(new ConnectCancelEvent({ element, reason: result }));
       pending?.settle(abortError(result));
     } else {
-      this.instanceId = result.instanceId;
+      // Set by this page's own success: nothing to ask the backend about.
+      this._checkedId = this.instanceId = result.instanceId;
+      this._health = undefined;
       this.status = 'connected';
       this.dispatchEvent(new ConnectedEvent(result));
       pending?.settle(result);

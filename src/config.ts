@@ -9,6 +9,8 @@ export interface ButtonSettings {
   apiBase: string;
   callbackOrigin: string;
   instanceName: string;
+  instanceId: string;
+  site: string;
   timeout: number;
   closedGrace: number;
 }
@@ -45,5 +47,6 @@ export function readFlowConfig(host: ButtonSettings & HTMLElement): FlowConfig {
   check(parseSafeUrl(callbackOrigin, undefined, true)?.origin === callbackOrigin, 'callback-origin');
   const base = (apiBase ?? sameOriginBase)!;
   base.search = base.hash = '';
-  return { element, apiBase: base, callbackOrigin, instanceName, timeout, closedGrace };
+  // With an instance, the flow is a reconnect of it; the site is passed on as typed (the backend judges it).
+  return { element, apiBase: base, callbackOrigin, instanceName, instance: host.instanceId || undefined, site: host.site || undefined, timeout, closedGrace };
 }

@@ -12,6 +12,10 @@ export interface FlowConfig {
   apiBase: URL;
   callbackOrigin: string;
   instanceName: string;
+  /** The instance a reconnect re-authorises; absent for a new connection. */
+  instance?: string;
+  /** What the user typed for the site, for elements whose sign-in needs one (Zendesk subdomain, Shopify shop…). */
+  site?: string;
   /** Milliseconds from the click to the result. */
   timeout: number;
   /** Milliseconds the popup must read closed before the flow reports `popup-closed`. */
@@ -84,9 +88,9 @@ export class ConnectFlow {
   }
 
   private async _start(): Promise<void> {
-    const { element, apiBase, callbackOrigin, instanceName } = this._config;
+    const { element, apiBase, callbackOrigin, instanceName: name, instance, site } = this._config;
     try {
-      const answer = await requestOAuthUrl(apiBase, element, instanceName, this._request.signal);
+      const answer = await requestOAuthUrl(apiBase, { element, name, instance, site }, this._request.signal);
       const url = checkOAuthUrl(answer.oauthUrl);
       const state = checkState(answer.state, url);
       if (this._stopped) return;
@@ -104,10 +108,10 @@ export class ConnectFlow {
       this._resumed = true;
       this._report._resumed();
     }
-    const { element, apiBase, instanceName } = this._config;
+    const { element, apiBase, instanceName, instance } = this._config;
     try {
       if (code) ({ id: instanceId, name } = await createInstance(apiBase, { element, code, state, name: instanceName }, this._request.signal));
-      if (instanceId) return this._end({ element, instanceId, ...(name && { name }) });
+      if (instanceId) return this._end({ element, instanceId, ...(name && { name }), ...(instance === instanceId && { reconnected: true }) });
       const kind = error === 'access_denied' ? 'provider-denied' : /^exchange[_-]failed$/.test(error!) ? 'exchange-failed' : 'provider-error';
       this._end(new ConnectError(kind, cleanText(errorDescription)));
     } catch (failure) {

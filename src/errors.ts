@@ -11,6 +11,7 @@ const MESSAGES = {
   'provider-error': 'The provider reported an error.',
   'exchange-failed': 'The connection could not be completed.',
   timeout: 'Sign-in took too long.',
+  'disconnect-failed': 'The connection could not be removed.',
 };
 
 /** Every way a connect flow can fail. Stable: hosts switch on these. */

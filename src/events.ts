@@ -10,6 +10,8 @@ export interface ConnectedDetail {
   element: string;
   instanceId: string;
   name?: string;
+  /** Present when the flow re-authorised the instance the button already had (the same `instanceId`). */
+  reconnected?: true;
 }
 
 /** `connect-error`: the flow failed. */
@@ -27,6 +29,16 @@ export type ConnectCancelReason = 'popup-closed' | 'aborted';
 export interface ConnectCancelDetail {
   element: string;
   reason: ConnectCancelReason;
+}
+
+/** Why the button no longer has a connection: the user disconnected it, or the backend does not know it. */
+export type DisconnectedReason = 'user' | 'missing';
+
+/** `disconnected`: the button's instance is gone. */
+export interface DisconnectedDetail {
+  element: string;
+  instanceId: string;
+  reason: DisconnectedReason;
 }
 
 /** The shape of each event class: a static, literally typed `eventName` and a typed `detail`; bubbles and composed. */
@@ -57,6 +69,9 @@ export type ConnectErrorEvent = InstanceType<typeof ConnectErrorEvent>;
 /** Fired when the popup was closed or the flow was aborted. */
 export const ConnectCancelEvent = detailEvent<ConnectCancelDetail, 'connect-cancel'>('connect-cancel');
 export type ConnectCancelEvent = InstanceType<typeof ConnectCancelEvent>;
+/** Fired when the button's instance was disconnected, or the backend reports it missing. */
+export const DisconnectedEvent = detailEvent<DisconnectedDetail, 'disconnected'>('disconnected');
+export type DisconnectedEvent = InstanceType<typeof DisconnectedEvent>;
 
 declare global {
   interface GlobalEventHandlersEventMap {
@@ -64,5 +79,6 @@ declare global {
     connected: ConnectedEvent;
     'connect-error': ConnectErrorEvent;
     'connect-cancel': ConnectCancelEvent;
+    disconnected: DisconnectedEvent;
   }
 }

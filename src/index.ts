@@ -8,11 +8,14 @@ export {
   ConnectErrorEvent,
   ConnectStartEvent,
   ConnectedEvent,
+  DisconnectedEvent,
   type ConnectCancelDetail,
   type ConnectCancelReason,
   type ConnectErrorDetail,
   type ConnectStartDetail,
   type ConnectedDetail,
+  type DisconnectedDetail,
+  type DisconnectedReason,
 } from './events.js';
 export { MESSAGE_TYPE, type CallbackMessage } from './protocol.js';
 export { ELEMENT_NAMES } from './elements.js';

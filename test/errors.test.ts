@@ -34,8 +34,8 @@ describe('every error code of CONTRACT §3, with a clean ending', () => {
     return { outcome: event, el, id };
   }
 
-  it('the codes are the contract\'s, in order', () => {
-    expect(CONNECT_ERROR_CODES).to.deep.equal(['invalid-config', 'popup-blocked', 'network', 'backend', 'bad-response', 'invalid-oauth-url', 'insecure-state', 'provider-denied', 'provider-error', 'exchange-failed', 'timeout']);
+  it('the codes are the contract\'s (§3, then §8\'s disconnect-failed), in order', () => {
+    expect(CONNECT_ERROR_CODES).to.deep.equal(['invalid-config', 'popup-blocked', 'network', 'backend', 'bad-response', 'invalid-oauth-url', 'insecure-state', 'provider-denied', 'provider-error', 'exchange-failed', 'timeout', 'disconnect-failed']);
   });
 
   for (const element of ['', 'SFDC', '../admin', 'sfdc/../../x', 'sfdc?x=1', '%2e%2e', '"><img src=x onerror=alert(1)>', 'a'.repeat(65)]) {

@@ -8,6 +8,10 @@
 //   gates:    gate-url gate-consent gate-instances gate-callback — that step waits until the test releases it
 //             (POST /api/gate/{uid}/{step}; see gates.mjs)
 //   bundles:  dist (callback pages load dist/ce-connect-callback.js instead of src/callback.ts)
+//   lasting connections: GET instances/{id} answers connected, or istale (needs-reconnect), imissing (404
+//             unknown-instance), inoroute (a plain 404, as a backend without the route), i500; DELETE answers
+//             200, or dfail (502 {message}); sitebad: oauth/url refuses the site (400 {message, field: "site"}).
+//             A flow started with ?instance=ID is a reconnect: it completes with that same id.
 //   oauth/url answers: b500 bhtml bredirect belement barray bhuge bdeep b401 bjs bhttp bsecret buser bshort bmismatch bnostate bhang
 // GET /api/stats/{uid} tells a test what the backend saw (request counts, the last state, the held steps).
 import { randomBytes } from 'node:crypto';
@@ -78,13 +82,17 @@ export function fakeBackend(provider, { gates, stats }, { callbackScript = '/src
     const urlMatch = /^([^/]+)\/oauth\/url$/.exec(route);
     if (urlMatch && ctx.method === 'GET') {
       stat.oauthUrl += 1;
+      stat.name = ctx.query.name ?? null;
+      stat.instanceParam = ctx.query.instance ?? null;
+      stat.site = ctx.query.site ?? null;
       if (flags.has('gate-url')) await gates.pass(uid, 'url');
       if (ctx.get('X-CE-Connect') !== '1') return json(403, { message: 'Missing X-CE-Connect header' });
       const element = decodeURIComponent(urlMatch[1]);
       const state = randomBytes(32).toString('base64url');
       flows.set(state, { element, uid, used: false });
       stat.state = state;
-      stat.name = ctx.query.name ?? null;
+      if (flags.has('sitebad')) return json(400, { message: 'Enter your Zendesk subdomain, such as acme.', field: 'site' });
+      flows.get(state).instance = ctx.query.instance;
       const staticPage = flags.has('dist') ? 'callback-dist.html' : 'callback.html';
       const redirect = flags.has('4a') ? `${ctx.origin}${base}/${element}/oauth/callback` : `${ctx.origin}/test/fixtures/${staticPage}`;
       const authorize = new URL('/authorize', provider.origin);
@@ -133,7 +141,7 @@ export function fakeBackend(provider, { gates, stats }, { callbackScript = '/src
         flow.used = true;
         if (ctx.query.error) result = { state, error: String(ctx.query.error), errorDescription: String(ctx.query.error_description ?? '') };
         else if (flags.has('xfail') || provider.codes.get(ctx.query.code) !== state) result = { state, error: 'exchange_failed', errorDescription: 'The connection could not be completed.' };
-        else result = { state, instanceId: String(nextId++), name: `${flow.element} (4a)` };
+        else result = { state, instanceId: flow.instance ?? String(nextId++), name: `${flow.element} (4a)` };
       }
       ctx.type = 'text/html';
       ctx.set('Cache-Control', 'no-store');
@@ -172,7 +180,25 @@ export function fakeBackend(provider, { gates, stats }, { callbackScript = '/src
       if (body?.element?.key !== flow.element || (!flags.has('xany') && provider.codes.get(body?.providerData?.code) !== body.state)) {
         return json(400, { message: 'The code does not belong to this flow' });
       }
+      if (flow.instance) return json(200, { id: flow.instance, name: body.name || `${flow.element} (4b)`, element: { key: flow.element } });
       return json(201, { id: String(nextId++), name: body.name || `${flow.element} (4b)`, element: { key: flow.element } });
+    }
+
+    const instanceMatch = /^instances\/([^/]+)$/.exec(route);
+    if (instanceMatch && ctx.method === 'GET') {
+      stat.checks = (stat.checks ?? 0) + 1;
+      if (ctx.get('X-CE-Connect') !== '1') return json(403, { message: 'Missing X-CE-Connect header' });
+      const id = decodeURIComponent(instanceMatch[1]);
+      if (flags.has('imissing')) return json(404, { message: 'No such connection', code: 'unknown-instance' });
+      if (flags.has('inoroute')) return json(404, { message: 'Not found' });
+      if (flags.has('i500')) return json(500, { message: 'Down' });
+      return json(200, { id, name: 'Known', element: { key: 'sfdc' }, status: flags.has('istale') ? 'needs-reconnect' : 'connected' });
+    }
+    if (instanceMatch && ctx.method === 'DELETE') {
+      stat.deletes = (stat.deletes ?? 0) + 1;
+      if (ctx.get('X-CE-Connect') !== '1') return json(403, { message: 'Missing X-CE-Connect header' });
+      if (flags.has('dfail')) return json(502, { message: 'Cloud Elements could not delete the instance' });
+      return json(200, { id: decodeURIComponent(instanceMatch[1]) });
     }
     return json(404, { message: 'Not found' });
   };

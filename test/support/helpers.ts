@@ -33,6 +33,11 @@ export interface BackendStats {
   created: Array<{ id: string; name: string; token: string }>;
   /** Real backend: where the provider (the sandbox) sent the popup back to. */
   providerRedirect: string | null;
+  /** Fake backend: the `instance` and `site` of the last oauth/url request; status checks and deletes made. */
+  instanceParam?: string | null;
+  site?: string | null;
+  checks?: number;
+  deletes?: number;
 }
 
 /** A step of the flow a test can hold: add `gate-{step}` to the backend flags. */
