@@ -4,6 +4,7 @@ import type { ConnectContext } from './context.js';
 import { exchangeCode } from './exchange.js';
 
 const EXCHANGE_FAILED = 'The account could not be connected. Please try again.';
+const STORE_UNAVAILABLE = 'The sign-in could not be checked right now. Please try again in a moment.';
 
 /**
  * `GET {basePath}/{element}/oauth/callback` (flow 4a): checks the state against this browser's flow cookie,
@@ -19,10 +20,16 @@ export async function handleCallback(context: ConnectContext, request: Request, 
     return callbackPageResponse(options.basePath, null, 400, []);
   }
   const state = states[0] as string;
-  // Consumed before the first await, so a concurrent duplicate cannot reach Cloud Elements (catalogue D-7).
-  const consumed = context.flows.consume(request.headers.get('cookie'), state);
+  // Consumed (the state store's atomic decision) before anything else, so a concurrent duplicate cannot reach
+  // Cloud Elements (catalogue D-7), in this process or any other sharing the store.
+  const consumed = await context.flows.consume(request.headers.get('cookie'), state);
   if (!consumed.ok) {
     log('callback.rejected', { element, reason: consumed.reason });
+    if (consumed.reason === 'store-unavailable') {
+      // Fail closed, but tell the widget now: a neutral page would leave it waiting for its timeout.
+      const result = { state, error: 'exchange_failed', errorDescription: STORE_UNAVAILABLE };
+      return callbackPageResponse(options.basePath, result, 503, consumed.setCookies);
+    }
     return callbackPageResponse(options.basePath, null, consumed.reason === 'consumed' ? 409 : 400, consumed.setCookies);
   }
   const page = (result: CallbackResult) => callbackPageResponse(options.basePath, result, 200, consumed.setCookies);

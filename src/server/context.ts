@@ -19,10 +19,11 @@ export function createContext(options: ResolvedOptions): ConnectContext {
     secure: options.secureCookies,
     path: options.basePath,
   });
+  const log = createLogger(options.log);
   return {
     options,
-    flows: new FlowRegistry(cookies, options.flowTtlMs, options.now),
+    flows: new FlowRegistry(cookies, options.flowTtlMs, options.now, options.stateStore, log),
     cloudElements: createCloudElementsClient(options),
-    log: createLogger(options.log),
+    log,
   };
 }

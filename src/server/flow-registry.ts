@@ -1,11 +1,13 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FlowCookies, PendingFlow } from './flow-cookie.js';
+import type { Logger } from './security-log.js';
+import { createMemoryStateStore, USED_STATE_MEMORY_MS, type StateStore } from './state-store.js';
 
 /** Pending flows one browser may hold; starting another evicts the oldest. */
 export const MAX_PENDING_FLOWS = 5;
 
 /** Why a state could not be used. */
-export type RejectReason = 'no-flow-cookie' | 'unknown-state' | 'expired' | 'consumed';
+export type RejectReason = 'no-flow-cookie' | 'unknown-state' | 'expired' | 'consumed' | 'store-unavailable';
 
 /** Outcome of {@link FlowRegistry.consume}; `setCookies` clears the cookie of a matched flow either way. */
 export type ConsumeResult =
@@ -17,19 +19,23 @@ function digest(state: string): Buffer {
 }
 
 /**
- * Issues states bound to a browser through signed cookies and consumes them exactly once. Consumed states are
- * remembered in memory until they expire, so replaying an old cookie cannot reuse one. The memory is per process:
- * several processes behind a load balancer need sticky sessions, or one instance of this registry each would
- * accept a replay made to a sibling.
+ * Issues states bound to a browser through signed cookies and consumes them exactly once. Whether a state was
+ * already used is the {@link StateStore}'s decision: the default remembers used states in this process's memory
+ * (one process, or sticky sessions); a store shared by every process (`ce-connect/server/redis`) makes a state
+ * single-use across all of them.
  */
 export class FlowRegistry {
-  private readonly _consumed = new Map<string, number>();
+  private readonly _store: StateStore;
 
   constructor(
     private readonly _cookies: FlowCookies,
     private readonly _ttlMs: number,
     private readonly _now: () => number = Date.now,
-  ) {}
+    store?: StateStore,
+    private readonly _log: Logger = () => {},
+  ) {
+    this._store = store ?? createMemoryStateStore({ now: _now });
+  }
 
   /**
    * A fresh state for `element` (and the instance `name` asked for, if any), and the Set-Cookie values that
@@ -56,12 +62,13 @@ export class FlowRegistry {
   }
 
   /**
-   * Finds `state` among the browser's flows and marks it used. Synchronous on purpose: two concurrent requests
-   * with the same state are serialised by the event loop, so exactly one of them gets `ok`.
+   * Finds `state` among the browser's flows and has the store mark it used. Nothing else may happen before this
+   * resolves `ok`: the store's atomic `consumeOnce` is what lets exactly one of several concurrent requests with
+   * the same state through, in this process or any other sharing the store. A store failure is
+   * `store-unavailable`: nothing is accepted while the store cannot answer.
    */
-  consume(cookieHeader: string | null, state: string): ConsumeResult {
+  async consume(cookieHeader: string | null, state: string): Promise<ConsumeResult> {
     const now = this._now();
-    this._forgetExpired(now);
     const { flows } = this._cookies.read(cookieHeader);
     if (flows.length === 0) return { ok: false, reason: 'no-flow-cookie', setCookies: [] };
     const wanted = digest(state);
@@ -71,13 +78,18 @@ export class FlowRegistry {
     if (!match) return { ok: false, reason: 'unknown-state', setCookies: [] };
     const setCookies = [this._cookies.clear(match.cookieName)];
     if (match.expiresAt <= now) return { ok: false, reason: 'expired', setCookies };
-    const key = wanted.toString('base64url');
-    if (this._consumed.has(key)) return { ok: false, reason: 'consumed', setCookies };
-    this._consumed.set(key, match.expiresAt);
+    // Remembered for a fixed time after issue (see USED_STATE_MEMORY_MS): longer than any process accepts the
+    // cookie, and it tells the store when the state was issued. The key is a digest: the store never sees a state.
+    const issuedAt = match.expiresAt - this._ttlMs;
+    const ttlMs = Math.ceil(issuedAt + USED_STATE_MEMORY_MS - now);
+    let first: boolean;
+    try {
+      first = (await this._store.consumeOnce(wanted.toString('base64url'), ttlMs)) === true;
+    } catch (error) {
+      this._log('state-store.failed', { error: (error as Error)?.name ?? 'unknown' });
+      return { ok: false, reason: 'store-unavailable', setCookies };
+    }
+    if (!first) return { ok: false, reason: 'consumed', setCookies };
     return { ok: true, flow: match, setCookies };
-  }
-
-  private _forgetExpired(now: number): void {
-    for (const [key, expiresAt] of this._consumed) if (expiresAt <= now) this._consumed.delete(key);
   }
 }

@@ -13,3 +13,4 @@ export type {
 } from './options.js';
 export type { CallbackResult } from './callback-page.js';
 export { MAX_PENDING_FLOWS } from './flow-registry.js';
+export { createMemoryStateStore, type MemoryStateStore, type MemoryStateStoreOptions, type StateStore } from './state-store.js';

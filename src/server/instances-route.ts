@@ -21,6 +21,7 @@ const REJECTIONS = {
   'unknown-state': [400, 'Unknown sign-in state'],
   expired: [400, 'This sign-in has expired; please start again'],
   consumed: [409, 'This sign-in has already been completed'],
+  'store-unavailable': [503, 'The sign-in could not be checked right now; please try again in a moment'],
 } as const;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -65,7 +66,7 @@ export async function handleInstances(context: ConnectContext, request: Request)
   }
   const body = parseExchangeRequest(text);
   if (!body) return errorResponse(400, 'Expected {"element": {"key"}, "providerData": {"code"}, "state", "name"?}');
-  const consumed = context.flows.consume(request.headers.get('cookie'), body.state);
+  const consumed = await context.flows.consume(request.headers.get('cookie'), body.state);
   if (!consumed.ok) {
     log('exchange.rejected', { reason: consumed.reason });
     const [status, message] = REJECTIONS[consumed.reason];

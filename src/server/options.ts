@@ -1,4 +1,5 @@
 import { ELEMENT_KEY_PATTERN } from '../elements.js';
+import { isStateStore, MAX_FLOW_TTL_MS, type StateStore } from './state-store.js';
 import { parseWebUrl } from './url-rules.js';
 
 /** One element's OAuth app as registered with the provider; the same entry feeds both Cloud Elements calls. */
@@ -72,6 +73,12 @@ export interface ConnectHandlerOptions {
    * states, and the default instance name; default `Date.now`. Timeouts (`cloudElements.timeoutMs`) stay timers.
    */
   now?: () => number;
+  /**
+   * Where used states are remembered; default: this process's memory. Share one store between every process
+   * that serves the routes (`createRedisStateStore` from `ce-connect/server/redis`), or a state could be used
+   * once per process.
+   */
+  stateStore?: StateStore;
 }
 
 /** Options after validation, in the shapes the modules use. */
@@ -88,12 +95,13 @@ export interface ResolvedOptions {
   readonly fetch: typeof fetch;
   /** The clock, in epoch milliseconds. */
   readonly now: () => number;
+  /** The shared store of used states; `undefined`: this process's memory. */
+  readonly stateStore: StateStore | undefined;
   /** Every configured secret, so a response can be checked for accidental echoes. */
   readonly secrets: readonly string[];
 }
 
 const DEFAULT_BASE_URL = 'https://api.cloud-elements.com/elements/api-v2';
-const MAX_FLOW_TTL_MS = 10 * 60 * 1000;
 
 function fail(message: string): never {
   throw new TypeError(`ce-connect/server: ${message}`);
@@ -187,6 +195,7 @@ export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions 
   if (options.log !== undefined && typeof options.log !== 'function') fail('log must be a function');
   if (options.fetch !== undefined && typeof options.fetch !== 'function') fail('fetch must be a function');
   if (options.now !== undefined && typeof options.now !== 'function') fail('now must be a function returning epoch milliseconds');
+  if (options.stateStore !== undefined && !isStateStore(options.stateStore)) fail('stateStore must have a consumeOnce(key, ttlMs) method');
   const elements = resolveElements(options.elements);
   return {
     basePath: resolveBasePath(options.basePath),
@@ -204,6 +213,7 @@ export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions 
     log: options.log ?? (() => {}),
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     now: options.now ?? (() => Date.now()),
+    stateStore: options.stateStore,
     secrets: [userSecret, organizationSecret, options.cookieSecret, ...[...elements.values()].map((e) => e.apiSecret)],
   };
 }
