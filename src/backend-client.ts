@@ -1,13 +1,13 @@
 import { ConnectError, cleanText, type ConnectErrorCode } from './errors.js';
 import { INSTANCE_ID_PATTERN } from './protocol.js';
 
-/** What `GET {api-base}/{element}/oauth/url` answers (CONTRACT §4); the state is checked by the caller. */
+/** What `GET {api-base}/{element}/oauth/url` answers (docs/protocol.md §4.3); the state is checked by the caller. */
 export interface OAuthUrlResponse {
   oauthUrl: string;
   state: unknown;
 }
 
-/** What `POST {api-base}/instances` answers (CONTRACT §4). */
+/** What `POST {api-base}/instances` answers (docs/protocol.md §4.4). */
 export interface CreatedInstance {
   id: string;
   name?: string;

@@ -1,4 +1,4 @@
-/** Element keys Cloud Elements accepts in a URL path segment (CONTRACT §3). */
+/** Element keys Cloud Elements accepts in a URL path segment (docs/protocol.md §3.1). */
 export const ELEMENT_KEY_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 /**

@@ -1,4 +1,4 @@
-// The default message of each error code (CONTRACT §3). Its keys are the stable codes hosts switch on.
+// The default message of each error code (docs/protocol.md §3.3). Its keys are the stable codes hosts switch on.
 const MESSAGES = {
   'invalid-config': 'The button is misconfigured.',
   'popup-blocked': 'Pop-up blocked: allow pop-ups and try again.',

@@ -1,5 +1,5 @@
 /**
- * The callback message (CONTRACT §5): the only contract between the callback page and the widget.
+ * The callback message (docs/protocol.md §5): the only contract between the callback page and the widget.
  * Shared by callback.ts (which sends it) and channel.ts (which accepts it).
  */
 

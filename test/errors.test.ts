@@ -4,7 +4,7 @@ import { backendStats, clickToCall, mountButton, nextOutcome, popupClosed, realC
 
 type Outcome = Awaited<ReturnType<typeof nextOutcome>>;
 
-describe('every error code of CONTRACT §3, with a clean ending', () => {
+describe('every error code of docs/protocol.md §3.3, with a clean ending', () => {
   let watch: ReturnType<typeof watchPopups>;
   beforeEach(() => {
     watch = watchPopups();
@@ -34,7 +34,7 @@ describe('every error code of CONTRACT §3, with a clean ending', () => {
     return { outcome: event, el, id };
   }
 
-  it('the codes are the contract\'s (§3, then §8\'s disconnect-failed), in order', () => {
+  it('the codes are those of docs/protocol.md §3.3, in order', () => {
     expect(CONNECT_ERROR_CODES).to.deep.equal(['invalid-config', 'popup-blocked', 'network', 'backend', 'bad-response', 'invalid-oauth-url', 'insecure-state', 'provider-denied', 'provider-error', 'exchange-failed', 'timeout', 'disconnect-failed']);
   });
 

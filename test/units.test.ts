@@ -15,7 +15,7 @@ function codeOf(action: () => unknown): string | undefined {
   }
 }
 
-describe('oauthUrl checks (catalogue A-1…A-6, A-11)', () => {
+describe('oauthUrl checks (docs/security.md A-1…A-6, A-11)', () => {
   const refused = [
     'javascript:alert(document.domain)',
     'JaVaScRiPt:alert(1)',
@@ -82,7 +82,7 @@ describe('state checks', () => {
   });
 });
 
-describe('callback message parsing (catalogue B-4, B-10, B-11)', () => {
+describe('callback message parsing (docs/security.md B-4, B-10, B-11)', () => {
   it('accepts the three shapes and copies only known fields', () => {
     expect(parseCallbackMessage({ ...base, instanceId: '1', name: 'n' })).to.deep.equal({ ...base, instanceId: '1', name: 'n' });
     expect(parseCallbackMessage({ ...base, code: 'c' })).to.deep.equal({ ...base, code: 'c' });

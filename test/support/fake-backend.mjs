@@ -1,4 +1,4 @@
-// The host backend of CONTRACT §4, served as test-runner middleware, faithful where it matters (state per
+// The host backend of docs/protocol.md §4, served as test-runner middleware, faithful where it matters (state per
 // flow, single use, the X-CE-Connect guard) and hostile on request. Each test picks its scenario through
 // the button's api-base: `/api/t/{uid}/{flags}` with comma-separated flags:
 //   provider: allow (default) | deny | perr | hold | coop | spoof | spoofpage   — see provider.mjs
@@ -57,7 +57,7 @@ export function fakeBackend(provider, { gates, stats }, { callbackScript = '/src
       return;
     }
     if (ctx.path.startsWith('/test/fixtures/strict/')) {
-      // The strictest host page the contract promises to work on (CONTRACT §3, catalogue E-2).
+      // The strictest host page the contract promises to work on (docs/protocol.md §3, docs/security.md E-2).
       ctx.set('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; require-trusted-types-for 'script'; trusted-types lit-html");
       return next();
     }
