@@ -1,5 +1,7 @@
 // Makes sure the browsers the tests drive are installed from Debian's packages: Chromium (required), and
-// Firefox ESR and WebKit (WebKitWebDriver + Xvfb) for the cross-browser suites, which skip when missing.
+// Firefox ESR and WebKit (WebKitWebDriver + Xvfb) for the cross-browser suites, which skip when missing; and
+// Debian's redis-server for the several-processes tests (each test starts its own instance on a free loopback
+// port and never uses the system service; they skip when it is missing, and fail under CI=true).
 // Installs what is missing when it can (root, or password-less sudo); otherwise stops with the exact command
 // when Chromium is missing. Nothing downloads a browser of its own here.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -9,6 +11,7 @@ const browsers = [
   { binary: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', packages: ['chromium'], required: true },
   { binary: process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr', packages: ['firefox-esr'] },
   { binary: '/usr/bin/WebKitWebDriver', packages: ['webkit2gtk-driver', 'xvfb'] },
+  { binary: process.env.REDIS_SERVER_PATH ?? '/usr/bin/redis-server', packages: ['redis-server'] },
 ];
 const missing = browsers.filter((browser) => !existsSync(browser.binary));
 if (missing.length === 0) process.exit(0);
@@ -20,16 +23,16 @@ const asRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const sudo = !asRoot && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
 
 if (!asRoot && !sudo) {
-  const message = `The tests drive Debian's browsers; missing: ${packages.join(', ')}. Install them with:\n\n  sudo sh -c '${command}'\n`;
+  const message = `The tests use Debian's browsers and redis-server; missing: ${packages.join(', ')}. Install them with:\n\n  sudo sh -c '${command}'\n`;
   if (chromiumMissing) {
     console.error(`${message}\nthen run "npm test" again (or set CHROMIUM_PATH to a Chromium binary).`);
     process.exit(1);
   }
-  console.warn(`${message}\nUntil then the Firefox and WebKit suites are skipped.`);
+  console.warn(`${message}\nUntil then the suites that need them are skipped (under CI=true the Redis tests fail instead).`);
   process.exit(0);
 }
 
-console.log(`Installing Debian's ${packages.join(', ')} for the browser tests…`);
+console.log(`Installing Debian's ${packages.join(', ')} for the tests…`);
 const run = (args) => execFileSync(sudo ? 'sudo' : args[0], sudo ? args : args.slice(1), { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 try {
   run(['apt-get', 'update']);

@@ -125,6 +125,7 @@ export async function startHandlerProcess(config) {
   const { port } = await waitFor((event) => event.event === 'listening');
   return {
     id: config.id,
+    pid: child.pid,
     url: `http://127.0.0.1:${port}`,
     events,
     waitFor,

@@ -32,7 +32,7 @@ describe('used states on Redis, two server processes behind a round-robin proxy'
   let deployment;
   before(async () => {
     redis = await startRedis();
-    deployment = await startDeployment({ count: 2, store: 'redis', redisUrl: redis.url, redisTimeoutMs: 2000 });
+    deployment = await startDeployment({ count: 2, store: 'redis', redisUrl: redis.url, redisTimeoutMs: 10_000 });
   });
   after(async () => {
     await deployment?.close();

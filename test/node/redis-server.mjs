@@ -4,11 +4,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-/** The redis-server binary: $REDIS_SERVER_PATH, /usr/bin/redis-server, or one on PATH; undefined when none. */
+/** The redis-server binary: $REDIS_SERVER_PATH (only that, when set), /usr/bin/redis-server, or one on PATH. */
 export function findRedisServer() {
-  const candidates = [process.env.REDIS_SERVER_PATH, '/usr/bin/redis-server'].filter(Boolean);
-  const found = candidates.find((path) => existsSync(path));
-  if (found) return found;
+  if (process.env.REDIS_SERVER_PATH) return existsSync(process.env.REDIS_SERVER_PATH) ? process.env.REDIS_SERVER_PATH : undefined;
+  if (existsSync('/usr/bin/redis-server')) return '/usr/bin/redis-server';
   const which = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
   return which.status === 0 ? which.stdout.trim() || undefined : undefined;
 }
@@ -18,7 +17,8 @@ export function findRedisServer() {
  * failure, not a skip: the caller's test then throws (see {@link startRedis}).
  */
 export function redisMissing() {
-  if (findRedisServer() || process.env.CI === 'true') return false;
+  const ci = Boolean(process.env.CI) && !/^(0|false)$/i.test(process.env.CI);
+  if (findRedisServer() || ci) return false;
   return 'redis-server is not installed (apt-get install -y redis-server; `npm test` installs it as root)';
 }
 
@@ -64,7 +64,7 @@ function launch(binary, port) {
 
 /**
  * Starts a redis-server for the test. Throws when the binary is missing (so a CI run without it fails).
- * Returns `{ port, url, stop(), start() }`: `stop()` kills it (SIGKILL: a crash, nothing saved), `start()` starts
+ * Returns `{ port, url, pid(), stop(), start() }`: `stop()` kills it (SIGKILL: a crash, nothing saved), `start()` starts
  * it again on the same port, empty.
  */
 export async function startRedis() {
@@ -86,6 +86,8 @@ export async function startRedis() {
   const redis = {
     port,
     url: `redis://127.0.0.1:${port}`,
+    /** The process id of the running server (undefined while stopped). */
+    pid: () => instance?.child.pid,
     async stop() {
       if (!instance) return;
       const { child, exited } = instance;
