@@ -1,6 +1,7 @@
 import type { FlowConfig } from './connect-flow.js';
 import { ELEMENT_KEY_PATTERN } from './elements.js';
 import { ConnectError } from './errors.js';
+import { isInstanceName } from './instance-name.js';
 import { parseSafeUrl } from './oauth-url.js';
 
 /** The element's public settings a flow is built from. */
@@ -34,8 +35,8 @@ export function readFlowConfig(host: ButtonSettings & HTMLElement): FlowConfig {
     const property = name.replace(/-(.)/, (_, letter: string) => letter.toUpperCase());
     check(!host.hasAttribute(name) && (host as unknown as Record<string, unknown>)[property] === undefined, name);
   }
-  // The server's rule too: a name it would refuse after the user consented would waste the sign-in.
-  check(typeof instanceName === 'string' && /^[^\u0000-\u001f\u007f]{0,200}$/.test(instanceName), 'instance-name');
+  // The server's rule (one module): a name it would refuse after the user consented would waste the sign-in.
+  check(isInstanceName(instanceName), 'instance-name');
   check(timeout > 0 && timeout < 2 ** 31, 'timeout');
   check(closedGrace >= 0 && closedGrace <= 60_000, 'closed-grace');
   // The backend: same-origin (http allowed), or another origin over https (or on loopback).

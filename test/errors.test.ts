@@ -78,6 +78,28 @@ describe('every error code of docs/protocol.md §3.3, with a clean ending', () =
     });
   }
 
+  // Hardening 8: the one instance-name rule (src/instance-name.ts), checked before the popup opens.
+  for (const [what, name] of [
+    ['a right-to-left override', '\u202eexe.pdf'],
+    ['a lone surrogate', 'Acme \ud800'],
+    ['only a zero-width space', '\u200b'],
+    ['a C1 control', 'Acme\u0085CRM'],
+    ['a line separator', 'Acme\u2028CRM'],
+    ['201 code points', '\u{1f600}'.repeat(201)],
+  ]) {
+    it(`invalid-config: instance-name with ${what} — no popup, no backend request`, async () => {
+      const { el, id } = await mountButton('allow', { 'instance-name': name });
+      expect(el.instanceName).to.equal(name);
+      const outcome = nextOutcome(el);
+      await realClick(el);
+      const event = await outcome;
+      expect(event.detail.code).to.equal('invalid-config');
+      expect(event.detail.message).to.contain('instance-name');
+      expect(watch.popups).to.have.length(0);
+      expect((await backendStats(id)).oauthUrl).to.equal(0);
+    });
+  }
+
   it('network: the backend cannot be reached', async () => {
     await expectError('allow', 'network', { 'api-base': 'http://127.0.0.1:9/api/ce' });
   });

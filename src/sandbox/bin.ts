@@ -7,7 +7,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { toNodeListener } from '../server/node-adapter.js';
-import { DEFAULT_ORGANIZATION_SECRET, DEFAULT_USER_SECRET } from './options.js';
+import { isLoopbackHost } from '../server/url-rules.js';
+import { DEFAULT_ORGANIZATION_SECRET, DEFAULT_USER_SECRET, MAX_LATENCY_MS } from './options.js';
 import { createSandbox, SANDBOX_API_PATH } from './sandbox.js';
 
 const USAGE = 'Usage: ce-connect-sandbox [--port N] [--host 127.0.0.1] [--public-url URL] [--coop] [--latency MS] [--app-name NAME]';
@@ -27,8 +28,26 @@ function readArguments() {
   const port = Number(values.port);
   const latencyMs = Number(values.latency);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be 0–65535');
-  if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new Error('--latency must be a number of milliseconds ≥ 0');
-  return { ...values, port, latencyMs };
+  // Above 2^31-1 ms setTimeout fires after 1 ms: a huge latency would silently be none.
+  if (!Number.isFinite(latencyMs) || latencyMs < 0 || latencyMs > MAX_LATENCY_MS) {
+    throw new Error(`--latency must be a number of milliseconds from 0 to ${MAX_LATENCY_MS}`);
+  }
+  return { ...values, port, latencyMs, publicOrigin: readPublicOrigin(values['public-url']) };
+}
+
+/** The origin of `--public-url`: checked here, so a bad value is a usage error rather than a crash on listen. */
+function readPublicOrigin(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if ((url?.protocol !== 'http:' && url?.protocol !== 'https:') || !url.host) {
+    throw new Error('--public-url must be an absolute http(s) URL, such as http://sandbox.test:9100');
+  }
+  return url.origin;
+}
+
+/** Whether the bound address is reachable from this machine only. */
+function isLoopbackAddress(address: string): boolean {
+  return isLoopbackHost(address) || address === '::1' || address === '::ffff:127.0.0.1';
 }
 
 function main(): void {
@@ -49,9 +68,14 @@ function main(): void {
     const { address, port } = server.address() as AddressInfo;
     // A wildcard bind (0.0.0.0, ::) is no address to send a browser to: use loopback, or --public-url.
     const reachable = address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address;
-    const origin = args['public-url']
-      ? new URL(args['public-url']).origin
-      : `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+    const origin = args.publicOrigin ?? `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+    if (!isLoopbackAddress(address)) {
+      // It accepts the default secrets printed below, from anyone who can reach it.
+      console.error(
+        `Warning: listening on ${address}, reachable from other machines, with well-known secrets.` +
+          (args.publicOrigin ? '' : ` The URLs below use ${reachable}; pass --public-url to hand out an address other machines can use.`),
+      );
+    }
     // The listener's origin is the bound address, never a Host header.
     server.on('request', toNodeListener(sandbox.handler, { origin }));
     console.log(`ce-connect sandbox listening on ${origin}`);

@@ -156,11 +156,18 @@ export async function createInstance(
   return ceResponse(200, instance);
 }
 
+/** `GET /instances?tags[]=a&tags[]=b`: the instances carrying every tag given (all of them without a tag). */
+function listInstances(context: SandboxContext, request: Request): Response {
+  const wanted = new URL(request.url).searchParams.getAll('tags[]');
+  const instances = context.store.listInstances().filter((instance) => wanted.every((tag) => instance.tags.includes(tag)));
+  return ceResponse(200, instances);
+}
+
 /** `GET /instances`, `GET /instances/{id}`, `DELETE /instances/{id}`. */
 export function manageInstances(context: SandboxContext, request: Request, id?: string): Response {
   const { options, store } = context;
   if (checkAuthorization(request.headers.get('authorization'), options) !== 'valid') return ceUnauthorized();
-  if (id === undefined) return ceResponse(200, store.listInstances());
+  if (id === undefined) return listInstances(context, request);
   const instance = /^\d{1,15}$/.test(id) ? store.getInstance(Number(id)) : undefined;
   if (!instance) return ceError(404, `No instance found with id ${id}`);
   if (request.method === 'DELETE') {

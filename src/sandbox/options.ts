@@ -52,9 +52,14 @@ function fail(message: string): never {
   throw new TypeError(`ce-connect/sandbox: ${message}`);
 }
 
-function nonNegative(value: unknown, name: string, fallback: number): number {
+/** Longest delay `setTimeout` honours: a larger one fires after 1 ms. */
+export const MAX_LATENCY_MS = 2 ** 31 - 1;
+
+function nonNegative(value: unknown, name: string, fallback: number, max = Number.MAX_VALUE): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) fail(`${name} must be a number ≥ 0`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
+    fail(`${name} must be a number ≥ 0${max < Number.MAX_VALUE ? ` and ≤ ${max}` : ''}`);
+  }
   return value;
 }
 
@@ -111,7 +116,7 @@ export function resolveSandboxOptions(
     publicOrigin: has('publicUrl') ? publicOrigin(options.publicUrl) : previous?.publicOrigin,
     appName: has('appName') ? String(options.appName ?? 'Your app').slice(0, 80) : (previous?.appName ?? 'Your app'),
     coop: has('coop') ? options.coop === true : (previous?.coop ?? false),
-    latencyMs: nonNegative(options.latencyMs, 'latencyMs', previous?.latencyMs ?? 0),
+    latencyMs: nonNegative(options.latencyMs, 'latencyMs', previous?.latencyMs ?? 0, MAX_LATENCY_MS),
     fail: {
       oauthUrl: failStatus(failOption.oauthUrl, 'fail.oauthUrl'),
       instances: failStatus(failOption.instances, 'fail.instances'),

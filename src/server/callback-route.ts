@@ -46,7 +46,7 @@ export async function handleCallback(context: ConnectContext, request: Request, 
     log('callback.provider-error', { element, error: answer.error });
     return page({ state, error: answer.error, errorDescription: answer.description });
   }
-  const outcome = await exchangeCode(context, request, element, answer.code, consumed.flow.name ?? '');
+  const outcome = await exchangeCode(context, request, { element, code: answer.code, name: consumed.flow.name ?? '', state });
   if (!outcome.ok) return page({ state, error: 'exchange_failed', errorDescription: EXCHANGE_FAILED });
   return page({ state, instanceId: outcome.instanceId, name: outcome.name });
 }

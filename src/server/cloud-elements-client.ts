@@ -1,4 +1,11 @@
+import { BodyTooLargeError, readBodyText } from './http.js';
 import type { CloudElementsInstance, ElementConfig, ResolvedOptions } from './options.js';
+
+/**
+ * Largest Cloud Elements answer read, counted after decompression (an instance is a few KB). Past it the call is
+ * aborted: a small gzip answer can inflate to gigabytes.
+ */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /** How a Cloud Elements call failed. */
 export type CloudElementsFailure = 'unreachable' | 'timeout' | 'error-status' | 'bad-response';
@@ -22,12 +29,17 @@ export interface CreatedInstance {
   readonly token: string;
 }
 
-/** The two Cloud Elements calls of the OAuth flow. */
+/** The Cloud Elements calls of the OAuth flow. */
 export interface CloudElementsClient {
   /** `POST /elements/{key}/oauth/url` with the secrets in the JSON body; resolves to the provider URL. */
   oauthUrl(element: string, config: Readonly<ElementConfig>, state: string): Promise<string>;
-  /** `POST /instances` exchanging `code`, with key, secret and callback URL from the same config entry. */
-  createInstance(element: string, config: Readonly<ElementConfig>, code: string, name: string): Promise<CreatedInstance>;
+  /**
+   * `POST /instances` exchanging `code`, with key, secret and callback URL from the same config entry, and `tag`
+   * among the instance's tags (so it can be found again when the answer never comes).
+   */
+  createInstance(element: string, config: Readonly<ElementConfig>, code: string, name: string, tag: string): Promise<CreatedInstance>;
+  /** `GET /instances?tags[]={tag}`: the ids of the instances carrying `tag`. */
+  findInstanceIds(tag: string): Promise<Array<number | string>>;
   /** `DELETE /instances/{id}`: removes an instance the host could not store. */
   deleteInstance(id: number | string): Promise<void>;
 }
@@ -56,7 +68,11 @@ function parseJson(text: string): unknown {
 export function createCloudElementsClient(options: ResolvedOptions): CloudElementsClient {
   const { baseUrl, authorization, timeoutMs } = options.cloudElements;
 
-  async function send(method: 'POST' | 'DELETE', path: string, payload?: unknown): Promise<Record<string, unknown>> {
+  /**
+   * One call; resolves to the parsed JSON body of a 2xx answer, which must be an object or an array when `shape`
+   * says so (else `bad-response`).
+   */
+  async function send(method: 'GET' | 'POST' | 'DELETE', path: string, shape?: 'object' | 'array', payload?: unknown): Promise<unknown> {
     // A referenced timer (AbortSignal.timeout's is not), so a pending call keeps the process alive until it ends.
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -72,24 +88,28 @@ export function createCloudElementsClient(options: ResolvedOptions): CloudElemen
         // A redirect would re-send the Authorization header somewhere we did not choose.
         redirect: 'error',
       });
-      text = await response.text();
-    } catch {
+      text = await readBodyText(response, MAX_RESPONSE_BYTES);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        controller.abort();
+        throw new CloudElementsError('bad-response', response!.status);
+      }
       throw new CloudElementsError(signal.aborted ? 'timeout' : 'unreachable');
     } finally {
       clearTimeout(timer);
     }
     const body = parseJson(text);
     if (!response.ok) throw new CloudElementsError('error-status', response.status, safeRequestId(response, body));
-    if (method === 'DELETE') return {};
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    const isArray = Array.isArray(body);
+    if (shape && (typeof body !== 'object' || body === null || isArray !== (shape === 'array'))) {
       throw new CloudElementsError('bad-response', response.status, safeRequestId(response, body));
     }
-    return body as Record<string, unknown>;
+    return body;
   }
 
   return {
     async oauthUrl(element, config, state) {
-      const body = await send('POST', `/elements/${encodeURIComponent(element)}/oauth/url`, {
+      const body = <Record<string, unknown>>await send('POST', `/elements/${encodeURIComponent(element)}/oauth/url`, 'object', {
         apiKey: config.apiKey,
         apiSecret: config.apiSecret,
         callbackUrl: config.callbackUrl,
@@ -101,8 +121,8 @@ export function createCloudElementsClient(options: ResolvedOptions): CloudElemen
       return body.oauthUrl;
     },
 
-    async createInstance(element, config, code, name) {
-      const body = await send('POST', '/instances', {
+    async createInstance(element, config, code, name, tag) {
+      const body = <Record<string, unknown>>await send('POST', '/instances', 'object', {
         element: { key: element },
         providerData: { code },
         configuration: {
@@ -110,6 +130,7 @@ export function createCloudElementsClient(options: ResolvedOptions): CloudElemen
           'oauth.api.key': config.apiKey,
           'oauth.api.secret': config.apiSecret,
         },
+        tags: [tag],
         name,
       });
       const { token, ...instance } = body;
@@ -117,6 +138,13 @@ export function createCloudElementsClient(options: ResolvedOptions): CloudElemen
         throw new CloudElementsError('bad-response', 200);
       }
       return { instance: instance as CloudElementsInstance, token };
+    },
+
+    async findInstanceIds(tag) {
+      const body = <unknown[]>await send('GET', `/instances?${new URLSearchParams({ 'tags[]': tag })}`, 'array');
+      const ids = body.map((instance: unknown) => (instance as { id?: unknown } | null)?.id);
+      if (!ids.every(isInstanceId)) throw new CloudElementsError('bad-response', 200);
+      return ids as Array<number | string>;
     },
 
     async deleteInstance(id) {

@@ -1,5 +1,7 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ELEMENT_KEY_PATTERN } from '../elements.js';
+import { isInstanceName } from '../instance-name.js';
+import { MAX_PENDING_FLOWS } from './flow-registry.js';
 
 /** A pending sign-in as recorded in its own signed cookie. */
 export interface PendingFlow {
@@ -15,9 +17,6 @@ export interface PendingFlow {
   readonly name?: string;
 }
 
-/** Instance names the server accepts from a browser: at most 200 characters, no control characters. */
-export const INSTANCE_NAME_PATTERN = /^[^\u0000-\u001f\u007f]{0,200}$/;
-
 /** Settings of the flow cookies. */
 export interface FlowCookieSettings {
   /** HMAC-SHA256 key. */
@@ -32,7 +31,8 @@ const PAYLOAD_PATTERN = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/;
 
 /**
  * Signs, reads and clears flow cookies. Each pending flow lives in its own cookie, so two sign-ins started
- * at the same moment cannot overwrite each other's record (a single shared cookie would be last-writer-wins).
+ * at the same moment do not overwrite each other's record (a single shared cookie would be last-writer-wins),
+ * unless they take the same one of the {@link MAX_PENDING_FLOWS} slots (see `slotFor`).
  */
 export class FlowCookies {
   private readonly _prefix: string;
@@ -58,9 +58,19 @@ export class FlowCookies {
     return `${name}=; Max-Age=0; ${this._attributes}`;
   }
 
-  /** A cookie name for a new flow. */
-  nameFor(id: string): string {
-    return this._prefix + id;
+  /**
+   * The cookie name for a new flow of `element`: one of {@link MAX_PENDING_FLOWS} fixed slots, none of `taken`
+   * (the flows that stay). Fixed names are what bound the cookies a browser holds whatever the sequence of
+   * starts: concurrent ones cannot see each other's cookies, and with a fresh name each, ten of them left ten
+   * more (dozens make every request under the cookie's path fail with 431 until they expire). The search starts
+   * at a slot derived from the element, so concurrent starts for different elements seldom share one; when two
+   * do, the later answer's flow is the one that can complete.
+   */
+  slotFor(element: string, taken: readonly string[]): string {
+    const first = createHash('sha256').update(element).digest()[0]!;
+    const slots = Array.from({ length: MAX_PENDING_FLOWS }, (_, i) => this._prefix + ((first + i) % MAX_PENDING_FLOWS));
+    // The caller keeps fewer than MAX_PENDING_FLOWS flows, so a slot is always free.
+    return slots.find((name) => !taken.includes(name)) ?? slots[0]!;
   }
 
   /** Every correctly signed flow in a Cookie header, plus the names of our cookies that failed verification. */
@@ -92,7 +102,7 @@ export class FlowCookies {
       const { s, e, x, n } = record as { s?: unknown; e?: unknown; x?: unknown; n?: unknown };
       if (typeof s !== 'string' || typeof e !== 'string' || typeof x !== 'number') return undefined;
       if (!ELEMENT_KEY_PATTERN.test(e)) return undefined;
-      const flowName = typeof n === 'string' && INSTANCE_NAME_PATTERN.test(n) ? n : undefined;
+      const flowName = isInstanceName(n) ? n : undefined;
       return { cookieName: name, state: s, element: e, expiresAt: x, ...(flowName && { name: flowName }) };
     } catch {
       return undefined;

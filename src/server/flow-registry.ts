@@ -51,7 +51,8 @@ export class FlowRegistry {
     const stale = [...invalid, ...[...dead, ...evicted].map((flow) => flow.cookieName)];
     const setCookies = stale.map((name) => this._cookies.clear(name));
     const flow: PendingFlow = {
-      cookieName: this._cookies.nameFor(randomBytes(9).toString('base64url')),
+      // A fixed slot, not a fresh name: concurrent starts could otherwise leave more than MAX_PENDING_FLOWS.
+      cookieName: this._cookies.slotFor(element, live.slice(evicted.length).map((kept) => kept.cookieName)),
       state: randomBytes(32).toString('base64url'),
       element,
       expiresAt: now + this._ttlMs,

@@ -43,8 +43,10 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectHan
     if (path !== context.options.basePath && !path.startsWith(prefix)) return undefined;
     try {
       return await route(context, request, path.slice(prefix.length).split('/'));
-    } catch (error) {
-      context.log('request.failed', { error: (error as Error)?.name ?? 'unknown' });
+    } catch {
+      // A fixed reason, never the error: it may come from host code (a hook, a store), and its name or message
+      // can hold anything, a token included, or throw when read.
+      context.log('request.failed', { reason: 'internal-error' });
       return errorResponse(500, 'Internal error');
     }
   };

@@ -1,6 +1,6 @@
+import { isInstanceName } from '../instance-name.js';
 import { CODE_PATTERN } from './callback-params.js';
 import type { ConnectContext } from './context.js';
-import { INSTANCE_NAME_PATTERN } from './flow-cookie.js';
 import { exchangeCode } from './exchange.js';
 import { BodyTooLargeError, errorResponse, jsonResponse, readBodyText } from './http.js';
 import { checkBrowserRequest, GUARD_MESSAGES } from './request-guards.js';
@@ -42,7 +42,7 @@ function parseExchangeRequest(text: string): ExchangeRequest | undefined {
   const { state, name = '' } = body;
   if (typeof key !== 'string' || typeof code !== 'string' || !CODE_PATTERN.test(code)) return undefined;
   if (typeof state !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(state)) return undefined;
-  if (typeof name !== 'string' || !INSTANCE_NAME_PATTERN.test(name)) return undefined;
+  if (!isInstanceName(name)) return undefined;
   return { elementKey: key, code, state, name: name.trim() };
 }
 
@@ -77,7 +77,7 @@ export async function handleInstances(context: ConnectContext, request: Request)
     log('exchange.rejected', { reason: 'element-mismatch', element: flow.element });
     return errorResponse(400, 'The element does not match the sign-in that was started', { setCookies });
   }
-  const outcome = await exchangeCode(context, request, flow.element, body.code, body.name);
+  const outcome = await exchangeCode(context, request, { element: flow.element, code: body.code, name: body.name, state: flow.state });
   if (!outcome.ok) return errorResponse(outcome.failure.status, outcome.failure.message, { setCookies });
   const created = { id: outcome.instanceId, name: outcome.name, element: { key: flow.element } };
   return jsonResponse(201, created, { setCookies });

@@ -47,9 +47,26 @@ function lazyBody(req: IncomingMessage): ReadableStream<Uint8Array> {
   );
 }
 
+/** A `.` or `..` path segment, plain or percent-encoded (`%2e`, `.%2E`…): URL parsing resolves every one of them. */
+const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
+
+/**
+ * Whether URL parsing would turn the raw request target into another path: a dot segment is resolved and a
+ * `\` becomes `/`. The host's router (Express, Connect) matches the raw target, so such a request could reach
+ * the handler under its base path while middleware mounted there (a login check, a rate limiter) never ran.
+ */
+function isAmbiguousTarget(target: string): boolean {
+  const path = target.split(/[?#]/, 1)[0]!;
+  return path.includes('\\') || DOT_SEGMENT.test(path);
+}
+
+/** The raw request target: Express strips the mount path from req.url, and the handler matches the full path. */
+function rawTarget(req: IncomingMessage): string {
+  return (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+}
+
 function toRequest(req: IncomingMessage, origin: string): Request {
-  // Express strips the mount path from req.url; the handler matches on the full path.
-  const path = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+  const path = rawTarget(req);
   // Concatenated, never resolved: new URL('//evil.example/x', origin) would change the host.
   const url = new URL(origin + (path.startsWith('/') ? path : `/${path}`));
   const method = req.method ?? 'GET';
@@ -80,13 +97,20 @@ function sendJson(res: ServerResponse, status: number, message: string): void {
 
 /**
  * Adapts a WHATWG handler to `node:http` and Express. When the handler answers `undefined`, Express's `next()` is
- * called, or, under plain `node:http`, a 404 JSON response is sent. Mount it before body parsers, which would
- * consume the request body first.
+ * called, or, under plain `node:http`, a 404 JSON response is sent. A request target with a dot segment (in any
+ * encoding) or a `\` never reaches the handler: it is passed on (`next()`), or answered 400 under plain
+ * `node:http`. Mount it before body parsers, which would consume the request body first.
  */
 export function toNodeListener(handler: FetchStyleHandler, options: NodeListenerOptions = {}): NodeListener {
   const origin = new URL(options.origin ?? 'http://localhost').origin;
   return (req, res, next) => {
     void (async () => {
+      if (isAmbiguousTarget(rawTarget(req))) {
+        // Decided on the raw target, as the host's router decided: what it did not route here is not ours.
+        if (next) next();
+        else sendJson(res, 400, 'Bad request');
+        return;
+      }
       let request: Request;
       try {
         request = toRequest(req, origin);

@@ -1,5 +1,5 @@
+import { isInstanceName } from '../instance-name.js';
 import type { ConnectContext } from './context.js';
-import { INSTANCE_NAME_PATTERN } from './flow-cookie.js';
 import { errorResponse, jsonResponse } from './http.js';
 import { sanitizeOAuthUrl } from './oauth-url-policy.js';
 import { checkBrowserRequest, GUARD_MESSAGES } from './request-guards.js';
@@ -21,7 +21,7 @@ export async function handleOAuthUrl(context: ConnectContext, request: Request, 
   if (!config) return errorResponse(404, 'Unknown element');
   // The cookie is only sent if Cloud Elements answers; a failed call leaves no pending flow behind.
   const requested = new URL(request.url).searchParams.getAll('name');
-  const name = requested.length === 1 && INSTANCE_NAME_PATTERN.test(requested[0]!) ? requested[0]!.trim() : undefined;
+  const name = requested.length === 1 && isInstanceName(requested[0]) ? requested[0].trim() : undefined;
   const { state, setCookies } = context.flows.start(request.headers.get('cookie'), element, name);
   let rawUrl: string;
   try {

@@ -60,6 +60,11 @@ export interface ConnectHandlerOptions {
   cookieSecret: string;
   /** Called with the new instance and its Element Token; may be async. A throw fails the flow. */
   onInstanceCreated: (event: InstanceCreatedEvent) => void | Promise<void>;
+  /**
+   * Milliseconds `onInstanceCreated` may take; default 10000. Past it the flow fails as if the hook had thrown
+   * (the instance is deleted), so a hook that never settles cannot hold the callback open.
+   */
+  hookTimeoutMs?: number;
   /** Origins allowed to call `POST {basePath}/instances`; default: the origins of the callback URLs. */
   allowedOrigins?: readonly string[];
   /** Milliseconds a started flow stays valid; default and maximum 600000 (10 minutes). */
@@ -91,6 +96,7 @@ export interface ResolvedOptions {
   readonly flowTtlMs: number;
   readonly allowedOrigins: ReadonlySet<string>;
   readonly onInstanceCreated: ConnectHandlerOptions['onInstanceCreated'];
+  readonly hookTimeoutMs: number;
   readonly log: (line: string) => void;
   readonly fetch: typeof fetch;
   /** The clock, in epoch milliseconds. */
@@ -102,6 +108,9 @@ export interface ResolvedOptions {
 }
 
 const DEFAULT_BASE_URL = 'https://api.cloud-elements.com/elements/api-v2';
+
+/** Longest delay `setTimeout` honours: a larger one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function fail(message: string): never {
   throw new TypeError(`ce-connect/server: ${message}`);
@@ -131,7 +140,13 @@ function resolveBasePath(value: unknown): string {
   if (typeof value !== 'string' || !/^\/[A-Za-z0-9._~/-]*$/.test(value) || value.includes('//')) {
     fail('basePath must be a path such as "/api/ce"');
   }
-  return value.replace(/\/+$/, '');
+  // "/" would claim every path of the host (its own routes would get our 404), and a "." or ".." segment can
+  // never match: request paths are matched after URL parsing has removed such segments.
+  const path = value.replace(/\/+$/, '');
+  if (path === '' || path.split('/').some((segment) => segment === '.' || segment === '..')) {
+    fail('basePath must be a path below "/" without "." or ".." segments, such as "/api/ce"');
+  }
+  return path;
 }
 
 function resolveElement(key: string, entry: unknown): Readonly<ElementConfig> {
@@ -202,7 +217,7 @@ export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions 
     cloudElements: {
       baseUrl: baseUrl.href.replace(/\/+$/, ''),
       authorization: `User ${userSecret}, Organization ${organizationSecret}`,
-      timeoutMs: positiveInteger(ce.timeoutMs, 'cloudElements.timeoutMs', 10_000),
+      timeoutMs: positiveInteger(ce.timeoutMs, 'cloudElements.timeoutMs', 10_000, MAX_TIMER_MS),
     },
     elements,
     cookieSecret: options.cookieSecret,
@@ -210,6 +225,7 @@ export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions 
     flowTtlMs: positiveInteger(options.flowTtlMs, 'flowTtlMs', MAX_FLOW_TTL_MS, MAX_FLOW_TTL_MS),
     allowedOrigins: resolveOrigins(options.allowedOrigins, elements),
     onInstanceCreated: options.onInstanceCreated,
+    hookTimeoutMs: positiveInteger(options.hookTimeoutMs, 'hookTimeoutMs', 10_000, MAX_TIMER_MS),
     log: options.log ?? (() => {}),
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     now: options.now ?? (() => Date.now()),

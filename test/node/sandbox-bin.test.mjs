@@ -14,9 +14,15 @@ afterEach(() => {
   child = undefined;
 });
 
+/** What the running command has written to stderr so far. */
+let stderr = '';
+
 /** Starts the command and resolves with the lines it printed once it reports the default secrets. */
 async function start(args) {
   child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk) => (stderr += chunk));
   let output = '';
   child.stdout.setEncoding('utf8');
   for await (const chunk of child.stdout) {
@@ -90,23 +96,63 @@ for (const signal of ['SIGTERM', 'SIGINT']) {
   });
 }
 
-test('bad arguments → usage and exit code 2', async () => {
-  child = spawn(process.execPath, [BIN, '--port', 'abc'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr += chunk));
+/** Runs the command to its exit; resolves with the exit code and everything it wrote. */
+async function run(args) {
+  child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
   const [code] = await once(child, 'exit');
+  return { code, output };
+}
+
+test('bad arguments → usage and exit code 2', async () => {
+  const { code, output } = await run(['--port', 'abc']);
   assert.equal(code, 2);
-  assert.match(stderr, /Usage: ce-connect-sandbox/);
+  assert.match(output, /Usage: ce-connect-sandbox/);
 });
 
-test('bound to every interface, it hands out a loopback URL; --public-url overrides it', async () => {
+// Hardening 9: a bad --public-url used to crash on listen with a stack trace (exit 1).
+for (const url of ['not a url', 'ftp://sandbox.test/', '/relative']) {
+  test(`--public-url ${JSON.stringify(url)} → a usage error (exit 2, no stack trace)`, async () => {
+    const { code, output } = await run(['--port', '0', '--public-url', url]);
+    assert.equal(code, 2, output);
+    assert.match(output, /--public-url must be an absolute http\(s\) URL/);
+    assert.match(output, /Usage: ce-connect-sandbox/);
+    assert.doesNotMatch(output, /\n\s+at /, 'no stack trace');
+  });
+}
+
+// Hardening 9: setTimeout fires a delay above 2^31-1 ms after 1 ms, so a huge --latency used to mean none at all.
+test('--latency above 2147483647 ms → a usage error, not a silent "no delay"', async () => {
+  for (const latency of ['2147483648', '1e12']) {
+    const { code, output } = await run(['--port', '0', '--latency', latency]);
+    assert.equal(code, 2, `--latency ${latency}: ${output}`);
+    assert.match(output, /--latency must be a number of milliseconds from 0 to 2147483647/);
+  }
+});
+
+test('bound to every interface, it warns and hands out a loopback URL; --public-url overrides it', async () => {
   let lines = await start(['--host', '0.0.0.0', '--port', '0']);
   const base = /Cloud Elements base URL: (\S+)/.exec(lines.join('\n'))?.[1];
   assert.match(base, /^http:\/\/127\.0\.0\.1:\d+\/elements\/api-v2$/);
   const answer = await fetch(`${base}/elements/sfdc/oauth/url?apiKey=k&apiSecret=s&callbackUrl=${encodeURIComponent('http://127.0.0.1:1/cb')}`);
   assert.match((await answer.json()).oauthUrl, /^http:\/\/127\.0\.0\.1:\d+\/oauth\/sfdc\//);
+  // Stopped before stderr is read: 'close' comes after every byte of both pipes (their data may come in any order).
   child.kill('SIGTERM');
-  await once(child, 'exit');
+  await once(child, 'close');
+  // Hardening 9: the bind reaches other machines, and the printed URL does not say so by itself.
+  assert.match(stderr, /^Warning: listening on 0\.0\.0\.0, reachable from other machines, with well-known secrets\. The URLs below use 127\.0\.0\.1; pass --public-url/);
   lines = await start(['--host', '0.0.0.0', '--port', '0', '--public-url', 'http://sandbox.test:9100/ignored']);
   assert.match(lines.join('\n'), /Cloud Elements base URL: http:\/\/sandbox\.test:9100\/elements\/api-v2/);
+  child.kill('SIGTERM');
+  await once(child, 'close');
+  assert.equal(stderr, 'Warning: listening on 0.0.0.0, reachable from other machines, with well-known secrets.\n');
+});
+
+test('bound to loopback, it prints no warning', async () => {
+  await start(['--port', '0']);
+  child.kill('SIGTERM');
+  await once(child, 'close');
+  assert.equal(stderr, '');
 });

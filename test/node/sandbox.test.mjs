@@ -396,9 +396,25 @@ describe('instance CRUD, scenarios and reset', () => {
     assert.match(deleted.headers.get('elements-request-id'), REQUEST_ID);
     assertCeError(await json(await call(sandbox, `/elements/api-v2/instances/${first.id}`, { headers })), 404, /No instance/);
     assertCeError(await json(await call(sandbox, '/elements/api-v2/instances/abc', { headers })), 404, /No instance/);
-    assertCeError(await json(await call(sandbox, '/elements/api-v2/instances/1', { method: 'PUT', headers })), 405, /not allowed/);
+    assertCeError(await json(await call(sandbox, '/elements/api-v2/instances/1', { method: 'PATCH', headers })), 405, /not allowed/);
     assertCeError(await json(await call(sandbox, '/elements/api-v2/nothing', { headers })), 404, 'Not found');
     assert.deepEqual(sandbox.instances().map((i) => i.name), ['Second']);
+  });
+
+  test('tags from POST /instances are kept; GET /instances?tags[]= lists the instances carrying every tag given', async () => {
+    const sandbox = createSandbox();
+    const a = (await createInstance(sandbox, instanceBody(await codeFor(sandbox), { tags: ['flow-a', 'team'] }))).body;
+    const b = (await createInstance(sandbox, instanceBody(await codeFor(sandbox), { tags: ['flow-b', 'team'] }))).body;
+    assert.deepEqual([a.tags, b.tags], [['flow-a', 'team'], ['flow-b', 'team']]);
+    const headers = { Authorization: AUTH };
+    const ids = async (query) => (await json(await call(sandbox, `/elements/api-v2/instances${query}`, { headers }))).body.map((i) => i.id);
+    assert.deepEqual(await ids('?tags[]=flow-a'), [a.id]);
+    assert.deepEqual(await ids('?tags%5B%5D=flow-b'), [b.id], 'the encoded form of tags[] too');
+    assert.deepEqual(await ids('?tags[]=team'), [a.id, b.id]);
+    assert.deepEqual(await ids('?tags[]=team&tags[]=flow-b'), [b.id], 'every tag given');
+    assert.deepEqual(await ids('?tags[]=flow-a&tags[]=flow-b'), []);
+    assert.deepEqual(await ids('?tags[]=nobody'), []);
+    assert.deepEqual(await ids(''), [a.id, b.id]);
   });
 
   test('latencyMs delays API responses by exactly that long; fail answers with a CE error body', async (t) => {
@@ -447,6 +463,10 @@ describe('instance CRUD, scenarios and reset', () => {
 
   test('invalid options are refused with a TypeError', () => {
     assert.throws(() => createSandbox({ latencyMs: -1 }), TypeError);
+    // setTimeout fires a longer delay after 1 ms: refused rather than silently no delay at all.
+    assert.throws(() => createSandbox({ latencyMs: 2 ** 31 }), /latencyMs must be a number ≥ 0 and ≤ 2147483647/);
+    assert.throws(() => createSandbox().configure({ latencyMs: Number.MAX_SAFE_INTEGER }), TypeError);
+    createSandbox({ latencyMs: 2 ** 31 - 1 });
     assert.throws(() => createSandbox({ fail: { instances: 200 } }), TypeError);
     assert.throws(() => createSandbox({ publicUrl: 'ftp://x' }), TypeError);
     assert.throws(() => createSandbox({ userSecret: 'a, b' }), TypeError);

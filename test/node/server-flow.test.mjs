@@ -126,7 +126,7 @@ describe('flow 4a: the backend callback route exchanges the code', () => {
     const deletion = harness.ceCalls.at(-1);
     assert.equal(deletion.method, 'DELETE');
     assert.match(deletion.url, /\/elements\/api-v2\/instances\/\d+$/);
-    assert.ok(harness.logs.some((line) => line.includes('instance.store-failed') && line.includes('error=Error')));
+    assert.ok(harness.logs.some((line) => line.includes('instance.store-failed') && line.includes('reason=hook-threw')));
     assert.ok(harness.logs.some((line) => line.includes('instance.removed')));
     assert.equal(harness.logs.join('\n').includes(token), false);
   });
@@ -212,6 +212,37 @@ describe('several flows in flight', () => {
     const oldest = await browser.fetch(`/api/ce/sfdc/oauth/callback?code=x&state=${states[0]}`);
     assert.equal(oldest.status, 400);
     assert.equal(pageResult(oldest.body), null);
+  });
+
+  test('no sequence of starts leaves more than five flow cookies, concurrent bursts included (hardening 9)', async () => {
+    harness = await startHarness();
+    const browser = harness.browser();
+    const burst = (n, element) => Promise.all(Array.from({ length: n }, () => browser.startFlow(element)));
+    // Ten at once: each sees the same (empty) jar, so only fixed cookie names can bound what they leave.
+    assert.ok((await burst(10, 'sfdc')).every((started) => started.status === 200));
+    assert.ok(browser.cookieNames().length <= 5, browser.cookieNames().join());
+    await burst(10, 'hubspot');
+    await burst(3, 'sfdc');
+    assert.ok(browser.cookieNames().length <= 5, browser.cookieNames().join());
+    for (let i = 0; i < 7; i += 1) await browser.startFlow(i % 2 ? 'sfdc' : 'hubspot');
+    assert.equal(browser.cookieNames().length, 5);
+    // And every Set-Cookie ever sent named one of five cookies.
+    const names = new Set(harness.responses.flatMap((r) => r.headers.getSetCookie().map((c) => c.split('=')[0])));
+    assert.ok(names.size <= 5, [...names].join());
+  });
+
+  test('five sequential starts all stay completable (a free slot is taken before the oldest is evicted)', async () => {
+    harness = await startHarness();
+    const browser = harness.browser();
+    const flows = [];
+    for (const element of ['sfdc', 'sfdc', 'hubspot', 'sfdc', 'hubspot']) flows.push(await authorize(browser, element));
+    assert.equal(browser.cookieNames().length, 5);
+    for (const { state, location } of flows) {
+      const result = pageResult((await browser.fetch(location.href)).body);
+      assert.equal(result.state, state);
+      assert.match(result.instanceId, /^\d+$/);
+    }
+    assert.equal(browser.cookieNames().length, 0);
   });
 
   test('concurrent oauth/url calls do not overwrite each other (one cookie per flow)', async () => {

@@ -41,6 +41,12 @@ describe('createConnectHandler validates its options', () => {
     ['an allowed origin with a path', options({ allowedOrigins: ['https://app.test/'] })],
     ['a basePath without a leading slash', options({ basePath: 'api/ce' })],
     ['a basePath with a query', options({ basePath: '/api?x' })],
+    // Hardening 7: "/" would claim the host's every route; dot segments never match a parsed request path.
+    ['basePath "/"', options({ basePath: '/' })],
+    ['a basePath with a "." segment', options({ basePath: '/api/./ce' })],
+    ['a basePath with a ".." segment', options({ basePath: '/api/../ce' })],
+    ['a basePath ending in ".."', options({ basePath: '/api/ce/..' })],
+    ['basePath "/."', options({ basePath: '/.' })],
     ['a flowTtlMs over 10 minutes', options({ flowTtlMs: 600_001 })],
     ['a now that is not a function', options({ now: 1_700_000_000_000 })],
   ];
