@@ -10,6 +10,7 @@ import { fakeBackend } from './test/support/fake-backend.mjs';
 import { createGates } from './test/support/gates.mjs';
 import { startProvider } from './test/support/provider.mjs';
 import { startRealBackend } from './test/support/real-backend.mjs';
+import { reactEsm } from './test/support/react-esm.mjs';
 import { createStats } from './test/support/stats.mjs';
 import { resultsReporter } from './test/support/results-reporter.mjs';
 import { defaultReporter } from '@web/test-runner';
@@ -84,6 +85,7 @@ export default {
   reporters: [defaultReporter(), resultsReporter()],
   middleware: [realBackend.middleware, fakeBackend(provider, { gates, stats })],
   plugins: [
+    reactEsm(), // `react` and `react-dom/client` as one ES module (test/react-wrapper.test.ts)
     esbuildPlugin({ ts: true, target: 'es2021', tsconfig: new URL('./tsconfig.json', import.meta.url).pathname }),
     { name: 'stop-backends', serverStop: () => (gates.releaseAll(), Promise.all([provider.close(), realBackend.close()])) },
   ],

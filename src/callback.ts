@@ -125,4 +125,5 @@ function run(): void {
   setTimeout(() => window.close(), 150);
 }
 
-run();
+// Server-side rendering imports every entry point in Node, where there is no page to act on (CONTRACT §13).
+if (typeof document !== 'undefined') run();

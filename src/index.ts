@@ -19,3 +19,5 @@ export {
 } from './events.js';
 export { MESSAGE_TYPE, type CallbackMessage } from './protocol.js';
 export { ELEMENT_NAMES } from './elements.js';
+// JSX and template typings for React 19, Preact, Solid and Vue (types only: nothing at run time).
+export type * from './jsx/index.js';

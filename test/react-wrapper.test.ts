@@ -1,0 +1,143 @@
+// React with the real react-dom: `ce-connect/react` (the @lit/react wrapper) and React 19's bare tag, each
+// completing real flows against ce-connect/server + the sandbox (test/support/real-backend.mjs) or the fake
+// backend. React is served to the browser by test/support/react-esm.mjs.
+import { expect } from '@open-wc/testing';
+import React, { createElement, createRef } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { ConnectButton } from '../src/react.js';
+import type { CeConnectButton } from '../src/index.js';
+import { backendStats, held, popupClosed, realClick, uid, waitUntil, watchPopups } from './support/helpers.js';
+
+/** Every call of every handler prop, in order: [prop name, the event's detail]. */
+type Calls = Array<[string, unknown]>;
+
+describe('React: ce-connect/react and the bare tag, with the real react-dom', () => {
+  let watch: ReturnType<typeof watchPopups>;
+  let root: Root | undefined;
+  let container: HTMLElement;
+
+  beforeEach(() => {
+    watch = watchPopups();
+    container = document.createElement('div');
+    document.body.append(container);
+  });
+  afterEach(() => {
+    root?.unmount();
+    root = undefined;
+    container.remove();
+    watch.restore();
+    for (const popup of watch.popups) popup.close();
+  });
+
+  /** Renders `element` into a fresh root; resolves with the upgraded <ce-connect-button> once rendered. */
+  async function render(element: React.ReactElement): Promise<CeConnectButton> {
+    root = createRoot(container);
+    root.render(element);
+    await waitUntil(() => container.querySelector('ce-connect-button'), 'React should render the element');
+    const el = container.querySelector('ce-connect-button')!;
+    await el.updateComplete;
+    return el;
+  }
+
+  /** Handler props for the wrapper that record into `calls`; `done` resolves at the first terminal one. */
+  function wrapperHandlers(calls: Calls) {
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    const record = (name: string, terminal: boolean) => (event: Event & { detail: unknown }) => {
+      calls.push([name, event.detail]);
+      if (terminal) finish();
+    };
+    return {
+      done,
+      props: {
+        onConnectStart: record('onConnectStart', false),
+        onConnected: record('onConnected', true),
+        onConnectError: record('onConnectError', true),
+        onConnectCancel: record('onConnectCancel', true),
+        onDisconnected: record('onDisconnected', true),
+      },
+    };
+  }
+
+  it('ConnectButton: props become properties, the ref is the element, a real click completes flow 4b: onConnectStart, then onConnected', async () => {
+    const id = uid();
+    const calls: Calls = [];
+    const { done, props } = wrapperHandlers(calls);
+    const ref = createRef<CeConnectButton>();
+    const el = await render(createElement(ConnectButton, { ref, element: 'sfdc', apiBase: `/api/real/4b/${id}/-`, instanceName: 'Acme CRM', closedGrace: 100, ...props }));
+    expect(ref.current).to.equal(el);
+    expect([el.element, el.apiBase, el.instanceName, el.closedGrace]).to.deep.equal(['sfdc', `/api/real/4b/${id}/-`, 'Acme CRM', 100]);
+
+    await realClick(el);
+    await done;
+    const { created } = await backendStats(id);
+    expect(calls).to.deep.equal([
+      ['onConnectStart', { element: 'sfdc' }],
+      ['onConnected', { element: 'sfdc', instanceId: created[0].id, name: 'Acme CRM' }],
+    ]);
+    expect(el.instanceId).to.equal(created[0].id);
+    await popupClosed(watch.popups[0]);
+  });
+
+  it('ConnectButton: onConnectError with the code when Cloud Elements refuses the oauth/url call', async () => {
+    const calls: Calls = [];
+    const { done, props } = wrapperHandlers(calls);
+    const el = await render(createElement(ConnectButton, { element: 'sfdc', apiBase: `/api/real/burl/${uid()}/-`, closedGrace: 100, ...props }));
+    await realClick(el);
+    await done;
+    expect(calls.map(([name]) => name)).to.deep.equal(['onConnectStart', 'onConnectError']);
+    expect((calls[1][1] as { code: string }).code).to.equal('backend');
+  });
+
+  it('ConnectButton: onConnectCancel when cancel() is called through the ref while the flow is held', async () => {
+    const id = uid();
+    const calls: Calls = [];
+    const { done, props } = wrapperHandlers(calls);
+    const ref = createRef<CeConnectButton>();
+    await render(createElement(ConnectButton, { ref, element: 'sfdc', apiBase: `/api/real/4a/${id}/gate-url`, closedGrace: 100, ...props }));
+    await realClick(ref.current!);
+    await held(id, 'url');
+    ref.current!.cancel();
+    await done;
+    expect(calls).to.deep.equal([
+      ['onConnectStart', { element: 'sfdc' }],
+      ['onConnectCancel', { element: 'sfdc', reason: 'aborted' }],
+    ]);
+  });
+
+  it('ConnectButton: onDisconnected when the backend does not know the instanceId the host set', async () => {
+    const calls: Calls = [];
+    const { done, props } = wrapperHandlers(calls);
+    const el = await render(createElement(ConnectButton, { element: 'sfdc', apiBase: `/api/t/${uid()}/imissing`, instanceId: '4711', ...props }));
+    await done;
+    expect(calls).to.deep.equal([['onDisconnected', { element: 'sfdc', instanceId: '4711', reason: 'missing' }]]);
+    expect(el.instanceId).to.equal('');
+  });
+
+  it('React 19, bare tag: attributes as written, `onconnect-start` and `onconnected` props listen, flow 4a completes', async () => {
+    const id = uid();
+    const calls: Calls = [];
+    let finish!: () => void;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    const el = await render(
+      createElement('ce-connect-button', {
+        element: 'sfdc',
+        'api-base': `/api/real/4a/${id}/-`,
+        'instance-name': 'Support desk',
+        'closed-grace': '100',
+        'onconnect-start': (event: Event & { detail: unknown }) => calls.push(['onconnect-start', event.detail]),
+        onconnected: (event: Event & { detail: unknown }) => (calls.push(['onconnected', event.detail]), finish()),
+        'onconnect-error': (event: Event & { detail: unknown }) => (calls.push(['onconnect-error', event.detail]), finish()),
+      }),
+    );
+    expect([el.getAttribute('api-base'), el.instanceName, el.closedGrace]).to.deep.equal([`/api/real/4a/${id}/-`, 'Support desk', 100]);
+    await realClick(el);
+    await done;
+    const { created } = await backendStats(id);
+    expect(calls).to.deep.equal([
+      ['onconnect-start', { element: 'sfdc' }],
+      ['onconnected', { element: 'sfdc', instanceId: created[0].id, name: 'Support desk' }],
+    ]);
+    await popupClosed(watch.popups[0]);
+  });
+});

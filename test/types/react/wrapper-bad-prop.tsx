@@ -1,0 +1,4 @@
+// Must fail: a misspelt prop of the wrapper.
+import { ConnectButton } from 'ce-connect/react';
+
+export const button = <ConnectButton elemnt="sfdc" />;
