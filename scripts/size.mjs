@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
 const budgets = [
-  ['dist/ce-connect.js', 9 * 1024],
+  // The element with every version-2 feature in, Lit included: 11 KB gzip, enforced by CI (`--check`).
+  ['dist/ce-connect.js', 11 * 1024],
   ['dist/ce-connect-callback.js', 1.5 * 1024],
 ];
 let over = false;
