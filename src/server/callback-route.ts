@@ -1,7 +1,8 @@
 import { readProviderAnswer } from './callback-params.js';
 import { callbackPageResponse, type CallbackResult } from './callback-page.js';
 import type { ConnectContext } from './context.js';
-import { exchangeCode } from './exchange.js';
+import { FOREIGN_FLOW_MESSAGE, isFlowOwner } from './owner.js';
+import { completeFlow } from './reconnect.js';
 
 const EXCHANGE_FAILED = 'The account could not be connected. Please try again.';
 const STORE_UNAVAILABLE = 'The sign-in could not be checked right now. Please try again in a moment.';
@@ -11,7 +12,7 @@ const STORE_UNAVAILABLE = 'The sign-in could not be checked right now. Please tr
  * consumes it, exchanges the code and renders the callback page with the result. Without a usable state the page
  * is neutral and nothing is exchanged (catalogue C-9).
  */
-export async function handleCallback(context: ConnectContext, request: Request, element: string): Promise<Response> {
+export async function handleCallback(context: ConnectContext, request: Request, element: string, owner: string): Promise<Response> {
   const { options, log } = context;
   const query = new URL(request.url).searchParams;
   const states = query.getAll('state');
@@ -33,6 +34,12 @@ export async function handleCallback(context: ConnectContext, request: Request, 
     return callbackPageResponse(options.basePath, null, consumed.reason === 'consumed' ? 409 : 400, consumed.setCookies);
   }
   const page = (result: CallbackResult) => callbackPageResponse(options.basePath, result, 200, consumed.setCookies);
+  if (!isFlowOwner(context, consumed.flow, owner)) {
+    // Spent, and nothing created: a victim's session never completes a flow someone else started.
+    log('callback.rejected', { element, reason: 'owner-mismatch' });
+    const result = { state, error: 'exchange_failed', errorDescription: FOREIGN_FLOW_MESSAGE };
+    return callbackPageResponse(options.basePath, result, 403, consumed.setCookies);
+  }
   if (consumed.flow.element !== element) {
     log('callback.rejected', { element, reason: 'element-mismatch', flowElement: consumed.flow.element });
     return page({ state, error: 'invalid_request', errorDescription: 'The sign-in result arrived for another element.' });
@@ -46,7 +53,9 @@ export async function handleCallback(context: ConnectContext, request: Request, 
     log('callback.provider-error', { element, error: answer.error });
     return page({ state, error: answer.error, errorDescription: answer.description });
   }
-  const outcome = await exchangeCode(context, request, { element, code: answer.code, name: consumed.flow.name ?? '', state });
+  const { flow } = consumed;
+  const completed = { element, code: answer.code, name: flow.name ?? '', state, owner, instance: flow.instance, site: flow.site };
+  const outcome = await completeFlow(context, request, completed);
   if (!outcome.ok) return page({ state, error: 'exchange_failed', errorDescription: EXCHANGE_FAILED });
   return page({ state, instanceId: outcome.instanceId, name: outcome.name });
 }

@@ -1,3 +1,4 @@
+import { instanceBody, instanceTags, type InstanceExtras, type InstanceSpec } from './element-settings.js';
 import { BodyTooLargeError, readBodyText } from './http.js';
 import type { CloudElementsInstance, ElementConfig, ResolvedOptions } from './options.js';
 
@@ -31,17 +32,39 @@ export interface CreatedInstance {
 
 /** The Cloud Elements calls of the OAuth flow. */
 export interface CloudElementsClient {
-  /** `POST /elements/{key}/oauth/url` with the secrets in the JSON body; resolves to the provider URL. */
-  oauthUrl(element: string, config: Readonly<ElementConfig>, state: string): Promise<string>;
+  /**
+   * `POST /elements/{key}/oauth/url` with the secrets in the JSON body, and `site` as `siteAddress`; resolves to the
+   * provider URL.
+   */
+  oauthUrl(element: string, config: Readonly<ElementConfig>, state: string, site?: string): Promise<string>;
   /**
    * `POST /instances` exchanging `code`, with key, secret and callback URL from the same config entry, and `tag`
-   * among the instance's tags (so it can be found again when the answer never comes).
+   * among the instance's tags (so it can be found again when the answer never comes), with the owner tag and the
+   * element's tags; the element's configuration and the site address (`extra`) go along.
    */
-  createInstance(element: string, config: Readonly<ElementConfig>, code: string, name: string, tag: string): Promise<CreatedInstance>;
+  createInstance(element: string, config: Readonly<ElementConfig>, code: string, name: string, tag: string, extra: InstanceExtras): Promise<CreatedInstance>;
   /** `GET /instances?tags[]={tag}`: the ids of the instances carrying `tag`. */
   findInstanceIds(tag: string): Promise<Array<number | string>>;
-  /** `DELETE /instances/{id}`: removes an instance the host could not store. */
+  /** `DELETE /instances/{id}`: removes an instance the host could not store, or one its owner disconnects. */
   deleteInstance(id: number | string): Promise<void>;
+  /** `GET /instances/{id}`, without the token; a missing instance is an `error-status` 404. */
+  getInstance(id: string): Promise<CloudElementsInstance>;
+  /** `GET /instances?tags[]={tag}`: the instances carrying `tag`, without their tokens (one page). */
+  listInstances(tag: string): Promise<CloudElementsInstance[]>;
+  /**
+   * `PUT /instances/{id}` with the full create body (the same builder as `createInstance`: key, secret and
+   * callback URL from the one config entry): re-authorises the instance with a new code; the id stays.
+   */
+  reauthorizeInstance(id: string, element: string, config: Readonly<ElementConfig>, code: string, spec: InstanceSpec): Promise<CreatedInstance>;
+}
+
+/** The instance without its token; a bad id is a bad response. */
+function withoutToken(body: unknown): CloudElementsInstance {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new CloudElementsError('bad-response', 200);
+  const instance: Record<string, unknown> = { ...body };
+  delete instance.token;
+  if (!isInstanceId(instance.id)) throw new CloudElementsError('bad-response', 200);
+  return instance as CloudElementsInstance;
 }
 
 function safeRequestId(response: Response, body: unknown): string | undefined {
@@ -72,7 +95,7 @@ export function createCloudElementsClient(options: ResolvedOptions): CloudElemen
    * One call; resolves to the parsed JSON body of a 2xx answer, which must be an object or an array when `shape`
    * says so (else `bad-response`).
    */
-  async function send(method: 'GET' | 'POST' | 'DELETE', path: string, shape?: 'object' | 'array', payload?: unknown): Promise<unknown> {
+  async function send(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, shape?: 'object' | 'array', payload?: unknown): Promise<unknown> {
     // A referenced timer (AbortSignal.timeout's is not), so a pending call keeps the process alive until it ends.
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -108,31 +131,22 @@ export function createCloudElementsClient(options: ResolvedOptions): CloudElemen
   }
 
   return {
-    async oauthUrl(element, config, state) {
+    async oauthUrl(element, config, state, site) {
       const body = <Record<string, unknown>>await send('POST', `/elements/${encodeURIComponent(element)}/oauth/url`, 'object', {
         apiKey: config.apiKey,
         apiSecret: config.apiSecret,
         callbackUrl: config.callbackUrl,
         state,
         ...(config.scope !== undefined && { scope: config.scope }),
-        ...(config.siteAddress !== undefined && { siteAddress: config.siteAddress }),
+        ...(site !== undefined && { siteAddress: site }),
       });
       if (typeof body.oauthUrl !== 'string') throw new CloudElementsError('bad-response', 200);
       return body.oauthUrl;
     },
 
-    async createInstance(element, config, code, name, tag) {
-      const body = <Record<string, unknown>>await send('POST', '/instances', 'object', {
-        element: { key: element },
-        providerData: { code },
-        configuration: {
-          'oauth.callback.url': config.callbackUrl,
-          'oauth.api.key': config.apiKey,
-          'oauth.api.secret': config.apiSecret,
-        },
-        tags: [tag],
-        name,
-      });
+    async createInstance(element, config, code, name, tag, extra) {
+      const spec = { name, tags: instanceTags(config, extra.ownerTag, tag), ...(extra.site !== undefined && { site: extra.site }) };
+      const body = <Record<string, unknown>>await send('POST', '/instances', 'object', instanceBody(element, config, code, spec));
       const { token, ...instance } = body;
       if (!isInstanceId(instance.id) || typeof token !== 'string' || token === '') {
         throw new CloudElementsError('bad-response', 200);
@@ -149,6 +163,24 @@ export function createCloudElementsClient(options: ResolvedOptions): CloudElemen
 
     async deleteInstance(id) {
       await send('DELETE', `/instances/${encodeURIComponent(String(id))}`);
+    },
+
+    async getInstance(id) {
+      return withoutToken(await send('GET', `/instances/${encodeURIComponent(id)}`, 'object'));
+    },
+
+    async listInstances(tag) {
+      const body = <unknown[]>await send('GET', `/instances?${new URLSearchParams({ 'tags[]': tag })}`, 'array');
+      return body.map(withoutToken);
+    },
+
+    async reauthorizeInstance(id, element, config, code, spec) {
+      const body = <Record<string, unknown>>await send('PUT', `/instances/${encodeURIComponent(id)}`, 'object', instanceBody(element, config, code, spec));
+      const { token } = body;
+      const instance = withoutToken(body);
+      // The same instance, or the answer is not the one asked for.
+      if (String(instance.id) !== id || typeof token !== 'string' || token === '') throw new CloudElementsError('bad-response', 200);
+      return { instance, token };
     },
   };
 }

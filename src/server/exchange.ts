@@ -4,6 +4,7 @@ import { isInstanceName } from '../instance-name.js';
 import { CloudElementsError } from './cloud-elements-client.js';
 import type { ConnectContext } from './context.js';
 import type { InstanceCreatedEvent } from './options.js';
+import { ownerTag } from './owner.js';
 import { upstreamFailure, type BrowserFailure } from './upstream-failure.js';
 
 /** The result of turning a code into an instance: what the browser may learn, or why it failed. */
@@ -19,6 +20,10 @@ export interface ExchangeRequest {
   readonly name: string;
   /** The flow's (already consumed) state: only a digest of it leaves this module, as the instance's tag. */
   readonly state: string;
+  /** The owner who started and completes the flow (its tag goes to Cloud Elements, the id to the hook). */
+  readonly owner: string;
+  /** The site address the flow's oauth/url call used, from the flow record. */
+  readonly site?: string;
 }
 
 /** A readable default, since a redirect (flow 4a) cannot carry a name chosen in the page. */
@@ -105,7 +110,8 @@ export async function exchangeCode(context: ConnectContext, request: Request, fl
   const tag = flowTag(flow.state);
   let created;
   try {
-    created = await context.cloudElements.createInstance(element, config, code, name, tag);
+    const extra = { ownerTag: ownerTag(context, flow.owner), ...(flow.site !== undefined && { site: flow.site }) };
+    created = await context.cloudElements.createInstance(element, config, code, name, tag, extra);
   } catch (error) {
     const failure = upstreamFailure(error, 'instances', context.log);
     if (error instanceof CloudElementsError && error.failure === 'timeout') await removeLateInstances(context, element, tag);
@@ -113,7 +119,7 @@ export async function exchangeCode(context: ConnectContext, request: Request, fl
   }
   const { id } = created.instance;
   const instanceId = String(id);
-  const failed = await runHook(context, { element, instance: created.instance, token: created.token, request: requestForHook(request) });
+  const failed = await runHook(context, { element, instance: created.instance, token: created.token, owner: flow.owner, request: requestForHook(request) });
   if (failed) {
     context.log('instance.store-failed', { element, instanceId, reason: failed });
     await removeOrphan(context, element, id, 'store-failed');

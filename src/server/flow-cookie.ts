@@ -1,10 +1,11 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { ELEMENT_KEY_PATTERN } from '../elements.js';
 import { isInstanceName } from '../instance-name.js';
+import { readFlowExtras, writeFlowExtras, type FlowExtras } from './flow-extras.js';
 import { MAX_PENDING_FLOWS } from './flow-registry.js';
 
 /** A pending sign-in as recorded in its own signed cookie. */
-export interface PendingFlow {
+export interface PendingFlow extends FlowExtras {
   /** Name of the cookie that holds this flow. */
   readonly cookieName: string;
   /** The OAuth state (43 base64url characters). */
@@ -46,7 +47,7 @@ export class FlowCookies {
 
   /** The Set-Cookie value that records `flow` for `maxAgeMs`. */
   serialize(flow: PendingFlow, maxAgeMs: number): string {
-    const payload = Buffer.from(JSON.stringify({ s: flow.state, e: flow.element, x: flow.expiresAt, ...(flow.name && { n: flow.name }) })).toString(
+    const payload = Buffer.from(JSON.stringify({ s: flow.state, e: flow.element, x: flow.expiresAt, ...(flow.name && { n: flow.name }), ...writeFlowExtras(flow) })).toString(
       'base64url',
     );
     const value = `${payload}.${this._sign(flow.cookieName, payload)}`;
@@ -103,7 +104,9 @@ export class FlowCookies {
       if (typeof s !== 'string' || typeof e !== 'string' || typeof x !== 'number') return undefined;
       if (!ELEMENT_KEY_PATTERN.test(e)) return undefined;
       const flowName = isInstanceName(n) ? n : undefined;
-      return { cookieName: name, state: s, element: e, expiresAt: x, ...(flowName && { name: flowName }) };
+      const extras = readFlowExtras(record);
+      if (!extras) return undefined;
+      return { cookieName: name, state: s, element: e, expiresAt: x, ...(flowName && { name: flowName }), ...extras };
     } catch {
       return undefined;
     }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FlowCookies, PendingFlow } from './flow-cookie.js';
+import type { FlowDetails } from './flow-extras.js';
 import type { Logger } from './security-log.js';
 import { createMemoryStateStore, USED_STATE_MEMORY_MS, type StateStore } from './state-store.js';
 
@@ -38,10 +39,11 @@ export class FlowRegistry {
   }
 
   /**
-   * A fresh state for `element` (and the instance `name` asked for, if any), and the Set-Cookie values that
-   * record it (and evict stale or surplus flows).
+   * A fresh state for `element` and `details` (the owner's digest; the instance `name` asked for, the instance a
+   * reconnect re-authorises and the site address, if any), and the Set-Cookie values that record it (and evict
+   * stale or surplus flows).
    */
-  start(cookieHeader: string | null, element: string, name?: string): { state: string; setCookies: string[] } {
+  start(cookieHeader: string | null, element: string, details: FlowDetails): { state: string; setCookies: string[] } {
     const now = this._now();
     const { flows, invalid } = this._cookies.read(cookieHeader);
     const live = flows.filter((flow) => flow.expiresAt > now).sort((a, b) => a.expiresAt - b.expiresAt);
@@ -56,7 +58,7 @@ export class FlowRegistry {
       state: randomBytes(32).toString('base64url'),
       element,
       expiresAt: now + this._ttlMs,
-      ...(name && { name }),
+      ...details,
     };
     setCookies.push(this._cookies.serialize(flow, this._ttlMs));
     return { state: flow.state, setCookies };

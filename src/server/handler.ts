@@ -3,9 +3,10 @@ import { handleCallback } from './callback-route.js';
 import { handleCallbackScript } from './callback-script-route.js';
 import { createContext, type ConnectContext } from './context.js';
 import { errorResponse, methodNotAllowed } from './http.js';
-import { handleInstances } from './instances-route.js';
+import { routeInstances } from './instance-routes.js';
 import { handleOAuthUrl } from './oauth-url-route.js';
 import { resolveOptions, type ConnectHandlerOptions } from './options.js';
+import { withOwner } from './owner.js';
 
 /** A WHATWG request handler; resolves to `undefined` for paths outside its base path. */
 export type ConnectHandler = (request: Request) => Promise<Response | undefined>;
@@ -17,9 +18,8 @@ async function route(context: ConnectContext, request: Request, segments: readon
   if (segments.length === 1 && first === 'callback.js') {
     return request.method === 'GET' ? handleCallbackScript() : methodNotAllowed('GET');
   }
-  if (segments.length === 1 && first === 'instances') {
-    return request.method === 'POST' ? handleInstances(context, request) : methodNotAllowed('POST');
-  }
+  // Every route but the static script runs for the request's owner (`authorize`; null → 401).
+  if (first === 'instances' && segments.length <= 2) return routeInstances(context, request, second);
   if (second !== 'oauth' || (third !== 'url' && third !== 'callback') || extra.length > 0) {
     return errorResponse(404, 'Not found');
   }
@@ -27,12 +27,14 @@ async function route(context: ConnectContext, request: Request, segments: readon
   if (!ELEMENT_KEY_PATTERN.test(first)) return errorResponse(400, 'Invalid element key');
   if (!context.options.elements.has(first)) return errorResponse(404, 'Unknown element');
   if (request.method !== 'GET') return methodNotAllowed('GET');
-  return third === 'url' ? handleOAuthUrl(context, request, first) : handleCallback(context, request, first);
+  if (third === 'url') return withOwner(context, request, 'json', (owner) => handleOAuthUrl(context, request, first, owner));
+  return withOwner(context, request, 'page', (owner) => handleCallback(context, request, first, owner));
 }
 
 /**
  * Creates the host-backend handler for the widget: `GET {basePath}/{element}/oauth/url`,
- * `GET {basePath}/{element}/oauth/callback`, `POST {basePath}/instances` and `GET {basePath}/callback.js`.
+ * `GET {basePath}/{element}/oauth/callback`, `POST {basePath}/instances` and `GET {basePath}/callback.js`, and the
+ * owner's instances: `GET {basePath}/instances`, `GET|DELETE {basePath}/instances/{id}`.
  * Throws a TypeError when the options are invalid.
  */
 export function createConnectHandler(options: ConnectHandlerOptions): ConnectHandler {

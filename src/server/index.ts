@@ -10,7 +10,11 @@ export type {
   ConnectHandlerOptions,
   ElementConfig,
   InstanceCreatedEvent,
+  InstanceDeletedEvent,
+  InstanceReconnectedEvent,
+  SiteAddressFunction,
 } from './options.js';
+export type { InstanceSummary } from './instance-view.js';
 export type { CallbackResult } from './callback-page.js';
 export { MAX_PENDING_FLOWS } from './flow-registry.js';
 export { createMemoryStateStore, type MemoryStateStore, type MemoryStateStoreOptions, type StateStore } from './state-store.js';

@@ -1,8 +1,9 @@
 import { isInstanceName } from '../instance-name.js';
 import { CODE_PATTERN } from './callback-params.js';
 import type { ConnectContext } from './context.js';
-import { exchangeCode } from './exchange.js';
 import { BodyTooLargeError, errorResponse, jsonResponse, readBodyText } from './http.js';
+import { FOREIGN_FLOW_MESSAGE, isFlowOwner } from './owner.js';
+import { completeFlow } from './reconnect.js';
 import { checkBrowserRequest, GUARD_MESSAGES } from './request-guards.js';
 
 /** Largest accepted request body. */
@@ -50,7 +51,7 @@ function parseExchangeRequest(text: string): ExchangeRequest | undefined {
  * `POST {basePath}/instances` (flow 4b): a same-origin JSON request carrying the code the static callback page
  * relayed. The element comes from the flow record; a body that names another element is refused (catalogue D-8).
  */
-export async function handleInstances(context: ConnectContext, request: Request): Promise<Response> {
+export async function handleInstances(context: ConnectContext, request: Request, owner: string): Promise<Response> {
   const { options, log } = context;
   const refused = checkBrowserRequest(request, options.allowedOrigins, { requireOrigin: true, requireJson: true });
   if (refused) {
@@ -73,12 +74,20 @@ export async function handleInstances(context: ConnectContext, request: Request)
     return errorResponse(status, message, { setCookies: consumed.setCookies });
   }
   const { flow, setCookies } = consumed;
+  if (!isFlowOwner(context, flow, owner)) {
+    // Spent, and nothing created: a victim's session never completes a flow someone else started.
+    log('exchange.rejected', { reason: 'owner-mismatch', element: flow.element });
+    return errorResponse(403, FOREIGN_FLOW_MESSAGE, { setCookies });
+  }
   if (body.elementKey !== flow.element) {
     log('exchange.rejected', { reason: 'element-mismatch', element: flow.element });
     return errorResponse(400, 'The element does not match the sign-in that was started', { setCookies });
   }
-  const outcome = await exchangeCode(context, request, { element: flow.element, code: body.code, name: body.name, state: flow.state });
+  const name = body.name || (flow.name ?? '');
+  const completed = { element: flow.element, code: body.code, name, state: flow.state, owner, instance: flow.instance, site: flow.site };
+  const outcome = await completeFlow(context, request, completed);
   if (!outcome.ok) return errorResponse(outcome.failure.status, outcome.failure.message, { setCookies });
   const created = { id: outcome.instanceId, name: outcome.name, element: { key: flow.element } };
-  return jsonResponse(201, created, { setCookies });
+  // A reconnect re-authorised the same instance: 200 with its id; a new one is 201.
+  return jsonResponse(flow.instance === undefined ? 201 : 200, created, { setCookies });
 }

@@ -2,15 +2,18 @@ import { isInstanceName } from '../instance-name.js';
 import type { ConnectContext } from './context.js';
 import { errorResponse, jsonResponse } from './http.js';
 import { sanitizeOAuthUrl } from './oauth-url-policy.js';
+import { ownerDigest } from './owner.js';
+import { readFlowInputs } from './reconnect.js';
 import { checkBrowserRequest, GUARD_MESSAGES } from './request-guards.js';
 import { upstreamFailure } from './upstream-failure.js';
 
 /**
  * `GET {basePath}/{element}/oauth/url`: binds a fresh state to this browser and asks Cloud Elements for the
- * provider URL. State, callback URL and site address come from the server; the only query parameter read is
- * `name`, the instance name the page asks for, kept in the signed flow cookie for the callback (flow 4a).
+ * provider URL. State and callback URL come from the server; the query parameters read are `name`, the instance
+ * name the page asks for, `instance`, the owner's instance a reconnect re-authorises, and `site`, the user's input
+ * for a `siteAddress` function — all kept in the signed flow cookie, with the owner, for the exchange.
  */
-export async function handleOAuthUrl(context: ConnectContext, request: Request, element: string): Promise<Response> {
+export async function handleOAuthUrl(context: ConnectContext, request: Request, element: string, owner: string): Promise<Response> {
   const { options, log } = context;
   const refused = checkBrowserRequest(request, options.allowedOrigins, { requireOrigin: false, requireJson: false });
   if (refused) {
@@ -22,10 +25,14 @@ export async function handleOAuthUrl(context: ConnectContext, request: Request, 
   // The cookie is only sent if Cloud Elements answers; a failed call leaves no pending flow behind.
   const requested = new URL(request.url).searchParams.getAll('name');
   const name = requested.length === 1 && isInstanceName(requested[0]) ? requested[0].trim() : undefined;
-  const { state, setCookies } = context.flows.start(request.headers.get('cookie'), element, name);
+  const inputs = await readFlowInputs(context, request, element, config, owner);
+  if (!inputs.ok) return inputs.response;
+  const { instance, site, currentName } = inputs;
+  const details = { ownerDigest: ownerDigest(context, owner), name: name ?? currentName, instance, site };
+  const { state, setCookies } = context.flows.start(request.headers.get('cookie'), element, details);
   let rawUrl: string;
   try {
-    rawUrl = await context.cloudElements.oauthUrl(element, config, state);
+    rawUrl = await context.cloudElements.oauthUrl(element, config, state, site);
   } catch (error) {
     const failure = upstreamFailure(error, 'oauth-url', log);
     return errorResponse(failure.status, failure.message);

@@ -1,4 +1,6 @@
 import { ELEMENT_KEY_PATTERN } from '../elements.js';
+import { resolveElementSettings } from './element-settings.js';
+import { resolveOwnerOptions, type ResolvedOwnerOptions } from './owner.js';
 import { isStateStore, MAX_FLOW_TTL_MS, type StateStore } from './state-store.js';
 import { parseWebUrl } from './url-rules.js';
 
@@ -15,9 +17,28 @@ export interface ElementConfig {
   callbackUrl: string;
   /** OAuth scope to request, when the element takes one. */
   scope?: string;
-  /** Provider site address (e.g. `https://test.salesforce.com`), when the element takes one. */
-  siteAddress?: string;
+  /**
+   * Provider site address (e.g. `https://test.salesforce.com`), when the element takes one; or a function that
+   * turns what the user typed (the element's `site`, sent as `?site=`) into the site address, or refuses it with
+   * `null` (then oauth/url answers `400 {"message", "field": "site"}`).
+   */
+  siteAddress?: string | SiteAddressFunction;
+  /**
+   * The instance configuration key that receives the site address (e.g. `zendesk.subdomain`,
+   * `shopify.site.address`), sent with `POST`/`PUT /instances`.
+   */
+  siteConfigurationKey?: string;
+  /**
+   * Extra instance settings sent with every `POST`/`PUT /instances` (e.g. `event.notification.enabled`,
+   * `filter.response.nulls`); an `oauth.*` key is refused (those come from apiKey, apiSecret and callbackUrl).
+   */
+  configuration?: Readonly<Record<string, string | number | boolean>>;
+  /** Extra Cloud Elements tags of this element's instances, besides the owner tag. */
+  tags?: readonly string[];
 }
+
+/** Turns the site the user typed into the provider's site address, or refuses it (`null`). */
+export type SiteAddressFunction = (input: string) => string | null;
 
 /** How to reach the Cloud Elements platform API. */
 export interface CloudElementsOptions {
@@ -44,7 +65,34 @@ export interface InstanceCreatedEvent {
   instance: CloudElementsInstance;
   /** The Element Token: persist it server-side; it is never sent to the browser. */
   token: string;
+  /** The owner (from `authorize`) who started and completed the flow. */
+  owner: string;
   /** The browser request that completed the flow (for the host's session lookup). */
+  request: Request;
+}
+
+/** What `onInstanceReconnected` receives once Cloud Elements re-authorised an instance (same id). */
+export interface InstanceReconnectedEvent {
+  /** The element key, taken from the server-side flow record. */
+  element: string;
+  /** The re-authorised instance, without its token. */
+  instance: CloudElementsInstance;
+  /** The Element Token, which may have changed: store it again. */
+  token: string;
+  /** The owner (from `authorize`) whose instance it is. */
+  owner: string;
+  /** The browser request that completed the flow. */
+  request: Request;
+}
+
+/** What `onInstanceDeleted` receives once Cloud Elements deleted an instance at the owner's request. */
+export interface InstanceDeletedEvent {
+  element: string;
+  /** The instance as Cloud Elements described it before the deletion, without its token. */
+  instance: CloudElementsInstance;
+  /** The owner (from `authorize`) whose instance it was. */
+  owner: string;
+  /** The browser request that asked for the deletion. */
   request: Request;
 }
 
@@ -60,6 +108,22 @@ export interface ConnectHandlerOptions {
   cookieSecret: string;
   /** Called with the new instance and its Element Token; may be async. A throw fails the flow. */
   onInstanceCreated: (event: InstanceCreatedEvent) => void | Promise<void>;
+  /**
+   * The host's own user or tenant id for this request, from its own session, or `null` when nobody is signed in
+   * (every route then answers 401); may be async. Default: every request has the owner `"default"` — fine for a
+   * demo, unsafe for an app with several users (anyone could list, reconnect and delete every instance).
+   */
+  authorize?: (request: Request) => string | null | Promise<string | null>;
+  /** Called after a reconnect re-authorised an instance, with its (maybe new) Element Token. A throw fails the flow. */
+  onInstanceReconnected?: (event: InstanceReconnectedEvent) => void | Promise<void>;
+  /** Called after Cloud Elements deleted an instance at its owner's request (never when Cloud Elements failed). */
+  onInstanceDeleted?: (event: InstanceDeletedEvent) => void | Promise<void>;
+  /**
+   * Key material of the owner tags (≥ 16 characters); default: `cloudElements.organizationSecret`. It must stay
+   * the same for as long as the instances exist: with another key, no owner finds their instances again. To change
+   * the Organization secret, set this to the old one first.
+   */
+  ownerTagSecret?: string;
   /**
    * Milliseconds `onInstanceCreated` may take; default 10000. Past it the flow fails as if the hook had thrown
    * (the instance is deleted), so a hook that never settles cannot hold the callback open.
@@ -87,7 +151,7 @@ export interface ConnectHandlerOptions {
 }
 
 /** Options after validation, in the shapes the modules use. */
-export interface ResolvedOptions {
+export interface ResolvedOptions extends ResolvedOwnerOptions {
   readonly basePath: string;
   readonly cloudElements: { readonly baseUrl: string; readonly authorization: string; readonly timeoutMs: number };
   readonly elements: ReadonlyMap<string, Readonly<ElementConfig>>;
@@ -161,7 +225,7 @@ function resolveElement(key: string, entry: unknown): Readonly<ElementConfig> {
     apiSecret: requireText(config.apiSecret, `elements.${key}.apiSecret`),
     callbackUrl: config.callbackUrl as string,
     scope: optionalText(config.scope, `elements.${key}.scope`),
-    siteAddress: optionalText(config.siteAddress, `elements.${key}.siteAddress`),
+    ...resolveElementSettings(key, config),
   });
 }
 
@@ -230,6 +294,7 @@ export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions 
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     now: options.now ?? (() => Date.now()),
     stateStore: options.stateStore,
-    secrets: [userSecret, organizationSecret, options.cookieSecret, ...[...elements.values()].map((e) => e.apiSecret)],
+    ...resolveOwnerOptions(options, organizationSecret),
+    secrets: [userSecret, organizationSecret, options.cookieSecret, ...[...elements.values()].map((e) => e.apiSecret), ...(typeof options.ownerTagSecret === 'string' ? [options.ownerTagSecret] : [])],
   };
 }

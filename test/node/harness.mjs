@@ -34,6 +34,21 @@ export function pageResult(html) {
   return match ? JSON.parse(match[1]) : undefined;
 }
 
+/** The test app's session cookie. */
+const SESSION_COOKIE = 'ce-test-session';
+
+/**
+ * The `authorize` of a test app whose session is the `ce-test-session` cookie (see `Browser.signIn`): the owner is
+ * the user signed in, `null` without one.
+ */
+export function sessionOwner(request) {
+  for (const part of (request.headers.get('cookie') ?? '').split(';')) {
+    const [name, value = ''] = part.trim().split('=');
+    if (name === SESSION_COOKIE && value !== '') return decodeURIComponent(value);
+  }
+  return null;
+}
+
 /**
  * A browser stand-in: a real cookie jar (tough-cookie, RFC 6265bis: Domain, Path, Secure, `__Host-`/`__Secure-`
  * prefixes, Max-Age/Expires, SameSite) and a record of every response (status, headers, body) so tests can
@@ -88,6 +103,25 @@ export class Browser {
       headers: { Accept: 'application/json', 'X-CE-Connect': '1' },
     });
     return { ...response, json: response.status === 200 ? JSON.parse(response.body) : undefined };
+  }
+
+  /** Signs this browser in to the test app as `user` (a `ce-test-session` cookie that {@link sessionOwner} reads). */
+  signIn(user) {
+    this.jar.setCookieSync(`${SESSION_COOKIE}=${encodeURIComponent(user)}; Path=/; HttpOnly; SameSite=Lax`, this.harness.appUrl);
+  }
+
+  /** Ends the test session (the flow cookies stay). */
+  signOut() {
+    this.jar.setCookieSync(`${SESSION_COOKIE}=; Path=/; Max-Age=0`, this.harness.appUrl);
+  }
+
+  /** A JSON route as the widget calls it (`X-CE-Connect: 1`; an Origin on anything but GET); `json` parsed. */
+  async api(path, { method = 'GET', headers = {} } = {}) {
+    const response = await this.fetch(`${this.harness.basePath}/${path}`, {
+      method,
+      headers: { Accept: 'application/json', 'X-CE-Connect': '1', ...(method !== 'GET' && { Origin: this.harness.appUrl }), ...headers },
+    });
+    return { ...response, json: safeJson(response.body) };
   }
 
   /** `POST {basePath}/instances` as the widget sends it (flow 4b). */
@@ -159,9 +193,11 @@ export async function authorize(browser, element = 'sfdc', decision = 'allow') {
  * base path); `ceFetch(input, init)` may replace the transport to Cloud Elements; every outbound call is
  * recorded anyway. `appOrigin` (e.g. `https://app.test`) runs the handler in process under that origin instead
  * of on a port, so https callback URLs (Secure, `__Host-` cookies) can be exercised without a certificate.
+ * `sessions: true` gives the handler {@link sessionOwner} as `authorize` (browsers then `signIn`); `elements` adds
+ * elements or settings to the two default ones. `reconnected` and `deleted` record the optional hooks' events.
  */
-export async function startHarness({ sandbox: sandboxOptions = {}, server: serverOptions = {}, callbackPath, ceFetch, appOrigin } = {}) {
-  const harness = { responses: [], ceCalls: [], logs: [], created: [] };
+export async function startHarness({ sandbox: sandboxOptions = {}, server: serverOptions = {}, callbackPath, ceFetch, appOrigin, sessions = false, elements = {} } = {}) {
+  const harness = { responses: [], ceCalls: [], logs: [], created: [], reconnected: [], deleted: [] };
   harness.basePath = (serverOptions.basePath ?? '/api/ce').replace(/\/+$/, '');
   harness.sandbox = createSandbox({
     userSecret: SECRETS.userSecret,
@@ -196,11 +232,19 @@ export async function startHarness({ sandbox: sandboxOptions = {}, server: serve
           callbackUrl: callback('hubspot'),
           scope: 'contacts',
         },
+        ...Object.fromEntries(Object.entries(elements).map(([key, entry]) => [key, { callbackUrl: callback(key), ...entry }])),
       },
       cookieSecret: SECRETS.cookieSecret,
       onInstanceCreated: (event) => {
         harness.created.push(event);
       },
+      onInstanceReconnected: (event) => {
+        harness.reconnected.push(event);
+      },
+      onInstanceDeleted: (event) => {
+        harness.deleted.push(event);
+      },
+      ...(sessions && { authorize: sessionOwner }),
       log: (line) => harness.logs.push(line),
       fetch: recordingFetch,
       ...serverOptions,

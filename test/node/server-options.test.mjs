@@ -97,9 +97,13 @@ describe('routing', () => {
     const post = await get('/connect/sfdc/oauth/url', { method: 'POST', headers: { 'X-CE-Connect': '1' } });
     assert.equal(post.status, 405);
     assert.equal(post.headers.get('allow'), 'GET');
-    const getInstances = await get('/connect/instances');
-    assert.equal(getInstances.status, 405);
-    assert.equal(getInstances.headers.get('allow'), 'POST');
+    const putInstances = await get('/connect/instances', { method: 'PUT', headers: { 'X-CE-Connect': '1' } });
+    assert.equal(putInstances.status, 405);
+    assert.equal(putInstances.headers.get('allow'), 'GET, POST');
+    const patchInstance = await get('/connect/instances/123', { method: 'PATCH', headers: { 'X-CE-Connect': '1' } });
+    assert.equal(patchInstance.status, 405);
+    assert.equal(patchInstance.headers.get('allow'), 'GET, DELETE');
+    assert.equal((await get('/connect/instances/123/x')).status, 404);
   });
 
   test('an unconfigured but well-formed key (including Object.prototype names) → 404', async () => {
