@@ -113,6 +113,19 @@ describe('the real server (ce-connect/server + sandbox)', () => {
     expect((await backendStats(id)).providerRedirect).to.equal(null);
   });
 
+  it('a page on another origin than the 4a callback URL is told so: backend 400 naming both origins, shown in the status line', async () => {
+    const { el } = await mountOnRealBackend('4a-elsewhere');
+    const outcome = nextOutcome(el);
+    await realClick(el);
+    const { detail } = await outcome;
+    const callbackOrigin = location.origin.replace('127.0.0.1', 'localhost');
+    expect(detail).to.include({ code: 'backend', status: 400 });
+    expect(detail.message).to.equal(`This page is on ${location.origin}, but the callback URL is on ${callbackOrigin}: the sign-in could never come back to it. Open the page on ${callbackOrigin}, or register a callback URL on ${location.origin}.`);
+    await el.updateComplete;
+    expect(el.shadowRoot!.querySelector('[part="status"]')!.textContent).to.equal(detail.message);
+    await popupClosed(watch.popups[0]);
+  });
+
   it('a replayed 4a callback (the same code and state again, with this browser\'s cookies) creates nothing and reports nothing', async () => {
     const { el, id } = await mountOnRealBackend('4a');
     const connected = oneEvent(el, 'connected');

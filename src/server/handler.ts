@@ -25,7 +25,11 @@ async function route(context: ConnectContext, request: Request, segments: readon
   }
   // The raw, still percent-encoded segment: "..%2f", "%e2%80%ae" and friends fail the pattern.
   if (!ELEMENT_KEY_PATTERN.test(first)) return errorResponse(400, 'Invalid element key');
-  if (!context.options.elements.has(first)) return errorResponse(404, 'Unknown element');
+  if (!context.options.elements.has(first)) {
+    // The usual cause is a typo or a missing entry: the configured keys say which.
+    context.log('request.unknown-element', { element: first, configured: [...context.options.elements.keys()].join(',') });
+    return errorResponse(404, 'Unknown element');
+  }
   if (request.method !== 'GET') return methodNotAllowed('GET');
   if (third === 'url') return withOwner(context, request, 'json', (owner) => handleOAuthUrl(context, request, first, owner));
   return withOwner(context, request, 'page', (owner) => handleCallback(context, request, first, owner));

@@ -2,6 +2,7 @@ import { isInstanceName } from '../instance-name.js';
 import type { ConnectContext } from './context.js';
 import { errorResponse, jsonResponse } from './http.js';
 import { sanitizeOAuthUrl } from './oauth-url-policy.js';
+import { pageOriginMismatch } from './page-origin.js';
 import { ownerDigest } from './owner.js';
 import { readFlowInputs } from './reconnect.js';
 import { checkBrowserRequest, GUARD_MESSAGES } from './request-guards.js';
@@ -15,13 +16,19 @@ import { upstreamFailure } from './upstream-failure.js';
  */
 export async function handleOAuthUrl(context: ConnectContext, request: Request, element: string, owner: string): Promise<Response> {
   const { options, log } = context;
+  const config = options.elements.get(element);
+  if (!config) return errorResponse(404, 'Unknown element');
+  // Before the generic origin guard: a page on the wrong origin gets told which origin would work.
+  const mismatch = pageOriginMismatch(request, config.callbackUrl, `${options.basePath}/${element}/oauth/callback`);
+  if (mismatch) {
+    log('request.refused', { route: 'oauth-url', reason: 'page-origin', element });
+    return errorResponse(400, mismatch);
+  }
   const refused = checkBrowserRequest(request, options.allowedOrigins, { requireOrigin: false, requireJson: false });
   if (refused) {
     log('request.refused', { route: 'oauth-url', reason: refused, origin: request.headers.get('origin') ?? undefined });
     return errorResponse(403, GUARD_MESSAGES[refused]);
   }
-  const config = options.elements.get(element);
-  if (!config) return errorResponse(404, 'Unknown element');
   // The cookie is only sent if Cloud Elements answers; a failed call leaves no pending flow behind.
   const requested = new URL(request.url).searchParams.getAll('name');
   const name = requested.length === 1 && isInstanceName(requested[0]) ? requested[0].trim() : undefined;

@@ -67,7 +67,7 @@ export async function mountButton(flags: string, attributes: Record<string, stri
 }
 
 /** The scenarios of the real backend (ce-connect/server + the sandbox): see test/support/real-backend.mjs. */
-export type RealScenario = '4a' | '4b' | '4a-deny' | '4b-deny' | '4a-xfail' | '4b-xfail' | 'burl';
+export type RealScenario = '4a' | '4b' | '4a-deny' | '4b-deny' | '4a-xfail' | '4b-xfail' | 'burl' | '4a-elsewhere';
 
 /** Mounts a button on the real backend; `gates` lists the steps to hold (`gate-url,gate-instances`…). */
 export async function mountOnRealBackend(scenario: RealScenario, gates = '-', attributes: Record<string, string> = {}): Promise<{ el: CeConnectButton; id: string }> {

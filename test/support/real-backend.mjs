@@ -4,7 +4,8 @@
 //   /api/real/{scenario}/{uid}/{gates}     gates: `-`, or comma-separated gate-url, gate-consent, gate-instances,
 //                                          gate-callback (see gates.mjs)
 // scenario: 4a | 4b (allow) · 4a-deny | 4b-deny · 4a-xfail | 4b-xfail (Cloud Elements refuses POST /instances)
-//           · burl (Cloud Elements fails the oauth/url call). 4a: the handler's callback route; 4b: the static
+//           · burl (Cloud Elements fails the oauth/url call) · 4a-elsewhere (a callback URL on http://localhost:{port},
+//           another origin than the test page's 127.0.0.1 — a flow that can never complete). 4a: the handler's callback route; 4b: the static
 //           callback page test/fixtures/callback.html.
 // The uid and gates are stripped before the handler sees the request, so the handler runs with its real
 // basePath (/api/real/{scenario}), cookie path and callback URL. Stats (GET /api/stats/{uid}) get what the
@@ -35,6 +36,7 @@ const SCENARIOS = {
   '4a-xfail': ['xfail', '4a'],
   '4b-xfail': ['xfail', '4b'],
   burl: ['burl', '4a'],
+  '4a-elsewhere': ['allow', '4a-elsewhere'],
 };
 
 async function listen(listener) {
@@ -82,7 +84,8 @@ export async function startRealBackend({ pageOrigin, gates, stats }) {
   const handlers = new Map();
   for (const [scenario, [cloud, flow]] of Object.entries(SCENARIOS)) {
     const basePath = `/api/real/${scenario}`;
-    const callbackUrl = (element) => (flow === '4a' ? `${pageOrigin}${basePath}/${element}/oauth/callback` : `${pageOrigin}/test/fixtures/callback.html`);
+    const callbackOrigin = flow === '4a-elsewhere' ? pageOrigin.replace('127.0.0.1', 'localhost') : pageOrigin;
+    const callbackUrl = (element) => (flow === '4b' ? `${pageOrigin}/test/fixtures/callback.html` : `${callbackOrigin}${basePath}/${element}/oauth/callback`);
     const handler = createConnectHandler({
       basePath,
       cloudElements: { baseUrl: `${clouds[cloud].origin}/elements/api-v2`, ...SECRETS },
