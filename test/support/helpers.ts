@@ -31,6 +31,9 @@ export interface BackendStats {
   waiting: GateStep[];
   /** Real backend: the instances `onInstanceCreated` received, with their Element Tokens. */
   created: Array<{ id: string; name: string; token: string }>;
+  /** Real backend: the instances `onInstanceReconnected` received (same id, new token) and `onInstanceDeleted` removed. */
+  reconnected: Array<{ id: string; token: string }>;
+  deleted: string[];
   /** Real backend: where the provider (the sandbox) sent the popup back to. */
   providerRedirect: string | null;
   /** Fake backend: the `instance` and `site` of the last oauth/url request; status checks and deletes made. */

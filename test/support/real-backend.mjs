@@ -98,6 +98,14 @@ export async function startRealBackend({ pageOrigin, gates, stats }) {
         const uid = request.headers.get('x-test-uid');
         if (uid) stats.for(uid).created.push({ id: String(instance.id), name: instance.name, token });
       },
+      onInstanceReconnected: ({ instance, token, request }) => {
+        const uid = request.headers.get('x-test-uid');
+        if (uid) stats.for(uid).reconnected.push({ id: String(instance.id), token });
+      },
+      onInstanceDeleted: ({ instance, request }) => {
+        const uid = request.headers.get('x-test-uid');
+        if (uid) stats.for(uid).deleted.push(String(instance.id));
+      },
     });
     handlers.set(scenario, { basePath, handler });
   }
@@ -138,11 +146,19 @@ export async function startRealBackend({ pageOrigin, gates, stats }) {
     return entry.handler(forwarded);
   }
 
-  const listener = toNodeListener(route, { origin: pageOrigin });
+  /** Test controls: POST /api/real-control/invalidate/{id} makes Cloud Elements report the instance invalid. */
+  async function control(request) {
+    const match = /^\/api\/real-control\/invalidate\/(\d+)$/.exec(new URL(request.url).pathname);
+    if (!match || request.method !== 'POST') return new Response('{"message":"Not found"}', { status: 404 });
+    const found = Object.values(clouds).some(({ sandbox }) => sandbox.invalidate(match[1]));
+    return new Response(null, { status: found ? 204 : 404 });
+  }
+
+  const listener = toNodeListener((request) => (new URL(request.url).pathname.startsWith('/api/real-control/') ? control(request) : route(request)), { origin: pageOrigin });
   return {
     /** Koa middleware for the test runner's dev server. */
     async middleware(ctx, next) {
-      if (!ctx.path.startsWith('/api/real/')) return next();
+      if (!ctx.path.startsWith('/api/real/') && !ctx.path.startsWith('/api/real-control/')) return next();
       ctx.respond = false;
       await new Promise((resolve) => {
         ctx.res.once('close', resolve);
