@@ -3,11 +3,9 @@
  * `ce-connect-sandbox`: serves the sandbox on loopback for manual testing and demos.
  * Usage: ce-connect-sandbox [--port N] [--host 127.0.0.1] [--public-url URL] [--coop] [--latency MS] [--app-name NAME]
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { toNodeListener } from '../server/node-adapter.js';
 import { isLoopbackHost } from '../server/url-rules.js';
+import type { SandboxServer } from './listen.js';
 import { DEFAULT_ORGANIZATION_SECRET, DEFAULT_USER_SECRET, MAX_LATENCY_MS } from './options.js';
 import { createSandbox, SANDBOX_API_PATH } from './sandbox.js';
 
@@ -62,30 +60,40 @@ function main(): void {
     console.log(USAGE);
     return;
   }
-  const sandbox = createSandbox({ coop: args.coop, latencyMs: args.latencyMs, appName: args['app-name'] });
-  const server = createServer();
-  server.listen(args.port, args.host, () => {
-    const { address, port } = server.address() as AddressInfo;
-    // A wildcard bind (0.0.0.0, ::) is no address to send a browser to: use loopback, or --public-url.
-    const reachable = address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address;
-    const origin = args.publicOrigin ?? `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
-    if (!isLoopbackAddress(address)) {
-      // It accepts the default secrets printed below, from anyone who can reach it.
-      console.error(
-        `Warning: listening on ${address}, reachable from other machines, with well-known secrets.` +
-          (args.publicOrigin ? '' : ` The URLs below use ${reachable}; pass --public-url to hand out an address other machines can use.`),
-      );
-    }
-    // The listener's origin is the bound address, never a Host header.
-    server.on('request', toNodeListener(sandbox.handler, { origin }));
-    console.log(`ce-connect sandbox listening on ${origin}`);
-    console.log(`Cloud Elements base URL: ${origin}${SANDBOX_API_PATH}`);
-    console.log(`User secret: ${DEFAULT_USER_SECRET}`);
-    console.log(`Organization secret: ${DEFAULT_ORGANIZATION_SECRET}`);
+  // --public-url: the consent URLs use it (publicUrl); the server still answers on the bound address.
+  const sandbox = createSandbox({
+    coop: args.coop,
+    latencyMs: args.latencyMs,
+    appName: args['app-name'],
+    ...(args.publicOrigin !== undefined && { publicUrl: args.publicOrigin }),
   });
+  let server: SandboxServer | undefined;
+  sandbox.listen({ port: args.port, host: args.host }).then(
+    (listening) => {
+      server = listening;
+      // A wildcard bind (0.0.0.0, ::) is no address to send a browser to: listen() hands out loopback.
+      const reachable = new URL(listening.origin).hostname.replace(/^\[(.*)\]$/, '$1');
+      const origin = args.publicOrigin ?? listening.origin;
+      if (!isLoopbackAddress(listening.address)) {
+        // It accepts the default secrets printed below, from anyone who can reach it.
+        console.error(
+          `Warning: listening on ${listening.address}, reachable from other machines, with well-known secrets.` +
+            (args.publicOrigin ? '' : ` The URLs below use ${reachable}; pass --public-url to hand out an address other machines can use.`),
+        );
+      }
+      console.log(`ce-connect sandbox listening on ${origin}`);
+      console.log(`Cloud Elements base URL: ${origin}${SANDBOX_API_PATH}`);
+      console.log(`User secret: ${DEFAULT_USER_SECRET}`);
+      console.log(`Organization secret: ${DEFAULT_ORGANIZATION_SECRET}`);
+    },
+    (error: Error) => {
+      console.error(`ce-connect-sandbox: cannot listen on ${args.host}:${args.port}: ${error.message}`);
+      process.exit(1);
+    },
+  );
   const stop = () => {
-    server.close(() => process.exit(0));
-    server.closeAllConnections();
+    if (!server) process.exit(0);
+    void server.close().then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

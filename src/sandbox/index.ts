@@ -11,3 +11,4 @@ export {
   type SandboxScenario,
 } from './options.js';
 export type { SandboxInstance } from './store.js';
+export type { SandboxListenOptions, SandboxServer } from './listen.js';

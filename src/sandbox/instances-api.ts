@@ -85,6 +85,11 @@ function checkGrant(
   return GRANT_RULES.find((rule) => configuration[rule.field] !== rule.expected(grant))?.refusal;
 }
 
+/** The string tags of a request body's `tags` array; `undefined` when it has no array. */
+function stringTags(value: unknown): string[] | undefined {
+  return Array.isArray(value) ? value.filter((tag): tag is string => typeof tag === 'string') : undefined;
+}
+
 function maskedConfiguration(configuration: Record<string, unknown>): Record<string, unknown> {
   const scalar = (value: unknown) => ['string', 'number', 'boolean'].includes(typeof value);
   const entries = Object.entries(configuration).filter(([, value]) => scalar(value));
@@ -98,7 +103,7 @@ function buildInstance(
   body: Record<string, unknown>,
   configuration: Record<string, unknown>,
 ): SandboxInstance {
-  const tags = Array.isArray(body.tags) ? body.tags.filter((tag): tag is string => typeof tag === 'string') : [];
+  const tags = stringTags(body.tags) ?? [];
   return {
     id,
     name: body.name as string,
@@ -174,5 +179,53 @@ export function manageInstances(context: SandboxContext, request: Request, id?: 
     store.deleteInstance(instance.id);
     return ceResponse(200);
   }
+  return ceResponse(200, instance);
+}
+
+/** The instance a path id names, if any (ids are the sandbox's integers). */
+function findInstance(context: SandboxContext, id: string): SandboxInstance | undefined {
+  return /^\d{1,15}$/.test(id) ? context.store.getInstance(Number(id)) : undefined;
+}
+
+/**
+ * `PUT /instances/{id}`: re-authorises an instance with a fresh code, under the rules of `POST /instances` (the
+ * code single-use and unexpired, issued for this instance's element, with the same key, secret and callback URL
+ * as its oauth/url call). The id stays; the token is new, `valid` is true again, the configuration is the one
+ * sent (masked), and `name` and `tags`, when sent, replace the stored ones.
+ */
+export async function updateInstance(context: SandboxContext, request: Request, id: string): Promise<Response> {
+  const { options, store } = context;
+  if (checkAuthorization(request.headers.get('authorization'), options) !== 'valid') return ceUnauthorized();
+  if (!findInstance(context, id)) return ceError(404, `No instance found with id ${id}`);
+  if (options.fail.instances) {
+    return ceError(options.fail.instances, 'Simulated failure (sandbox scenario fail.instances)');
+  }
+  const body = parseJsonObject(await readLimitedText(request));
+  if (!body) return ceError(400, 'The request body must be a JSON object');
+  // Looked up again after the body: a DELETE may have come first.
+  const instance = findInstance(context, id);
+  const element = instance && findSandboxElement(instance.element.key);
+  if (!instance || !element) return ceError(404, `No instance found with id ${id}`);
+  const claimed = isRecord(body.element) ? (body.element.key ?? body.element.id) : undefined;
+  if (claimed !== undefined && findSandboxElement(String(claimed)) !== element) {
+    return ceError(400, `The element in the body does not match the instance's element '${element.key}'`);
+  }
+  const code = isRecord(body.providerData) ? body.providerData.code : undefined;
+  if (typeof code !== 'string' || code === '') {
+    return ceError(400, 'You must provide an OAuth code in order to re-authenticate this instance');
+  }
+  if (body.name !== undefined && (typeof body.name !== 'string' || body.name.trim() === '')) {
+    return ceError(400, 'The instance name must be a non-empty string');
+  }
+  const configuration = isRecord(body.configuration) ? body.configuration : {};
+  const redemption = store.redeemCode(code);
+  if (redemption.status !== 'ok') return ceError(...CODE_REFUSALS[redemption.status]);
+  const refusal = checkGrant(element, redemption.registration, configuration);
+  if (refusal) return ceError(...refusal);
+  instance.token = randomBytes(32).toString('base64');
+  instance.valid = true;
+  instance.configuration = maskedConfiguration(configuration);
+  if (typeof body.name === 'string') instance.name = body.name;
+  instance.tags = stringTags(body.tags) ?? instance.tags;
   return ceResponse(200, instance);
 }

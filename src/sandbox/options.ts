@@ -8,7 +8,10 @@ export interface SandboxScenario {
   coop?: boolean;
   /** Milliseconds every API response (under `/elements/api-v2`) is delayed. */
   latencyMs?: number;
-  /** Answer the OAuth URL call and/or instance creation with this HTTP status and a Cloud Elements error body. */
+  /**
+   * Answer the OAuth URL call and/or instance creation and re-authorisation (`POST`, `PUT /instances/{id}`) with
+   * this HTTP status and a Cloud Elements error body.
+   */
   fail?: { oauthUrl?: number; instances?: number };
   /** Milliseconds an authorization code stays redeemable; default 60000. */
   codeTtlMs?: number;

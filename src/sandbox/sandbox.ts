@@ -1,7 +1,8 @@
 import { ceError } from './ce-responses.js';
 import { handleAuthorize, handleDecision, matchConsentPath } from './consent-routes.js';
 import type { SandboxContext } from './context.js';
-import { createInstance, manageInstances } from './instances-api.js';
+import { createInstance, manageInstances, updateInstance } from './instances-api.js';
+import { listenSandbox, type SandboxListenOptions, type SandboxServer } from './listen.js';
 import { handleOAuthUrl } from './oauth-url-api.js';
 import { resolveClock, resolveSandboxOptions, type SandboxOptions, type SandboxScenario } from './options.js';
 import { SandboxStore, type SandboxInstance } from './store.js';
@@ -19,6 +20,13 @@ export interface Sandbox {
   configure(scenario: SandboxScenario): void;
   /** Forgets every instance, code and pending consent, and restores the options given at creation. */
   reset(): void;
+  /**
+   * Makes Cloud Elements report the instance as `valid: false`, as after failed token refreshes, until a
+   * `PUT /instances/{id}` re-authorises it. False when there is no such instance.
+   */
+  invalidate(id: number | string): boolean;
+  /** Serves this sandbox over HTTP (default `127.0.0.1`, a free port), as the `ce-connect-sandbox` command does. */
+  listen(options?: SandboxListenOptions): Promise<SandboxServer>;
 }
 
 /** Waits `ms` on the global `setTimeout` (which test runners' mocked timers can drive). */
@@ -53,6 +61,7 @@ async function routeApi(context: SandboxContext, request: Request, segments: rea
     return method === 'GET' ? manageInstances(context, request) : notAllowed();
   }
   if (resource === 'instances' && id && sub === undefined) {
+    if (method === 'PUT') return updateInstance(context, request, id);
     return method === 'GET' || method === 'DELETE' ? manageInstances(context, request, id) : notAllowed();
   }
   return ceError(404, 'Not found');
@@ -78,7 +87,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     return request.method === 'POST' ? handleDecision(context, request, consent.element) : undefined;
   }
 
-  return {
+  const sandbox: Sandbox = {
     async handler(request) {
       try {
         return await handler(request);
@@ -96,5 +105,15 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       context.store.clear();
       context.options = initial;
     },
+    invalidate(id) {
+      const text = String(id);
+      const instance = /^\d{1,15}$/.test(text) ? context.store.getInstance(Number(text)) : undefined;
+      if (instance) instance.valid = false;
+      return instance !== undefined;
+    },
+    listen(listenOptions) {
+      return listenSandbox(sandbox.handler, SANDBOX_API_PATH, listenOptions);
+    },
   };
+  return sandbox;
 }

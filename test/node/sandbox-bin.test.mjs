@@ -1,7 +1,7 @@
 // The ce-connect-sandbox command: prints where it listens, serves the sandbox, stops cleanly on a signal.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterEach, test } from 'node:test';
@@ -105,6 +105,19 @@ async function run(args) {
   const [code] = await once(child, 'exit');
   return { code, output };
 }
+
+test('a port in use → one line naming it, exit code 1 (the server comes from sandbox.listen())', async () => {
+  const blocker = createServer();
+  await new Promise((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const { port } = blocker.address();
+  try {
+    const { code, output } = await run(['--port', String(port)]);
+    assert.equal(code, 1, output);
+    assert.equal(output, `ce-connect-sandbox: cannot listen on 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`);
+  } finally {
+    await new Promise((resolve) => blocker.close(resolve));
+  }
+});
 
 test('bad arguments → usage and exit code 2', async () => {
   const { code, output } = await run(['--port', 'abc']);
