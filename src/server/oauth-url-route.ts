@@ -16,18 +16,18 @@ import { upstreamFailure } from './upstream-failure.js';
  */
 export async function handleOAuthUrl(context: ConnectContext, request: Request, element: string, owner: string): Promise<Response> {
   const { options, log } = context;
-  const config = options.elements.get(element);
-  if (!config) return errorResponse(404, 'Unknown element');
-  // Before the generic origin guard: a page on the wrong origin gets told which origin would work.
-  const mismatch = pageOriginMismatch(request, config.callbackUrl, `${options.basePath}/${element}/oauth/callback`);
-  if (mismatch) {
-    log('request.refused', { route: 'oauth-url', reason: 'page-origin', element });
-    return errorResponse(400, mismatch);
-  }
   const refused = checkBrowserRequest(request, options.allowedOrigins, { requireOrigin: false, requireJson: false });
   if (refused) {
     log('request.refused', { route: 'oauth-url', reason: refused, origin: request.headers.get('origin') ?? undefined });
     return errorResponse(403, GUARD_MESSAGES[refused]);
+  }
+  const config = options.elements.get(element);
+  if (!config) return errorResponse(404, 'Unknown element');
+  // A page the guard lets through but on the wrong origin (localhost vs 127.0.0.1) is told which origin works.
+  const mismatch = pageOriginMismatch(request, config.callbackUrl, `${options.basePath}/${element}/oauth/callback`);
+  if (mismatch) {
+    log('request.refused', { route: 'oauth-url', reason: 'page-origin', element });
+    return errorResponse(400, mismatch);
   }
   // The cookie is only sent if Cloud Elements answers; a failed call leaves no pending flow behind.
   const requested = new URL(request.url).searchParams.getAll('name');

@@ -29,8 +29,8 @@ test('flow 4a, a page on another origin (Referer): 400 naming the page\'s and th
   assert.ok(harness.logs.some((line) => line.includes('reason=page-origin')));
 });
 
-test('flow 4a, the Origin header decides when present; without Origin and Referer, Sec-Fetch-Site cross-site is refused too', async () => {
-  harness = await startHarness();
+test('flow 4a, an allowed Origin decides when present; without Origin and Referer, Sec-Fetch-Site same-site is refused too', async () => {
+  harness = await startHarness({ server: { allowedOrigins: ['https://app.example'] } });
   const callbackOrigin = new URL(harness.appUrl).origin;
   const byOrigin = await oauthUrl(harness, { Origin: 'https://app.example', Referer: `${callbackOrigin}/page` });
   assert.equal(byOrigin.status, 400);
@@ -39,6 +39,12 @@ test('flow 4a, the Origin header decides when present; without Origin and Refere
   assert.equal(bySite.status, 400);
   assert.equal(bySite.json.message, `This page is on another origin, but the callback URL is on ${callbackOrigin}: the sign-in could never come back to it. Open the page on ${callbackOrigin}.`);
   assert.equal(harness.ceCalls.length, 0);
+});
+
+test('a foreign Origin or Sec-Fetch-Site cross-site stays the CSRF guard\'s 403 (the guard decides first)', async () => {
+  harness = await startHarness();
+  assert.equal((await oauthUrl(harness, { Origin: 'https://evil.example' })).status, 403);
+  assert.equal((await oauthUrl(harness, { 'Sec-Fetch-Site': 'cross-site' })).status, 403);
 });
 
 test('flow 4a, a page on the callback URL\'s origin (or a request that does not tell) starts the flow', async () => {
