@@ -1,9 +1,15 @@
 // The demo page's own script: builds the gallery from the backend's catalogue, logs the buttons' events,
-// lists the connected instances, switches scenarios and themes, and shows the snippet. DOM APIs only
-// (no innerHTML): the page runs under a strict CSP with Trusted Types.
+// lists the signed-in user's connected instances (GET /api/ce/instances: the ce-connect/server route) and gives
+// each card's button its instance, switches demo users, scenarios and themes, and shows the snippet. DOM APIs
+// only (no innerHTML): the page runs under a strict CSP with Trusted Types.
+
+// The same module the page's <script> loads (one instance): the names the widget labels by itself.
+import { ELEMENT_NAMES } from '/dist/ce-connect.js';
 
 const $ = (id) => document.getElementById(id);
 const headers = { 'Content-Type': 'application/json', 'X-CE-Connect': '1' };
+/** What the button itself sends: the routes under /api/ce want both headers. */
+const apiHeaders = { Accept: 'application/json', 'X-CE-Connect': '1' };
 
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -36,16 +42,56 @@ async function loadConfig() {
   if (config.mode === 'live') $('gallery-hint').textContent = 'Click a button to connect a real account through Cloud Elements.';
 }
 
+/** The label of a button for a key the widget has no name for, following its status as the default label does. */
+function slotLabel(button, name) {
+  if (button.status === 'connected') return `Connected to ${name}`;
+  return button.instanceId ? `Reconnect ${name}` : `Connect to ${name}`;
+}
+
+/**
+ * A fresh button for a card. `instanceId`, from the backend's list: the host sets it, so the button asks the
+ * backend once how that connection is doing (connected, or needs-reconnect). A disconnect goes through the
+ * button itself (`disconnectable`).
+ */
+function makeButton(key, name, instanceId) {
+  const button = document.createElement('ce-connect-button');
+  button.setAttribute('element', key);
+  button.setAttribute('instance-name', `${name} — demo`);
+  button.setAttribute('disconnectable', '');
+  if (instanceId) button.setAttribute('instance-id', instanceId);
+  const site = document.getElementById(`site-${key}`);
+  if (site) button.setAttribute('site', site.value);
+  if (!Object.hasOwn(ELEMENT_NAMES, key)) {
+    // The widget names the best-known elements itself; for the others the slot carries a label that follows it.
+    const label = () => (button.textContent = slotLabel(button, name));
+    new MutationObserver(label).observe(button, { attributes: true, attributeFilter: ['status', 'instance-id'] });
+    label();
+  }
+  return button;
+}
+
+/** The card's input for the site the provider signs in on (Zendesk: the subdomain), bound to `site`. */
+function siteField(key) {
+  const input = el('input', { id: `site-${key}`, class: 'site-input', type: 'text', placeholder: 'yourcompany', autocomplete: 'off', spellcheck: false, autocapitalize: 'none' });
+  input.addEventListener('input', () => input.closest('.card').querySelector('ce-connect-button').setAttribute('site', input.value.trim()));
+  return el('label', { class: 'site' }, el('span', {}, 'Subdomain'), el('span', { class: 'site-box' }, input, el('span', { class: 'site-suffix' }, '.zendesk.com')));
+}
+
 function renderGallery() {
   const gallery = $('gallery');
   for (const { key, name, hub, brandColour } of config.catalogue) {
     const initials = name.split(/\s+/).map((w) => w[0]).join('').slice(0, 2).toUpperCase();
     const icon = el('span', { class: 'app-icon', 'aria-hidden': 'true' }, initials);
-    // The slot carries the label, so every card reads "Connect to …" even for keys the widget has no name for.
-    const button = el('ce-connect-button', { element: key, 'instance-name': `${name} — demo` }, `Connect to ${name}`);
+    const expire = el('button', { type: 'button', class: 'link expire', hidden: config.mode !== 'sandbox' }, 'Expire');
+    expire.title = 'Sandbox control: make Cloud Elements report this instance as needing a reconnect';
+    expire.addEventListener('click', () => expireInstance(card));
+    const meta = el('div', { class: 'card-meta', hidden: true }, el('span', {}, 'Instance ', el('code', { class: 'instance-id' })), expire);
     const card = el('article', { class: 'card', 'data-key': key },
       el('div', { class: 'card-head' }, icon, el('div', {}, el('div', { class: 'app-name' }, name), el('div', { class: 'app-hub' }, hub || 'element'))),
-      button);
+      ...(key === 'zendesk' ? [siteField(key)] : []),
+      makeButton(key, name, ''),
+      meta);
+    card.dataset.name = name;
     card.style.setProperty('--brand', brandColour);
     card.addEventListener('click', () => select(key));
     card.addEventListener('focusin', () => select(key));
@@ -72,9 +118,12 @@ function select(key) {
 function renderSnippet() {
   const name = config.catalogue.find((e) => e.key === selected)?.name ?? selected;
   $('snippet-element').textContent = `· ${name}`;
-  $('snippet').textContent = `<!-- 1. The button, anywhere in your page -->
+  const instanceId = document.querySelector(`.card[data-key="${CSS.escape(selected)}"] .instance-id`)?.textContent;
+  const zendesk = selected === 'zendesk';
+  $('snippet').textContent = `<!-- 1. The button, anywhere in your page. With instance-id (from GET /api/ce/instances, or your
+     own records) it says "Connected to …", or "Reconnect …" when the connection stopped working -->
 <script type="module" src="/dist/ce-connect.js"></script>
-<ce-connect-button element="${selected}" instance-name="${name}"></ce-connect-button>
+<ce-connect-button element="${selected}" instance-name="${name}"${instanceId ? ` instance-id="${instanceId}"` : ''}${zendesk ? ' site="yourcompany"' : ''} disconnectable></ce-connect-button>
 <script type="module">
   document.querySelector('ce-connect-button').addEventListener('connected', (event) => {
     console.log('Connected instance', event.detail.instanceId); // no code, no token
@@ -89,10 +138,14 @@ const handler = createConnectHandler({
   cloudElements: { userSecret: process.env.CE_USER_SECRET, organizationSecret: process.env.CE_ORGANIZATION_SECRET },
   elements: {
     ${selected}: { apiKey: process.env.${selected.toUpperCase()}_KEY, apiSecret: process.env.${selected.toUpperCase()}_SECRET,
-      callbackUrl: 'https://app.example.com/api/ce/${selected}/oauth/callback' },
+      callbackUrl: 'https://app.example.com/api/ce/${selected}/oauth/callback'${zendesk ? `,
+      siteAddress: (input) => (/^[a-z0-9-]{1,63}$/.test(input) ? \`https://\${input}.zendesk.com\` : null),
+      siteConfigurationKey: 'zendesk.subdomain'` : ''} },
   },
   cookieSecret: process.env.CE_COOKIE_SECRET,
-  onInstanceCreated: ({ element, instance, token }) => db.saveInstance(element, instance.id, token),
+  authorize: (request) => sessions.userId(request) ?? null, // your own sign-in: each user sees only their instances
+  onInstanceCreated: ({ element, instance, token, owner }) => db.saveInstance(owner, element, instance.id, token),
+  onInstanceReconnected: ({ instance, token, owner }) => db.saveToken(owner, instance.id, token),
 });
 createServer(toNodeListener(handler)).listen(3000);`;
 }
@@ -122,21 +175,87 @@ function log(type, detail) {
   $('log-empty').hidden = true;
 }
 
-async function refreshInstances() {
-  const instances = await (await fetch('/demo-api/instances')).json();
-  const body = $('instances');
-  body.replaceChildren(...instances.slice().reverse().map((instance) => {
-    const name = config.catalogue.find((e) => e.key === instance.element)?.name ?? instance.element;
-    const remove = el('button', { type: 'button', class: 'ghost' }, 'Disconnect');
-    remove.addEventListener('click', async () => {
-      await fetch(`/demo-api/instances/${encodeURIComponent(instance.id)}`, { method: 'DELETE', headers });
-      for (const button of document.querySelectorAll(`ce-connect-button[instance-id="${CSS.escape(instance.id)}"]`)) button.instanceId = '';
-      log('disconnected', { instanceId: instance.id });
-      refreshInstances();
-    });
-    return el('tr', {}, el('td', {}, instance.id), el('td', {}, name), el('td', {}, instance.name), el('td', {}, new Date(instance.createdAt).toLocaleTimeString()), el('td', {}, remove));
+const STATUS_TEXT = { connected: 'Connected', 'needs-reconnect': 'Needs reconnect' };
+let refreshes = 0;
+/** After a user switch every card gets a fresh button: nothing of the other user's may stay on screen. */
+let remountPending = false;
+
+function renderTable(instances) {
+  $('instances').replaceChildren(...instances.map((instance) => {
+    const key = instance.element?.key ?? '';
+    const app = config.catalogue.find((e) => e.key === key)?.name ?? key;
+    const created = instance.createdDate ? new Date(instance.createdDate).toLocaleString([], { dateStyle: 'short', timeStyle: 'medium' }) : '';
+    const status = el('span', { class: `state ${instance.status}` }, STATUS_TEXT[instance.status] ?? instance.status);
+    return el('tr', {}, el('td', {}, String(instance.id)), el('td', {}, app), el('td', {}, instance.name ?? ''), el('td', {}, status), el('td', {}, created));
   }));
   $('instances-empty').hidden = instances.length > 0;
+}
+
+/** Puts the user's instance of the card's element (the newest) on its button, and shows its id and controls. */
+function syncCard(card, instance, remount) {
+  const id = instance ? String(instance.id) : '';
+  card.querySelector('.card-meta').hidden = !id;
+  card.querySelector('.instance-id').textContent = id;
+  card.querySelector('.expire').hidden = config.mode !== 'sandbox' || instance?.status !== 'connected';
+  const button = card.querySelector('ce-connect-button');
+  const shown = button.status;
+  if (shown === 'connecting') return; // never disturb a flow in progress
+  // A button showing another id, or a health the backend no longer reports, is replaced: a fresh button with a
+  // host-set instance-id asks the backend once how that connection is doing.
+  const stale = button.instanceId !== id || ((shown === 'connected' || shown === 'needs-reconnect') && shown !== instance.status);
+  if (remount || (id && stale)) button.replaceWith(makeButton(card.dataset.key, card.dataset.name, id));
+  else if (!id && button.instanceId) button.instanceId = '';
+}
+
+/** The signed-in user's instances, from the server's own route (GET /api/ce/instances, owner-scoped). */
+async function refreshInstances() {
+  const run = ++refreshes;
+  let instances;
+  try {
+    const response = await fetch('/api/ce/instances', { headers: apiHeaders });
+    const body = await response.json();
+    if (!response.ok) throw new Error(body?.message ?? `HTTP ${response.status}`);
+    instances = body.instances;
+  } catch (error) {
+    if (run === refreshes) $('instances-error').textContent = `Could not list the connected instances: ${error.message}`;
+    return;
+  }
+  if (run !== refreshes) return; // a later refresh is under way: its answer is the current one
+  $('instances-error').textContent = '';
+  renderTable(instances);
+  const remount = remountPending;
+  remountPending = false;
+  for (const card of document.querySelectorAll('.card')) {
+    syncCard(card, instances.find((instance) => instance.element?.key === card.dataset.key), remount);
+  }
+  renderSnippet();
+}
+
+/** The sandbox control: Cloud Elements now reports the instance `valid: false`, as after failed token refreshes. */
+async function expireInstance(card) {
+  const instanceId = card.querySelector('.instance-id').textContent;
+  const response = await fetch(`/demo-api/instances/${encodeURIComponent(instanceId)}/expire`, { method: 'POST', headers });
+  log(response.ok ? 'expired' : 'expire-failed', { instanceId });
+  await refreshInstances();
+}
+
+function renderUsers() {
+  const group = $('users');
+  for (const { id, label } of config.users) {
+    const input = el('input', { type: 'radio', name: 'user', value: id, checked: id === config.user });
+    input.addEventListener('change', () => setUser(id));
+    group.append(el('label', {}, input, label));
+  }
+}
+
+/** Signs in as another demo user (a new session cookie); the page then shows only that user's connections. */
+async function setUser(id) {
+  const response = await fetch('/demo-api/user', { method: 'POST', headers, body: JSON.stringify({ user: id }) });
+  if (!response.ok) return;
+  config.user = id;
+  log('user', { user: id });
+  remountPending = true;
+  await refreshInstances();
 }
 
 function wireTheme() {
@@ -152,10 +271,10 @@ function wireTheme() {
   apply();
 }
 
-for (const type of ['connect-start', 'connected', 'connect-error', 'connect-cancel']) {
+for (const type of ['connect-start', 'connected', 'connect-error', 'connect-cancel', 'disconnected']) {
   document.addEventListener(type, (event) => {
     log(type, event.detail);
-    if (type === 'connected') refreshInstances();
+    if (type === 'connected' || type === 'disconnected') refreshInstances();
   });
 }
 $('log-clear').addEventListener('click', () => {
@@ -169,6 +288,7 @@ $('snippet-copy').addEventListener('click', async () => {
 });
 
 await loadConfig();
+renderUsers();
 renderGallery();
 renderScenarios();
 wireTheme();

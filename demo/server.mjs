@@ -8,6 +8,7 @@ import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createConnectHandler, toNodeListener } from '../lib/server/index.js';
 import { DEFAULT_ORGANIZATION_SECRET, DEFAULT_USER_SECRET, createSandbox, sandboxCatalogue } from '../lib/sandbox/index.js';
+import { DEFAULT_USER, DEMO_USERS, createSessions } from './sessions.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.map': 'application/json' };
@@ -25,6 +26,12 @@ export const SCENARIOS = {
   blocked: { label: 'A blocked popup', sandbox: {} },
 };
 const NEUTRAL = { autoDecision: undefined, latencyMs: 0, fail: {}, coop: false };
+
+/** Zendesk signs in on the customer's own subdomain: what the user typed becomes the site, or is refused. */
+const ZENDESK_SITE = {
+  siteAddress: (input) => (/^[a-z0-9-]{1,63}$/.test(input) ? `https://${input}.zendesk.com` : null),
+  siteConfigurationKey: 'zendesk.subdomain',
+};
 
 async function listen(server, port, host) {
   await new Promise((resolve, reject) => {
@@ -63,12 +70,9 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
   let sandboxServer;
   let cloudElements;
   if (sandbox) {
-    let sandboxListener;
-    sandboxServer = createServer((req, res) => sandboxListener(req, res));
-    const sandboxOrigin = `http://${host}:${await listen(sandboxServer, 0, host)}`;
     // The consent pages' origin: a second loopback port, so the popup really leaves the host origin.
-    sandboxListener = toNodeListener(sandbox.handler, { origin: sandboxOrigin });
-    cloudElements = { baseUrl: `${sandboxOrigin}/elements/api-v2`, userSecret: DEFAULT_USER_SECRET, organizationSecret: DEFAULT_ORGANIZATION_SECRET };
+    sandboxServer = await sandbox.listen({ host });
+    cloudElements = { baseUrl: sandboxServer.baseUrl, userSecret: DEFAULT_USER_SECRET, organizationSecret: DEFAULT_ORGANIZATION_SECRET };
   } else {
     cloudElements = { baseUrl: live.baseUrl, userSecret: live.userSecret, organizationSecret: live.organizationSecret };
   }
@@ -76,8 +80,10 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
   // The host page's one canonical origin: callback URLs are built from it, never from a Host header.
   let origin;
   let handler;
-  const connected = []; // what a host app would persist: { id, element, name, createdAt } — and the token, server-side only
-  const tokens = new Map();
+  let sessions;
+  // What a host app persists: the Element Token of each instance, server-side only, with its owner. The list of
+  // instances is not kept here: the page asks the handler (GET /api/ce/instances), which asks Cloud Elements.
+  const tokens = new Map(); // instance id → { element, owner, token }
   let scenario = 'normal';
 
   const catalogue = live
@@ -89,38 +95,47 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
     res.end(JSON.stringify(body));
   };
 
+  /** A small JSON request body; `undefined` when it is too large or not JSON. */
+  async function readJson(req) {
+    let body = '';
+    for await (const chunk of req) {
+      body += chunk;
+      if (body.length > 1024) return undefined;
+    }
+    try {
+      return JSON.parse(body || '{}');
+    } catch {
+      return undefined;
+    }
+  }
+
   async function demoApi(req, res, path) {
     if (req.method !== 'GET' && req.headers['x-ce-connect'] !== '1') return json(res, 403, { message: 'Forbidden' });
+    const user = sessions.userOf(req.headers.cookie);
     if (path === '/demo-api/config' && req.method === 'GET') {
-      return json(res, 200, { mode: live ? 'live' : 'sandbox', flow, scenario, scenarios: Object.fromEntries(Object.entries(SCENARIOS).map(([k, v]) => [k, v.label])), catalogue });
+      const users = Object.entries(DEMO_USERS).map(([id, label]) => ({ id, label }));
+      return json(res, 200, { mode: live ? 'live' : 'sandbox', flow, scenario, scenarios: Object.fromEntries(Object.entries(SCENARIOS).map(([k, v]) => [k, v.label])), catalogue, user, users });
     }
-    if (path === '/demo-api/instances' && req.method === 'GET') return json(res, 200, connected);
-    const instance = /^\/demo-api\/instances\/([\w-]+)$/.exec(path);
-    if (instance && req.method === 'DELETE') {
-      const index = connected.findIndex((i) => i.id === instance[1]);
-      if (index < 0) return json(res, 404, { message: 'No such instance' });
-      const [removed] = connected.splice(index, 1);
-      tokens.delete(removed.id);
-      // Delete it at Cloud Elements (the sandbox here) too, as a host app would.
-      await fetch(`${cloudElements.baseUrl}/instances/${encodeURIComponent(removed.id)}`, {
-        method: 'DELETE',
-        signal: AbortSignal.timeout(10_000),
-        headers: { Authorization: `User ${cloudElements.userSecret}, Organization ${cloudElements.organizationSecret}` },
-      }).catch(() => undefined);
-      return json(res, 200, { id: removed.id });
+    if (path === '/demo-api/user' && req.method === 'POST') {
+      // Signing in as another demo user: a new session cookie, as a host app's own login would set.
+      const id = (await readJson(req))?.user;
+      if (typeof id !== 'string' || !Object.hasOwn(DEMO_USERS, id)) return json(res, 400, { message: 'Unknown user' });
+      res.setHeader('Set-Cookie', sessions.signIn(id));
+      return json(res, 200, { user: id });
+    }
+    const expire = /^\/demo-api\/instances\/(\d{1,15})\/expire$/.exec(path);
+    if (expire && req.method === 'POST') {
+      // A sandbox control, not a Cloud Elements call: the instance's tokens stop refreshing, so Cloud Elements
+      // reports it `valid: false` and the handler `needs-reconnect`. Only the signed-in user's own instances.
+      if (!sandbox || !user || tokens.get(expire[1])?.owner !== user || !sandbox.invalidate(expire[1])) {
+        return json(res, 404, { message: 'No such instance' });
+      }
+      return json(res, 200, { id: expire[1] });
     }
     if (path === '/demo-api/scenario' && req.method === 'POST') {
-      let body = '';
-      for await (const chunk of req) {
-        body += chunk;
-        if (body.length > 1024) return json(res, 413, { message: 'Too large' });
-      }
-      let name;
-      try {
-        name = JSON.parse(body || '{}').scenario;
-      } catch {
-        return json(res, 400, { message: 'Expected {"scenario": "…"}' });
-      }
+      const body = await readJson(req);
+      if (body === undefined) return json(res, 400, { message: 'Expected {"scenario": "…"}' });
+      const name = body?.scenario;
       if (!Object.hasOwn(SCENARIOS, name)) return json(res, 400, { message: 'Unknown scenario' });
       scenario = name;
       sandbox?.configure({ ...NEUTRAL, ...SCENARIOS[name].sandbox });
@@ -151,7 +166,11 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
       const path = new URL(req.url, origin).pathname;
       if (path.startsWith('/api/ce/')) return apiListener(req, res);
       if (path.startsWith('/demo-api/')) return await demoApi(req, res, path);
-      if (path === '/' || path === '/index.html') return serveFile(res, join(root, 'demo/index.html'), { 'Content-Security-Policy': PAGE_CSP, 'Referrer-Policy': 'no-referrer' });
+      if (path === '/' || path === '/index.html') {
+        // A first visit is signed in as the first demo user; the page's switcher signs in as the other.
+        const signIn = sessions.userOf(req.headers.cookie) ? {} : { 'Set-Cookie': sessions.signIn(DEFAULT_USER) };
+        return serveFile(res, join(root, 'demo/index.html'), { 'Content-Security-Policy': PAGE_CSP, 'Referrer-Policy': 'no-referrer', ...signIn });
+      }
       if (path === '/callback.html') return serveFile(res, join(root, 'demo/callback.html'), { 'Content-Security-Policy': "default-src 'none'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'", 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store' });
       const file = normalize(join(root, path));
       const allowed = ['demo/', 'dist/'].some((dir) => file.startsWith(join(root, dir)));
@@ -164,6 +183,7 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
   const boundPort = await listen(server, port, host);
   // The address the server is bound to, so no other local server can answer for it (localhost may mean ::1).
   origin = new URL(env.CE_PUBLIC_URL || `http://${host}:${boundPort}`).origin;
+  sessions = createSessions({ secure: origin.startsWith('https:') });
 
   const elementConfig = live ? live.elements : Object.fromEntries(catalogue.map(({ key }) => [key, { apiKey: `demo-${key}-key`, apiSecret: `demo-${key}-secret-${randomBytes(6).toString('hex')}` }]));
   handler = createConnectHandler({
@@ -171,30 +191,35 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
     cloudElements,
     elements: Object.fromEntries(Object.entries(elementConfig).map(([key, entry]) => [key, {
       ...entry,
+      ...(key === 'zendesk' && ZENDESK_SITE),
       callbackUrl: flow === '4b' ? `${origin}/callback.html` : `${origin}/api/ce/${key}/oauth/callback`,
     }])),
     cookieSecret: env.CE_COOKIE_SECRET || randomBytes(32).toString('base64url'),
     allowedOrigins: [origin],
-    onInstanceCreated: ({ element, instance, token }) => {
+    // The host's own user for a request, from its own session: each user sees and changes only their instances.
+    authorize: sessions.authorize,
+    onInstanceCreated: ({ element, instance, token, owner }) => {
       // A real host stores this in its database, tied to the signed-in user and tenant.
-      const id = String(instance.id);
-      tokens.set(id, token);
-      connected.push({ id, element, name: instance.name ?? '', createdAt: new Date().toISOString() });
+      tokens.set(String(instance.id), { element, owner, token });
+    },
+    onInstanceReconnected: ({ element, instance, token, owner }) => {
+      // Same id, possibly a new token: store it again.
+      tokens.set(String(instance.id), { element, owner, token });
+    },
+    onInstanceDeleted: ({ instance }) => {
+      tokens.delete(String(instance?.id));
     },
     log: (line) => log(`[ce-connect] ${line}`),
   });
 
   return {
     url: `${origin}/`,
-    sandboxUrl: sandboxServer ? cloudElements.baseUrl : undefined,
+    sandboxUrl: sandboxServer?.baseUrl,
     sandbox,
-    connected,
+    tokens,
     async close() {
-      for (const s of [server, sandboxServer]) {
-        if (!s) continue;
-        s.closeAllConnections();
-        await new Promise((resolve) => s.close(resolve));
-      }
+      server.closeAllConnections();
+      await Promise.all([new Promise((resolve) => server.close(resolve)), sandboxServer?.close()]);
     },
   };
 }

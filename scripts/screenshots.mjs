@@ -1,4 +1,4 @@
-// Screenshots of the demo at desktop and phone widths, after one connection, into .screenshots/.
+// Screenshots of the demo at desktop and phone widths, with one connection, one expired and one in progress, into .screenshots/.
 // `node scripts/screenshots.mjs` (needs a build: `npm run build`).
 import { mkdir } from 'node:fs/promises';
 import { startDemo } from '../demo/server.mjs';
@@ -19,6 +19,14 @@ try {
   await consent.screenshot({ path: '.screenshots/consent.png' });
   await allow.click();
   await page.waitForSelector('#instances tr');
+  // A second connection, expired in the sandbox: its button turns into "Reconnect Box".
+  const boxPopup = new Promise((resolve) => page.once('popup', resolve));
+  await page.click('ce-connect-button[element="box"] >>> button');
+  await (await (await boxPopup).waitForSelector('::-p-xpath(//button[normalize-space()="Allow"])')).click();
+  await page.waitForSelector('.card[data-key="box"] .expire:not([hidden])');
+  await page.click('.card[data-key="box"] .expire');
+  await page.waitForSelector('ce-connect-button[element="box"][status="needs-reconnect"]');
+  await page.type('#site-zendesk', 'acme');
   await page.click('ce-connect-button[element="hubspot"] >>> button');
   await new Promise((resolve) => setTimeout(resolve, 300));
   await page.screenshot({ path: '.screenshots/desktop.png', fullPage: true });

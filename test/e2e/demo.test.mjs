@@ -23,11 +23,16 @@ function send(url, { method = 'GET', headers = {}, body } = {}) {
 
 const TERMINAL = ['connected', 'connect-error'];
 
-/** Starts recording, in the page, every event of every button; call it before the action that causes them. */
+/**
+ * Starts recording, in the page, every event of every button; call it before the action that causes them. A
+ * second call starts a new recording (the listeners are added once per page).
+ */
 function recordEvents(page) {
   return page.evaluate(() => {
     window.__ceEvents = [];
-    for (const type of ['connect-start', 'connect-cancel', 'connected', 'connect-error']) {
+    if (window.__ceRecording) return;
+    window.__ceRecording = true;
+    for (const type of ['connect-start', 'connect-cancel', 'connected', 'connect-error', 'disconnected']) {
       document.addEventListener(type, (event) => window.__ceEvents.push({ type, detail: event.detail }));
     }
   });
@@ -70,6 +75,8 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
     });
     assert.equal(reset.status, 200, reset.body);
     assert.deepEqual(JSON.parse(reset.body), { scenario: 'normal' });
+    // Every test starts with nothing connected: Cloud Elements (the sandbox) forgets the instances.
+    demo.sandbox.reset();
     page = await (await browser.createBrowserContext()).newPage();
     await page.goto(demo.url, { waitUntil: 'networkidle0' });
     await page.waitForSelector('ce-connect-button[element="sfdc"] >>> button');
@@ -189,6 +196,163 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
     await page.setViewport({ width: 390, height: 844 });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
+  });
+
+  // Connections that last (issue 8): the list comes from the server's GET /api/ce/instances, each card's button
+  // gets its instance-id from it; Expire is the sandbox's invalidate(id); Disconnect is the element's own.
+
+  /** The label the card's button shows: the widget's own (its slot's fallback) or the page's slotted one. */
+  function label(key) {
+    return page.$eval(`ce-connect-button[element="${key}"]`, (b) => (b.textContent.trim() || b.shadowRoot.querySelector('slot').textContent).trim());
+  }
+
+  async function waitForLabel(key, text) {
+    await page.waitForFunction(
+      (k, t) => {
+        const b = document.querySelector(`ce-connect-button[element="${k}"]`);
+        return b?.shadowRoot && (b.textContent.trim() || b.shadowRoot.querySelector('slot').textContent).trim() === t;
+      },
+      { timeout: 10000 },
+      key,
+      text,
+    );
+  }
+
+  /** Clicks the card's button, Allow on the consent page; resolves with the `connected` detail. */
+  async function connectWithAllow(key) {
+    await recordEvents(page);
+    const popup = new Promise((resolve) => page.once('popup', resolve));
+    await page.click(`ce-connect-button[element="${key}"] >>> button`);
+    await (await (await popup).waitForSelector('::-p-xpath(//button[normalize-space()="Allow"])', { timeout: 10000 })).click();
+    const seen = await eventsUntilSettled(page);
+    const result = outcomeOf(seen);
+    assert.equal(result.type, 'connected', JSON.stringify(seen));
+    return result.detail;
+  }
+
+  /** The rows of the instances table: [id, app, status]. */
+  function tableRows() {
+    return page.$$eval('#instances tr', (rows) => rows.map((row) => [0, 1, 3].map((i) => row.children[i].textContent)));
+  }
+
+  /** Signs in as another demo user with the header's switcher, and waits until the page has listed their instances. */
+  async function switchUser(user) {
+    await page.click(`#users input[value="${user}"]`);
+    const logged = JSON.stringify({ user });
+    await page.waitForFunction((text) => [...document.querySelectorAll('#log li code')].some((code) => code.textContent === text), { timeout: 10000 }, logged);
+  }
+
+  it('Expire → "Reconnect Salesforce"; the reconnect keeps the Instance ID and the new token is stored', async () => {
+    const first = await connectWithAllow('sfdc');
+    const id = first.instanceId;
+    await waitForLabel('sfdc', 'Connected to Salesforce');
+    await page.waitForFunction((i) => document.querySelector('.card[data-key="sfdc"] .instance-id').textContent === i, { timeout: 5000 }, id);
+    const [created] = demo.sandbox.instances();
+    assert.equal(String(created.id), id);
+
+    await page.click('.card[data-key="sfdc"] .expire');
+    await page.waitForSelector('ce-connect-button[element="sfdc"][status="needs-reconnect"]', { timeout: 10000 });
+    assert.equal(await label('sfdc'), 'Reconnect Salesforce');
+    assert.equal(demo.sandbox.instances()[0].valid, false, 'Cloud Elements reports it broken');
+    await page.waitForFunction(() => document.querySelector('#instances tr td:nth-child(4)')?.textContent === 'Needs reconnect', { timeout: 5000 });
+    assert.equal(await page.$eval('.card[data-key="sfdc"] .expire', (b) => b.hidden), true, 'no Expire on a broken instance');
+
+    const second = await connectWithAllow('sfdc');
+    assert.deepEqual(second, { element: 'sfdc', instanceId: id, name: second.name, reconnected: true });
+    await waitForLabel('sfdc', 'Connected to Salesforce');
+    const after = demo.sandbox.instances();
+    assert.equal(after.length, 1, 'no new instance');
+    assert.equal(String(after[0].id), id);
+    assert.equal(after[0].valid, true);
+    assert.notEqual(after[0].token, created.token, 'Cloud Elements issued a new token');
+    assert.deepEqual(demo.tokens.get(id), { element: 'sfdc', owner: 'alice', token: after[0].token }, 'onInstanceReconnected stored it');
+    await page.waitForFunction(() => document.querySelector('#instances tr td:nth-child(4)')?.textContent === 'Connected', { timeout: 5000 });
+    assert.deepEqual(await tableRows(), [[id, 'Salesforce', 'Connected']]);
+
+    // It lasts: a reload (same session) gets it from GET /api/ce/instances, and the button's own check says connected.
+    await page.reload({ waitUntil: 'networkidle0' });
+    await waitForLabel('sfdc', 'Connected to Salesforce');
+    assert.equal(await page.$eval('ce-connect-button[element="sfdc"]', (b) => b.getAttribute('instance-id')), id);
+  });
+
+  it('Disconnect (the element\'s own button) deletes the card\'s instance at Cloud Elements and clears the card', async () => {
+    const { instanceId } = await connectWithAllow('hubspot');
+    await waitForLabel('hubspot', 'Connected to HubSpot');
+    assert.ok(demo.tokens.has(instanceId));
+    await recordEvents(page);
+    await page.click('ce-connect-button[element="hubspot"] >>> [part="disconnect"]');
+    await page.waitForFunction(() => window.__ceEvents.some((event) => event.type === 'disconnected'), { timeout: 10000 });
+    const events = await page.evaluate(() => window.__ceEvents);
+    assert.deepEqual(events, [{ type: 'disconnected', detail: { element: 'hubspot', instanceId, reason: 'user' } }]);
+    assert.deepEqual(demo.sandbox.instances(), [], 'deleted at Cloud Elements');
+    assert.equal(demo.tokens.has(instanceId), false, 'onInstanceDeleted forgot the token');
+    await waitForLabel('hubspot', 'Connect to HubSpot');
+    await page.waitForFunction(() => !document.querySelector('#instances tr') && !document.getElementById('instances-empty').hidden, { timeout: 5000 });
+    assert.equal(await page.$eval('.card[data-key="hubspot"] .card-meta', (meta) => meta.hidden), true);
+    assert.equal(await page.$('ce-connect-button[element="hubspot"] >>> [part="disconnect"]'), null);
+  });
+
+  it('user B does not see, check, expire or delete user A\'s connection; each has their own', async () => {
+    const alice = await connectWithAllow('sfdc');
+    await waitForLabel('sfdc', 'Connected to Salesforce');
+
+    await switchUser('bob');
+    await waitForLabel('sfdc', 'Connect to Salesforce');
+    assert.equal(await page.$eval('ce-connect-button[element="sfdc"]', (b) => b.hasAttribute('instance-id')), false);
+    assert.deepEqual(await tableRows(), []);
+    assert.equal(await page.$eval('.card[data-key="sfdc"] .card-meta', (meta) => meta.hidden), true);
+    // Bob asking the server about Alice's instance by id: "unknown", as if it did not exist (never a 403).
+    const answers = await page.evaluate(async (id) => {
+      const api = { Accept: 'application/json', 'X-CE-Connect': '1' };
+      const read = async (response) => ({ status: response.status, code: (await response.json()).code });
+      return {
+        get: await read(await fetch(`/api/ce/instances/${id}`, { headers: api })),
+        remove: await read(await fetch(`/api/ce/instances/${id}`, { method: 'DELETE', headers: api })),
+        expire: (await fetch(`/demo-api/instances/${id}/expire`, { method: 'POST', headers: { 'X-CE-Connect': '1' } })).status,
+      };
+    }, alice.instanceId);
+    assert.deepEqual(answers, { get: { status: 404, code: 'unknown-instance' }, remove: { status: 404, code: 'unknown-instance' }, expire: 404 });
+    assert.equal(demo.sandbox.instances()[0].valid, true, 'Alice\'s instance untouched');
+
+    const bob = await connectWithAllow('sfdc');
+    assert.notEqual(bob.instanceId, alice.instanceId);
+    assert.equal(bob.reconnected, undefined, 'a connection of his own, not a reconnect of hers');
+    await page.waitForFunction(() => document.querySelectorAll('#instances tr').length === 1, { timeout: 5000 });
+    assert.deepEqual(await tableRows(), [[bob.instanceId, 'Salesforce', 'Connected']]);
+
+    await switchUser('alice');
+    await waitForLabel('sfdc', 'Connected to Salesforce');
+    assert.equal(await page.$eval('ce-connect-button[element="sfdc"]', (b) => b.getAttribute('instance-id')), alice.instanceId);
+    assert.deepEqual(await tableRows(), [[alice.instanceId, 'Salesforce', 'Connected']]);
+    assert.equal(demo.tokens.get(alice.instanceId).owner, 'alice');
+    assert.equal(demo.tokens.get(bob.instanceId).owner, 'bob');
+  });
+
+  it('Zendesk asks for the subdomain: a refused one is invalid-config, a good one signs in on that site', async () => {
+    await page.type('#site-zendesk', 'Not a subdomain!');
+    await recordEvents(page);
+    await page.click('ce-connect-button[element="zendesk"] >>> button');
+    const refused = outcomeOf(await eventsUntilSettled(page));
+    assert.equal(refused.type, 'connect-error');
+    assert.equal(refused.detail.code, 'invalid-config');
+    assert.equal(demo.sandbox.instances().length, 0);
+
+    await page.$eval('#site-zendesk', (input) => (input.value = ''));
+    await page.type('#site-zendesk', 'acme');
+    assert.equal(await page.$eval('ce-connect-button[element="zendesk"]', (b) => b.getAttribute('site')), 'acme');
+    await recordEvents(page);
+    const popup = new Promise((resolve) => page.once('popup', resolve));
+    await page.click('ce-connect-button[element="zendesk"] >>> button');
+    const consent = await popup;
+    const allow = await consent.waitForSelector('::-p-xpath(//button[normalize-space()="Allow"])', { timeout: 10000 });
+    assert.match(await consent.evaluate(() => document.body.innerText), /https:\/\/acme\.zendesk\.com/);
+    await allow.click();
+    const result = outcomeOf(await eventsUntilSettled(page));
+    assert.equal(result.type, 'connected');
+    const [instance] = demo.sandbox.instances();
+    assert.equal(String(instance.id), result.detail.instanceId);
+    assert.equal(instance.configuration['zendesk.subdomain'], 'https://acme.zendesk.com');
+    await waitForLabel('zendesk', 'Connected to Zendesk');
   });
 });
 

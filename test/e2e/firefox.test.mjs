@@ -51,6 +51,8 @@ describe('the demo, end to end in Firefox', { timeout: 60000, skip }, () => {
   describe('a real click on the Salesforce button, then the consent page', () => {
     beforeEach(async () => {
       await fetch(new URL('/demo-api/scenario', demo.url), { method: 'POST', headers: { 'X-CE-Connect': '1' }, body: JSON.stringify({ scenario: 'normal' }) });
+      // Nothing connected: each test connects anew (a connected button would reconnect its instance instead).
+      demo.sandbox.reset();
       ({ context, page } = await freshPage());
       await page.goto(demo.url, { waitUntil: 'load' });
       await page.waitForSelector('ce-connect-button[element="sfdc"] >>> button');

@@ -173,6 +173,8 @@ describe('the demo, end to end in WebKit', { timeout: 60000, skip }, () => {
   });
   beforeEach(async () => {
     await fetch(new URL('/demo-api/scenario', demo.url), { method: 'POST', headers: { 'X-CE-Connect': '1' }, body: JSON.stringify({ scenario: 'normal' }) });
+    // Nothing connected: each test connects anew (a connected button would reconnect its instance instead).
+    demo.sandbox.reset();
     // Leftover popups of an earlier test, then a fresh demo page that records every event of the buttons.
     for (const handle of await session.windows()) {
       if (handle === main) continue;
