@@ -19,6 +19,19 @@ function digest(state: string): Buffer {
   return createHash('sha256').update(state).digest();
 }
 
+// A host's own store is host code: only our stores' error classes are logged by name, never an error's text
+// (which could quote a connection string or a secret), and a throwing `name` getter cannot break the request.
+const OWN_STORE_ERRORS = new Set(['StateStoreTimeoutError', 'StateStoreMemoryLostError', 'StateStoreReplyError']);
+
+function storeFailure(error: unknown): string {
+  try {
+    const name: unknown = (error as Error)?.name;
+    return typeof name === 'string' && OWN_STORE_ERRORS.has(name) ? name : 'store-error';
+  } catch {
+    return 'store-error';
+  }
+}
+
 /**
  * Issues states bound to a browser through signed cookies and consumes them exactly once. Whether a state was
  * already used is the {@link StateStore}'s decision: the default remembers used states in this process's memory
@@ -89,7 +102,7 @@ export class FlowRegistry {
     try {
       first = (await this._store.consumeOnce(wanted.toString('base64url'), ttlMs)) === true;
     } catch (error) {
-      this._log('state-store.failed', { error: (error as Error)?.name ?? 'unknown' });
+      this._log('state-store.failed', { error: storeFailure(error) });
       return { ok: false, reason: 'store-unavailable', setCookies };
     }
     if (!first) return { ok: false, reason: 'consumed', setCookies };

@@ -207,6 +207,14 @@ describe('the stateStore option', () => {
       () => {
         throw new TypeError('sync');
       },
+      async () => {
+        // Host errors are opaque: a name that quotes where the store lives never reaches the log…
+        throw Object.assign(new Error('x'), { name: 'RedisError redis://secret@10.0.0.1' });
+      },
+      async () => {
+        // …and a throwing name getter cannot turn the 503 into a crash.
+        throw Object.defineProperty(new Error('x'), 'name', { get() { throw new Error('10.0.0.1'); } });
+      },
     ]) {
       harness = await startHarness({ server: { stateStore: recordingStore(answer) } });
       const browser = harness.browser();
