@@ -1,5 +1,5 @@
 /**
- * The callback page script (CONTRACT §5). Load it with `<script type="module" src="…">` on the page the
+ * The callback page script (docs/protocol.md §5). Load it with `<script type="module" src="…">` on the page the
  * provider (flow 4b) or the host backend (flow 4a) sends the popup to. It needs no inline script.
  *
  * - Flow 4a: the backend embeds the result as `<script type="application/json" id="ce-connect-result">`
@@ -125,5 +125,5 @@ function run(): void {
   setTimeout(() => window.close(), 150);
 }
 
-// Server-side rendering imports every entry point in Node, where there is no page to act on (CONTRACT §13).
+// Server-side rendering imports every entry point in Node, where there is no page to act on (README, "Server-side rendering").
 if (typeof document !== 'undefined') run();

@@ -17,7 +17,7 @@ export interface ButtonSettings {
 }
 
 // Settings that would put a secret in the browser: their presence alone, as attribute or as property
-// (`api-secret` / `apiSecret`, …), refuses the flow (catalogue A-14).
+// (`api-secret` / `apiSecret`, …), refuses the flow (docs/security.md A-14).
 const SECRETS = ['api-secret', 'user-secret', 'organization-secret', 'element-token'];
 
 /** Validates the settings and captures them for one flow; throws `invalid-config`. No request is made before this passes. */

@@ -6,7 +6,7 @@ export type CallbackResult =
   | { readonly state: string; readonly instanceId: string; readonly name: string }
   | { readonly state: string; readonly error: string; readonly errorDescription: string };
 
-/** Headers of the callback page (security catalogue C-4): no inline script, no referrer, no caching, no COOP. */
+/** Headers of the callback page (docs/security.md C-4; docs/protocol.md §6): no inline script, no referrer, no caching, no COOP. */
 const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy':
     "default-src 'none'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",

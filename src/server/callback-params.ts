@@ -1,4 +1,4 @@
-/** The provider's answer on the callback URL, after the rules of RFC 6749 §4.1.2 and catalogue C-7. */
+/** The provider's answer on the callback URL, after the rules of RFC 6749 §4.1.2 and docs/security.md C-7. */
 export type ProviderAnswer =
   | { readonly kind: 'code'; readonly code: string }
   | { readonly kind: 'error'; readonly error: string; readonly description: string }

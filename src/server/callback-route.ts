@@ -10,7 +10,7 @@ const STORE_UNAVAILABLE = 'The sign-in could not be checked right now. Please tr
 /**
  * `GET {basePath}/{element}/oauth/callback` (flow 4a): checks the state against this browser's flow cookie,
  * consumes it, exchanges the code and renders the callback page with the result. Without a usable state the page
- * is neutral and nothing is exchanged (catalogue C-9).
+ * is neutral and nothing is exchanged (docs/security.md C-9).
  */
 export async function handleCallback(context: ConnectContext, request: Request, element: string, owner: string): Promise<Response> {
   const { options, log } = context;
@@ -22,7 +22,7 @@ export async function handleCallback(context: ConnectContext, request: Request, 
   }
   const state = states[0] as string;
   // Consumed (the state store's atomic decision) before anything else, so a concurrent duplicate cannot reach
-  // Cloud Elements (catalogue D-7), in this process or any other sharing the store.
+  // Cloud Elements (docs/security.md D-7), in this process or any other sharing the store.
   const consumed = await context.flows.consume(request.headers.get('cookie'), state);
   if (!consumed.ok) {
     log('callback.rejected', { element, reason: consumed.reason });

@@ -49,7 +49,7 @@ function parseExchangeRequest(text: string): ExchangeRequest | undefined {
 
 /**
  * `POST {basePath}/instances` (flow 4b): a same-origin JSON request carrying the code the static callback page
- * relayed. The element comes from the flow record; a body that names another element is refused (catalogue D-8).
+ * relayed. The element comes from the flow record; a body that names another element is refused (docs/security.md D-8).
  */
 export async function handleInstances(context: ConnectContext, request: Request, owner: string): Promise<Response> {
   const { options, log } = context;
