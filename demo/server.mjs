@@ -13,7 +13,7 @@ import { DEFAULT_USER, DEMO_USERS, createSessions } from './sessions.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.map': 'application/json' };
 
-// The demo page is served with the strictest policy the widget promises to work under (CONTRACT §3).
+// The demo page is served with the strictest policy the widget promises to work under (docs/protocol.md §3; docs/security.md E-2).
 const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; require-trusted-types-for 'script'; trusted-types lit-html";
 
 /** What each scenario of the switcher does to the sandbox. */

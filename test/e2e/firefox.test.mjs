@@ -112,7 +112,7 @@ describe('the demo, end to end in Firefox', { timeout: 60000, skip }, () => {
       const seen = await events;
       t.diagnostic(`events: ${seen.map((e) => e.detail.reason ?? e.type).join(', ')}`);
       assert.equal(seen.at(-1).type, 'connected', JSON.stringify(seen));
-      // At most a popup-closed cancel before it (CONTRACT §3), nothing else.
+      // At most a popup-closed cancel before it (docs/protocol.md §3.2), nothing else.
       for (const event of seen.slice(0, -1)) assert.deepEqual(event, { type: 'connect-cancel', detail: { element: 'sfdc', reason: 'popup-closed' } });
       assert.equal(seen.at(-1).detail.instanceId, String(demo.sandbox.instances().at(-1).id));
       assert.equal(demo.sandbox.instances().length, before + 1);

@@ -272,7 +272,7 @@ describe('the demo, end to end in WebKit', { timeout: 60000, skip }, () => {
     const seen = await outcome();
     t.diagnostic(`events: ${seen.map((e) => e.detail.reason ?? e.type).join(', ')}`);
     assert.equal(seen.at(-1).type, 'connected', JSON.stringify(seen));
-    // Before it, at most a popup-closed cancel (CONTRACT §3), nothing else.
+    // Before it, at most a popup-closed cancel (docs/protocol.md §3.2), nothing else.
     for (const event of seen.slice(1, -1)) assert.deepEqual(event, { type: 'connect-cancel', detail: { element: 'sfdc', reason: 'popup-closed' } });
     assert.equal(seen.at(-1).detail.instanceId, String(demo.sandbox.instances().at(-1).id));
     assert.equal(demo.sandbox.instances().length, before + 1);
