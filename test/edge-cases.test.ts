@@ -2,7 +2,7 @@
 // leak, or report twice.
 import { expect, oneEvent } from '@open-wc/testing';
 import { ConnectError } from '../src/index.js';
-import { backendStats, clickToCall, held, mountButton, nextOutcome, popupClosed, realClick, release, waitUntil, watchPopups } from './support/helpers.js';
+import { backendStats, captureConsole, clickToCall, held, mountButton, nextOutcome, popupClosed, realClick, release, waitUntil, watchPopups } from './support/helpers.js';
 import { trackResources } from './support/leaks.js';
 
 const none = { listeners: 0, intervals: 0, timeouts: 0, channels: 0 };
@@ -223,14 +223,7 @@ describe('edge cases', () => {
   });
 
   it('the 4b code never reaches an event, the DOM, the status line or the console', async () => {
-    const logged: string[] = [];
-    const originals = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug };
-    for (const name of Object.keys(originals) as Array<keyof typeof originals>) {
-      console[name] = (...args: unknown[]) => {
-        logged.push(args.map(String).join(' '));
-        originals[name](...args);
-      };
-    }
+    const output = captureConsole();
     try {
       const { el } = await mountButton('allow');
       const details: unknown[] = [];
@@ -238,10 +231,10 @@ describe('edge cases', () => {
       const connected = oneEvent(el, 'connected');
       await realClick(el);
       await connected;
-      const everything = [JSON.stringify(details), document.documentElement.outerHTML, el.shadowRoot!.innerHTML, logged.join('\n')].join('\n');
+      const everything = [JSON.stringify(details), document.documentElement.outerHTML, el.shadowRoot!.innerHTML, output.logged.join('\n')].join('\n');
       expect(everything).not.to.match(/code-[A-Za-z0-9_-]{16}/);
     } finally {
-      Object.assign(console, originals);
+      output.restore();
     }
   });
 });

@@ -2,7 +2,7 @@
 // Elements and provider (test/support/real-backend.mjs). Happy paths, the errors the server produces, and
 // the security rules the server owns — with the real popup, the real callback page and real cookies.
 import { expect, oneEvent } from '@open-wc/testing';
-import { backendStats, clickToCall, held, mountOnRealBackend, nextOutcome, popupClosed, realClick, release, waitUntil, watchPopups } from './support/helpers.js';
+import { backendStats, captureConsole, clickToCall, held, mountOnRealBackend, nextOutcome, popupClosed, realClick, release, waitUntil, watchPopups } from './support/helpers.js';
 
 const busy = (el: HTMLElement) => el.shadowRoot!.querySelector('button')!.getAttribute('aria-busy');
 
@@ -174,14 +174,7 @@ describe('the real server (ce-connect/server + sandbox)', () => {
   });
 
   it('the Element Token never reaches an event, the DOM, the status line or the console', async () => {
-    const logged: string[] = [];
-    const originals = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug };
-    for (const name of Object.keys(originals) as Array<keyof typeof originals>) {
-      console[name] = (...args: unknown[]) => {
-        logged.push(args.map(String).join(' '));
-        originals[name](...args);
-      };
-    }
+    const output = captureConsole();
     try {
       const { el, id } = await mountOnRealBackend('4b');
       const details: unknown[] = [];
@@ -190,10 +183,10 @@ describe('the real server (ce-connect/server + sandbox)', () => {
       const resolved = await result;
       const [{ token }] = (await backendStats(id)).created;
       expect(token).to.have.length.greaterThan(8);
-      const everything = [JSON.stringify(details), JSON.stringify(resolved), document.documentElement.outerHTML, el.shadowRoot!.innerHTML, logged.join('\n')].join('\n');
+      const everything = [JSON.stringify(details), JSON.stringify(resolved), document.documentElement.outerHTML, el.shadowRoot!.innerHTML, output.logged.join('\n')].join('\n');
       expect(everything).not.to.contain(token);
     } finally {
-      Object.assign(console, originals);
+      output.restore();
     }
   });
 });

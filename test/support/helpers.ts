@@ -106,6 +106,19 @@ export function watchPopups(): { popups: Window[]; restore(): void } {
   return { popups, restore: () => (window.open = original) };
 }
 
+/** Records what the page writes to the console (every call still goes through), for "never logged" checks. */
+export function captureConsole(): { logged: string[]; restore(): void } {
+  const logged: string[] = [];
+  const originals = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug };
+  for (const name of Object.keys(originals) as Array<keyof typeof originals>) {
+    console[name] = (...args: unknown[]) => {
+      logged.push(args.map(String).join(' '));
+      originals[name](...args);
+    };
+  }
+  return { logged, restore: () => Object.assign(console, originals) };
+}
+
 /** Resolves with the first of the button's terminal events. */
 export function nextOutcome(el: CeConnectButton): Promise<Event & { detail: Record<string, unknown> }> {
   return Promise.race(['connected', 'connect-error', 'connect-cancel'].map((name) => oneEvent(el, name))) as Promise<Event & { detail: Record<string, unknown> }>;
