@@ -1,0 +1,50 @@
+// `npm run graph`: the import graph of src/ from the TypeScript compiler's own pre-processor, by layer, and a check
+// of the layering rules the README's "Architecture" section states. Exits non-zero when a rule is broken.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
+
+const root = resolve(new URL('..', import.meta.url).pathname, 'src');
+const files = (dir) => readdirSync(dir).flatMap((name) => {
+  const path = join(dir, name);
+  return statSync(path).isDirectory() ? files(path) : /\.ts$/.test(name) && !/\.d\.ts$/.test(name) ? [path] : [];
+});
+
+/** The layer of a module: the element (browser), the callback script, the server, the sandbox, or shared rules. */
+const layer = (file) => {
+  const path = relative(root, file);
+  if (path.startsWith('server/')) return 'server';
+  if (path.startsWith('sandbox/')) return 'sandbox';
+  if (['elements.ts', 'instance-name.ts', 'protocol.ts', 'errors.ts'].includes(path)) return 'shared';
+  return path === 'callback.ts' ? 'callback' : 'browser';
+};
+// Who may import whom: browser code never reaches Node code; the server never reaches the sandbox.
+const allowed = {
+  browser: ['browser', 'shared'],
+  callback: ['shared'],
+  shared: ['shared'],
+  server: ['server', 'shared'],
+  sandbox: ['sandbox', 'server', 'shared'],
+};
+
+let broken = 0;
+const edges = new Map();
+for (const file of files(root)) {
+  const imports = [...new Set(ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles
+    .map(({ fileName }) => fileName)
+    .filter((name) => name.startsWith('.'))
+    .map((name) => resolve(dirname(file), name.replace(/\.js$/, '.ts'))))];
+  edges.set(relative(root, file), imports.map((target) => relative(root, target)));
+  for (const target of imports) {
+    if (!allowed[layer(file)].includes(layer(target))) {
+      broken += 1;
+      console.error(`not allowed: ${relative(root, file)} (${layer(file)}) imports ${relative(root, target)} (${layer(target)})`);
+    }
+  }
+}
+for (const name of ['browser', 'callback', 'shared', 'server', 'sandbox']) {
+  console.log(`\n${name} (may import: ${allowed[name].join(', ')})`);
+  for (const [file, targets] of edges) if (layer(join(root, file)) === name) console.log(`  ${file} → ${targets.join(', ') || '—'}`);
+}
+console.log(broken ? `\n${broken} import(s) break the layering` : '\nlayering holds');
+process.exit(broken ? 1 : 0);
