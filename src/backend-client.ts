@@ -82,18 +82,20 @@ function query(parameters: Record<string, string | undefined>): string {
 /**
  * Asks the host backend for the provider's sign-in URL and the flow's state. The instance name travels along
  * (`name`: in flow 4a the backend creates the instance from a redirect, which cannot carry it), as do the
- * instance a reconnect re-authorises (`instance`) and the site the user named (`site`). A refused site
- * (`400 {"field": "site"}`) is the page's configuration problem: `invalid-config` with the backend's message.
+ * instance a reconnect re-authorises (`instance`), the site the user named (`site`) and, in redirect mode, the
+ * page to come back to (`mode=redirect&return=`). A refused site or return URL (`400 {"field": "site"}`,
+ * `{"field": "return"}`) is the page's configuration problem: `invalid-config` with the backend's message.
  */
 export async function requestOAuthUrl(
   apiBase: URL,
-  request: { element: string; name: string; instance?: string; site?: string },
+  request: { element: string; name: string; instance?: string; site?: string; returnUrl?: string },
   signal: AbortSignal,
 ): Promise<OAuthUrlResponse> {
-  const { element, name, instance, site } = request;
-  const answer = await call(apiBase, `${encodeURIComponent(element)}/oauth/url${query({ name, instance, site })}`, 'network', { signal });
+  const { element, name, instance, site, returnUrl } = request;
+  const parameters = { name, instance, site, mode: returnUrl && 'redirect', return: returnUrl };
+  const answer = await call(apiBase, `${encodeURIComponent(element)}/oauth/url${query(parameters)}`, 'network', { signal });
   const { status, body } = answer;
-  if (status && !ok(answer)) throw refusal(status === 400 && body?.field === 'site' ? 'invalid-config' : 'backend', answer);
+  if (status && !ok(answer)) throw refusal(status === 400 && /^(site|return)$/.test(body?.field as string) ? 'invalid-config' : 'backend', answer);
   if (typeof body?.oauthUrl !== 'string' || body.element !== element || !status) throw new ConnectError('bad-response');
   return { oauthUrl: body.oauthUrl, state: body.state };
 }

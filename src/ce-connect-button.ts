@@ -1,21 +1,35 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { checkInstance, deleteInstance } from './backend-client.js';
 import { readFlowConfig } from './config.js';
-import { ConnectFlow } from './connect-flow.js';
+import { ConnectFlow, type ConnectMode, type FlowConfig } from './connect-flow.js';
 import { elementDisplayName } from './elements.js';
 import { ConnectError, abortError } from './errors.js';
-import { ConnectCancelEvent, ConnectErrorEvent, ConnectStartEvent, ConnectedEvent, DisconnectedEvent, type ConnectCancelReason, type ConnectedDetail } from './events.js';
+import {
+  ConnectCancelEvent,
+  ConnectErrorEvent,
+  ConnectRedirectEvent,
+  ConnectStartEvent,
+  ConnectedEvent,
+  DisconnectedEvent,
+  type ConnectCancelReason,
+  type ConnectedDetail,
+} from './events.js';
 import { touchPopup } from './popup.js';
+import type { CallbackMessage } from './protocol.js';
+import { takeReturnedResult } from './redirect.js';
+import { TEXTS, textFor, type ConnectTextKey, type ConnectTexts } from './texts.js';
 import { styles } from './ce-connect-button.styles.js';
 
 /** Where the button is in its flow; `needs-reconnect`: the backend says the connection stopped working. */
 export type ConnectStatus = 'idle' | 'connecting' | 'connected' | 'needs-reconnect' | 'error';
 
 /**
- * A button that connects the user's account at a third-party provider through Cloud Elements, in a popup,
- * and reports the new Instance ID. No secret, code or token ever reaches it.
+ * A button that connects the user's account at a third-party provider through Cloud Elements, in a popup (or,
+ * with `mode`, by sending the whole tab there and back), and reports the new Instance ID. No secret, code or
+ * token ever reaches it.
  *
  * @fires connect-start - The click was accepted; cancelable.
+ * @fires connect-redirect - Redirect mode is about to leave the page: `{ element }`; cancelable.
  * @fires connected - The instance exists: `{ element, instanceId, name? }`.
  * @fires connect-error - The flow failed: `{ element, code, message, status? }`.
  * @fires connect-cancel - The popup was closed or the flow aborted: `{ element, reason }`.
@@ -24,7 +38,7 @@ export type ConnectStatus = 'idle' | 'connecting' | 'connected' | 'needs-reconne
  * @csspart button - The native button.
  * @csspart disconnect - The "Disconnect" button shown with `disconnectable` while connected.
  * @csspart icon - The spinner / check mark inside the button (decorative: the status line says it).
- * @csspart status - The politely announced status line.
+ * @csspart status - The status line: announced politely, and assertively when it reports an error.
  * @cssprop --ce-connect-background - Button background.
  * @cssprop --ce-connect-color - Button text colour.
  * @cssprop --ce-connect-radius - Button corner radius.
@@ -38,6 +52,8 @@ export type ConnectStatus = 'idle' | 'connecting' | 'connected' | 'needs-reconne
  */
 export class CeConnectButton extends LitElement {
   static override styles = styles;
+  // Focusing the element (el.focus(), a label, a skip link) focuses its button.
+  static override shadowRootOptions = { ...LitElement.shadowRootOptions, delegatesFocus: true };
 
   static override properties = {
     element: { reflect: true },
@@ -50,6 +66,8 @@ export class CeConnectButton extends LitElement {
     callbackOrigin: { attribute: 'callback-origin' },
     closedGrace: { type: Number, attribute: 'closed-grace' },
     site: {},
+    mode: {},
+    texts: { attribute: false },
     disconnectable: { type: Boolean },
     status: { reflect: true },
     _message: { state: true },
@@ -74,6 +92,10 @@ export class CeConnectButton extends LitElement {
   closedGrace = 1000;
   /** The site the user named, for elements whose sign-in needs one (Zendesk subdomain, Shopify shop…). */
   site = '';
+  /** How to reach the provider: `popup`, `redirect` (the whole tab goes and comes back) or `auto` (popup, else redirect). */
+  mode: ConnectMode = 'popup';
+  /** Replacement texts for this button; see `TEXTS` for the keys. */
+  texts?: ConnectTexts;
   /** Also renders a "Disconnect" button while connected. */
   disconnectable = false;
   /** Where the button is in its flow; reflected as the `status` attribute. */
@@ -105,19 +127,7 @@ export class CeConnectButton extends LitElement {
       if (!this.dispatchEvent(new ConnectStartEvent({ element }))) throw abortError('connect-start was cancelled.');
       // A connect-start listener may itself have called connect(): that flow is the one.
       if (this._pending) return this._pending.promise;
-      this._flow?._stop(); // supersede a flow that only waits for a late result
-      let flow: ConnectFlow | undefined = undefined;
-      const mine = () => flow !== undefined && this._flow === flow;
-      flow = new ConnectFlow(config, {
-        _done: (result, quiet) => {
-          if (!mine()) return;
-          this._flow = undefined;
-          this._settle(element, result, quiet);
-        },
-        _popupClosed: () => mine() && this._settle(element, 'popup-closed'),
-        _resumed: () => mine() && this._begin(),
-      });
-      this._flow = flow;
+      this._startFlow(config);
     } catch (error) {
       // A refused start leaves a flow that waits for a late result alone: it is not superseded.
       if (error instanceof ConnectError) this._settle(element, error);
@@ -168,6 +178,9 @@ export class CeConnectButton extends LitElement {
   }
 
   protected override updated(): void {
+    // Redirect mode: this page load came back from the provider with the result of this button's flow.
+    const returned = this.status != 'connecting' && takeReturnedResult(this.element, this.instanceId, this.timeout);
+    if (returned) this._finishReturned(returned);
     // The host set an instance id from its own records: ask the backend once how that connection is doing.
     const id = this.instanceId;
     if (!id || id === this._checkedId) return;
@@ -190,20 +203,54 @@ export class CeConnectButton extends LitElement {
 
   protected override render(): TemplateResult {
     const name = elementDisplayName(this.element);
-    const provider = name ?? 'the provider';
-    const { status, instanceId } = this;
+    const text = (key: ConnectTextKey) => textFor(this, this.texts, key).replace('{provider}', name ?? textFor(this, this.texts, 'provider'));
+    const { status, instanceId, disabled } = this;
     const connected = status === 'connected';
     // The label says what a click will do: connect, or (with an instance) reconnect it.
-    const label = connected ? `Connected to ${provider}` : instanceId ? `Reconnect ${provider}` : name ? `Connect to ${name}` : 'Connect';
-    const [icon, text] = {
-      idle: [nothing, ''],
-      connecting: [html`<span part="icon" class="spin"></span>`, `Waiting for ${provider}…`],
-      connected: [html`<span part="icon">✓</span>`, 'Connected. Click to reconnect.'],
-      'needs-reconnect': [nothing, `The connection to ${provider} stopped working: reconnect it.`],
-      error: [nothing, ''],
-    }[status];
-    const disconnect = this.disconnectable && (connected || status === 'needs-reconnect');
-    return html`<button part="button" type="button" ?disabled=${this.disabled} aria-busy=${status === 'connecting'} aria-describedby="s" @click=${this._onClick}>${icon}<slot>${label}</slot></button>${disconnect ? html`<button part="disconnect" type="button" ?disabled=${this.disabled} @click=${this._onDisconnect}>Disconnect</button>` : nothing}<span id="s" part="status" role="status">${this._message || text}</span>`;
+    const label = text(connected ? 'connectedTo' : instanceId ? 'reconnect' : name ? 'connectTo' : 'connect');
+    const [icon, line] = {
+      idle: [nothing],
+      connecting: [html`<span part="icon" class="spin"></span>`, 'waiting'],
+      connected: [html`<span part="icon">✓</span>`, 'connectedStatus'],
+      'needs-reconnect': [nothing, 'needsReconnect'],
+      error: [nothing],
+    }[status] as [unknown, ConnectTextKey?];
+    const disconnect = this.disconnectable && (connected || status === 'needs-reconnect') &&
+      html`<button part="disconnect" type="button" ?disabled=${disabled} @click=${this._onDisconnect}>${text('disconnect')}</button>`;
+    // One live region: polite for progress, assertive while it reports an error (set before the text changes).
+    return html`<button part="button" type="button" ?disabled=${disabled} aria-busy=${status === 'connecting'} aria-describedby="s"
+        @click=${this._onClick}>${icon}<slot>${label}</slot></button>${disconnect || nothing}<span id="s" part="status" role="status"
+        aria-live=${status === 'error' ? 'assertive' : 'polite'}>${this._message || (line && text(line))}</span>`;
+  }
+
+  /** Starts a flow that reports to this button: a click's, or the end of one this page came back with. */
+  private _startFlow(config: FlowConfig, returned?: CallbackMessage): void {
+    this._flow?._stop(); // supersede a flow that only waits for a late result
+    const { element } = config;
+    let flow: ConnectFlow | undefined = undefined;
+    const mine = () => flow !== undefined && this._flow === flow;
+    const reporter = {
+      _done: (result: ConnectedDetail | ConnectError, quiet: boolean) => {
+        if (!mine()) return;
+        this._flow = undefined;
+        this._settle(element, result, quiet);
+      },
+      _popupClosed: () => mine() && this._settle(element, 'popup-closed'),
+      _resumed: () => mine() && this._begin(),
+      // The host may keep the page (`preventDefault()`): the flow ends as a cancel.
+      _leaving: () => this.dispatchEvent(new ConnectRedirectEvent({ element })) || (this.cancel(), false),
+    };
+    this._flow = flow = new ConnectFlow(config, reporter, returned);
+  }
+
+  /** Finishes, on the return page, the redirect-mode flow whose result came back (flow 4b: exchanges the code). */
+  private _finishReturned(returned: CallbackMessage): void {
+    try {
+      this._startFlow(readFlowConfig(this), returned);
+      void this._begin();
+    } catch {
+      // A button misconfigured since it left reports that when clicked.
+    }
   }
 
   /** The button is busy with a flow again: a fresh promise for `connect()` callers, status `connecting`. */
@@ -241,9 +288,10 @@ export class CeConnectButton extends LitElement {
       this.status = 'idle';
       pending?.settle(abortError('popup-closed'));
     } else if (result instanceof ConnectError) {
+      const { code, status } = result;
+      // A default message is shown in the page's language; a message from the network as it came (text only).
+      const message = (this._message = result.message === TEXTS[code] ? textFor(this, this.texts, code) : result.message);
       this.status = 'error';
-      this._message = result.message;
-      const { code, message, status } = result;
       this.dispatchEvent(new ConnectErrorEvent({ element, code, message, ...(status !== undefined && { status }) }));
       pending?.settle(result);
     } else if (typeof result === 'string') {

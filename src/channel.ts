@@ -5,10 +5,10 @@ import { channelName, parseCallbackMessage, type CallbackMessage } from './proto
  * Listens for the callback page's message on `window` (postMessage from the popup) and on the flow's
  * BroadcastChannel (which still works when Cross-Origin-Opener-Policy severed the opener), and hands the
  * first valid one to `onResult`. A message counts only with the exact `callbackOrigin`, from `popup` while
- * its handle is alive, of the exact shape, and for `state`; anything else is ignored silently. Returns the
- * one function that removes the listener and closes the channel; it also runs before `onResult`.
+ * its handle is alive, of the exact shape, and for `state`; anything else is ignored silently. The listener and
+ * the channel go on the first result (before `onResult`) or when `signal` aborts.
  */
-export function listenForResult(popup: Window, callbackOrigin: string, state: string, onResult: (message: CallbackMessage) => void): () => void {
+export function listenForResult(popup: Window, callbackOrigin: string, state: string, onResult: (message: CallbackMessage) => void, signal: AbortSignal): void {
   let channel: BroadcastChannel | undefined;
   const accept = (event: MessageEvent) => {
     const message = parseCallbackMessage(event.data);
@@ -35,5 +35,5 @@ export function listenForResult(popup: Window, callbackOrigin: string, state: st
       // No BroadcastChannel (old browser, storage disabled): the opener path still works.
     }
   }
-  return stop;
+  signal.addEventListener('abort', stop);
 }

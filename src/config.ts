@@ -1,4 +1,4 @@
-import type { FlowConfig } from './connect-flow.js';
+import type { ConnectMode, FlowConfig } from './connect-flow.js';
 import { ELEMENT_KEY_PATTERN } from './elements.js';
 import { ConnectError } from './errors.js';
 import { isInstanceName } from './instance-name.js';
@@ -12,6 +12,7 @@ export interface ButtonSettings {
   instanceName: string;
   instanceId: string;
   site: string;
+  mode: string;
   timeout: number;
   closedGrace: number;
 }
@@ -27,6 +28,7 @@ export function readFlowConfig(host: ButtonSettings & HTMLElement): FlowConfig {
   const instanceName = host.instanceName ?? '';
   const timeout = host.timeout ?? 300_000;
   const closedGrace = host.closedGrace ?? 1000;
+  const mode = (host.mode || 'popup') as ConnectMode;
   const check = (ok: unknown, setting: string) => {
     if (!ok) throw new ConnectError('invalid-config', `Invalid "${setting}".`);
   };
@@ -37,6 +39,7 @@ export function readFlowConfig(host: ButtonSettings & HTMLElement): FlowConfig {
   }
   // The server's rule (one module): a name it would refuse after the user consented would waste the sign-in.
   check(isInstanceName(instanceName), 'instance-name');
+  check(/^(popup|redirect|auto)$/.test(mode), 'mode');
   check(timeout > 0 && timeout < 2 ** 31, 'timeout');
   check(closedGrace >= 0 && closedGrace <= 60_000, 'closed-grace');
   // The backend: same-origin (http allowed), or another origin over https (or on loopback).
@@ -49,5 +52,5 @@ export function readFlowConfig(host: ButtonSettings & HTMLElement): FlowConfig {
   const base = (apiBase ?? sameOriginBase)!;
   base.search = base.hash = '';
   // With an instance, the flow is a reconnect of it; the site is passed on as typed (the backend judges it).
-  return { element, apiBase: base, callbackOrigin, instanceName, instance: host.instanceId || undefined, site: host.site || undefined, timeout, closedGrace };
+  return { element, apiBase: base, callbackOrigin, instanceName, instance: host.instanceId || undefined, site: host.site || undefined, mode, timeout, closedGrace };
 }

@@ -5,6 +5,10 @@ import type { ConnectedDetail } from './events.js';
 import { checkOAuthUrl, checkState } from './oauth-url.js';
 import { isPopupOpen, openBlankPopup, touchPopup } from './popup.js';
 import type { CallbackMessage } from './protocol.js';
+import { recordRedirect } from './redirect.js';
+
+/** How the button reaches the provider: a popup, the whole tab (redirect), or a popup with the tab as fallback. */
+export type ConnectMode = 'popup' | 'redirect' | 'auto';
 
 /** Everything a flow needs, validated by the caller and captured at click time. */
 export interface FlowConfig {
@@ -16,6 +20,7 @@ export interface FlowConfig {
   instance?: string;
   /** What the user typed for the site, for elements whose sign-in needs one (Zendesk subdomain, Shopify shop…). */
   site?: string;
+  mode: ConnectMode;
   /** Milliseconds from the click to the result. */
   timeout: number;
   /** Milliseconds the popup must read closed before the flow reports `popup-closed`. */
@@ -23,79 +28,127 @@ export interface FlowConfig {
 }
 
 /**
- * How a flow reports. `_done` comes at most once. `_popupClosed` at most once, after which the flow only waits
- * for a late result (COOP can make the popup read closed while the user is still signing in); if one comes,
- * `_resumed` says the flow works again (a 4b exchange), and its `_done` is `quiet` when it failed: the flow
- * already had its terminal event.
+ * Where a flow is; the one value every decision reads (docs/protocol.md §6). Popup: OPENING → WAITING
+ * (→ LINGERING) → EXCHANGING or EXCHANGING_LATE → DONE. Redirect: OPENING → NAVIGATING, and on the return page
+ * EXCHANGING → DONE.
+ * - `opening`: asking the backend for the sign-in URL (a popup, if any, is open and blank).
+ * - `navigating`: redirect mode: this page is leaving for the provider.
+ * - `waiting`: the popup is at the provider; listening for the callback message.
+ * - `lingering`: the popup read closed and `popup-closed` was reported; still listening, silently, for a late
+ *   result (Cross-Origin-Opener-Policy can sever the handle while the user is still signing in).
+ * - `exchanging`: a result came (or this page came back with one): creating the instance from a code (flow 4b).
+ * - `exchanging-late`: the same for a result that came while lingering; its failure is reported quietly.
+ * - `done`: ended; everything released.
+ */
+export const OPENING = 0,
+  NAVIGATING = 1,
+  WAITING = 2,
+  LINGERING = 3,
+  EXCHANGING = 4,
+  EXCHANGING_LATE = 5,
+  DONE = 6;
+// Numbers, not strings: the phases are compared on every timer tick and each name would ship in the bundle.
+export type FlowPhase = typeof OPENING | typeof NAVIGATING | typeof WAITING | typeof LINGERING | typeof EXCHANGING | typeof EXCHANGING_LATE | typeof DONE;
+
+/**
+ * How a flow reports. `_done` comes at most once; `quiet` when the flow already ended for its caller (a late
+ * result that failed). `_popupClosed` at most once; `_resumed` when a late result makes the flow work again.
+ * `_leaving` just before redirect mode leaves the page: `false` stays (the host cancelled), and the caller
+ * has stopped the flow.
  */
 export interface FlowReporter {
   _done(result: ConnectedDetail | ConnectError, quiet: boolean): void;
   _popupClosed(): void;
   _resumed(): void;
+  _leaving(): boolean;
 }
 
 /**
- * One click's connection: open the popup (synchronously, in the constructor), ask the backend for the
- * sign-in URL, navigate the popup, wait for the callback message, exchange a code if needed. Everything it
- * holds (the request, one interval, the message listener, the channel) is released by `_stop()`, the single
- * exit of every way out.
+ * In-app browsers (Facebook, Instagram, LinkedIn, Line, WeChat web views) where popups are useless and providers
+ * such as Google refuse to sign in: `auto` goes straight to redirect mode there (README, "Modes").
+ */
+const IN_APP_BROWSER = /FBA[NV]|FB_IAB|Instagram|LinkedInApp|\bLine\/|MicroMessenger/;
+
+/**
+ * One click's connection, or the end of one that comes back to this page. A popup flow opens the popup
+ * synchronously (in the constructor, inside the click), asks the backend for the sign-in URL, navigates the
+ * popup and waits for the callback message; a redirect flow records itself and leaves the page. A flow built
+ * with a `returned` result goes straight to `exchanging`. Everything it holds (the request, the timer, the
+ * listeners, the channel, the popup) hangs on one AbortSignal, aborted by `_stop()`, the single exit.
  */
 export class ConnectFlow {
-  /** The flow's popup; its name is unique to this flow. */
-  readonly _popup: Window;
-  private readonly _request = new AbortController();
+  _phase: FlowPhase = OPENING;
+  /** The flow's popup, whose name is unique to this flow; none in redirect mode. */
+  readonly _popup?: Window;
+  private readonly _abort = new AbortController();
   private readonly _deadline: number;
-  private readonly _interval: ReturnType<typeof setInterval>;
-  private _stopListening?: () => void;
   private _closedSince?: number;
-  /** Set once the popup was reported closed: the flow only waits, silently, for a late result. */
-  _lingering = false;
-  private _awaitingResult = true;
-  private _resumed = false;
-  private _stopped = false;
 
-  /** Opens the popup at once; throws `popup-blocked` when the browser refuses it. */
+  /** Opens the popup at once; throws `popup-blocked` when the browser refuses it in `popup` mode. */
   constructor(
     readonly _config: FlowConfig,
     private readonly _report: FlowReporter,
+    returned?: CallbackMessage,
   ) {
-    this._popup = openBlankPopup(`ce-connect-${Math.random().toString(36).slice(2)}`);
-    this._deadline = Date.now() + _config.timeout;
+    const { mode, timeout, closedGrace } = _config;
+    if (!returned && (mode == 'popup' || (mode == 'auto' && !IN_APP_BROWSER.test(navigator.userAgent)))) {
+      try {
+        this._popup = openBlankPopup(`ce-connect-${Math.random().toString(36).slice(2)}`);
+      } catch (error) {
+        // `auto`: a refused popup goes on in redirect mode, in the same click.
+        if (mode == 'popup') throw error;
+      }
+    }
+    this._deadline = Date.now() + timeout;
     // One timer watches both the deadline and the popup (deadlines, not tick counts: background tabs throttle).
-    this._interval = setInterval(() => this._tick(), Math.max(20, Math.min(250, _config.closedGrace / 4, _config.timeout / 4)));
-    void this._start();
+    const interval = setInterval(() => this._tick(), Math.max(20, Math.min(250, closedGrace / 4, timeout / 4)));
+    this._abort.signal.addEventListener('abort', () => {
+      clearInterval(interval);
+      touchPopup(this._popup, 'close');
+    });
+    // A returned result is finished after the caller has the flow in hand: its end may come synchronously.
+    void (returned ? Promise.resolve(returned).then((result) => this._finish(result)) : this._start());
   }
 
   /** Ends the flow at once without reporting anything: closes the popup, releases everything. */
   _stop(): void {
-    this._stopped = true;
-    clearInterval(this._interval);
-    this._request.abort();
-    this._stopListening?.();
-    touchPopup(this._popup, 'close');
+    this._phase = DONE;
+    this._abort.abort();
   }
 
   private _tick(): void {
+    const { _phase: phase, _popup: popup } = this;
     if (Date.now() >= this._deadline) return this._end(new ConnectError('timeout'));
-    if (!this._awaitingResult || this._lingering || isPopupOpen(this._popup)) {
+    if (!popup || (phase != OPENING && phase != WAITING) || isPopupOpen(popup)) {
       this._closedSince = undefined;
     } else if (Date.now() - (this._closedSince ??= Date.now()) >= this._config.closedGrace) {
       // Before navigation no result can ever come; after it, COOP may only have severed our handle.
-      if (!this._stopListening) this._stop();
-      this._lingering = true;
+      if (phase == OPENING) this._stop();
+      else this._phase = LINGERING;
       this._report._popupClosed();
     }
   }
 
   private async _start(): Promise<void> {
     const { element, apiBase, callbackOrigin, instanceName: name, instance, site } = this._config;
+    const { _popup: popup, _abort: abort } = this;
+    // Redirect mode: the provider's answer comes back to this address (without its fragment).
+    const returnUrl = popup ? undefined : location.href.split('#')[0];
     try {
-      const answer = await requestOAuthUrl(apiBase, { element, name, instance, site }, this._request.signal);
+      const answer = await requestOAuthUrl(apiBase, { element, name, instance, site, returnUrl }, abort.signal);
       const url = checkOAuthUrl(answer.oauthUrl);
       const state = checkState(answer.state, url);
-      if (this._stopped) return;
-      this._stopListening = listenForResult(this._popup, callbackOrigin, state, (message) => void this._finish(message));
-      this._popup.location.replace(url.href);
+      if (this._phase == DONE) return;
+      if (popup) {
+        this._phase = WAITING;
+        listenForResult(popup, callbackOrigin, state, (message) => void this._finish(message), abort.signal);
+        popup.location.replace(url.href);
+      } else {
+        recordRedirect({ state, element, ...(instance && { instance }), returnUrl: returnUrl!, startedAt: Date.now() });
+        if (!this._report._leaving()) return recordRedirect();
+        this._phase = NAVIGATING;
+        location.assign(url.href);
+      }
     } catch (error) {
       this._end(error);
     }
@@ -103,14 +156,12 @@ export class ConnectFlow {
 
   private async _finish({ state, instanceId, name, code, error, errorDescription }: CallbackMessage): Promise<void> {
     // From here on the popup closing itself is expected, not a cancel.
-    this._awaitingResult = false;
-    if (this._lingering) {
-      this._resumed = true;
-      this._report._resumed();
-    }
+    const late = this._phase == LINGERING;
+    this._phase = late ? EXCHANGING_LATE : EXCHANGING;
+    if (late) this._report._resumed();
     const { element, apiBase, instanceName, instance } = this._config;
     try {
-      if (code) ({ id: instanceId, name } = await createInstance(apiBase, { element, code, state, name: instanceName }, this._request.signal));
+      if (code) ({ id: instanceId, name } = await createInstance(apiBase, { element, code, state, name: instanceName }, this._abort.signal));
       if (instanceId) return this._end({ element, instanceId, ...(name && { name }), ...(instance === instanceId && { reconnected: true }) });
       const kind = error === 'access_denied' ? 'provider-denied' : /^exchange[_-]failed$/.test(error!) ? 'exchange-failed' : 'provider-error';
       this._end(new ConnectError(kind, cleanText(errorDescription)));
@@ -120,16 +171,17 @@ export class ConnectFlow {
   }
 
   /**
-   * The single way a flow reports its end. After `popup-closed` a failure is quiet, and a timeout of a flow
-   * that never got its late result is not reported at all: nobody waits for it any more.
+   * The single way a flow reports its end. A failure of a late result is quiet, and the timeout of a flow that
+   * lingers without one is not reported at all: nobody waits for it any more.
    */
   private _end(result: unknown): void {
-    if (this._stopped) return;
+    const phase = this._phase;
+    if (phase == DONE) return;
     this._stop();
     if (typeof result === 'object' && result !== null && 'instanceId' in result) {
       this._report._done(result as ConnectedDetail, false);
-    } else if (!this._lingering || this._resumed) {
-      this._report._done(result instanceof ConnectError ? result : new ConnectError('network'), this._lingering);
+    } else if (phase != LINGERING) {
+      this._report._done(result instanceof ConnectError ? result : new ConnectError('network'), phase == EXCHANGING_LATE);
     }
   }
 }

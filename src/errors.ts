@@ -1,5 +1,6 @@
-// The default message of each error code (docs/protocol.md §3.3). Its keys are the stable codes hosts switch on.
-const MESSAGES = {
+// The default (English) message of each error code (docs/protocol.md §3.3). Its keys are the stable codes hosts
+// switch on. The button shows them through its texts table (src/texts.ts), so a page can translate them.
+export const ERROR_MESSAGES = {
   'invalid-config': 'The button is misconfigured.',
   'popup-blocked': 'Pop-up blocked: allow pop-ups and try again.',
   network: 'Could not reach the server.',
@@ -15,10 +16,10 @@ const MESSAGES = {
 };
 
 /** Every way a connect flow can fail. Stable: hosts switch on these. */
-export type ConnectErrorCode = keyof typeof MESSAGES;
+export type ConnectErrorCode = keyof typeof ERROR_MESSAGES;
 
 /** All error codes, in the order of the flow. */
-export const CONNECT_ERROR_CODES = Object.keys(MESSAGES) as ConnectErrorCode[];
+export const CONNECT_ERROR_CODES = Object.keys(ERROR_MESSAGES) as ConnectErrorCode[];
 
 /** The error a flow fails with: a stable `code`, a human `message`, and the HTTP `status` when one was involved. */
 export class ConnectError extends Error {
@@ -26,7 +27,7 @@ export class ConnectError extends Error {
 
   constructor(
     readonly code: ConnectErrorCode,
-    message: string = MESSAGES[code],
+    message: string = ERROR_MESSAGES[code],
     readonly status?: number,
   ) {
     super(message);

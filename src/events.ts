@@ -5,6 +5,11 @@ export interface ConnectStartDetail {
   element: string;
 }
 
+/** `connect-redirect`: redirect mode is about to leave the page for the provider; cancelable. */
+export interface ConnectRedirectDetail {
+  element: string;
+}
+
 /** `connected`: the instance exists. Nothing else travels here — no code, no token. */
 export interface ConnectedDetail {
   element: string;
@@ -60,6 +65,9 @@ function detailEvent<D, N extends string>(eventName: N, cancelable = false): Det
 /** Fired when a click is accepted, before the popup opens. `preventDefault()` stops the flow. */
 export const ConnectStartEvent = detailEvent<ConnectStartDetail, 'connect-start'>('connect-start', true);
 export type ConnectStartEvent = InstanceType<typeof ConnectStartEvent>;
+/** Fired in redirect mode just before the page leaves for the provider. `preventDefault()` stays (`connect-cancel` `aborted`). */
+export const ConnectRedirectEvent = detailEvent<ConnectRedirectDetail, 'connect-redirect'>('connect-redirect', true);
+export type ConnectRedirectEvent = InstanceType<typeof ConnectRedirectEvent>;
 /** Fired when the Cloud Elements instance exists. */
 export const ConnectedEvent = detailEvent<ConnectedDetail, 'connected'>('connected');
 export type ConnectedEvent = InstanceType<typeof ConnectedEvent>;
@@ -76,6 +84,7 @@ export type DisconnectedEvent = InstanceType<typeof DisconnectedEvent>;
 declare global {
   interface GlobalEventHandlersEventMap {
     'connect-start': ConnectStartEvent;
+    'connect-redirect': ConnectRedirectEvent;
     connected: ConnectedEvent;
     'connect-error': ConnectErrorEvent;
     'connect-cancel': ConnectCancelEvent;

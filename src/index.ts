@@ -6,17 +6,21 @@ export { CONNECT_ERROR_CODES, ConnectError, type ConnectErrorCode } from './erro
 export {
   ConnectCancelEvent,
   ConnectErrorEvent,
+  ConnectRedirectEvent,
   ConnectStartEvent,
   ConnectedEvent,
   DisconnectedEvent,
   type ConnectCancelDetail,
   type ConnectCancelReason,
   type ConnectErrorDetail,
+  type ConnectRedirectDetail,
   type ConnectStartDetail,
   type ConnectedDetail,
   type DisconnectedDetail,
   type DisconnectedReason,
 } from './events.js';
+export type { ConnectMode, FlowPhase } from './connect-flow.js';
+export { TEXTS, defineTexts, type ConnectTextKey, type ConnectTexts } from './texts.js';
 export { MESSAGE_TYPE, type CallbackMessage } from './protocol.js';
 export { ELEMENT_NAMES } from './elements.js';
 // JSX and template typings for React 19, Preact, Solid and Vue (types only: nothing at run time).

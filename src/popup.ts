@@ -18,18 +18,18 @@ export function openBlankPopup(name: string): Window {
 }
 
 /** True while the popup handle points at a live window (COOP severance makes it read closed early). */
-export function isPopupOpen(popup: Window): boolean {
+export function isPopupOpen(popup?: Window): boolean {
   try {
-    return !popup.closed;
+    return !popup!.closed;
   } catch {
     return false;
   }
 }
 
-/** Closes or focuses the popup; never throws (a severed handle may). */
-export function touchPopup(popup: Window, action: 'close' | 'focus'): void {
+/** Closes or focuses the popup, if there is a live one; never throws (a severed handle may). */
+export function touchPopup(popup: Window | undefined, action: 'close' | 'focus'): void {
   try {
-    if (isPopupOpen(popup)) popup[action]();
+    if (isPopupOpen(popup)) popup![action]();
   } catch {
     // Nothing left to close or focus.
   }

@@ -72,3 +72,9 @@ export function parseCallbackMessage(data: unknown): CallbackMessage | null {
     return null;
   }
 }
+
+/** The sessionStorage key where a button records its redirect-mode flow before leaving (docs/protocol.md, redirect mode). */
+export const PENDING_KEY = 'ce-connect:pending';
+
+/** How the result of a redirect-mode flow comes back: the return URL's fragment, then base64url(JSON of the fields). */
+export const FRAGMENT_PREFIX = '#ce-connect=';

@@ -7,7 +7,8 @@
  * Keep these lists in step with the element: test/node/jsx-types.test.mjs compares them with
  * custom-elements.json (the attributes and the `@fires` of CeConnectButton).
  */
-import type { ConnectCancelEvent, ConnectErrorEvent, ConnectStartEvent, ConnectedEvent, DisconnectedEvent } from '../events.js';
+import type { ConnectCancelEvent, ConnectErrorEvent, ConnectRedirectEvent, ConnectStartEvent, ConnectedEvent, DisconnectedEvent } from '../events.js';
+import type { ConnectTexts } from '../texts.js';
 
 /** The attributes of `<ce-connect-button>`, as markup (React, Preact, Solid) writes them. */
 export interface CeConnectButtonAttributes {
@@ -21,6 +22,8 @@ export interface CeConnectButtonAttributes {
   'instance-id'?: string;
   /** What the user typed for elements whose sign-in needs a site (Zendesk subdomain, Shopify shop…). */
   site?: string;
+  /** How to reach the provider: `popup` (default), `redirect` (the whole tab) or `auto` (popup, else redirect). */
+  mode?: 'popup' | 'redirect' | 'auto';
   /** Disables the button. */
   disabled?: boolean;
   /** While connected, also render a "Disconnect" button. */
@@ -45,6 +48,10 @@ export interface CeConnectButtonProperties {
   instanceId?: string;
   /** What the user typed for elements whose sign-in needs a site. */
   site?: string;
+  /** How to reach the provider: `popup` (default), `redirect` (the whole tab) or `auto` (popup, else redirect). */
+  mode?: 'popup' | 'redirect' | 'auto';
+  /** Replacement texts for this button (see `TEXTS`). */
+  texts?: ConnectTexts;
   /** Disables the button. */
   disabled?: boolean;
   /** While connected, also render a "Disconnect" button. */
@@ -60,6 +67,7 @@ export interface CeConnectButtonProperties {
 /** The events `<ce-connect-button>` fires, by name. */
 export interface CeConnectButtonEventMap {
   'connect-start': ConnectStartEvent;
+  'connect-redirect': ConnectRedirectEvent;
   connected: ConnectedEvent;
   'connect-error': ConnectErrorEvent;
   'connect-cancel': ConnectCancelEvent;

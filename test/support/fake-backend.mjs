@@ -12,6 +12,8 @@
 //             unknown-instance), inoroute (a plain 404, as a backend without the route), i500; DELETE answers
 //             200, or dfail (502 {message}); sitebad: oauth/url refuses the site (400 {message, field: "site"}).
 //             A flow started with ?instance=ID is a reconnect: it completes with that same id.
+//   redirect mode (?mode=redirect&return=URL): the return URL must be on the page's origin (else 400 {field:
+//             "return"}); retbad refuses every one. The flow-4a callback then answers 303 to it with #ce-connect=.
 //   oauth/url answers: b500 bhtml bredirect belement barray bhuge bdeep b401 bjs bhttp bsecret buser bshort bmismatch bnostate bhang
 // GET /api/stats/{uid} tells a test what the backend saw (request counts, the last state, the held steps).
 import { randomBytes } from 'node:crypto';
@@ -93,6 +95,15 @@ export function fakeBackend(provider, { gates, stats }, { callbackScript = '/src
       stat.state = state;
       if (flags.has('sitebad')) return json(400, { message: 'Enter your Zendesk subdomain, such as acme.', field: 'site' });
       flows.get(state).instance = ctx.query.instance;
+      if (ctx.query.mode !== undefined) {
+        stat.mode = ctx.query.mode;
+        stat.returnUrl = ctx.query.return ?? null;
+        const returnOrigin = URL.canParse(ctx.query.return) ? new URL(ctx.query.return).origin : null;
+        if (flags.has('retbad') || ctx.query.mode !== 'redirect' || returnOrigin !== ctx.origin || ctx.query.return.includes('#')) {
+          return json(400, { message: 'This page may not receive sign-in results.', field: 'return' });
+        }
+        flows.get(state).returnUrl = ctx.query.return;
+      }
       const staticPage = flags.has('dist') ? 'callback-dist.html' : 'callback.html';
       const redirect = flags.has('4a') ? `${ctx.origin}${base}/${element}/oauth/callback` : `${ctx.origin}/test/fixtures/${staticPage}`;
       const authorize = new URL('/authorize', provider.origin);
@@ -142,6 +153,13 @@ export function fakeBackend(provider, { gates, stats }, { callbackScript = '/src
         if (ctx.query.error) result = { state, error: String(ctx.query.error), errorDescription: String(ctx.query.error_description ?? '') };
         else if (flags.has('xfail') || provider.codes.get(ctx.query.code) !== state) result = { state, error: 'exchange_failed', errorDescription: 'The connection could not be completed.' };
         else result = { state, instanceId: flow.instance ?? String(nextId++), name: `${flow.element} (4a)` };
+        if (flow.returnUrl) {
+          // Redirect mode: back to the page that left, with the result in the fragment (docs/protocol.md).
+          ctx.status = 303;
+          ctx.set('Cache-Control', 'no-store');
+          ctx.set('Location', `${flow.returnUrl}#ce-connect=${Buffer.from(JSON.stringify(result)).toString('base64url')}`);
+          return;
+        }
       }
       ctx.type = 'text/html';
       ctx.set('Cache-Control', 'no-store');

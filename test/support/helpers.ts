@@ -41,6 +41,9 @@ export interface BackendStats {
   site?: string | null;
   checks?: number;
   deletes?: number;
+  /** Fake backend: the `mode` and `return` of the last oauth/url request (redirect mode). */
+  mode?: string | null;
+  returnUrl?: string | null;
 }
 
 /** A step of the flow a test can hold: add `gate-{step}` to the backend flags. */
