@@ -61,4 +61,6 @@ const plugins = () => [
 export default [
   { input: 'src/index.ts', output: { file: 'dist/ce-connect.js', format: 'es' }, plugins: plugins() },
   { input: 'src/callback.ts', output: { file: 'dist/ce-connect-callback.js', format: 'es' }, plugins: plugins() },
+  // Translations, outside the core bundle: a page loads the ones it needs beside dist/ce-connect.js.
+  ...['de', 'fr', 'es', 'ja'].map((lang) => ({ input: `src/i18n/${lang}.ts`, output: { file: `dist/i18n/${lang}.js`, format: 'es' }, plugins: plugins() })),
 ];
