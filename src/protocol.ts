@@ -32,6 +32,7 @@ export const INSTANCE_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
 // Each optional field: its pattern. Printable ASCII for codes (RFC 6749 VSCHAR) and error codes; any
 // printable text, bounded, for names and descriptions. Anything else makes the message invalid.
 const FIELD_PATTERNS: Record<string, RegExp> = {
+  state: STATE_PATTERN,
   instanceId: INSTANCE_ID_PATTERN,
   name: /^[^\u0000-\u001f\u007f]{0,256}$/,
   code: /^[\x20-\x7e]{1,4096}$/,
@@ -48,25 +49,18 @@ const SHAPES: ReadonlyArray<readonly string[]> = [
 
 /**
  * Returns a fresh copy of `data` when it is exactly a callback message (no extra keys, right types,
- * bounded lengths, one of the three shapes), else `null`. Never throws, never spreads the input.
+ * bounded lengths, one of the three shapes), else `null`. Never throws.
  */
 export function parseCallbackMessage(data: unknown): CallbackMessage | null {
   try {
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) return null;
+    // A plain object only (null throws here; arrays, class instances and primitives have another prototype).
     if (Object.getPrototypeOf(data) !== Object.prototype) return null;
-    const record = data as Record<string, unknown>;
-    if (record.type !== MESSAGE_TYPE || record.v !== 1) return null;
-    if (typeof record.state !== 'string' || !STATE_PATTERN.test(record.state)) return null;
-    const optional = Object.keys(record).filter((key) => key !== 'type' && key !== 'v' && key !== 'state');
-    const shape = SHAPES.find((fields) => optional.includes(fields[0]));
-    if (!shape || optional.some((key) => !shape.includes(key))) return null;
-    const message: CallbackMessage = { type: MESSAGE_TYPE, v: 1, state: record.state };
-    for (const key of optional) {
-      const value = record[key];
-      if (typeof value !== 'string' || !FIELD_PATTERNS[key].test(value)) return null;
-      (message as unknown as Record<string, string>)[key] = value;
-    }
-    return message;
+    const { type, v, state, ...fields } = data as Record<string, unknown>;
+    const keys = Object.keys(fields);
+    const shape = SHAPES.find(([first]) => keys.includes(first));
+    const valid = (key: string, value: unknown) => typeof value == 'string' && FIELD_PATTERNS[key].test(value);
+    if (type !== MESSAGE_TYPE || v !== 1 || !valid('state', state) || !shape || keys.some((key) => !shape.includes(key) || !valid(key, fields[key]))) return null;
+    return { type, v, state, ...fields } as CallbackMessage;
   } catch {
     // A hostile object (a throwing getter, a revoked proxy) is simply not a message.
     return null;
