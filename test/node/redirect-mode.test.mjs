@@ -150,10 +150,12 @@ describe('flow 4a in redirect mode: the callback route answers 303 to the return
     for (const line of harness.logs) assert.equal(line.includes(code) || line.includes(state), false, line);
   });
 
-  test('Deny → 303 with {state, error: "access_denied", errorDescription}; nothing exchanged', async () => {
+  test('Deny → 303 with {state, error: "access_denied", errorDescription}; a return= added to the callback URL is not read', async () => {
     harness = await startHarness();
     const browser = harness.browser();
     const { state, location } = await consent(browser, 'sfdc', redirectQuery(returnPage()), 'deny');
+    location.searchParams.append('return', 'https://evil.example/');
+    location.searchParams.append('mode', 'popup');
     const { returnUrl, fields } = readReturn(await browser.fetch(location.href));
     assert.equal(returnUrl, returnPage());
     assert.deepEqual(fields, { state, error: 'access_denied', errorDescription: 'The user denied access to your app.' });
@@ -261,5 +263,21 @@ describe('flow 4b in redirect mode', () => {
     assert.equal(created.status, 201, created.body);
     assert.deepEqual(created.json, { id: String(harness.sandbox.instances()[0].id), name: 'Marketing', element: { key: 'hubspot' } });
     assert.equal((await browser.postInstance(body)).status, 400, 'single use: the cookie is gone');
+  });
+});
+
+describe('encodeReturnFragment (src/protocol.ts)', () => {
+  test('#ce-connect= + base64url of the UTF-8 JSON, no padding, for any length and any text', async () => {
+    const { encodeReturnFragment, FRAGMENT_PREFIX: prefix } = await import('../../lib/protocol.js');
+    assert.equal(prefix, FRAGMENT_PREFIX);
+    const state = 'S'.repeat(43);
+    for (const name of ['', 'a', 'ab', 'abc', 'Zürich', '名前 🚀', '"quotes" & <tags>', '?/+=']) {
+      const fields = { state, instanceId: '42', name };
+      const fragment = encodeReturnFragment(fields);
+      assert.ok(fragment.startsWith(FRAGMENT_PREFIX));
+      const encoded = fragment.slice(FRAGMENT_PREFIX.length);
+      assert.match(encoded, /^[A-Za-z0-9_-]+$/, name);
+      assert.equal(encoded, Buffer.from(JSON.stringify(fields), 'utf8').toString('base64url'), name);
+    }
   });
 });
