@@ -8,9 +8,19 @@
  *
  * Optional `<meta name="ce-connect-target-origin" content="https://app.example.com">` names the opener's
  * origin when it differs from this page's. The script has no `message` listener and never uses `window.name`.
+ *
+ * Redirect mode (docs/protocol.md §13): when this tab's pending record is this result's flow, the result goes
+ * back to the record's return URL in the fragment instead (no message, no close).
  */
 import { cleanText } from './errors.js';
-import { MESSAGE_TYPE, channelName, parseCallbackMessage, type CallbackMessage } from './protocol.js';
+import {
+  MESSAGE_TYPE,
+  PENDING_KEY,
+  channelName,
+  encodeReturnFragment,
+  parseCallbackMessage,
+  type CallbackMessage,
+} from './protocol.js';
 
 type Result = Omit<CallbackMessage, 'type' | 'v'>;
 
@@ -22,8 +32,9 @@ const STATUS_ID = 'ce-connect-status';
  * `null` when it has one without a result — then the query is never read, so a code in it is never posted.
  */
 function embeddedResult(): Result | null | undefined {
-  const block = document.getElementById(RESULT_ID);
-  if (!block || block.getAttribute('type') !== 'application/json') return undefined;
+  // `type` of anything but a script element is undefined: only a JSON data block counts.
+  const block = document.getElementById(RESULT_ID) as HTMLScriptElement | null;
+  if (block?.type !== 'application/json') return undefined;
   try {
     const data = JSON.parse(block.textContent ?? '') as Record<string, unknown>;
     const result: Record<string, string> = {};
@@ -58,7 +69,7 @@ function targetOrigin(): string | undefined {
   if (configured === undefined) return location.origin;
   try {
     const url = new URL(configured);
-    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === configured ? configured : undefined;
+    return /^https?:$/.test(url.protocol) && url.origin === configured ? configured : undefined;
   } catch {
     return undefined;
   }
@@ -99,15 +110,36 @@ function deliver(message: CallbackMessage, origin: string): void {
     // A severed or cross-origin-navigated opener: the BroadcastChannel below still carries the result.
   }
   // A BroadcastChannel reaches same-origin pages only, so it is used only when the opener shares our origin.
-  if (origin === location.origin && typeof BroadcastChannel === 'function') {
+  if (origin === location.origin) {
     try {
       const channel = new BroadcastChannel(channelName(message.state));
       channel.postMessage(message);
       channel.close();
     } catch {
-      // Storage disabled: the opener path above is the only one.
+      // No BroadcastChannel (a ReferenceError lands here too) or storage disabled: the opener path is the only one.
     }
   }
+}
+
+/**
+ * Redirect mode: the return URL of this tab's pending record when it is `state`'s flow and on this page's own
+ * origin, without its fragment; else `undefined`. A callback page is http(s) (the provider redirects to it), so
+ * the same origin is an http(s) URL: a `javascript:` or `data:` URL has an opaque origin and never matches. A
+ * popup never matches either: the element writes a record only when it leaves its own page, and a popup's copy
+ * of the opener's storage predates its flow's state.
+ */
+function returnUrl(state: string): string | undefined {
+  try {
+    const record = JSON.parse(sessionStorage.getItem(PENDING_KEY) as string) as { state?: unknown; returnUrl?: unknown };
+    const url = new URL(record.returnUrl as string);
+    if (record.state === state && url.origin === location.origin) {
+      url.hash = '';
+      return url.href;
+    }
+  } catch {
+    // No record, unreadable JSON or URL, or storage disabled: not a redirect-mode flow of this tab.
+  }
+  return undefined;
 }
 
 function run(): void {
@@ -119,6 +151,13 @@ function run(): void {
   const result = embedded === undefined ? queryResult(query) : embedded;
   const origin = targetOrigin();
   const message = result && toMessage(result);
+  const back = message && returnUrl(message.state);
+  if (back) {
+    const { type, v, ...fields } = message as CallbackMessage;
+    // replace(): this page's history entry is overwritten, so Back never returns to the provider's redirect.
+    location.replace(back + encodeReturnFragment(fields as Record<string, string>));
+    return;
+  }
   if (message && origin) deliver(message, origin);
   showStatus(origin ? 'You can close this window.' : 'This sign-in page is misconfigured. You can close this window.');
   // A short delay lets the messages leave before the window goes away.

@@ -67,8 +67,22 @@ export function parseCallbackMessage(data: unknown): CallbackMessage | null {
   }
 }
 
-/** The sessionStorage key where a button records its redirect-mode flow before leaving (docs/protocol.md, redirect mode). */
+/**
+ * Redirect mode (docs/protocol.md §13): the `sessionStorage` key under which the element records the flow it
+ * leaves the page for, as JSON `{state, element, instance?, returnUrl, startedAt}`. One record per tab.
+ */
 export const PENDING_KEY = 'ce-connect:pending';
 
-/** How the result of a redirect-mode flow comes back: the return URL's fragment, then base64url(JSON of the fields). */
+/** What starts the fragment a redirect-mode result comes back in: `#ce-connect=` + base64url(UTF-8 JSON). */
 export const FRAGMENT_PREFIX = '#ce-connect=';
+
+/**
+ * The fragment that carries a result back to the return URL: the callback message's fields without `type` and
+ * `v` (`{state, instanceId, name?}`, `{state, code}` or `{state, error, errorDescription?}`) as base64url of their
+ * UTF-8 JSON, without padding. Used by the server (flow 4a) and the callback script (flow 4b).
+ */
+export function encodeReturnFragment(fields: Record<string, string>): string {
+  const bytes = new TextEncoder().encode(JSON.stringify(fields));
+  const base64 = btoa(String.fromCharCode(...bytes));
+  return FRAGMENT_PREFIX + base64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}

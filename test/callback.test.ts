@@ -1,4 +1,5 @@
 import { expect } from '@open-wc/testing';
+import { FRAGMENT_PREFIX, PENDING_KEY } from '../src/protocol.js';
 import { clickToCall, waitUntil } from './support/helpers.js';
 
 const STATE = 'S'.repeat(43);
@@ -134,4 +135,118 @@ describe('the callback page script (ce-connect/callback)', () => {
     expect(source).not.to.match(/addEventListener\(\s*['"]message['"]/);
     expect(source).not.to.match(/window\.name/);
   });
+});
+
+/** Where record-sent.js counts the callback page's channel posts, readable after the page has navigated away. */
+const POSTS_KEY = 'ce-connect-test:channel-posts';
+const RETURN_PAGE = new URL('/test/fixtures/return-page.html?tab=crm', location.href).href;
+
+/** The fields of a `#ce-connect=` fragment, decoded here independently of the code under test. */
+function decodeFragment(hash: string): unknown {
+  expect(hash.startsWith(FRAGMENT_PREFIX), hash).to.equal(true);
+  const encoded = hash.slice(FRAGMENT_PREFIX.length);
+  expect(encoded).to.match(/^[A-Za-z0-9_-]+$/);
+  const binary = atob(encoded.replace(/-/g, '+').replace(/_/g, '/'));
+  return JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (char) => char.charCodeAt(0))));
+}
+
+/**
+ * Loads `url` in a same-origin iframe — a page without an opener, sharing this tab's sessionStorage, as the tab
+ * of a redirect-mode flow is — with `record` as the pending record, and reports every document the frame loaded
+ * and every channel message. `until` says when the frame is done: it went back to the return page, or it did what
+ * the callback script does without a record (the channel message, posted after the decision not to go back).
+ */
+async function loadInFrame(url: string, record: unknown, until: 'returned' | 'posted') {
+  if (record !== undefined) sessionStorage.setItem(PENDING_KEY, typeof record === 'string' ? record : JSON.stringify(record));
+  sessionStorage.removeItem(POSTS_KEY);
+  const channelMessages: unknown[] = [];
+  const channel = new BroadcastChannel(`ce-connect:${STATE}`);
+  channel.onmessage = (event) => channelMessages.push(event.data);
+  const frame = document.createElement('iframe');
+  const loaded: string[] = [];
+  frame.addEventListener('load', () => loaded.push(frame.contentWindow!.location.href));
+  frame.src = url;
+  try {
+    document.body.append(frame);
+    if (until === 'returned') {
+      await waitUntil(() => loaded.some((href) => href.startsWith(RETURN_PAGE)), 'the frame goes back to the return page');
+    } else {
+      await waitUntil(() => channelMessages.length > 0 && loaded.length > 0, 'the callback page posts and finishes loading');
+    }
+    return {
+      loaded,
+      channelMessages,
+      channelPosts: Number(sessionStorage.getItem(POSTS_KEY) ?? 0),
+      recordKept: sessionStorage.getItem(PENDING_KEY),
+    };
+  } finally {
+    channel.close();
+    frame.remove();
+    sessionStorage.removeItem(PENDING_KEY);
+    sessionStorage.removeItem(POSTS_KEY);
+  }
+}
+
+describe('the callback page script in redirect mode (no opener, a pending record in sessionStorage)', () => {
+  const record = { state: STATE, element: 'hubspot', returnUrl: RETURN_PAGE, startedAt: Date.now() };
+
+  it('flow 4b: a record of this state → back to the return URL with {state, code} in the fragment; no post; the record kept', async () => {
+    const seen = await loadInFrame(`/test/fixtures/callback.html?code=the-code&state=${STATE}`, record, 'returned');
+    const back = new URL(seen.loaded.at(-1)!);
+    expect(back.origin + back.pathname + back.search).to.equal(RETURN_PAGE);
+    expect(decodeFragment(back.hash)).to.deep.equal({ state: STATE, code: 'the-code' });
+    expect(seen.loaded.join(' ')).not.to.contain('code=');
+    expect(seen.channelPosts).to.equal(0);
+    expect(seen.channelMessages).to.deep.equal([]);
+    expect(JSON.parse(seen.recordKept!)).to.deep.equal(record, 'the element, not the callback page, deletes the record');
+  });
+
+  it('flow 4b: a provider error goes back normalised like a message, {state, error, errorDescription}', async () => {
+    const query = `error=access_denied&error_description=line1%0D%0Aline2&state=${STATE}`;
+    const seen = await loadInFrame(`/test/fixtures/callback.html?${query}`, record, 'returned');
+    const fields = decodeFragment(new URL(seen.loaded.at(-1)!).hash);
+    expect(fields).to.deep.equal({ state: STATE, error: 'access_denied', errorDescription: 'line1 line2' });
+  });
+
+  it('a return URL with a fragment of its own goes back without it', async () => {
+    const seen = await loadInFrame(`/test/fixtures/callback.html?code=c&state=${STATE}`, { ...record, returnUrl: `${RETURN_PAGE}#section` }, 'returned');
+    const back = new URL(seen.loaded.at(-1)!);
+    expect(back.origin + back.pathname + back.search).to.equal(RETURN_PAGE);
+    expect(decodeFragment(back.hash)).to.deep.equal({ state: STATE, code: 'c' });
+  });
+
+  it('a page with an embedded result (a flow-4a page the server could not redirect, e.g. 401) goes back with it', async () => {
+    const seen = await loadInFrame(`/test/fixtures/callback-4a.html?code=leak&state=${STATE}`, record, 'returned');
+    const fields = decodeFragment(new URL(seen.loaded.at(-1)!).hash);
+    expect(fields).to.deep.equal({ state: STATE, instanceId: '77', name: 'Acme <b>Salesforce</b>' });
+  });
+
+  it('goes back with location.replace(), after the history.replaceState that strips the URL: no history entry holds the code', async () => {
+    // A navigation during load replaces the entry in today's browsers anyway, so a browser test cannot tell
+    // replace() from assign(); the source can.
+    const source = await (await fetch('/src/callback.ts')).text();
+    expect(source).to.match(/location\.replace\(/);
+    expect(source).not.to.match(/location\.assign\(|location\.href\s*=|pushState/);
+    expect(source.indexOf('history.replaceState(')).to.be.lessThan(source.indexOf('location.replace('));
+  });
+
+  const otherOrigin = RETURN_PAGE.replace('//127.0.0.1:', '//localhost:');
+  for (const [what, stored] of [
+    ['no record', undefined],
+    ['a record of another state', { ...record, state: 'T'.repeat(43) }],
+    ['a record whose return URL is on another origin', { ...record, returnUrl: otherOrigin }],
+    ['a record whose return URL is javascript:', { ...record, returnUrl: 'javascript:alert(1)' }],
+    ['a record whose return URL is relative', { ...record, returnUrl: '/test/fixtures/return-page.html' }],
+    ['a record without a state', { returnUrl: RETURN_PAGE }],
+    ['a record that is not JSON', '{"state":'],
+  ] as const) {
+    it(`${what} → no navigation: today's behaviour (the channel message), the URL stripped`, async () => {
+      const seen = await loadInFrame(`/test/fixtures/callback.html?code=the-code&state=${STATE}`, stored, 'posted');
+      expect(seen.channelMessages).to.deep.equal([{ type: 'ce-connect:callback', v: 1, state: STATE, code: 'the-code' }]);
+      expect(seen.loaded).to.have.length(1);
+      const page = new URL(seen.loaded[0]!);
+      expect(page.pathname).to.equal('/test/fixtures/callback.html');
+      expect(page.search + page.hash).to.equal('');
+    });
+  }
 });

@@ -1,3 +1,4 @@
+import { encodeReturnFragment, MESSAGE_TYPE, parseCallbackMessage } from '../protocol.js';
 import { escapeHtml } from './html-escape.js';
 import { textResponse, type ResponseExtras } from './http.js';
 
@@ -60,4 +61,28 @@ export function callbackPageResponse(
 ): Response {
   const extras: ResponseExtras = { headers: PAGE_HEADERS, setCookies };
   return textResponse(status, renderCallbackPage(basePath, result), 'text/html; charset=utf-8', extras);
+}
+
+/**
+ * The result as the fields of the callback message (without `type` and `v`), empty optional fields left out,
+ * checked against the rules the element applies to every message; a result that would fail them (none should)
+ * loses its name, or becomes a generic `invalid_request`, rather than leaving the element waiting.
+ */
+function messageFields(result: CallbackResult): Record<string, string> {
+  const fields: Record<string, string> =
+    'instanceId' in result
+      ? { state: result.state, instanceId: result.instanceId, ...(result.name && { name: result.name }) }
+      : { state: result.state, error: result.error, ...(result.errorDescription && { errorDescription: result.errorDescription }) };
+  if (parseCallbackMessage({ type: MESSAGE_TYPE, v: 1, ...fields })) return fields;
+  return 'instanceId' in result ? { state: result.state, instanceId: result.instanceId } : { state: result.state, error: 'invalid_request' };
+}
+
+/**
+ * Redirect mode (docs/protocol.md §13): the answer that takes the tab back to the flow's return URL with the result
+ * in the fragment — `303`, never cached, and no `Referer` (the provider's URL) sent on to the return page. The
+ * fragment never reaches a server, and the code, which only the query carried, is not in it.
+ */
+export function returnRedirect(returnUrl: string, result: CallbackResult, setCookies: readonly string[]): Response {
+  const location = returnUrl + encodeReturnFragment(messageFields(result));
+  return textResponse(303, '', 'text/plain; charset=utf-8', { headers: { Location: location, 'Referrer-Policy': 'no-referrer' }, setCookies });
 }

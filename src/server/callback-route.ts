@@ -1,5 +1,5 @@
 import { readProviderAnswer } from './callback-params.js';
-import { callbackPageResponse, type CallbackResult } from './callback-page.js';
+import { callbackPageResponse, returnRedirect, type CallbackResult } from './callback-page.js';
 import type { ConnectContext } from './context.js';
 import { FOREIGN_FLOW_MESSAGE, isFlowOwner } from './owner.js';
 import { completeFlow } from './reconnect.js';
@@ -10,7 +10,8 @@ const STORE_UNAVAILABLE = 'The sign-in could not be checked right now. Please tr
 /**
  * `GET {basePath}/{element}/oauth/callback` (flow 4a): checks the state against this browser's flow cookie,
  * consumes it, exchanges the code and renders the callback page with the result. Without a usable state the page
- * is neutral and nothing is exchanged (docs/security.md C-9).
+ * is neutral and nothing is exchanged (docs/security.md C-9). A flow started in redirect mode gets every result
+ * as a `303` back to its recorded return URL instead (docs/protocol.md §13).
  */
 export async function handleCallback(context: ConnectContext, request: Request, element: string, owner: string): Promise<Response> {
   const { options, log } = context;
@@ -33,12 +34,16 @@ export async function handleCallback(context: ConnectContext, request: Request, 
     }
     return callbackPageResponse(options.basePath, null, consumed.reason === 'consumed' ? 409 : 400, consumed.setCookies);
   }
-  const page = (result: CallbackResult) => callbackPageResponse(options.basePath, result, 200, consumed.setCookies);
+  const { returnUrl } = consumed.flow;
+  // From here the flow is known: its result goes back to the page that started it, popup or redirect.
+  const page = (result: CallbackResult, status = 200) =>
+    returnUrl === undefined
+      ? callbackPageResponse(options.basePath, result, status, consumed.setCookies)
+      : returnRedirect(returnUrl, result, consumed.setCookies);
   if (!isFlowOwner(context, consumed.flow, owner)) {
     // Spent, and nothing created: a victim's session never completes a flow someone else started.
     log('callback.rejected', { element, reason: 'owner-mismatch' });
-    const result = { state, error: 'exchange_failed', errorDescription: FOREIGN_FLOW_MESSAGE };
-    return callbackPageResponse(options.basePath, result, 403, consumed.setCookies);
+    return page({ state, error: 'exchange_failed', errorDescription: FOREIGN_FLOW_MESSAGE }, 403);
   }
   if (consumed.flow.element !== element) {
     log('callback.rejected', { element, reason: 'element-mismatch', flowElement: consumed.flow.element });

@@ -30,6 +30,17 @@ export interface FlowCookieSettings {
 
 const PAYLOAD_PATTERN = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/;
 
+/** Most bytes of name and value browsers keep for one cookie (RFC 6265bis); a longer one is silently dropped. */
+export const MAX_COOKIE_BYTES = 4096;
+
+/**
+ * Thrown by {@link FlowCookies.serialize} when a flow would not fit in one cookie: only a long redirect-mode
+ * return URL next to a long name and site address gets there, and a dropped cookie would fail the flow later.
+ */
+export class FlowCookieTooLargeError extends Error {
+  override readonly name = 'FlowCookieTooLargeError';
+}
+
 /**
  * Signs, reads and clears flow cookies. Each pending flow lives in its own cookie, so two sign-ins started
  * at the same moment do not overwrite each other's record (a single shared cookie would be last-writer-wins),
@@ -45,12 +56,14 @@ export class FlowCookies {
     this._attributes = `Path=${path}; HttpOnly; SameSite=Lax${_settings.secure ? '; Secure' : ''}`;
   }
 
-  /** The Set-Cookie value that records `flow` for `maxAgeMs`. */
+  /** The Set-Cookie value that records `flow` for `maxAgeMs`; throws {@link FlowCookieTooLargeError} past 4096 bytes. */
   serialize(flow: PendingFlow, maxAgeMs: number): string {
     const payload = Buffer.from(JSON.stringify({ s: flow.state, e: flow.element, x: flow.expiresAt, ...(flow.name && { n: flow.name }), ...writeFlowExtras(flow) })).toString(
       'base64url',
     );
     const value = `${payload}.${this._sign(flow.cookieName, payload)}`;
+    // Base64url and our cookie names are ASCII: length is bytes.
+    if (flow.cookieName.length + 1 + value.length > MAX_COOKIE_BYTES) throw new FlowCookieTooLargeError();
     return `${flow.cookieName}=${value}; Max-Age=${Math.ceil(maxAgeMs / 1000)}; ${this._attributes}`;
   }
 

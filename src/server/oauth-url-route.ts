@@ -1,18 +1,21 @@
 import { isInstanceName } from '../instance-name.js';
 import type { ConnectContext } from './context.js';
+import { FlowCookieTooLargeError } from './flow-cookie.js';
 import { errorResponse, jsonResponse } from './http.js';
 import { sanitizeOAuthUrl } from './oauth-url-policy.js';
 import { pageOriginMismatch } from './page-origin.js';
 import { ownerDigest } from './owner.js';
 import { readFlowInputs } from './reconnect.js';
 import { checkBrowserRequest, GUARD_MESSAGES } from './request-guards.js';
+import { readReturnInput } from './return-url.js';
 import { upstreamFailure } from './upstream-failure.js';
 
 /**
  * `GET {basePath}/{element}/oauth/url`: binds a fresh state to this browser and asks Cloud Elements for the
  * provider URL. State and callback URL come from the server; the query parameters read are `name`, the instance
- * name the page asks for, `instance`, the owner's instance a reconnect re-authorises, and `site`, the user's input
- * for a `siteAddress` function — all kept in the signed flow cookie, with the owner, for the exchange.
+ * name the page asks for, `instance`, the owner's instance a reconnect re-authorises, `site`, the user's input
+ * for a `siteAddress` function, and `mode` with `return`, the page a redirect-mode flow comes back to — all kept
+ * in the signed flow cookie, with the owner, for the exchange.
  */
 export async function handleOAuthUrl(context: ConnectContext, request: Request, element: string, owner: string): Promise<Response> {
   const { options, log } = context;
@@ -30,13 +33,28 @@ export async function handleOAuthUrl(context: ConnectContext, request: Request, 
     return errorResponse(400, mismatch);
   }
   // The cookie is only sent if Cloud Elements answers; a failed call leaves no pending flow behind.
-  const requested = new URL(request.url).searchParams.getAll('name');
+  const query = new URL(request.url).searchParams;
+  const requested = query.getAll('name');
   const name = requested.length === 1 && isInstanceName(requested[0]) ? requested[0].trim() : undefined;
+  const mode = readReturnInput(query, options.allowedOrigins);
+  if (!mode.ok) {
+    log('request.refused', { route: 'oauth-url', reason: `invalid-${mode.field}`, element });
+    return mode.response;
+  }
   const inputs = await readFlowInputs(context, request, element, config, owner);
   if (!inputs.ok) return inputs.response;
   const { instance, site, currentName } = inputs;
-  const details = { ownerDigest: ownerDigest(context, owner), name: name ?? currentName, instance, site };
-  const { state, setCookies } = context.flows.start(request.headers.get('cookie'), element, details);
+  const { returnUrl } = mode;
+  const details = { ownerDigest: ownerDigest(context, owner), name: name ?? currentName, instance, site, returnUrl };
+  let started;
+  try {
+    started = context.flows.start(request.headers.get('cookie'), element, details);
+  } catch (error) {
+    if (!(error instanceof FlowCookieTooLargeError)) throw error;
+    // Only a return URL makes a flow this large: the name and site address alone always fit.
+    return jsonResponse(400, { message: 'The address to return to (return) is too long for this sign-in', field: 'return' });
+  }
+  const { state, setCookies } = started;
   let rawUrl: string;
   try {
     rawUrl = await context.cloudElements.oauthUrl(element, config, state, site);
@@ -49,6 +67,6 @@ export async function handleOAuthUrl(context: ConnectContext, request: Request, 
     log('cloud-elements.unusable-oauth-url', { element });
     return errorResponse(502, 'Cloud Elements sent an unusable OAuth URL');
   }
-  log('flow.started', { element });
+  log('flow.started', { element, ...(returnUrl && { mode: 'redirect' }) });
   return jsonResponse(200, { oauthUrl, element, state }, { setCookies });
 }

@@ -129,7 +129,10 @@ export interface ConnectHandlerOptions {
    * (the instance is deleted), so a hook that never settles cannot hold the callback open.
    */
   hookTimeoutMs?: number;
-  /** Origins allowed to call `POST {basePath}/instances`; default: the origins of the callback URLs. */
+  /**
+   * Origins allowed to call `POST {basePath}/instances` and `DELETE {basePath}/instances/{id}`, and the only origins
+   * a redirect-mode `return` URL may be on; default: the origins of the callback URLs.
+   */
   allowedOrigins?: readonly string[];
   /** Milliseconds a started flow stays valid; default and maximum 600000 (10 minutes). */
   flowTtlMs?: number;
