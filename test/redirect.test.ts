@@ -362,3 +362,31 @@ describe('auto mode', () => {
     expect(pending()).to.equal(null);
   });
 });
+
+describe('redirect mode on the real server (ce-connect/server and the sandbox)', () => {
+  for (const scenario of ['4a', '4b']) {
+    it(`flow ${scenario}: goes and comes back connected, with no token or code in the page`, async () => {
+      const id = uid();
+      const host = frameHost({ 'api-base': `/api/real/${scenario}/${id}/-`, mode: 'redirect' });
+      const ready = await host.next('ready');
+      clickIn(host);
+      const connected = await host.next('event', 'connected');
+      const { created, providerRedirect } = await backendStats(id);
+      expect(created).to.have.length(1);
+      expect(connected.detail).to.deep.equal({ element: 'sfdc', instanceId: created[0].id, name: created[0].name });
+      expect(host.win().location.href).to.equal(ready.href);
+      expect(host.win().document.documentElement.outerHTML).not.to.contain(created[0].token);
+      if (providerRedirect) expect(host.win().location.href).not.to.contain(new URL(providerRedirect).searchParams.get('code') ?? '-');
+      expect(pending()).to.equal(null);
+    });
+  }
+
+  it('a denial comes back as provider-denied, and nothing is created', async () => {
+    const id = uid();
+    const host = frameHost({ 'api-base': `/api/real/4a-deny/${id}/-`, mode: 'redirect' });
+    await host.next('ready');
+    clickIn(host);
+    expect((await host.next('event', 'connect-error')).detail).to.include({ element: 'sfdc', code: 'provider-denied' });
+    expect((await backendStats(id)).created).to.have.length(0);
+  });
+});
