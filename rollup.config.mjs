@@ -11,7 +11,7 @@ function minifyCssTemplates() {
     transform(code, id) {
       if (!id.endsWith('.styles.ts')) return null;
       const minified = code.replace(/unsafeCSS\(\s*`([^`]*)`/g, (_, body) =>
-        'unsafeCSS(`' + body.replace(/\s+/g, ' ').replace(/\s*([{}:;,>])\s*/g, '$1').replace(/;}/g, '}').trim() + '`');
+        'unsafeCSS(`' + body.replace(/\s+/g, ' ').replace(/\s*([{}:;,>])\s*/g, '$1').replace(/;}/g, '}').replace(/([ :(,])0\./g, '$1.').trim() + '`');
       return { code: minified, map: null };
     },
   };

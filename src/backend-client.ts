@@ -73,9 +73,7 @@ async function call(apiBase: URL, path: string, unreachable: ConnectErrorCode, i
 
 /** The query of an oauth/url request: only the parameters that have a value. */
 function query(parameters: Record<string, string | undefined>): string {
-  const search = new URLSearchParams();
-  for (const [name, value] of Object.entries(parameters)) if (value) search.set(name, value);
-  const text = String(search);
+  const text = String(new URLSearchParams(Object.entries(parameters).filter(([, value]) => value) as string[][]));
   return text && `?${text}`;
 }
 

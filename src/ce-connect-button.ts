@@ -130,7 +130,7 @@ export class CeConnectButton extends LitElement {
       this._startFlow(config);
     } catch (error) {
       // A refused start leaves a flow that waits for a late result alone: it is not superseded.
-      if (error instanceof ConnectError) this._settle(element, error);
+      if (error instanceof ConnectError) this._fail(element, error);
       return Promise.reject(error);
     }
     return this._begin();
@@ -142,7 +142,7 @@ export class CeConnectButton extends LitElement {
     this._flow = undefined;
     flow?._stop();
     // A flow that only waits for a late result already had its terminal event: it ends silently.
-    if (flow && this._pending) this._settle(flow._config.element, 'aborted');
+    if (flow && this._pending) this._cancelled(flow._config.element, 'aborted');
   }
 
   /**
@@ -156,10 +156,9 @@ export class CeConnectButton extends LitElement {
     try {
       await deleteInstance(readFlowConfig(this).apiBase, instanceId);
     } catch (error) {
-      const failure = error instanceof ConnectError && error.code === 'disconnect-failed' ? error : new ConnectError('disconnect-failed', (error as Error).message);
-      this._message = failure.message;
-      const { code, message, status } = failure;
-      this.dispatchEvent(new ConnectErrorEvent({ element, code, message, ...(status !== undefined && { status }) }));
+      // A misconfigured api-base (invalid-config) is reported as the disconnect that did not happen.
+      const failure = (error as ConnectError).code == 'disconnect-failed' ? (error as ConnectError) : new ConnectError('disconnect-failed', (error as Error).message);
+      this._report(element, failure);
       throw failure;
     }
     this._forget(element, instanceId, 'user');
@@ -203,18 +202,13 @@ export class CeConnectButton extends LitElement {
 
   protected override render(): TemplateResult {
     const name = elementDisplayName(this.element);
-    const text = (key: ConnectTextKey) => textFor(this, this.texts, key).replace('{provider}', name ?? textFor(this, this.texts, 'provider'));
+    const text = (key: ConnectTextKey) => this._text(key).replace('{provider}', name ?? this._text('provider'));
     const { status, instanceId, disabled } = this;
     const connected = status === 'connected';
     // The label says what a click will do: connect, or (with an instance) reconnect it.
     const label = text(connected ? 'connectedTo' : instanceId ? 'reconnect' : name ? 'connectTo' : 'connect');
-    const [icon, line] = {
-      idle: [nothing],
-      connecting: [html`<span part="icon" class="spin"></span>`, 'waiting'],
-      connected: [html`<span part="icon">✓</span>`, 'connectedStatus'],
-      'needs-reconnect': [nothing, 'needsReconnect'],
-      error: [nothing],
-    }[status] as [unknown, ConnectTextKey?];
+    const icon = status === 'connecting' ? html`<span part="icon" class="spin"></span>` : connected ? html`<span part="icon">✓</span>` : nothing;
+    const line = ({ connecting: 'waiting', connected: 'connectedStatus', 'needs-reconnect': 'needsReconnect' } as Record<string, ConnectTextKey>)[status];
     const disconnect = this.disconnectable && (connected || status === 'needs-reconnect') &&
       html`<button part="disconnect" type="button" ?disabled=${disabled} @click=${this._onDisconnect}>${text('disconnect')}</button>`;
     // One live region: polite for progress, assertive while it reports an error (set before the text changes).
@@ -233,9 +227,15 @@ export class CeConnectButton extends LitElement {
       _done: (result: ConnectedDetail | ConnectError, quiet: boolean) => {
         if (!mine()) return;
         this._flow = undefined;
-        this._settle(element, result, quiet);
+        if ('instanceId' in result) this._succeed(result);
+        else if (!quiet) this._fail(element, result);
+        else {
+          // A late result that failed: the flow already had its terminal event (popup-closed).
+          this.status = 'idle';
+          this._release(abortError('popup-closed'));
+        }
       },
-      _popupClosed: () => mine() && this._settle(element, 'popup-closed'),
+      _popupClosed: () => mine() && this._cancelled(element, 'popup-closed'),
       _resumed: () => mine() && this._begin(),
       // The host may keep the page (`preventDefault()`): the flow ends as a cancel.
       _leaving: () => this.dispatchEvent(new ConnectRedirectEvent({ element })) || (this.cancel(), false),
@@ -280,32 +280,45 @@ export class CeConnectButton extends LitElement {
     this.dispatchEvent(new DisconnectedEvent({ element, instanceId, reason }));
   }
 
-  /** Every terminal event goes through here: state, event, then the promise. `quiet`: no event (see FlowReporter). */
-  private _settle(element: string, result: ConnectedDetail | ConnectError | ConnectCancelReason, quiet = false): void {
+  /** Success: the instance exists (set by this page's own flow: nothing to ask the backend about). */
+  private _succeed(result: ConnectedDetail): void {
+    this._checkedId = this.instanceId = result.instanceId;
+    this._health = undefined;
+    this.status = 'connected';
+    this.dispatchEvent(new ConnectedEvent(result));
+    this._release(result);
+  }
+
+  private _fail(element: string, error: ConnectError): void {
+    this.status = 'error';
+    this._report(element, error);
+    this._release(error);
+  }
+
+  /** After `popup-closed` the flow stays (for a late result), but the button is free again. */
+  private _cancelled(element: string, reason: ConnectCancelReason): void {
+    this.status = 'idle';
+    this.dispatchEvent(new ConnectCancelEvent({ element, reason }));
+    this._release(abortError(reason));
+  }
+
+  /** Settles the pending `connect()` promise, if any: after the state and the event. */
+  private _release(result: ConnectedDetail | Error): void {
     const pending = this._pending;
     this._pending = undefined;
-    if (quiet) {
-      this.status = 'idle';
-      pending?.settle(abortError('popup-closed'));
-    } else if (result instanceof ConnectError) {
-      const { code, status } = result;
-      // A default message is shown in the page's language; a message from the network as it came (text only).
-      const message = (this._message = result.message === TEXTS[code] ? textFor(this, this.texts, code) : result.message);
-      this.status = 'error';
-      this.dispatchEvent(new ConnectErrorEvent({ element, code, message, ...(status !== undefined && { status }) }));
-      pending?.settle(result);
-    } else if (typeof result === 'string') {
-      // After `popup-closed` the flow stays (for a late result), but the button is free again.
-      this.status = 'idle';
-      this.dispatchEvent(new ConnectCancelEvent({ element, reason: result }));
-      pending?.settle(abortError(result));
-    } else {
-      // Set by this page's own success: nothing to ask the backend about.
-      this._checkedId = this.instanceId = result.instanceId;
-      this._health = undefined;
-      this.status = 'connected';
-      this.dispatchEvent(new ConnectedEvent(result));
-      pending?.settle(result);
-    }
+    pending?.settle(result);
   }
+
+  /** Shows and fires a failure: a default message in the page's language, a message from the network as it came (text only). */
+  private _report(element: string, error: ConnectError): void {
+    const { code, status } = error;
+    const message = (this._message = error.message === TEXTS[code] ? this._text(code) : error.message);
+    this.dispatchEvent(new ConnectErrorEvent({ element, code, message, ...(status !== undefined && { status }) }));
+  }
+
+  /** The text `key` for this button (see src/texts.ts). */
+  private _text(key: ConnectTextKey): string {
+    return textFor(this, this.texts, key);
+  }
+
 }

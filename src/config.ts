@@ -43,14 +43,12 @@ export function readFlowConfig(host: ButtonSettings & HTMLElement): FlowConfig {
   check(timeout > 0 && timeout < 2 ** 31, 'timeout');
   check(closedGrace >= 0 && closedGrace <= 60_000, 'closed-grace');
   // The backend: same-origin (http allowed), or another origin over https (or on loopback).
-  const apiBase = parseSafeUrl(host.apiBase || '/api/ce', document.baseURI);
-  const sameOriginBase = parseSafeUrl(host.apiBase || '/api/ce', document.baseURI, true);
-  check(apiBase ?? (sameOriginBase?.origin === location.origin), 'api-base');
+  const base = parseSafeUrl(host.apiBase || '/api/ce', document.baseURI, true);
+  check(base && (base.origin === location.origin || parseSafeUrl(base.href)), 'api-base');
   // Callback messages: one exact origin, never a wildcard or a path.
   const callbackOrigin = host.callbackOrigin || location.origin;
   check(parseSafeUrl(callbackOrigin, undefined, true)?.origin === callbackOrigin, 'callback-origin');
-  const base = (apiBase ?? sameOriginBase)!;
-  base.search = base.hash = '';
+  base!.search = base!.hash = '';
   // With an instance, the flow is a reconnect of it; the site is passed on as typed (the backend judges it).
-  return { element, apiBase: base, callbackOrigin, instanceName, instance: host.instanceId || undefined, site: host.site || undefined, mode, timeout, closedGrace };
+  return { element, apiBase: base!, callbackOrigin, instanceName, instance: host.instanceId || undefined, site: host.site || undefined, mode, timeout, closedGrace };
 }

@@ -28,7 +28,7 @@ export interface FlowConfig {
 }
 
 /**
- * Where a flow is; the one value every decision reads (docs/protocol.md §6). Popup: OPENING → WAITING
+ * Where a flow is; the one value every decision reads (docs/protocol.md §3.4). Popup: OPENING → WAITING
  * (→ LINGERING) → EXCHANGING or EXCHANGING_LATE → DONE. Redirect: OPENING → NAVIGATING, and on the return page
  * EXCHANGING → DONE.
  * - `opening`: asking the backend for the sign-in URL (a popup, if any, is open and blank).
