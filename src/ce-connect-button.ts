@@ -231,8 +231,8 @@ export class CeConnectButton extends LitElement {
         else if (!quiet) this._fail(element, result);
         else {
           // A late result that failed: the flow already had its terminal event (popup-closed).
+          this._release()(abortError('popup-closed'));
           this.status = 'idle';
-          this._release(abortError('popup-closed'));
         }
       },
       _popupClosed: () => mine() && this._cancelled(element, 'popup-closed'),
@@ -282,31 +282,37 @@ export class CeConnectButton extends LitElement {
 
   /** Success: the instance exists (set by this page's own flow: nothing to ask the backend about). */
   private _succeed(result: ConnectedDetail): void {
+    const settle = this._release();
     this._checkedId = this.instanceId = result.instanceId;
     this._health = undefined;
     this.status = 'connected';
     this.dispatchEvent(new ConnectedEvent(result));
-    this._release(result);
+    settle(result);
   }
 
   private _fail(element: string, error: ConnectError): void {
+    const settle = this._release();
     this.status = 'error';
     this._report(element, error);
-    this._release(error);
+    settle(error);
   }
 
   /** After `popup-closed` the flow stays (for a late result), but the button is free again. */
   private _cancelled(element: string, reason: ConnectCancelReason): void {
+    const settle = this._release();
     this.status = 'idle';
     this.dispatchEvent(new ConnectCancelEvent({ element, reason }));
-    this._release(abortError(reason));
+    settle(abortError(reason));
   }
 
-  /** Settles the pending `connect()` promise, if any: after the state and the event. */
-  private _release(result: ConnectedDetail | Error): void {
+  /**
+   * Detaches the pending `connect()` promise (if any) and returns what settles it, to be called after the state
+   * and the event: a listener of that event may already have started the next flow, with a promise of its own.
+   */
+  private _release(): (result: ConnectedDetail | Error) => void {
     const pending = this._pending;
     this._pending = undefined;
-    pending?.settle(result);
+    return (result) => pending?.settle(result);
   }
 
   /** Shows and fires a failure: a default message in the page's language, a message from the network as it came (text only). */
