@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
+import { webdriverLauncher } from '@web/test-runner-webdriver';
 import puppeteer from 'puppeteer-core';
 import { fakeBackend } from './test/support/fake-backend.mjs';
 import { createGates } from './test/support/gates.mjs';
@@ -12,6 +13,7 @@ import { startProvider } from './test/support/provider.mjs';
 import { startRealBackend } from './test/support/real-backend.mjs';
 import { reactEsm } from './test/support/react-esm.mjs';
 import { createStats } from './test/support/stats.mjs';
+import { missingWebKit, startWebKitDriver, WEBKIT_INSTALL_HINT, webkitCapabilities } from './test/support/webkit-driver.mjs';
 import { resultsReporter } from './test/support/results-reporter.mjs';
 import { defaultReporter } from '@web/test-runner';
 
@@ -68,7 +70,34 @@ if (wanted('firefox') && existsSync(firefoxPath)) {
     },
   }));
 } else if (wanted('firefox')) {
-  console.warn(`Firefox not found at ${firefoxPath}: the browser suite runs in Chromium only (apt-get install firefox-esr).`);
+  console.warn(`Firefox not found at ${firefoxPath}: the browser suite runs without it (apt-get install firefox-esr).`);
+}
+
+// WebKit: this config starts WebKitWebDriver on a private Xvfb (and stops both when the server stops); the
+// launcher only speaks WebDriver to it. WebKit keeps Safari's popup blocker on under automation, and a
+// WebDriver pointer action (sendMouse) is a real user gesture.
+let webkitDriver;
+const webkitMissing = wanted('webkit') ? missingWebKit() : [];
+if (wanted('webkit') && webkitMissing.length === 0) {
+  webkitDriver = await startWebKitDriver();
+  const launcher = webdriverLauncher({
+    automationProtocol: 'webdriver',
+    hostname: '127.0.0.1',
+    port: webkitDriver.port,
+    path: '/',
+    capabilities: webkitCapabilities(),
+  });
+  // The launcher names a browser after its capabilities, and WebKitGTK's may not say browserName.
+  const initialize = launcher.initialize.bind(launcher);
+  launcher.initialize = async (...args) => {
+    await initialize(...args);
+    launcher.name = 'WebKit';
+  };
+  // One page at a time: with more, the launcher runs test files in iframes, where popups and real clicks differ.
+  launcher.concurrency = 1;
+  browsers.push(launcher);
+} else if (wanted('webkit')) {
+  console.warn(`${webkitMissing.join(', ')} not found: the browser suite runs without WebKit (${WEBKIT_INSTALL_HINT}).`);
 }
 
 export default {
@@ -87,6 +116,9 @@ export default {
   plugins: [
     reactEsm(), // `react` and `react-dom/client` as one ES module (test/react-wrapper.test.ts)
     esbuildPlugin({ ts: true, target: 'es2021', tsconfig: new URL('./tsconfig.json', import.meta.url).pathname }),
-    { name: 'stop-backends', serverStop: () => (gates.releaseAll(), Promise.all([provider.close(), realBackend.close()])) },
+    {
+      name: 'stop-backends',
+      serverStop: () => (gates.releaseAll(), Promise.all([provider.close(), realBackend.close(), webkitDriver?.stop()])),
+    },
   ],
 };
