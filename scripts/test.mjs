@@ -1,5 +1,5 @@
 // `npm test`: installs the browsers if needed, builds once, runs the Node suite (server, sandbox, e2e) and the
-// browser suite (web-test-runner in Chromium, Firefox ESR and WebKit, side by side, or in those named in
+// browser suite (web-test-runner in Chromium, Firefox ESR and WebKit, two at a time, or in those named in
 // BROWSERS=chromium,firefox,webkit), then prints the failed and skipped tests by name (a browser test skipped
 // with skipIn, test/support/engines.ts, with its reason), one line per suite or browser with its counts, and,
 // last, the one line CI reads: `N passed, N failed, N skipped`. Extra arguments go to web-test-runner
