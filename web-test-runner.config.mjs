@@ -1,10 +1,15 @@
-// Browser tests: real headless browsers (Debian's Chromium, and Firefox ESR when installed), the host backend
-// of CONTRACT §4 as middleware, and a provider stand-in on a second loopback port (another origin, as real
-// providers are). BROWSERS=chromium or BROWSERS=firefox runs one of them.
+// Browser tests in three engines, each with its real popup blocker: Debian's Chromium (headless), Firefox ESR
+// (headless, puppeteer-core over WebDriver BiDi) and WebKit (WebKitGTK's MiniBrowser through WebKitWebDriver,
+// on a private Xvfb). The backend the button calls (README "The backend contract") runs as middleware, and a
+// provider stand-in on a second loopback port (another origin, as real providers are).
+// BROWSERS=chromium,firefox,webkit picks some of them; an engine that is not installed is left out with a
+// warning, or fails the run under CI=true. Two browsers run side by side, each one test file at a time.
+// A test an engine cannot run is declared with skipIn (test/support/engines.ts).
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
+import { webdriverLauncher } from '@web/test-runner-webdriver';
 import puppeteer from 'puppeteer-core';
 import { fakeBackend } from './test/support/fake-backend.mjs';
 import { createGates } from './test/support/gates.mjs';
@@ -12,7 +17,8 @@ import { startProvider } from './test/support/provider.mjs';
 import { startRealBackend } from './test/support/real-backend.mjs';
 import { reactEsm } from './test/support/react-esm.mjs';
 import { createStats } from './test/support/stats.mjs';
-import { resultsReporter } from './test/support/results-reporter.mjs';
+import { missingWebKit, startWebKitDriver, WEBKIT_INSTALL_HINT, webkitCapabilities } from './test/support/webkit-driver.mjs';
+import { resultsReporter, skipReasons } from './test/support/results-reporter.mjs';
 import { defaultReporter } from '@web/test-runner';
 
 /** A port the OS says is free now: the real backend's callback URLs must name the dev server's origin. */
@@ -24,7 +30,23 @@ async function freePort() {
   return port;
 }
 
+const firefoxPath = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
+const wanted = (name) => !process.env.BROWSERS || process.env.BROWSERS.split(',').map((each) => each.trim().toLowerCase()).includes(name);
+const firefoxMissing = wanted('firefox') && !existsSync(firefoxPath);
+const webkitMissing = wanted('webkit') ? missingWebKit() : [];
+// Said before anything starts, so that a CI run stopped here leaves nothing behind.
+if (firefoxMissing) engineMissing(`Firefox not found at ${firefoxPath}: the browser suite runs without it (apt-get install firefox-esr).`);
+if (webkitMissing.length) engineMissing(`${webkitMissing.join(', ')} not found: the browser suite runs without WebKit (${WEBKIT_INSTALL_HINT}).`);
+
+/** An engine that is not installed: a warning on a developer's machine, a failure under CI (CI set, not 0/false). */
+function engineMissing(message) {
+  const ci = Boolean(process.env.CI) && !/^(0|false)$/i.test(process.env.CI);
+  if (ci) throw new Error(`${message} Under CI every engine must run.`);
+  console.warn(message);
+}
+
 const port = await freePort();
+const skips = skipReasons();
 const gates = createGates();
 const stats = createStats();
 const provider = await startProvider(gates);
@@ -40,9 +62,6 @@ const chromiumArgs = [
   '--disable-sync',
 ];
 
-const firefoxPath = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
-const wanted = (name) => !process.env.BROWSERS || process.env.BROWSERS.split(',').includes(name);
-
 const browsers = [];
 if (wanted('chromium')) {
   browsers.push(chromeLauncher({
@@ -55,7 +74,7 @@ if (wanted('chromium')) {
     },
   }));
 }
-if (wanted('firefox') && existsSync(firefoxPath)) {
+if (wanted('firefox') && !firefoxMissing) {
   // puppeteer-core drives Firefox over WebDriver BiDi; the same launcher works with `browser: 'firefox'`.
   browsers.push(chromeLauncher({
     puppeteer,
@@ -67,8 +86,31 @@ if (wanted('firefox') && existsSync(firefoxPath)) {
       extraPrefsFirefox: { 'dom.disable_open_during_load': true },
     },
   }));
-} else if (wanted('firefox')) {
-  console.warn(`Firefox not found at ${firefoxPath}: the browser suite runs in Chromium only (apt-get install firefox-esr).`);
+}
+
+// WebKit: this config starts WebKitWebDriver on a private Xvfb (and stops both when the server stops); the
+// launcher only speaks WebDriver to it. WebKit keeps Safari's popup blocker on under automation, and a
+// WebDriver pointer action (sendMouse) is a real user gesture.
+let webkitDriver;
+if (wanted('webkit') && webkitMissing.length === 0) {
+  webkitDriver = await startWebKitDriver();
+  const launcher = webdriverLauncher({
+    automationProtocol: 'webdriver',
+    hostname: '127.0.0.1',
+    port: webkitDriver.port,
+    path: '/',
+    capabilities: webkitCapabilities(),
+  });
+  // The launcher names a browser after its capabilities, and WebKitGTK's may not say browserName.
+  const initialize = launcher.initialize.bind(launcher);
+  launcher.initialize = async (...args) => {
+    await initialize(...args);
+    launcher.name = 'WebKit';
+  };
+  // One page at a time. The global `concurrency: 1` below matters too: with more, this launcher runs test
+  // files in iframes of one page, where popups, focus and real clicks are not those of a top-level page.
+  launcher.concurrency = 1;
+  browsers.push(launcher);
 }
 
 export default {
@@ -78,15 +120,23 @@ export default {
   port,
   rootDir: '.',
   concurrency: 1,
+  // Two browsers at a time (web-test-runner's default, said here because it was measured): Chromium and Firefox
+  // start together and WebKit takes Chromium's place when it is done. Firefox, the slowest with popups, sets the
+  // pace; a third browser from the start only slows it down on two cores.
+  concurrentBrowsers: 2,
   testFramework: { config: { timeout: 10000 } },
   testsFinishTimeout: 240000,
   browsers,
   // The default reporter for humans; per-browser counts in .test-results/browser.json for scripts/test.mjs.
-  reporters: [defaultReporter(), resultsReporter()],
+  reporters: [defaultReporter(), resultsReporter({ skipReasons: skips })],
   middleware: [realBackend.middleware, fakeBackend(provider, { gates, stats })],
   plugins: [
+    skips, // why tests were skipped, for the results reporter (test/support/engines.ts)
     reactEsm(), // `react` and `react-dom/client` as one ES module (test/react-wrapper.test.ts)
     esbuildPlugin({ ts: true, target: 'es2021', tsconfig: new URL('./tsconfig.json', import.meta.url).pathname }),
-    { name: 'stop-backends', serverStop: () => (gates.releaseAll(), Promise.all([provider.close(), realBackend.close()])) },
+    {
+      name: 'stop-backends',
+      serverStop: () => (gates.releaseAll(), Promise.all([provider.close(), realBackend.close(), webkitDriver?.stop()])),
+    },
   ],
 };

@@ -1,5 +1,7 @@
 // Makes sure the browsers the tests drive are installed from Debian's packages: Chromium (required), and
-// Firefox ESR and WebKit (WebKitWebDriver + Xvfb) for the cross-browser suites, which skip when missing; and
+// Firefox ESR and WebKit (WebKitWebDriver + Xvfb), the browser suite's other two engines and the cross-browser
+// end-to-end tests (without one, those e2e tests skip and the browser suite runs without it, which `npm test`
+// counts as a failure unless BROWSERS leaves that engine out; under CI=true the browser suite fails); and
 // Debian's redis-server for the several-processes tests (each test starts its own instance on a free loopback
 // port and never uses the system service; they skip when it is missing, and fail under CI=true).
 // Installs what is missing when it can (root, or password-less sudo); otherwise stops with the exact command

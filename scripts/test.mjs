@@ -1,7 +1,8 @@
 // `npm test`: installs the browsers if needed, builds once, runs the Node suite (server, sandbox, e2e) and the
-// browser suite (web-test-runner in every browser the config enables: Chromium and Firefox ESR, or those
-// named in BROWSERS=chromium,firefox), then prints one line per suite and, last, the one line CI reads:
-// `N passed, N failed` (`, N skipped` when some were). Extra arguments go to web-test-runner
+// browser suite (web-test-runner in Chromium, Firefox ESR and WebKit, two at a time, or in those named in
+// BROWSERS=chromium,firefox,webkit), then prints the failed and skipped tests by name (a browser test skipped
+// with skipIn, test/support/engines.ts, with its reason), one line per suite or browser with its counts, and,
+// last, the one line CI reads: `N passed, N failed, N skipped`. Extra arguments go to web-test-runner
 // (`npm test -- --files test/units.test.ts`).
 //
 // The counts come from the runners' own reporters, never from their console output: node --test writes its
@@ -74,7 +75,7 @@ const plural = (count, word) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
 // Browser suite: per-browser counts from the results reporter. Every browser asked for must have run every file.
 {
-  const wanted = (process.env.BROWSERS ?? 'chromium,firefox').split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
+  const wanted = (process.env.BROWSERS ?? 'chromium,firefox,webkit').split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
   const matches = (key, name) => (key === 'chromium' ? /chrom/i : new RegExp(key, 'i')).test(name);
   const result = readResult(browserResults);
   if (!result || result.unreadable || !result.complete) {
@@ -87,7 +88,7 @@ const plural = (count, word) => `${count} ${word}${count === 1 ? '' : 's'}`;
   } else {
     const files = result.testFiles.length;
     for (const [name, counts] of Object.entries(result.browsers)) {
-      const suite = { name, passed: counts.passed, failed: counts.failed, skipped: counts.skipped, problems: [], failures: counts.failures, skips: [] };
+      const suite = { name, passed: counts.passed, failed: counts.failed, skipped: counts.skipped, problems: [], failures: counts.failures, skips: counts.skips ?? [] };
       if (counts.fileErrors) suite.note = `${plural(counts.fileErrors, 'test file error')} counted as failed`;
       if (counts.files < files) suite.problems.push(`ran ${counts.files} of ${plural(files, 'test file')}`);
       if (counts.passed + counts.failed === 0) suite.problems.push(counts.files === 0 ? 'ran no test file' : `ran no test (${plural(counts.files, 'file')}, ${counts.skipped} skipped)`);
@@ -95,7 +96,11 @@ const plural = (count, word) => `${count} ${word}${count === 1 ? '' : 's'}`;
     }
     for (const key of wanted) {
       if (Object.keys(result.browsers).some((name) => matches(key, name))) continue;
-      const hint = key === 'firefox' ? ' (is Firefox ESR installed? See the warning above, or run with BROWSERS=chromium)' : '';
+      const hints = {
+        firefox: ' (is Firefox ESR installed? See the warning above, or leave it out of BROWSERS)',
+        webkit: ' (are WebKitWebDriver and Xvfb installed? See the warning above, or leave it out of BROWSERS)',
+      };
+      const hint = hints[key] ?? '';
       suites.push({ name: key, passed: 0, failed: 0, skipped: 0, problems: [`did not run${hint}`], failures: [], skips: [] });
     }
     if (browserCode !== 0 && suites.every((suite) => suite.name === 'node' || (suite.failed === 0 && suite.problems.length === 0))) {
@@ -115,7 +120,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 for (const suite of suites) {
-  const counts = `${suite.passed} passed, ${suite.failed} failed${suite.skipped ? `, ${suite.skipped} skipped` : ''}`;
+  const counts = `${suite.passed} passed, ${suite.failed} failed, ${suite.skipped} skipped`;
   const notes = [suite.note, ...suite.problems.map((problem) => `FAILED: ${problem}`)].filter(Boolean);
   lines.push(`${suite.name}: ${counts}${notes.length ? ` (${notes.join('; ')})` : ''}`);
   passed += suite.passed;
@@ -123,6 +128,6 @@ for (const suite of suites) {
   skipped += suite.skipped;
 }
 if (suites.some((suite) => suite.problems.length)) lines.push('(each suite that failed to report, finish or run tests counts as 1 failed)');
-lines.push(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+lines.push(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 console.log(lines.join('\n'));
 process.exit(failed > 0 || nodeCode !== 0 || browserCode !== 0 ? 1 : 0);

@@ -5,86 +5,14 @@
 // Allow / Deny on the sandbox's consent page (another origin), and the COOP scenario.
 // Skipped when WebKitWebDriver, MiniBrowser or Xvfb is not installed.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { delimiter, join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startDemo } from '../../demo/server.mjs';
+import { missingWebKit, startWebKitDriver, WEBKIT_INSTALL_HINT, webkitCapabilities } from '../support/webkit-driver.mjs';
 
-// MiniBrowser ships in libwebkit2gtk-4.1-0 (a dependency of webkit2gtk-driver), under the multiarch directory.
-const MINIBROWSER = process.env.MINIBROWSER_PATH
-  ?? ['x86_64-linux-gnu', 'aarch64-linux-gnu'].map((arch) => `/usr/lib/${arch}/webkit2gtk-4.1/MiniBrowser`).find((file) => existsSync(file))
-  ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
-const onPath = (name) => (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, name)).find((file) => existsSync(file));
-const missing = [['WebKitWebDriver', onPath('WebKitWebDriver')], ['MiniBrowser', existsSync(MINIBROWSER)], ['Xvfb', onPath('Xvfb')]].filter(([, found]) => !found).map(([name]) => name);
-const skip = missing.length ? `${missing.join(', ')} not found (apt-get install webkit2gtk-driver xvfb)` : false;
+const missing = missingWebKit();
+const skip = missing.length ? `${missing.join(', ')} not found (${WEBKIT_INSTALL_HINT})` : false;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Process groups started here that are still alive: ended on every way out, even a signal (as puppeteer does). */
-const groups = new Set();
-const signalGroup = (pid, signal) => {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // The whole group is gone.
-  }
-};
-const signalGroups = (signal) => groups.forEach((pid) => signalGroup(pid, signal));
-process.once('exit', () => signalGroups('SIGKILL'));
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
-  process.once(signal, () => {
-    signalGroups('SIGKILL');
-    process.exit(code);
-  });
-}
-
-/** Starts `command` in its own process group; `stop()` ends the whole group (MiniBrowser included) and waits. */
-function startProcess(command, args, options = {}) {
-  const child = spawn(command, args, { detached: true, ...options });
-  groups.add(child.pid);
-  const exited = new Promise((resolve) => child.once('exit', resolve).once('error', resolve));
-  return {
-    child,
-    exited,
-    async stop() {
-      // The group, not just its leader: WebKitWebDriver's MiniBrowser and its helper processes are in it.
-      signalGroup(child.pid, 'SIGTERM');
-      const stopped = child.exitCode !== null || child.signalCode !== null || await Promise.race([exited.then(() => true), sleep(3000).then(() => false)]);
-      if (!stopped) {
-        signalGroup(child.pid, 'SIGKILL');
-        await exited;
-      }
-      groups.delete(child.pid);
-    },
-  };
-}
-
-/** A private X display: Xvfb picks a free display number and writes it on fd 3. */
-async function startXvfb() {
-  const xvfb = startProcess('Xvfb', ['-displayfd', '3', '-nolisten', 'tcp', '-screen', '0', '1280x1024x24'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
-  const display = await new Promise((resolve, reject) => {
-    let text = '';
-    xvfb.child.stdio[3].on('data', (chunk) => {
-      text += chunk;
-      if (text.includes('\n')) resolve(`:${text.trim()}`);
-    });
-    xvfb.exited.then((code) => reject(new Error(`Xvfb exited (${code}) before giving a display`)));
-    setTimeout(() => reject(new Error('Xvfb gave no display in 10 s')), 10000).unref();
-  });
-  return { ...xvfb, display };
-}
 
 /** A minimal WebDriver (classic, HTTP) client: just the commands these tests use. */
 function webDriver(base) {
@@ -104,7 +32,7 @@ function webDriver(base) {
     command,
     async newSession() {
       const { sessionId } = await command('POST', '/session', {
-        capabilities: { alwaysMatch: { 'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] } } },
+        capabilities: { alwaysMatch: webkitCapabilities() },
       });
       const s = `/session/${sessionId}`;
       const session = {
@@ -142,33 +70,20 @@ function webDriver(base) {
 
 describe('the demo, end to end in WebKit', { timeout: 60000, skip }, () => {
   let demo;
-  let xvfb;
   let driver;
   let session;
   let main;
 
   before(async () => {
     demo = await startDemo({ port: 0, env: {}, log: () => undefined });
-    xvfb = await startXvfb();
-    const port = await freePort();
-    driver = startProcess('WebKitWebDriver', [`--port=${port}`], { env: { ...process.env, DISPLAY: xvfb.display }, stdio: 'ignore' });
-    const client = webDriver(`http://127.0.0.1:${port}`);
-    for (let tries = 0; ; tries++) {
-      try {
-        await client.command('GET', '/status');
-        break;
-      } catch (error) {
-        if (tries > 100 || driver.child.exitCode !== null) throw error;
-        await sleep(100);
-      }
-    }
+    driver = await startWebKitDriver();
+    const client = webDriver(`http://127.0.0.1:${driver.port}`);
     session = await client.newSession();
     main = await session.window();
   });
   after(async () => {
     await session?.delete().catch(() => undefined);
     await driver?.stop();
-    await xvfb?.stop();
     await demo?.close();
   });
   beforeEach(async () => {
