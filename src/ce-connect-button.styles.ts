@@ -1,21 +1,32 @@
 import { unsafeCSS } from 'lit';
 
-/** A neutral, accessible button, themable through `--ce-connect-*` properties and `::part()`. */
+/**
+ * A neutral, accessible button, themable through `--ce-connect-*` properties and `::part()`. It follows the
+ * page's `color-scheme`, inherited and never set here (a light-only page must stay light under a dark system
+ * theme): the status line takes the page's own text colour (an unset `var()` of an inherited property
+ * inherits), readable on the page's background by construction, and the error colour is picked by
+ * `light-dark()` (where unsupported, the declaration drops and the error takes the page's text colour too).
+ * The focus ring's default blue keeps 3:1 against white and dark backgrounds alike. Under
+ * `prefers-reduced-motion` the spinner's keyframes do not exist, so it stands still (the status line says the
+ * button is busy).
+ */
 // unsafeCSS of a constant (no interpolation, nothing from outside): it skips `css`'s run-time checks, which
-// cost bytes in the bundle and guard nothing here.
+// cost bytes in the bundle and guard nothing here. Written tersely (no leading zeros, no needless quotes,
+// `#0000` for transparent, `var()` without a fallback where unset means inherit): the build only collapses
+// white space, and every byte counts against the bundle's budget.
 export const styles = unsafeCSS(`
   :host {
     display: inline-grid;
-    gap: 0.35em;
-    font-family: var(--ce-connect-font-family, inherit);
+    gap: .35em;
+    font-family: var(--ce-connect-font-family);
   }
   button {
     display: inline-flex;
     align-items: center;
-    gap: 0.5em;
-    padding: var(--ce-connect-padding, 0.6em 1.1em);
+    gap: .5em;
+    padding: var(--ce-connect-padding, .6em 1.1em);
     border: var(--ce-connect-border, 0);
-    border-radius: var(--ce-connect-radius, 0.5em);
+    border-radius: var(--ce-connect-radius, .5em);
     background: var(--ce-connect-background, #0b5cff);
     color: var(--ce-connect-color, #fff);
     font: inherit;
@@ -23,34 +34,35 @@ export const styles = unsafeCSS(`
     cursor: pointer;
   }
   button:focus-visible {
-    outline: 3px solid var(--ce-connect-focus-ring, #8fb3ff);
+    outline: 3px solid var(--ce-connect-focus-ring, #3b7bff);
     outline-offset: 2px;
   }
   button:disabled {
-    opacity: 0.55;
+    opacity: .55;
     cursor: not-allowed;
   }
-  :host([status='connected']) button {
+  :host([status=connected]) button {
     background: var(--ce-connect-connected-background, #0f7b45);
   }
   .spin {
-    width: 0.8em;
-    height: 0.8em;
+    padding: .4em;
     border: 2px solid;
-    border-right-color: transparent;
+    border-right-color: #0000;
     border-radius: 50%;
-    animation: spin 0.8s linear infinite;
+    animation: spin .8s linear infinite;
   }
-  @keyframes spin {
-    to {
-      rotate: 1turn;
+  @media not (prefers-reduced-motion) {
+    @keyframes spin {
+      to {
+        rotate: 1turn;
+      }
     }
   }
-  [part='status'] {
-    font-size: 0.85em;
-    color: var(--ce-connect-status-color, #4a5568);
+  [part=status] {
+    font-size: .85em;
+    color: var(--ce-connect-status-color);
   }
-  :host([status='error']) [part='status'] {
-    color: var(--ce-connect-error-color, #b42318);
+  [role=alert] {
+    color: var(--ce-connect-error-color, light-dark(#b42318, #ff8a80));
   }
 `);
