@@ -258,8 +258,14 @@ async function setUser(id) {
   await refreshInstances();
 }
 
+/**
+ * The Theme panel brands the buttons only through their `--ce-connect-*` custom properties (and demo.css through
+ * `::part()`); "Dark page" switches the page's own palette and `color-scheme`, which the buttons follow by
+ * themselves. It starts as the visitor's system theme.
+ */
 function wireTheme() {
   const root = document.documentElement.style;
+  $('theme-dark').checked = matchMedia('(prefers-color-scheme: dark)').matches;
   const apply = () => {
     root.setProperty('--ce-connect-background', $('theme-colour').value);
     root.setProperty('--ce-connect-connected-background', $('theme-connected').value);
