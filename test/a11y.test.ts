@@ -267,7 +267,7 @@ describe('accessibility', () => {
               expect(getComputedStyle(icon).color).to.equal(getComputedStyle(innerButton(el)).color);
             }
           }
-          const contrastChecked = results.passes.find((r) => r.id === 'color-contrast')?.nodes.map((n) => n.element) ?? [];
+          const contrastChecked = results.passes.find((r) => r.id === 'color-contrast')?.nodes.map((n): Element | undefined => n.element) ?? [];
           for (const element of expected.checked(el)) expect(contrastChecked.includes(element), `contrast checked: ${element.outerHTML.slice(0, 60)}`).to.equal(true);
           await finish?.();
         });
