@@ -12,8 +12,9 @@ import { unsafeCSS } from 'lit';
  */
 // unsafeCSS of a constant (no interpolation, nothing from outside): it skips `css`'s run-time checks, which
 // cost bytes in the bundle and guard nothing here. Written tersely (no leading zeros, no needless quotes,
-// `#0000` for transparent, `var()` without a fallback where unset means inherit): the build only collapses
-// white space, and every byte counts against the bundle's budget.
+// `#0000` for transparent, `var()` without a fallback where unset means inherit, `#s` for the status line,
+// the id its button's aria-describedby names): the build only collapses white space, and every byte counts
+// against the bundle's budget. The status line's `aria-live` is `assertive` while it shows an error.
 export const styles = unsafeCSS(`
   :host {
     display: inline-grid;
@@ -58,11 +59,11 @@ export const styles = unsafeCSS(`
       }
     }
   }
-  [part=status] {
+  #s {
     font-size: .85em;
     color: var(--ce-connect-status-color);
   }
-  [role=alert] {
+  #s[aria-live=assertive] {
     color: var(--ce-connect-error-color, light-dark(#b42318, #ff8a80));
   }
 `);
