@@ -211,10 +211,11 @@ export class CeConnectButton extends LitElement {
     const line = ({ connecting: 'waiting', connected: 'connectedStatus', 'needs-reconnect': 'needsReconnect' } as Record<string, ConnectTextKey>)[status];
     const disconnect = this.disconnectable && (connected || status === 'needs-reconnect') &&
       html`<button part="disconnect" type="button" ?disabled=${disabled} @click=${this._onDisconnect}>${text('disconnect')}</button>`;
-    // One live region: polite for progress, assertive while it reports an error (set before the text changes).
+    // One live region: polite for progress, assertive while it shows an error message (set before the text
+    // changes) — a failed disconnect's too, which leaves the status `connected`.
     return html`<button part="button" type="button" ?disabled=${disabled} aria-busy=${status === 'connecting'} aria-describedby="s"
         @click=${this._onClick}>${icon}<slot>${label}</slot></button>${disconnect || nothing}<span id="s" part="status" role="status"
-        aria-live=${status === 'error' ? 'assertive' : 'polite'}>${this._message || (line && text(line))}</span>`;
+        aria-live=${this._message ? 'assertive' : 'polite'}>${this._message || (line && text(line))}</span>`;
   }
 
   /** Starts a flow that reports to this button: a click's, or the end of one this page came back with. */
