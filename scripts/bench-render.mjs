@@ -74,15 +74,16 @@ try {
       if (round >= WARMUP) times[kind].push({ update, layout, total: update + layout });
     }
   }
-  const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  const medians = {};
+  const median = (values) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)];
   for (const kind of kinds) {
     const [update, layout, total] = ['update', 'layout', 'total'].map((phase) => median(times[kind].map((t) => t[phase])));
-    medians[kind] = total;
     const label = { native: 'native <button>', bare: 'bare Lit button', ours: '<ce-connect-button>' }[kind].padEnd(20);
     console.log(`render ${COUNT} × ${label} median ${total.toFixed(1)} ms (to updateComplete ${update.toFixed(1)} ms, layout ${layout.toFixed(1)} ms) of ${RUNS} rounds`);
   }
-  console.log(`render: ours / bare Lit ${(medians.ours / medians.bare).toFixed(2)}×, ours / native ${(medians.ours / medians.native).toFixed(2)}×`);
+  // The ratio within each round (the three renders ran back to back), then its median: steadier than a ratio of
+  // medians when the machine's load changes during the run.
+  const ratio = (other) => median(times.ours.map((t, round) => t.total / times[other][round].total));
+  console.log(`render: ours / bare Lit ${ratio('bare').toFixed(2)}×, ours / native ${ratio('native').toFixed(2)}× (medians of the per-round ratios)`);
 } finally {
   await browser.close();
 }
