@@ -3,13 +3,18 @@ import { unsafeCSS } from 'lit';
 /** A neutral, accessible button, themable through `--ce-connect-*` properties and `::part()`. */
 // unsafeCSS of a constant (no interpolation, nothing from outside): it skips `css`'s run-time checks, which
 // cost bytes in the bundle and guard nothing here.
+// The host stacks its parts in a column that stretches them: a flex column, with every part free to grow, lays
+// out exactly like a one-column grid (rows share any extra height the page gives the host) at about half the
+// layout cost in Chromium (`npm run bench -- render`).
 export const styles = unsafeCSS(`
   :host {
-    display: inline-grid;
+    display: inline-flex;
+    flex-direction: column;
     gap: 0.35em;
     font-family: var(--ce-connect-font-family, inherit);
   }
   button {
+    flex-grow: 1;
     display: inline-flex;
     align-items: center;
     gap: 0.5em;
@@ -47,6 +52,7 @@ export const styles = unsafeCSS(`
     }
   }
   [part='status'] {
+    flex-grow: 1;
     font-size: 0.85em;
     color: var(--ce-connect-status-color, #4a5568);
   }
