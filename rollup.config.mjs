@@ -4,14 +4,19 @@ import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 
-/** Collapses the white space of our stylesheet templates (unsafeCSS(`…`)): terser leaves template text alone. */
+/**
+ * Collapses the white space of our stylesheet templates (unsafeCSS(`…`)), drops the leading zero of numbers
+ * (`0.5em` → `.5em`), the quotes of one-word attribute values (`[status='error']` → `[status=error]`), and
+ * writes `transparent` as `#0000` (the same colour): terser leaves template text alone.
+ */
 function minifyCssTemplates() {
   return {
     name: 'minify-css-templates',
     transform(code, id) {
       if (!id.endsWith('.styles.ts')) return null;
       const minified = code.replace(/unsafeCSS\(\s*`([^`]*)`/g, (_, body) =>
-        'unsafeCSS(`' + body.replace(/\s+/g, ' ').replace(/\s*([{}:;,>])\s*/g, '$1').replace(/;}/g, '}').replace(/([ :(,])0\./g, '$1.').trim() + '`');
+        'unsafeCSS(`' + body.replace(/\s+/g, ' ').replace(/\s*([{}:;,>])\s*/g, '$1').replace(/;}/g, '}')
+          .replace(/([:, (])0\.(\d)/g, '$1.$2').replace(/=(['"])([\w-]+)\1\]/g, '=$2]').replace(/\btransparent\b/g, '#0000').trim() + '`');
       return { code: minified, map: null };
     },
   };

@@ -1,12 +1,16 @@
-// `npm run bench` runs both benchmarks; `npm run bench -- browser` or `npm run bench -- server` runs one.
+// `npm run bench` runs every benchmark; `npm run bench -- browser`, `-- render` or `-- server` runs one.
 //   browser: click → connected in headless Chromium, flows 4a and 4b (scripts/bench-browser.mjs)
+//   render:  1,000 native buttons vs. bare Lit buttons vs. <ce-connect-button>s in one Chromium page
+//            (scripts/bench-render.mjs)
 //   server:  GET oauth/url + callback completions per second, one process in memory vs. two on Redis
 //            (scripts/bench-server.mjs)
-// Both need `npm run build`.
+// All need `npm run build`.
+const benches = { browser: './bench-browser.mjs', render: './bench-render.mjs', server: './bench-server.mjs' };
 const which = process.argv[2] ?? 'all';
-if (!['all', 'browser', 'server'].includes(which)) {
-  console.error(`Unknown benchmark "${which}": use browser, server, or nothing for both.`);
+if (which !== 'all' && !Object.hasOwn(benches, which)) {
+  console.error(`Unknown benchmark "${which}": use ${Object.keys(benches).join(', ')}, or nothing for all.`);
   process.exit(2);
 }
-if (which !== 'server') await import('./bench-browser.mjs');
-if (which !== 'browser') await import('./bench-server.mjs');
+for (const [name, module] of Object.entries(benches)) {
+  if (which === 'all' || which === name) await import(module);
+}

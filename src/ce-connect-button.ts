@@ -101,12 +101,13 @@ export class CeConnectButton extends LitElement {
   /** Where the button is in its flow; reflected as the `status` attribute. */
   status: ConnectStatus = 'idle';
 
-  /** The status line: the last error's message (network text, rendered as text only). */
-  private _message = '';
+  /** The status line: the last error's message (network text, rendered as text only). No initializer: unset
+   * reads as empty, and each reactive property set in the constructor costs time for every button. */
+  private _message?: string;
   /** What the backend said of the instance the host set: `needs-reconnect` turns the button into a reconnect. */
   private _health?: 'needs-reconnect';
   /** The instance id whose status was asked for (or that a success in this page set): asked once per id. */
-  private _checkedId = '';
+  private _checkedId?: string;
   private _check?: AbortController;
   private _flow?: ConnectFlow;
   private _pending?: { promise: Promise<ConnectedDetail>; settle(result: ConnectedDetail | Error): void };
