@@ -50,7 +50,7 @@ async function readBounded(response: Response): Promise<string> {
 async function call(apiBase: URL, path: string, unreachable: ConnectErrorCode, init: RequestInit): Promise<Answer> {
   let response: Response;
   try {
-    response = await fetch(`${apiBase.href.replace(/\/+$/, '')}/${path}`, {
+    response = await fetch(apiBase.href + path, {
       ...init,
       headers: { Accept: 'application/json', 'X-CE-Connect': '1', ...init.headers },
       // Same-origin keeps cookies to the origin; a cross-origin api-base is the host's explicit CORS opt-in.

@@ -110,7 +110,7 @@ export class CeConnectButton extends LitElement {
   private _checkedId?: string;
   private _check?: AbortController;
   private _flow?: ConnectFlow;
-  private _pending?: { promise: Promise<ConnectedDetail>; settle(result: ConnectedDetail | Error): void };
+  private _pending?: { _promise: Promise<ConnectedDetail>; _settle(result: ConnectedDetail | Error): void };
 
   /**
    * Starts the flow, as a click does. Call it inside a user gesture. Resolves with the `connected` detail;
@@ -119,7 +119,7 @@ export class CeConnectButton extends LitElement {
   connect(): Promise<ConnectedDetail> {
     if (this._pending && this._flow) {
       touchPopup(this._flow._popup, 'focus'); // a second click never starts a second flow
-      return this._pending.promise;
+      return this._pending._promise;
     }
     const element = this.element;
     try {
@@ -127,7 +127,7 @@ export class CeConnectButton extends LitElement {
       const config = readFlowConfig(this);
       if (!this.dispatchEvent(new ConnectStartEvent({ element }))) throw abortError('connect-start was cancelled.');
       // A connect-start listener may itself have called connect(): that flow is the one.
-      if (this._pending) return this._pending.promise;
+      if (this._pending) return this._pending._promise;
       this._startFlow(config);
     } catch (error) {
       // A refused start leaves a flow that waits for a late result alone: it is not superseded.
@@ -260,7 +260,7 @@ export class CeConnectButton extends LitElement {
     let settle!: (result: ConnectedDetail | Error) => void;
     const promise = new Promise<ConnectedDetail>((resolve, reject) => (settle = (r) => ('instanceId' in r ? resolve(r) : reject(r))));
     promise.catch(() => undefined); // reported as events; a caller who keeps the promise still sees the rejection
-    this._pending = { promise, settle };
+    this._pending = { _promise: promise, _settle: settle };
     this.status = 'connecting';
     this._message = '';
     return promise;
@@ -314,7 +314,7 @@ export class CeConnectButton extends LitElement {
   private _release(): (result: ConnectedDetail | Error) => void {
     const pending = this._pending;
     this._pending = undefined;
-    return (result) => pending?.settle(result);
+    return (result) => pending?._settle(result);
   }
 
   /** Shows and fires a failure: a default message in the page's language, a message from the network as it came (text only). */

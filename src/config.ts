@@ -48,7 +48,9 @@ export function readFlowConfig(host: ButtonSettings & HTMLElement): FlowConfig {
   // Callback messages: one exact origin, never a wildcard or a path.
   const callbackOrigin = host.callbackOrigin || location.origin;
   check(parseSafeUrl(callbackOrigin, undefined, true)?.origin === callbackOrigin, 'callback-origin');
+  // One form for every call: no query or fragment, one trailing slash (the paths are appended to it).
   base!.search = base!.hash = '';
+  base!.pathname = base!.pathname.replace(/\/*$/, '/');
   // With an instance, the flow is a reconnect of it; the site is passed on as typed (the backend judges it).
   return { element, apiBase: base!, callbackOrigin, instanceName, instance: host.instanceId || undefined, site: host.site || undefined, mode, timeout, closedGrace };
 }
