@@ -1,5 +1,5 @@
 import { instanceBody, instanceTags, type InstanceExtras, type InstanceSpec } from './element-settings.js';
-import { BodyTooLargeError, readBodyText } from './http.js';
+import { BodyTooLargeError, readBodyText } from '../node/read-body.js';
 import type { CloudElementsInstance, ElementConfig, ResolvedOptions } from './options.js';
 
 /**

@@ -1,7 +1,8 @@
 import { isInstanceName } from '../instance-name.js';
+import { BodyTooLargeError, readBodyText } from '../node/read-body.js';
 import { CODE_PATTERN } from './callback-params.js';
 import type { ConnectContext } from './context.js';
-import { BodyTooLargeError, errorResponse, jsonResponse, readBodyText } from './http.js';
+import { errorResponse, jsonResponse } from './http.js';
 import { FOREIGN_FLOW_MESSAGE, isFlowOwner } from './owner.js';
 import { completeFlow } from './reconnect.js';
 import { checkBrowserRequest, GUARD_MESSAGES } from './request-guards.js';

@@ -1,4 +1,4 @@
-import { parseWebUrl } from './url-rules.js';
+import { parseWebUrl } from '../node/url-rules.js';
 
 /** Longest provider URL passed to the browser (the widget refuses longer ones as well). */
 const MAX_OAUTH_URL_LENGTH = 8192;
