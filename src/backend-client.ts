@@ -1,5 +1,5 @@
-import { ConnectError, cleanText, type ConnectErrorCode } from './errors.js';
-import { INSTANCE_ID_PATTERN } from './protocol.js';
+import { ConnectError, type ConnectErrorCode } from './errors.js';
+import { INSTANCE_ID_PATTERN, toDisplayText } from './protocol-rules.js';
 
 /** What `GET {api-base}/{element}/oauth/url` answers (docs/protocol.md §4.3); the state is checked by the caller. */
 export interface OAuthUrlResponse {
@@ -22,7 +22,7 @@ interface Answer {
 const ok = ({ status }: Answer) => status > 199 && status < 300;
 
 /** A failed answer as the error `code`, with the status and the backend's JSON `message` when there is one. */
-const refusal = (code: ConnectErrorCode, { status, body }: Answer) => new ConnectError(code, cleanText(body?.message), status || undefined);
+const refusal = (code: ConnectErrorCode, { status, body }: Answer) => new ConnectError(code, toDisplayText(body?.message), status || undefined);
 
 /** The body as text, refusing (by throwing) anything over 64 KB without reading the rest of it. */
 async function readBounded(response: Response): Promise<string> {
@@ -117,7 +117,7 @@ export async function createInstance(
   const { body } = answer;
   const id = typeof body?.id === 'string' || typeof body?.id === 'number' ? String(body.id) : '';
   if (!INSTANCE_ID_PATTERN.test(id)) throw new ConnectError('exchange-failed');
-  const name = cleanText(body?.name);
+  const name = toDisplayText(body?.name);
   return name ? { id, name } : { id };
 }
 

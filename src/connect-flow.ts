@@ -1,10 +1,11 @@
 import { createInstance, requestOAuthUrl } from './backend-client.js';
 import { listenForResult } from './channel.js';
-import { ConnectError, cleanText } from './errors.js';
+import { ConnectError } from './errors.js';
 import type { ConnectedDetail } from './events.js';
 import { checkOAuthUrl, checkState } from './oauth-url.js';
 import { isPopupOpen, openBlankPopup, touchPopup } from './popup.js';
 import type { CallbackMessage } from './protocol.js';
+import { toDisplayText } from './protocol-rules.js';
 import { recordRedirect } from './redirect.js';
 
 /** How the button reaches the provider: a popup, the whole tab (redirect), or a popup with the tab as fallback. */
@@ -164,7 +165,7 @@ export class ConnectFlow {
       if (code) ({ id: instanceId, name } = await createInstance(apiBase, { element, code, state, name: instanceName }, this._abort.signal));
       if (instanceId) return this._end({ element, instanceId, ...(name && { name }), ...(instance === instanceId && { reconnected: true }) });
       const kind = error === 'access_denied' ? 'provider-denied' : /^exchange[_-]failed$/.test(error!) ? 'exchange-failed' : 'provider-error';
-      this._end(new ConnectError(kind, cleanText(errorDescription)));
+      this._end(new ConnectError(kind, toDisplayText(errorDescription)));
     } catch (failure) {
       this._end(failure);
     }

@@ -1,4 +1,4 @@
-import { ELEMENT_KEY_PATTERN } from '../elements.js';
+import { ELEMENT_KEY_PATTERN } from '../protocol-rules.js';
 import { resolveElementSettings } from './element-settings.js';
 import { resolveOwnerOptions, type ResolvedOwnerOptions } from './owner.js';
 import { isStateStore, MAX_FLOW_TTL_MS, type StateStore } from './state-store.js';
