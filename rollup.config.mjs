@@ -40,9 +40,12 @@ const plugins = () => [
   tolerateDuplicateTrustedTypesPolicy(),
   minifyCssTemplates(),
   typescript({
-    tsconfig: './tsconfig.json',
+    tsconfig: './tsconfig.browser.json',
     include: ['src/**/*.ts'],
-    exclude: ['src/server/**', 'src/sandbox/**'],
+    exclude: ['src/server/**', 'src/sandbox/**', 'src/node/**'],
+    // Only JavaScript for the bundle: the project is composite (for `tsc -b`), which would ask for declarations.
+    composite: false,
+    incremental: false,
     noEmit: false,
     declaration: false,
   }),
