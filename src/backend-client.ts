@@ -44,10 +44,11 @@ async function readBounded(response: Response): Promise<string> {
 
 /**
  * One call to the host backend: JSON in, the status and a bounded JSON object out (no body unless it is a JSON
- * object ≤ 64 KB). A failure to connect throws `unreachable`. A redirect is not followed (a login page is not
- * an answer): it reads as status 0.
+ * object ≤ 64 KB). A failure to connect throws a `ConnectError` with `codeIfUnreachable`, which says what could
+ * not be done (`network` for oauth/url and the status check, `exchange-failed`, `disconnect-failed`). A redirect
+ * is not followed (a login page is not an answer): it reads as status 0.
  */
-async function call(apiBase: URL, path: string, unreachable: ConnectErrorCode, init: RequestInit): Promise<Answer> {
+async function call(apiBase: URL, path: string, codeIfUnreachable: ConnectErrorCode, init: RequestInit): Promise<Answer> {
   let response: Response;
   try {
     response = await fetch(`${apiBase.href.replace(/\/+$/, '')}/${path}`, {
@@ -59,7 +60,7 @@ async function call(apiBase: URL, path: string, unreachable: ConnectErrorCode, i
     });
   } catch (error) {
     if ((error as Error)?.name === 'AbortError') throw error;
-    throw new ConnectError(unreachable);
+    throw new ConnectError(codeIfUnreachable);
   }
   const answer: Answer = { status: response.type === 'opaqueredirect' ? 0 : response.status };
   try {

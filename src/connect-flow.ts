@@ -1,9 +1,9 @@
 import { createInstance, requestOAuthUrl } from './backend-client.js';
-import { listenForResult } from './channel.js';
+import { listenForResult } from './result-listener.js';
 import { ConnectError } from './errors.js';
 import type { ConnectedDetail } from './events.js';
 import { checkOAuthUrl, checkState } from './oauth-url.js';
-import { isPopupOpen, openBlankPopup, touchPopup } from './popup.js';
+import { closePopup, isPopupOpen, openBlankPopup } from './popup.js';
 import type { CallbackMessage } from './protocol.js';
 import { toDisplayText } from './protocol-rules.js';
 import { recordRedirect } from './redirect.js';
@@ -105,7 +105,7 @@ export class ConnectFlow {
     const interval = setInterval(() => this._tick(), Math.max(20, Math.min(250, closedGrace / 4, timeout / 4)));
     this._abort.signal.addEventListener('abort', () => {
       clearInterval(interval);
-      touchPopup(this._popup, 'close');
+      closePopup(this._popup);
     });
     // A returned result is finished after the caller has the flow in hand: its end may come synchronously.
     void (returned ? Promise.resolve(returned).then((result) => this._finish(result)) : this._start());

@@ -1,6 +1,6 @@
 /**
  * The callback message (docs/protocol.md §5): the only contract between the callback page and the widget.
- * Shared by callback.ts (which sends it) and channel.ts (which accepts it).
+ * Shared by callback.ts (which sends it) and result-listener.ts (which accepts it).
  */
 import { CODE_PATTERN, DISPLAY_TEXT_PATTERN, ERROR_CODE_PATTERN, INSTANCE_ID_PATTERN, STATE_PATTERN } from './protocol-rules.js';
 
