@@ -45,9 +45,12 @@ const plugins = () => [
   tolerateDuplicateTrustedTypesPolicy(),
   minifyCssTemplates(),
   typescript({
-    tsconfig: './tsconfig.json',
+    tsconfig: './tsconfig.browser.json',
     include: ['src/**/*.ts'],
-    exclude: ['src/server/**', 'src/sandbox/**'],
+    exclude: ['src/server/**', 'src/sandbox/**', 'src/node/**'],
+    // Only JavaScript for the bundle: the project is composite (for `tsc -b`), which would ask for declarations.
+    composite: false,
+    incremental: false,
     noEmit: false,
     declaration: false,
   }),
@@ -57,8 +60,11 @@ const plugins = () => [
     module: true,
     compress: { passes: 3 },
     format: { comments: false },
-    // Our private members (`_name`) are never reached from outside the bundle, so their names can go.
-    // Lit's own internals use `_$…` and `__…`, which this pattern leaves alone.
+    // A leading `_` + lower-case letter marks what this may rename, not what is private: every such property is
+    // renamed consistently within one bundle, so nothing outside it may use one (a page, JSON that leaves it, another
+    // bundle: each dist/i18n/*.js is mangled on its own). What must stay private is `private` in TypeScript; what a
+    // page may touch gets a plain name (README, "Architecture"). Lit's own internals use `_$…` and `__…`, which this
+    // pattern leaves alone.
     mangle: { properties: { regex: /^_[a-z]/ } },
   }),
 ];

@@ -10,21 +10,27 @@ const files = (dir) => readdirSync(dir).flatMap((name) => {
   return statSync(path).isDirectory() ? files(path) : /\.ts$/.test(name) && !/\.d\.ts$/.test(name) ? [path] : [];
 });
 
-/** The layer of a module: the element (browser), the callback script, the server, the sandbox, or shared rules. */
+/**
+ * The layer of a module: the element (browser), the callback script, the server, the sandbox, the Node helpers
+ * both of those use (node/), or the rules shared by all.
+ */
 const layer = (file) => {
   const path = relative(root, file);
   if (path.startsWith('server/')) return 'server';
   if (path.startsWith('sandbox/')) return 'sandbox';
-  if (['elements.ts', 'instance-name.ts', 'protocol.ts', 'errors.ts'].includes(path)) return 'shared';
+  if (path.startsWith('node/')) return 'node';
+  if (['elements.ts', 'protocol.ts', 'protocol-rules.ts'].includes(path)) return 'shared';
   return path === 'callback.ts' ? 'callback' : 'browser';
 };
-// Who may import whom: browser code never reaches Node code; the server never reaches the sandbox.
+// Who may import whom: browser code never reaches Node code; the server and the sandbox never reach into each
+// other: what both need lives in node/ (Node helpers) or in the shared rules.
 const allowed = {
   browser: ['browser', 'shared'],
   callback: ['shared'],
   shared: ['shared'],
-  server: ['server', 'shared'],
-  sandbox: ['sandbox', 'server', 'shared'],
+  node: ['node', 'shared'],
+  server: ['server', 'node', 'shared'],
+  sandbox: ['sandbox', 'node', 'shared'],
 };
 
 let broken = 0;
@@ -42,7 +48,7 @@ for (const file of files(root)) {
     }
   }
 }
-for (const name of ['browser', 'callback', 'shared', 'server', 'sandbox']) {
+for (const name of ['browser', 'callback', 'shared', 'node', 'server', 'sandbox']) {
   console.log(`\n${name} (may import: ${allowed[name].join(', ')})`);
   for (const [file, targets] of edges) if (layer(join(root, file)) === name) console.log(`  ${file} → ${targets.join(', ') || '—'}`);
 }

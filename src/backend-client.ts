@@ -1,5 +1,5 @@
-import { ConnectError, cleanText, type ConnectErrorCode } from './errors.js';
-import { INSTANCE_ID_PATTERN } from './protocol.js';
+import { ConnectError, type ConnectErrorCode } from './errors.js';
+import { INSTANCE_ID_PATTERN, toDisplayText } from './protocol-rules.js';
 
 /** What `GET {api-base}/{element}/oauth/url` answers (docs/protocol.md §4.3); the state is checked by the caller. */
 export interface OAuthUrlResponse {
@@ -22,7 +22,7 @@ interface Answer {
 const ok = ({ status }: Answer) => status > 199 && status < 300;
 
 /** A failed answer as the error `code`, with the status and the backend's JSON `message` when there is one. */
-const refusal = (code: ConnectErrorCode, { status, body }: Answer) => new ConnectError(code, cleanText(body?.message), status || undefined);
+const refusal = (code: ConnectErrorCode, { status, body }: Answer) => new ConnectError(code, toDisplayText(body?.message), status || undefined);
 
 /** The body as text, refusing (by throwing) anything over 64 KB without reading the rest of it. */
 async function readBounded(response: Response): Promise<string> {
@@ -44,10 +44,11 @@ async function readBounded(response: Response): Promise<string> {
 
 /**
  * One call to the host backend: JSON in, the status and a bounded JSON object out (no body unless it is a JSON
- * object ≤ 64 KB). A failure to connect throws `unreachable`. A redirect is not followed (a login page is not
- * an answer): it reads as status 0.
+ * object ≤ 64 KB). A failure to connect throws a `ConnectError` with `codeIfUnreachable`, which says what could
+ * not be done (`network` for oauth/url and the status check, `exchange-failed`, `disconnect-failed`). A redirect
+ * is not followed (a login page is not an answer): it reads as status 0.
  */
-async function call(apiBase: URL, path: string, unreachable: ConnectErrorCode, init: RequestInit): Promise<Answer> {
+async function call(apiBase: URL, path: string, codeIfUnreachable: ConnectErrorCode, init: RequestInit): Promise<Answer> {
   let response: Response;
   try {
     response = await fetch(apiBase.href + path, {
@@ -59,7 +60,7 @@ async function call(apiBase: URL, path: string, unreachable: ConnectErrorCode, i
     });
   } catch (error) {
     if ((error as Error)?.name === 'AbortError') throw error;
-    throw new ConnectError(unreachable);
+    throw new ConnectError(codeIfUnreachable);
   }
   const answer: Answer = { status: response.type === 'opaqueredirect' ? 0 : response.status };
   try {
@@ -115,7 +116,7 @@ export async function createInstance(
   const { body } = answer;
   const id = typeof body?.id === 'string' || typeof body?.id === 'number' ? String(body.id) : '';
   if (!INSTANCE_ID_PATTERN.test(id)) throw new ConnectError('exchange-failed');
-  const name = cleanText(body?.name);
+  const name = toDisplayText(body?.name);
   return name ? { id, name } : { id };
 }
 

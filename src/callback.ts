@@ -12,7 +12,6 @@
  * Redirect mode (docs/protocol.md §13): when this tab's pending record is this result's flow, the result goes
  * back to the record's return URL in the fragment instead (no message, no close).
  */
-import { cleanText } from './errors.js';
 import {
   MESSAGE_TYPE,
   PENDING_KEY,
@@ -21,6 +20,7 @@ import {
   parseCallbackMessage,
   type CallbackMessage,
 } from './protocol.js';
+import { ERROR_CODE_PATTERN, toDisplayText } from './protocol-rules.js';
 
 type Result = Omit<CallbackMessage, 'type' | 'v'>;
 
@@ -92,13 +92,13 @@ function showStatus(text: string): void {
  */
 function toMessage(result: Result): CallbackMessage | null {
   const { state, instanceId } = result;
-  const name = cleanText(result.name);
+  const name = toDisplayText(result.name);
   const message = parseCallbackMessage({ type: MESSAGE_TYPE, v: 1, ...result }) ??
     // An instance whose name the widget would refuse (control characters, too long) is still a success.
     (instanceId ? parseCallbackMessage({ type: MESSAGE_TYPE, v: 1, state, instanceId, ...(name && { name }) }) : null);
   if (message) return message;
-  const error = result.error && /^[\x20-\x7e]{1,128}$/.test(result.error) ? result.error : 'invalid_request';
-  const description = cleanText(result.errorDescription);
+  const error = result.error && ERROR_CODE_PATTERN.test(result.error) ? result.error : 'invalid_request';
+  const description = toDisplayText(result.errorDescription);
   return parseCallbackMessage({ type: MESSAGE_TYPE, v: 1, state, error, ...(description && { errorDescription: description }) });
 }
 

@@ -14,7 +14,7 @@ import {
   type ConnectCancelReason,
   type ConnectedDetail,
 } from './events.js';
-import { touchPopup } from './popup.js';
+import { focusPopup } from './popup.js';
 import type { CallbackMessage } from './protocol.js';
 import { takeReturnedResult } from './redirect.js';
 import { TEXTS, textFor, type ConnectTextKey, type ConnectTexts } from './texts.js';
@@ -118,7 +118,7 @@ export class CeConnectButton extends LitElement {
    */
   connect(): Promise<ConnectedDetail> {
     if (this._pending && this._flow) {
-      touchPopup(this._flow._popup, 'focus'); // a second click never starts a second flow
+      focusPopup(this._flow._popup); // a second click never starts a second flow
       return this._pending._promise;
     }
     const element = this.element;

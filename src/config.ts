@@ -1,8 +1,7 @@
 import type { ConnectMode, FlowConfig } from './connect-flow.js';
-import { ELEMENT_KEY_PATTERN } from './elements.js';
 import { ConnectError } from './errors.js';
-import { isInstanceName } from './instance-name.js';
 import { parseSafeUrl } from './oauth-url.js';
+import { ELEMENT_KEY_PATTERN, isInstanceName } from './protocol-rules.js';
 
 /** The element's public settings a flow is built from. */
 export interface ButtonSettings {

@@ -1,10 +1,11 @@
 import { createInstance, requestOAuthUrl } from './backend-client.js';
-import { listenForResult } from './channel.js';
-import { ConnectError, cleanText } from './errors.js';
+import { listenForResult } from './result-listener.js';
+import { ConnectError } from './errors.js';
 import type { ConnectedDetail } from './events.js';
 import { checkOAuthUrl, checkState } from './oauth-url.js';
-import { isPopupOpen, openBlankPopup, touchPopup } from './popup.js';
+import { closePopup, isPopupOpen, openBlankPopup } from './popup.js';
 import type { CallbackMessage } from './protocol.js';
+import { toDisplayText } from './protocol-rules.js';
 import { recordRedirect } from './redirect.js';
 
 /** How the button reaches the provider: a popup, the whole tab (redirect), or a popup with the tab as fallback. */
@@ -104,7 +105,7 @@ export class ConnectFlow {
     const interval = setInterval(() => this._tick(), Math.max(20, Math.min(250, closedGrace / 4, timeout / 4)));
     this._abort.signal.addEventListener('abort', () => {
       clearInterval(interval);
-      touchPopup(this._popup, 'close');
+      closePopup(this._popup);
     });
     // A returned result is finished after the caller has the flow in hand: its end may come synchronously.
     void (returned ? Promise.resolve(returned).then((result) => this._finish(result)) : this._start());
@@ -164,7 +165,7 @@ export class ConnectFlow {
       if (code) ({ id: instanceId, name } = await createInstance(apiBase, { element, code, state, name: instanceName }, this._abort.signal));
       if (instanceId) return this._end({ element, instanceId, ...(name && { name }), ...(instance === instanceId && { reconnected: true }) });
       const kind = error === 'access_denied' ? 'provider-denied' : /^exchange[_-]failed$/.test(error!) ? 'exchange-failed' : 'provider-error';
-      this._end(new ConnectError(kind, cleanText(errorDescription)));
+      this._end(new ConnectError(kind, toDisplayText(errorDescription)));
     } catch (failure) {
       this._end(failure);
     }

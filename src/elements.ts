@@ -1,6 +1,3 @@
-/** Element keys Cloud Elements accepts in a URL path segment (docs/protocol.md §3.1). */
-export const ELEMENT_KEY_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-
 /**
  * Display names of the best-known elements, for the default button label. Kept short on purpose: every
  * entry ships in the browser bundle. The sandbox's catalogue adds more for its own pages.

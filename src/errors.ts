@@ -38,13 +38,3 @@ export class ConnectError extends Error {
 export function abortError(message: string): DOMException {
   return new DOMException(message, 'AbortError');
 }
-
-/**
- * Text from the network, made safe to show: one printable line of at most 256 characters, else `undefined`
- * (so callers fall back to the code's default message).
- */
-export function cleanText(text: unknown): string | undefined {
-  if (typeof text !== 'string') return undefined;
-  const line = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return line.length > 256 ? `${line.slice(0, 255)}…` : line || undefined;
-}

@@ -1,5 +1,5 @@
 import { ConnectError } from './errors.js';
-import { STATE_PATTERN } from './protocol.js';
+import { LOOPBACK_HOST, MAX_OAUTH_URL_LENGTH, SECRET_PARAMETER, STATE_PATTERN } from './protocol-rules.js';
 
 /**
  * Parses `text` as an http(s) URL without user-info that is safe to send a user or a request to: https, or
@@ -9,7 +9,7 @@ import { STATE_PATTERN } from './protocol.js';
 export function parseSafeUrl(text: string, base?: string, allowHttp = false): URL | undefined {
   try {
     const url = new URL(text, base);
-    const loopback = /^(localhost|\[::1\]|127(\.\d{1,3}){3})$/.test(url.hostname);
+    const loopback = LOOPBACK_HOST.test(url.hostname);
     if ((url.protocol === 'https:' || (url.protocol === 'http:' && (allowHttp || loopback))) && !url.username && !url.password) return url;
   } catch {
     // not a URL
@@ -25,8 +25,8 @@ export function parseSafeUrl(text: string, base?: string, allowHttp = false): UR
  * needs one, and a secret could hide there).
  */
 export function checkOAuthUrl(oauthUrl: string): URL {
-  const url = oauthUrl.length <= 8192 && !/[\u0000-\u0020\u007f-\u00a0\\#]/.test(oauthUrl) ? parseSafeUrl(oauthUrl) : undefined;
-  if (!url || [...url.searchParams.keys()].some((name) => /^((client|api)[_-]?)?secret$/i.test(name))) {
+  const url = oauthUrl.length <= MAX_OAUTH_URL_LENGTH && !/[\u0000-\u0020\u007f-\u00a0\\#]/.test(oauthUrl) ? parseSafeUrl(oauthUrl) : undefined;
+  if (!url || [...url.searchParams.keys()].some((name) => SECRET_PARAMETER.test(name))) {
     throw new ConnectError('invalid-oauth-url');
   }
   return url;

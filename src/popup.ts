@@ -26,8 +26,13 @@ export function isPopupOpen(popup?: Window): boolean {
   }
 }
 
-/** Closes or focuses the popup, if there is a live one; never throws (a severed handle may). */
-export function touchPopup(popup: Window | undefined, action: 'close' | 'focus'): void {
+/** Closes the popup if there is a live one; never throws (a severed handle may). */
+export const closePopup = (popup?: Window): void => tellPopup(popup, 'close');
+
+/** Brings the popup to the front if there is a live one (a second click); never throws. */
+export const focusPopup = (popup?: Window): void => tellPopup(popup, 'focus');
+
+function tellPopup(popup: Window | undefined, action: 'close' | 'focus'): void {
   try {
     if (isPopupOpen(popup)) popup![action]();
   } catch {

@@ -1,13 +1,11 @@
 /**
  * The callback message (docs/protocol.md §5): the only contract between the callback page and the widget.
- * Shared by callback.ts (which sends it) and channel.ts (which accepts it).
+ * Shared by callback.ts (which sends it) and result-listener.ts (which accepts it).
  */
+import { CODE_PATTERN, DISPLAY_TEXT_PATTERN, ERROR_CODE_PATTERN, INSTANCE_ID_PATTERN, STATE_PATTERN } from './protocol-rules.js';
 
 /** The `type` every callback message carries. */
 export const MESSAGE_TYPE = 'ce-connect:callback';
-
-/** A state the backend generated: ≥ 22 base64url characters (≥ 128 bits), bounded above. */
-export const STATE_PATTERN = /^[A-Za-z0-9_-]{22,512}$/;
 
 /** The message as sent by the callback page. */
 export interface CallbackMessage {
@@ -26,18 +24,15 @@ export function channelName(state: string): string {
   return `ce-connect:${state}`;
 }
 
-/** What an Instance ID may look like: Cloud Elements uses numbers; anything printable and short is accepted. */
-export const INSTANCE_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
-
-// Each optional field: its pattern. Printable ASCII for codes (RFC 6749 VSCHAR) and error codes; any
-// printable text, bounded, for names and descriptions. Anything else makes the message invalid.
+// Each optional field: its pattern, the same the server applies (protocol-rules.ts). Names and descriptions are
+// display text. Anything else makes the message invalid.
 const FIELD_PATTERNS: Record<string, RegExp> = {
   state: STATE_PATTERN,
   instanceId: INSTANCE_ID_PATTERN,
-  name: /^[^\u0000-\u001f\u007f]{0,256}$/,
-  code: /^[\x20-\x7e]{1,4096}$/,
-  error: /^[\x20-\x7e]{1,128}$/,
-  errorDescription: /^[^\u0000-\u0008\u000b-\u001f\u007f]{0,2048}$/,
+  name: DISPLAY_TEXT_PATTERN,
+  code: CODE_PATTERN,
+  error: ERROR_CODE_PATTERN,
+  errorDescription: DISPLAY_TEXT_PATTERN,
 };
 
 // The three shapes a message may take: which optional fields each allows, the first one required.

@@ -4,7 +4,7 @@
  * Usage: ce-connect-sandbox [--port N] [--host 127.0.0.1] [--public-url URL] [--coop] [--latency MS] [--app-name NAME]
  */
 import { parseArgs } from 'node:util';
-import { isLoopbackHost } from '../server/url-rules.js';
+import { isLoopbackHost } from '../node/url-rules.js';
 import type { SandboxServer } from './listen.js';
 import { DEFAULT_ORGANIZATION_SECRET, DEFAULT_USER_SECRET, MAX_LATENCY_MS } from './options.js';
 import { createSandbox, SANDBOX_API_PATH } from './sandbox.js';

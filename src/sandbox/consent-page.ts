@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { escapeHtml } from '../server/html-escape.js';
+import { escapeHtml } from '../node/html-escape.js';
 import type { SandboxElement } from './catalogue.js';
 
 /** What a consent page shows. */

@@ -1,4 +1,4 @@
-import { readBodyText } from '../server/http.js';
+import { readBodyText } from '../node/read-body.js';
 import type { ResolvedSandboxOptions } from './options.js';
 import type { SandboxStore } from './store.js';
 

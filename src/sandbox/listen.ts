@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { toNodeListener, type FetchStyleHandler } from '../server/node-adapter.js';
+import { toNodeListener, type FetchStyleHandler } from '../node/node-adapter.js';
 
 /** Options of `sandbox.listen()`. */
 export interface SandboxListenOptions {

@@ -1,5 +1,5 @@
+import { escapeHtml } from '../node/html-escape.js';
 import { encodeReturnFragment, MESSAGE_TYPE, parseCallbackMessage } from '../protocol.js';
-import { escapeHtml } from './html-escape.js';
 import { textResponse, type ResponseExtras } from './http.js';
 
 /** What the callback page reports to the widget (the callback script adds `type` and `v`). */

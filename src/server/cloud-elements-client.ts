@@ -1,5 +1,6 @@
+import { INSTANCE_ID_PATTERN } from '../protocol-rules.js';
 import { instanceBody, instanceTags, type InstanceExtras, type InstanceSpec } from './element-settings.js';
-import { BodyTooLargeError, readBodyText } from './http.js';
+import { BodyTooLargeError, readBodyText } from '../node/read-body.js';
 import type { CloudElementsInstance, ElementConfig, ResolvedOptions } from './options.js';
 
 /**
@@ -76,7 +77,7 @@ function safeRequestId(response: Response, body: unknown): string | undefined {
 /** Cloud Elements ids are numbers; a short token-like string is tolerated. Anything else is a bad response. */
 function isInstanceId(id: unknown): boolean {
   if (typeof id === 'number') return Number.isSafeInteger(id);
-  return typeof id === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(id);
+  return typeof id === 'string' && INSTANCE_ID_PATTERN.test(id);
 }
 
 function parseJson(text: string): unknown {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { elementDisplayName } from '../elements.js';
-import { isInstanceName } from '../instance-name.js';
+import { isInstanceName } from '../protocol-rules.js';
 import { CloudElementsError } from './cloud-elements-client.js';
 import type { ConnectContext } from './context.js';
 import type { InstanceCreatedEvent } from './options.js';

@@ -1,6 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { ELEMENT_KEY_PATTERN } from '../elements.js';
-import { isInstanceName } from '../instance-name.js';
+import { ELEMENT_KEY_PATTERN, isInstanceName } from '../protocol-rules.js';
 import { readFlowExtras, writeFlowExtras, type FlowExtras } from './flow-extras.js';
 import { MAX_PENDING_FLOWS } from './flow-registry.js';
 

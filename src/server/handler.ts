@@ -1,4 +1,4 @@
-import { ELEMENT_KEY_PATTERN } from '../elements.js';
+import { ELEMENT_KEY_PATTERN } from '../protocol-rules.js';
 import { handleCallback } from './callback-route.js';
 import { handleCallbackScript } from './callback-script-route.js';
 import { createContext, type ConnectContext } from './context.js';

@@ -3,7 +3,7 @@
  * Cloud Elements and hands the Element Token to the host; the browser only ever learns an instance id.
  */
 export { createConnectHandler, type ConnectHandler } from './handler.js';
-export { toNodeListener, type FetchStyleHandler, type NodeListener, type NodeListenerOptions } from './node-adapter.js';
+export { toNodeListener, type FetchStyleHandler, type NodeListener, type NodeListenerOptions } from '../node/node-adapter.js';
 export type {
   CloudElementsInstance,
   CloudElementsOptions,

@@ -1,5 +1,5 @@
 import { elementDisplayName } from '../elements.js';
-import { isInstanceName } from '../instance-name.js';
+import { INSTANCE_ID_PATTERN, isInstanceName } from '../protocol-rules.js';
 import type { CloudElementsInstance } from './options.js';
 
 /** What the browser learns about a connection (docs/protocol.md §12.3): never a token, never configuration. */
@@ -14,7 +14,7 @@ export interface InstanceSummary {
 
 /** An instance id as it appears in a path, a query or a flow cookie: what Cloud Elements' ids look like as text. */
 export function isInstanceIdText(value: unknown): value is string {
-  return typeof value === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(value);
+  return typeof value === 'string' && INSTANCE_ID_PATTERN.test(value);
 }
 
 /** Tags at Cloud Elements are strings (older answers: `{id, name}` objects). */

@@ -1,7 +1,7 @@
-import { isInstanceName } from '../instance-name.js';
-import { CODE_PATTERN } from './callback-params.js';
+import { BodyTooLargeError, readBodyText } from '../node/read-body.js';
+import { CODE_PATTERN, isInstanceName, STATE_PATTERN } from '../protocol-rules.js';
 import type { ConnectContext } from './context.js';
-import { BodyTooLargeError, errorResponse, jsonResponse, readBodyText } from './http.js';
+import { errorResponse, jsonResponse } from './http.js';
 import { FOREIGN_FLOW_MESSAGE, isFlowOwner } from './owner.js';
 import { completeFlow } from './reconnect.js';
 import { checkBrowserRequest, GUARD_MESSAGES } from './request-guards.js';
@@ -42,7 +42,7 @@ function parseExchangeRequest(text: string): ExchangeRequest | undefined {
   const { code } = body.providerData;
   const { state, name = '' } = body;
   if (typeof key !== 'string' || typeof code !== 'string' || !CODE_PATTERN.test(code)) return undefined;
-  if (typeof state !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(state)) return undefined;
+  if (typeof state !== 'string' || !STATE_PATTERN.test(state)) return undefined;
   if (!isInstanceName(name)) return undefined;
   return { elementKey: key, code, state, name: name.trim() };
 }

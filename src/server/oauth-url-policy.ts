@@ -1,10 +1,5 @@
-import { parseWebUrl } from './url-rules.js';
-
-/** Longest provider URL passed to the browser (the widget refuses longer ones as well). */
-const MAX_OAUTH_URL_LENGTH = 8192;
-
-/** Query parameters that carry a client secret; Cloud Elements' Salesforce URL includes `client_secret`. */
-const SECRET_PARAMETER = /^(client_secret|secret|api_?secret)$/i;
+import { parseWebUrl } from '../node/url-rules.js';
+import { MAX_OAUTH_URL_LENGTH, SECRET_PARAMETER } from '../protocol-rules.js';
 
 function decodeSafely(text: string): string {
   try {
@@ -15,7 +10,8 @@ function decodeSafely(text: string): string {
 }
 
 /**
- * Returns the provider URL Cloud Elements produced with any secret parameter removed, or `undefined` when it is
+ * Returns the provider URL Cloud Elements produced with any secret parameter removed (Cloud Elements' Salesforce
+ * URL carries `client_secret`), or `undefined` when it is
  * unusable: not https (http only on loopback), user-info or fragment, too long, a `state` other than ours,
  * or a configured secret (of 8 characters or more) still present anywhere in it.
  */

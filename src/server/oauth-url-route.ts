@@ -1,4 +1,4 @@
-import { isInstanceName } from '../instance-name.js';
+import { isInstanceName } from '../protocol-rules.js';
 import type { ConnectContext } from './context.js';
 import { FlowCookieTooLargeError } from './flow-cookie.js';
 import { errorResponse, jsonResponse } from './http.js';

@@ -1,8 +1,8 @@
-import { ELEMENT_KEY_PATTERN } from '../elements.js';
+import { ELEMENT_KEY_PATTERN } from '../protocol-rules.js';
 import { resolveElementSettings } from './element-settings.js';
 import { resolveOwnerOptions, type ResolvedOwnerOptions } from './owner.js';
 import { isStateStore, MAX_FLOW_TTL_MS, type StateStore } from './state-store.js';
-import { parseWebUrl } from './url-rules.js';
+import { parseWebUrl } from '../node/url-rules.js';
 
 /** One element's OAuth app as registered with the provider; the same entry feeds both Cloud Elements calls. */
 export interface ElementConfig {

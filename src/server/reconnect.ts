@@ -1,4 +1,4 @@
-import { isInstanceName } from '../instance-name.js';
+import { isInstanceName } from '../protocol-rules.js';
 import type { ConnectContext } from './context.js';
 import { instanceTags, isSiteAddress } from './element-settings.js';
 import { defaultInstanceName, exchangeCode, type ExchangeOutcome, type ExchangeRequest } from './exchange.js';

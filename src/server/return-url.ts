@@ -1,5 +1,5 @@
+import { parseWebUrl } from '../node/url-rules.js';
 import { jsonResponse } from './http.js';
-import { parseWebUrl } from './url-rules.js';
 
 /**
  * Redirect mode (docs/protocol.md §13): the `mode` and `return` query parameters of oauth/url. A flow started with

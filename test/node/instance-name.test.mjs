@@ -1,7 +1,7 @@
-// Hardening 8: the one instance-name rule (src/instance-name.ts), shared by the widget and ce-connect/server.
+// Hardening 8: the one instance-name rule (src/protocol-rules.ts), shared by the widget and ce-connect/server.
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { isInstanceName } from '../../lib/instance-name.js';
+import { isInstanceName } from '../../lib/protocol-rules.js';
 import { decide, openConsent, pageResult, startHarness } from './harness.mjs';
 
 let harness;

@@ -1,6 +1,8 @@
+import { LOOPBACK_HOST } from '../protocol-rules.js';
+
 /** True for host names that only ever reach this machine (where plain http is acceptable). */
 export function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+  return LOOPBACK_HOST.test(hostname);
 }
 
 /**
