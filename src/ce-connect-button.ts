@@ -208,7 +208,7 @@ export class CeConnectButton extends LitElement {
     const connected = status === 'connected';
     // The label says what a click will do: connect, or (with an instance) reconnect it.
     const label = text(connected ? 'connectedTo' : instanceId ? 'reconnect' : name ? 'connectTo' : 'connect');
-    const icon = status === 'connecting' ? html`<span part="icon" class="spin"></span>` : connected ? html`<span part="icon">✓</span>` : nothing;
+    const icon = status === 'connecting' ? html`<span part="icon" class="spin" aria-hidden="true"></span>` : connected ? html`<span part="icon" aria-hidden="true">✓</span>` : nothing;
     const line = ({ connecting: 'waiting', connected: 'connectedStatus', 'needs-reconnect': 'needsReconnect' } as Record<string, ConnectTextKey>)[status];
     const disconnect = this.disconnectable && (connected || status === 'needs-reconnect') &&
       html`<button part="disconnect" type="button" ?disabled=${disabled} @click=${this._onDisconnect}>${text('disconnect')}</button>`;

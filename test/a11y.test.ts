@@ -150,6 +150,22 @@ describe('accessibility', () => {
     });
   });
 
+  describe('names', () => {
+    it("the icons are decorative: the button's name is its label alone (no ✓ read out)", async () => {
+      const { el } = await mountButton('allow', { 'instance-id': '42' });
+      const icon = part(el, 'icon')!;
+      expect(icon.textContent).to.equal('✓');
+      expect(icon.getAttribute('aria-hidden')).to.equal('true');
+      const { el: busy } = await mountButton('gate-url');
+      const id = busy.apiBase.split('/')[3];
+      await realClick(busy);
+      await held(id, 'url');
+      expect(part(busy, 'icon')!.getAttribute('aria-hidden')).to.equal('true');
+      busy.cancel();
+      await release(id, 'url');
+    });
+  });
+
   describe('reduced motion', () => {
     /** A button held while connecting, with its spinner on screen. */
     async function spinning(): Promise<{ spinner: HTMLElement; finish(): Promise<void> }> {
