@@ -1,5 +1,5 @@
 import { ConnectError, type ConnectErrorCode } from './errors.js';
-import { INSTANCE_ID_PATTERN, toDisplayText } from './protocol-rules.js';
+import { RESULT_INSTANCE_ID_PATTERN, toDisplayText } from './protocol-rules.js';
 
 /** What `GET {api-base}/{element}/oauth/url` answers (docs/protocol.md §4.3); the state is checked by the caller. */
 export interface OAuthUrlResponse {
@@ -115,7 +115,7 @@ export async function createInstance(
   if (!ok(answer)) throw refusal('exchange-failed', answer);
   const { body } = answer;
   const id = typeof body?.id === 'string' || typeof body?.id === 'number' ? String(body.id) : '';
-  if (!INSTANCE_ID_PATTERN.test(id)) throw new ConnectError('exchange-failed');
+  if (!RESULT_INSTANCE_ID_PATTERN.test(id)) throw new ConnectError('exchange-failed');
   const name = toDisplayText(body?.name);
   return name ? { id, name } : { id };
 }

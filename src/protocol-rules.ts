@@ -9,11 +9,21 @@
 /** Element keys Cloud Elements accepts in a URL path segment (docs/protocol.md §3.1). */
 export const ELEMENT_KEY_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
-/** A state the backend generated: at least 22 base64url characters (≥ 128 bits), at most 128 (the server's are 43). */
-export const STATE_PATTERN = /^[A-Za-z0-9_-]{22,128}$/;
+/**
+ * A state the backend generated: at least 22 base64url characters (≥ 128 bits), as the contract says, and at most
+ * 512 (a bound, so nothing unbounded is carried or compared). The server's own states are 43.
+ */
+export const STATE_PATTERN = /^[A-Za-z0-9_-]{22,512}$/;
 
 /** An instance id as text (a path segment, a query value, a message field): Cloud Elements' ids are numbers; a short token-like string is tolerated. */
 export const INSTANCE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * An Instance ID as the widget accepts it from any host backend (the contract only says a string): visible ASCII,
+ * at most 128. Wider than {@link INSTANCE_ID_PATTERN} on purpose: a custom backend may name its instances its own
+ * way, and the widget only shows and hands back the id (URL-encoded); ce-connect/server's ids always fit both.
+ */
+export const RESULT_INSTANCE_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
 
 /** An authorization code: 1–4096 visible ASCII characters (RFC 6749 VSCHAR without the space, which no provider's code contains). */
 export const CODE_PATTERN = /^[\x21-\x7e]{1,4096}$/;

@@ -2,7 +2,7 @@
  * The callback message (docs/protocol.md §5): the only contract between the callback page and the widget.
  * Shared by callback.ts (which sends it) and result-listener.ts (which accepts it).
  */
-import { CODE_PATTERN, DISPLAY_TEXT_PATTERN, ERROR_CODE_PATTERN, INSTANCE_ID_PATTERN, STATE_PATTERN } from './protocol-rules.js';
+import { CODE_PATTERN, DISPLAY_TEXT_PATTERN, ERROR_CODE_PATTERN, RESULT_INSTANCE_ID_PATTERN, STATE_PATTERN } from './protocol-rules.js';
 
 /** The `type` every callback message carries. */
 export const MESSAGE_TYPE = 'ce-connect:callback';
@@ -28,7 +28,7 @@ export function channelName(state: string): string {
 // display text. Anything else makes the message invalid.
 const FIELD_PATTERNS: Record<string, RegExp> = {
   state: STATE_PATTERN,
-  instanceId: INSTANCE_ID_PATTERN,
+  instanceId: RESULT_INSTANCE_ID_PATTERN,
   name: DISPLAY_TEXT_PATTERN,
   code: CODE_PATTERN,
   error: ERROR_CODE_PATTERN,

@@ -51,10 +51,13 @@ test('an instance name the server accepts is a name a callback message may carry
   }
 });
 
-test('an instance id: the widget accepts exactly the ids the server reads', () => {
-  for (const id of ['1', '987654', 'a-b_c', 'x'.repeat(64), 'x'.repeat(65), 'a.b', 'inst:1', 'with space', '']) {
-    assert.equal(message({ instanceId: id }) !== null, isInstanceIdText(id), JSON.stringify(id));
+test('an instance id: every id the server reads, the widget accepts; the widget also takes a custom backend\'s visible-ASCII ids', () => {
+  for (const id of ['1', '987654', 'a-b_c', 'x'.repeat(64)]) {
+    assert.ok(isInstanceIdText(id), JSON.stringify(id));
+    assert.notEqual(message({ instanceId: id }), null, JSON.stringify(id));
   }
+  for (const id of ['x'.repeat(65), 'a.b', 'inst:1']) assert.notEqual(message({ instanceId: id }), null, JSON.stringify(id));
+  for (const id of ['with space', '', 'x'.repeat(129), 'tab\t']) assert.equal(message({ instanceId: id }), null, JSON.stringify(id));
 });
 
 test('secret parameters: the server strips exactly the parameters the widget refuses', () => {
@@ -74,20 +77,20 @@ test('secret parameters: the server strips exactly the parameters the widget ref
 test('a state: the bounds the widget checks are the bounds POST /instances checks; the server\'s own states pass', async () => {
   const at = (length) => 'x'.repeat(length);
   const inUrl = new URL('https://login.example/authorize');
-  for (const length of [22, 43, 128]) assert.equal(checkState(at(length), inUrl), at(length));
-  for (const length of [21, 129]) assert.throws(() => checkState(at(length), inUrl), { code: 'insecure-state' });
+  for (const length of [22, 43, 512]) assert.equal(checkState(at(length), inUrl), at(length));
+  for (const length of [21, 513]) assert.throws(() => checkState(at(length), inUrl), { code: 'insecure-state' });
 
   harness = await startHarness();
   const browser = harness.browser();
   const { state } = (await browser.startFlow('sfdc')).json;
   assert.equal(checkState(state, inUrl), state);
   const exchange = (value) => browser.postInstance({ element: { key: 'sfdc' }, providerData: { code: 'abc' }, state: value });
-  for (const length of [21, 129]) {
+  for (const length of [21, 513]) {
     const refused = await exchange(at(length));
     assert.equal(refused.status, 400);
     assert.match(JSON.parse(refused.body).message, /^Expected /, `a ${length}-character state is malformed`);
   }
   // Well-formed but unknown: it reaches the flow check (and is refused there).
-  assert.equal(JSON.parse((await exchange(at(128))).body).message, 'Unknown sign-in state');
+  assert.equal(JSON.parse((await exchange(at(512))).body).message, 'Unknown sign-in state');
   assert.equal(harness.instanceCalls().length, 0);
 });
