@@ -239,8 +239,14 @@ export class CeConnectButton extends LitElement {
       },
       _popupClosed: () => mine() && this._cancelled(element, 'popup-closed'),
       _resumed: () => mine() && this._begin(),
-      // The host may keep the page (`preventDefault()`): the flow ends as a cancel.
-      _leaving: () => this.dispatchEvent(new ConnectRedirectEvent({ element })) || (this.cancel(), false),
+      // The host may keep the page (`preventDefault()`): the flow ends as a cancel. Once it leaves, a page the
+      // browser shows again from its back-forward cache (the user pressed Back at the provider) is not still
+      // connecting: that flow ends as a cancel too. The pending record stays: going forward again can still finish.
+      _leaving: () => {
+        if (!this.dispatchEvent(new ConnectRedirectEvent({ element }))) return this.cancel(), false;
+        addEventListener('pageshow', () => mine() && this.cancel(), { once: true });
+        return true;
+      },
     };
     this._flow = flow = new ConnectFlow(config, reporter, returned);
   }

@@ -297,8 +297,10 @@ describe('redirect mode: what comes back is checked', () => {
     record(mine);
     // Another tab: a window of its own, with its own sessionStorage and its own pending flow.
     let tab: Window | null = null;
-    await clickToCall(() => (tab = window.open('/test/fixtures/redirect-host.html?mode=redirect', '_blank')));
+    // Watching first: the new tab may report `ready` before the click's round trip returns.
     const other = watchHost(() => tab!, () => tab?.close());
+    await clickToCall(() => (tab = window.open('/test/fixtures/redirect-host.html?mode=redirect', '_blank')));
+    expect(tab, 'the test opens a second tab').not.to.equal(null);
     await other.next('ready');
     const theirs = aState();
     tab!.sessionStorage.setItem(PENDING_KEY, JSON.stringify({ state: theirs, element: 'sfdc', returnUrl: 'ignored', startedAt: Date.now() }));
@@ -388,5 +390,24 @@ describe('redirect mode on the real server (ce-connect/server and the sandbox)',
     clickIn(host);
     expect((await host.next('event', 'connect-error')).detail).to.include({ element: 'sfdc', code: 'provider-denied' });
     expect((await backendStats(id)).created).to.have.length(0);
+  });
+});
+
+describe('redirect mode: back from the provider', () => {
+  it('a page shown again from the back-forward cache is not left connecting: connect-cancel aborted, the button usable', async () => {
+    const id = uid();
+    const host = frameHost({ 'api-base': `/api/t/${id}/4a,gate-consent`, mode: 'redirect' });
+    await host.next('ready');
+    const win = host.win();
+    clickIn(host);
+    await host.next('event', 'connect-redirect');
+    // The provider holds its answer, so this document is still the frame's: show it again as Back would.
+    await held(id, 'consent');
+    expect(host.win().document, 'the held navigation has not replaced the page').to.equal(win.document);
+    win.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }));
+    const cancel = await host.next('event', 'connect-cancel');
+    expect(cancel.detail).to.deep.equal({ element: 'sfdc', reason: 'aborted' });
+    expect(host.button().status).to.equal('idle');
+    expect(pending()).to.include({ element: 'sfdc' });
   });
 });
