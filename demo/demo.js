@@ -1,10 +1,11 @@
 // The demo page's own script: builds the gallery from the backend's catalogue, logs the buttons' events,
 // lists the signed-in user's connected instances (GET /api/ce/instances: the ce-connect/server route) and gives
-// each card's button its instance, switches demo users, scenarios and themes, and shows the snippet. DOM APIs
-// only (no innerHTML): the page runs under a strict CSP with Trusted Types.
+// each card's button its instance, switches demo users, scenarios, modes, languages and themes, and shows the
+// snippet. DOM APIs only (no innerHTML): the page runs under a strict CSP with Trusted Types.
 
 // The same module the page's <script> loads (one instance): the names the widget labels by itself.
 import { ELEMENT_NAMES } from '/dist/ce-connect.js';
+import { LANGUAGES, MODES, SLOT_LABELS, keepLogEntry, loadLanguage, readLog, readOptions, saveOptions } from '/demo/options.js';
 
 const $ = (id) => document.getElementById(id);
 const headers = { 'Content-Type': 'application/json', 'X-CE-Connect': '1' };
@@ -28,11 +29,25 @@ const SCENARIO_NOTES = {
   slow: 'Cloud Elements answers after 3 s: the button stays busy, the popup waits on a blank page.',
   error: 'Cloud Elements fails: the backend answers 502 and the button reports backend, with the message.',
   coop: 'The consent page sends Cross-Origin-Opener-Policy: the popup handle reads closed early, the result still arrives by BroadcastChannel.',
-  blocked: 'The next click meets a pop-up blocker: the button reports popup-blocked and asks nothing of the backend.',
+  blocked: 'The next click meets a pop-up blocker: the button reports popup-blocked and asks nothing of the backend. Switch the mode to Auto and the same click carries on in this tab.',
 };
 
+/** What a scenario looks like when the tab itself goes to the provider (redirect mode, or auto past a blocker). */
+const TAB_NOTES = {
+  redirect: {
+    slow: 'Cloud Elements answers after 3 s: the button stays busy, then this tab leaves for the consent page.',
+    coop: 'The consent page sends Cross-Origin-Opener-Policy: without a popup there is no opener to sever, and the tab comes back as usual.',
+    blocked: 'A pop-up blocker is armed, but redirect mode opens no popup: this tab goes to the consent page and comes back.',
+  },
+  auto: {
+    blocked: 'The next click meets a pop-up blocker: auto mode carries on in this tab, which goes to the consent page and comes back connected.',
+  },
+};
+
+/** This tab's mode, language, selected card and pending round trip, kept across a redirect (demo/options.js). */
+const options = readOptions();
 let config;
-let selected = 'sfdc';
+let selected = options.selected;
 const realOpen = window.open;
 
 async function loadConfig() {
@@ -42,10 +57,14 @@ async function loadConfig() {
   if (config.mode === 'live') $('gallery-hint').textContent = 'Click a button to connect a real account through Cloud Elements.';
 }
 
-/** The label of a button for a key the widget has no name for, following its status as the default label does. */
+/**
+ * The label of a button for a key the widget has no name for, following its status as the default label does,
+ * in the page's language.
+ */
 function slotLabel(button, name) {
-  if (button.status === 'connected') return `Connected to ${name}`;
-  return button.instanceId ? `Reconnect ${name}` : `Connect to ${name}`;
+  const labels = SLOT_LABELS[options.lang];
+  const template = button.status === 'connected' ? labels.connectedTo : button.instanceId ? labels.reconnect : labels.connectTo;
+  return template.replace('{provider}', name);
 }
 
 /**
@@ -58,6 +77,7 @@ function makeButton(key, name, instanceId) {
   button.setAttribute('element', key);
   button.setAttribute('instance-name', `${name} — demo`);
   button.setAttribute('disconnectable', '');
+  button.setAttribute('mode', options.mode);
   if (instanceId) button.setAttribute('instance-id', instanceId);
   const site = document.getElementById(`site-${key}`);
   if (site) button.setAttribute('site', site.value);
@@ -111,6 +131,7 @@ function renderGallery() {
 
 function select(key) {
   selected = key;
+  saveOptions({ selected: key });
   for (const card of document.querySelectorAll('.card')) card.classList.toggle('selected', card.dataset.key === key);
   renderSnippet();
 }
@@ -120,10 +141,17 @@ function renderSnippet() {
   $('snippet-element').textContent = `· ${name}`;
   const instanceId = document.querySelector(`.card[data-key="${CSS.escape(selected)}"] .instance-id`)?.textContent;
   const zendesk = selected === 'zendesk';
+  const { mode, lang } = options;
+  const translation = lang === 'en' ? '' : `\n<script type="module" src="/dist/i18n/${lang}.js"></script> <!-- ${LANGUAGES[lang]} texts -->`;
+  const attributes = `${instanceId ? ` instance-id="${instanceId}"` : ''}${zendesk ? ' site="yourcompany"' : ''}${mode === 'popup' ? '' : ` mode="${mode}"`}${lang === 'en' ? '' : ` lang="${lang}"`}`;
+  const returns = mode === 'popup' ? '' : `
+  // mode="${mode}": the tab comes back to the page with the button, so that page's origin must be allowed
+  // (the default, the callback URLs' origins, covers a page on the same origin as the callback route)
+  allowedOrigins: ['https://app.example.com'],`;
   $('snippet').textContent = `<!-- 1. The button, anywhere in your page. With instance-id (from GET /api/ce/instances, or your
      own records) it says "Connected to …", or "Reconnect …" when the connection stopped working -->
-<script type="module" src="/dist/ce-connect.js"></script>
-<ce-connect-button element="${selected}" instance-name="${name}"${instanceId ? ` instance-id="${instanceId}"` : ''}${zendesk ? ' site="yourcompany"' : ''} disconnectable></ce-connect-button>
+<script type="module" src="/dist/ce-connect.js"></script>${translation}
+<ce-connect-button element="${selected}" instance-name="${name}"${attributes} disconnectable></ce-connect-button>
 <script type="module">
   document.querySelector('ce-connect-button').addEventListener('connected', (event) => {
     console.log('Connected instance', event.detail.instanceId); // no code, no token
@@ -142,7 +170,7 @@ const handler = createConnectHandler({
       siteAddress: (input) => (/^[a-z0-9-]{1,63}$/.test(input) ? \`https://\${input}.zendesk.com\` : null),
       siteConfigurationKey: 'zendesk.subdomain'` : ''} },
   },
-  cookieSecret: process.env.CE_COOKIE_SECRET,
+  cookieSecret: process.env.CE_COOKIE_SECRET,${returns}
   authorize: (request) => sessions.userId(request) ?? null, // your own sign-in: each user sees only their instances
   onInstanceCreated: ({ element, instance, token, owner }) => db.saveInstance(owner, element, instance.id, token),
   onInstanceReconnected: ({ instance, token, owner }) => db.saveToken(owner, instance.id, token),
@@ -157,22 +185,45 @@ function renderScenarios() {
     input.addEventListener('change', () => setScenario(key));
     group.append(el('label', {}, input, label));
   }
-  $('scenario-note').textContent = SCENARIO_NOTES[config.scenario];
+  renderScenarioNote();
+}
+
+/** The note under the scenarios: what the chosen scenario does in the chosen mode. */
+function renderScenarioNote() {
+  $('scenario-note').textContent = TAB_NOTES[options.mode]?.[config.scenario] ?? SCENARIO_NOTES[config.scenario];
 }
 
 async function setScenario(key) {
   const response = await fetch('/demo-api/scenario', { method: 'POST', headers, body: JSON.stringify({ scenario: key }) });
   if (response.ok) {
     config.scenario = key;
-    $('scenario-note').textContent = SCENARIO_NOTES[key];
+    renderScenarioNote();
     log('scenario', { scenario: key });
   }
 }
 
+function logLine({ time, type, detail }) {
+  return el('li', {}, el('time', {}, time), el('span', { class: `type ${type}` }, type), el('code', {}, JSON.stringify(detail)));
+}
+
+/** Logs an event; the log is kept for this tab, so a page that comes back from a redirect still shows it. */
 function log(type, detail) {
-  const time = new Date().toLocaleTimeString([], { hour12: false });
-  $('log').prepend(el('li', {}, el('time', {}, time), el('span', { class: `type ${type}` }, type), el('code', {}, JSON.stringify(detail))));
+  const entry = { time: new Date().toLocaleTimeString([], { hour12: false }), type, detail };
+  keepLogEntry(entry);
+  $('log').prepend(logLine(entry));
   $('log-empty').hidden = true;
+}
+
+/** The log of this tab so far; after a redirect-mode round trip, a line that says the page is back. */
+function restoreLog() {
+  const entries = readLog();
+  $('log').replaceChildren(...entries.map(logLine));
+  $('log-empty').hidden = entries.length > 0;
+  if (options.away) {
+    log('back', { element: options.away });
+    saveOptions({ away: undefined });
+    options.away = undefined;
+  }
 }
 
 const STATUS_TEXT = { connected: 'Connected', 'needs-reconnect': 'Needs reconnect' };
@@ -277,13 +328,83 @@ function wireTheme() {
   apply();
 }
 
-for (const type of ['connect-start', 'connected', 'connect-error', 'connect-cancel', 'disconnected']) {
+/** The mode switch and the language picker of the Sign-in panel. */
+function renderSignIn() {
+  const group = $('modes');
+  for (const [key, { label }] of Object.entries(MODES)) {
+    const input = el('input', { type: 'radio', name: 'mode', value: key, checked: key === options.mode });
+    input.addEventListener('change', () => setMode(key));
+    group.append(el('label', {}, input, label));
+  }
+  const picker = $('language');
+  picker.append(...Object.entries(LANGUAGES).map(([key, label]) => el('option', { value: key, lang: key, selected: key === options.lang }, label)));
+  picker.addEventListener('change', () => setLanguage(picker.value));
+  renderMode();
+}
+
+function renderMode() {
+  $('mode-note').textContent = MODES[options.mode].note;
+  if (config.mode !== 'live') $('gallery-how').textContent = MODES[options.mode].how;
+}
+
+/** Sets `mode` on every button: the next click goes by popup, by this tab, or by popup with the tab as fallback. */
+function setMode(mode) {
+  options.mode = mode;
+  saveOptions({ mode });
+  for (const button of document.querySelectorAll('ce-connect-button')) button.setAttribute('mode', mode);
+  renderMode();
+  renderScenarioNote();
+  renderSnippet();
+  log('mode', { mode });
+}
+
+/**
+ * Sets `lang` on the gallery once the widget's texts for it are loaded (dist/i18n/{lang}.js). A button reads its
+ * language when it renders, so each is asked to render again; the page's own slotted labels follow.
+ */
+async function setLanguage(lang) {
+  try {
+    await loadLanguage(lang);
+  } catch {
+    $('language').value = options.lang;
+    return log('lang-failed', { lang, reason: `dist/i18n/${lang}.js did not load: run npm run build` });
+  }
+  options.lang = lang;
+  saveOptions({ lang });
+  applyLanguage();
+  renderSnippet();
+  log('lang', { lang });
+}
+
+function applyLanguage() {
+  $('gallery').lang = options.lang;
+  for (const card of document.querySelectorAll('.card')) {
+    const button = card.querySelector('ce-connect-button');
+    if (!Object.hasOwn(ELEMENT_NAMES, card.dataset.key)) button.textContent = slotLabel(button, card.dataset.name);
+    button.requestUpdate();
+  }
+}
+
+for (const type of ['connect-start', 'connect-redirect', 'connected', 'connect-error', 'connect-cancel', 'disconnected']) {
   document.addEventListener(type, (event) => {
     log(type, event.detail);
+    // The page is about to leave for the provider: when it loads again, it says it is back.
+    if (type === 'connect-redirect' && !event.defaultPrevented) saveOptions({ away: event.detail.element });
     if (type === 'connected' || type === 'disconnected') refreshInstances();
   });
 }
+// Back from the consent page without an answer: the browser may restore this page from its back/forward cache,
+// where the button that left still waits for a result that cannot come (until its timeout). The page ends
+// that wait itself (README, "Modes").
+addEventListener('pageshow', (event) => {
+  const { away } = readOptions();
+  if (!event.persisted || !away) return;
+  saveOptions({ away: undefined });
+  log('back', { element: away });
+  for (const button of document.querySelectorAll('ce-connect-button[status="connecting"]')) button.cancel();
+});
 $('log-clear').addEventListener('click', () => {
+  keepLogEntry(null);
   $('log').replaceChildren();
   $('log-empty').hidden = false;
 });
@@ -294,7 +415,12 @@ $('snippet-copy').addEventListener('click', async () => {
 });
 
 await loadConfig();
+restoreLog();
+// The texts first, so a page that comes back in German never shows English labels first.
+await loadLanguage(options.lang).catch(() => (options.lang = 'en'));
+$('gallery').lang = options.lang;
 renderUsers();
+renderSignIn();
 renderGallery();
 renderScenarios();
 wireTheme();

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const outputs = ['lib/server/index.js', 'lib/sandbox/index.js', 'dist/ce-connect.js', 'dist/ce-connect-callback.js'].map((f) => join(root, f));
+// The demo's language picker loads the translation modules beside the bundle.
+const translations = ['de', 'fr', 'es', 'ja'].map((lang) => `dist/i18n/${lang}.js`);
+const outputs = ['lib/server/index.js', 'lib/sandbox/index.js', 'dist/ce-connect.js', 'dist/ce-connect-callback.js', ...translations].map((f) => join(root, f));
 
 function newest(dir) {
   let latest = 0;
