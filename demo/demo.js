@@ -394,14 +394,12 @@ for (const type of ['connect-start', 'connect-redirect', 'connected', 'connect-e
   });
 }
 // Back from the consent page without an answer: the browser may restore this page from its back/forward cache,
-// where the button that left still waits for a result that cannot come (until its timeout). The page ends
-// that wait itself (README, "Modes").
+// and the button that left ends its flow itself (connect-cancel, README "Modes"); the log says why.
 addEventListener('pageshow', (event) => {
   const { away } = readOptions();
   if (!event.persisted || !away) return;
   saveOptions({ away: undefined });
   log('back', { element: away });
-  for (const button of document.querySelectorAll('ce-connect-button[status="connecting"]')) button.cancel();
 });
 $('log-clear').addEventListener('click', () => {
   keepLogEntry(null);
