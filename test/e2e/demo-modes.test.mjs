@@ -137,7 +137,7 @@ describe('the demo\'s modes and languages, end to end in Chromium', { timeout: 6
     await page.waitForSelector('::-p-xpath(//button[normalize-space()="Allow"])', { timeout: 10000 });
     await page.goBack({ waitUntil: 'load' });
     assert.equal(page.url(), demo.url);
-    assert.equal(await page.evaluate(() => window.__sameDocument), true, 'Chromium restored the page it left, with the button waiting');
+    assert.equal(await page.evaluate(() => window.__sameDocument), true, 'Chromium showed the page it left again, from its back/forward cache');
     await page.waitForSelector('ce-connect-button[element="box"][status="idle"]', { timeout: 5000 });
     assert.deepEqual(await pageLog(), ['mode', 'connect-start', 'connect-redirect', 'back', 'connect-cancel']);
     assert.deepEqual(await page.evaluate(() => window.__ceEvents.at(-1)), { type: 'connect-cancel', detail: { element: 'box', reason: 'aborted' } });
