@@ -256,8 +256,9 @@ export class CeConnectButton extends LitElement {
     try {
       this._startFlow(readFlowConfig(this), returned);
       void this._begin();
-    } catch {
-      // A button misconfigured since it left reports that when clicked.
+    } catch (error) {
+      // A button misconfigured since it left: the result is used up, so say why it went nowhere.
+      this._fail(this.element, error as ConnectError);
     }
   }
 

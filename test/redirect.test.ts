@@ -226,6 +226,16 @@ describe('redirect mode: what comes back is checked', () => {
     expect(replay.button().status).to.equal('idle');
   });
 
+  it('a button misconfigured since it left says so when its result comes back (invalid-config), rather than nothing', async () => {
+    const state = aState();
+    record(state);
+    const host = frameHost({ mode: 'redirect', 'api-base': 'ftp://elsewhere.example/api' }, fragmentOf({ state, instanceId: '4242' }));
+    const error = await host.next('event', 'connect-error');
+    expect(error.detail).to.deep.equal({ element: 'sfdc', code: 'invalid-config', message: 'Invalid "api-base".' });
+    expect(host.button().status).to.equal('error');
+    expect(pending()).to.equal(null);
+  });
+
   it('a crafted fragment without a pending record does nothing, and leaves the address bar at once', async () => {
     const host = frameHost({ mode: 'redirect' }, fragmentOf({ state: aState(), instanceId: '666' }));
     const ready = await host.next('ready');
