@@ -30,7 +30,7 @@ function toHeaders(req: IncomingMessage): Headers {
  * passes on (`next()`) still has its whole body for the next middleware.
  */
 function lazyBody(req: IncomingMessage): ReadableStream<Uint8Array> {
-  let chunks: AsyncIterator<Buffer> | undefined;
+  let chunks: AsyncIterator<Buffer, undefined> | undefined;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {

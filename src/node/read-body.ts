@@ -14,7 +14,7 @@ export async function readBodyText(message: Request | Response, limitBytes: numb
     throw new BodyTooLargeError();
   }
   if (!message.body) return '';
-  const reader = message.body.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = message.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {

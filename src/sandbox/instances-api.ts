@@ -207,7 +207,8 @@ export async function updateInstance(context: SandboxContext, request: Request, 
   const element = instance && findSandboxElement(instance.element.key);
   if (!instance || !element) return ceError(404, `No instance found with id ${id}`);
   const claimed = isRecord(body.element) ? (body.element.key ?? body.element.id) : undefined;
-  if (claimed !== undefined && findSandboxElement(String(claimed)) !== element) {
+  const isKey = typeof claimed === 'string' || typeof claimed === 'number';
+  if (claimed !== undefined && !(isKey && findSandboxElement(String(claimed)) === element)) {
     return ceError(400, `The element in the body does not match the instance's element '${element.key}'`);
   }
   const code = isRecord(body.providerData) ? body.providerData.code : undefined;

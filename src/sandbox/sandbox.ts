@@ -13,7 +13,7 @@ export const SANDBOX_API_PATH = '/elements/api-v2';
 /** A running emulator of Cloud Elements and of the providers' consent pages. */
 export interface Sandbox {
   /** Answers requests under `/elements/api-v2` and `/oauth/`; `undefined` for any other path. */
-  handler(request: Request): Promise<Response | undefined>;
+  handler: (request: Request) => Promise<Response | undefined>;
   /** Copies of the created instances (with their tokens), newest last. */
   instances(): SandboxInstance[];
   /** Changes scenario options at run time (latency, failures, COOP, app name, code lifetime…). */

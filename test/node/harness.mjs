@@ -89,7 +89,7 @@ export class Browser {
         this.jar.setCookieSync(setCookie, url.href);
       } catch (error) {
         const attributes = setCookie.replace(/=[^;]*/, '=…');
-        throw new Error(`a browser would refuse Set-Cookie "${attributes}" from ${url.origin}${url.pathname}: ${error.message}`);
+        throw new Error(`a browser would refuse Set-Cookie "${attributes}" from ${url.origin}${url.pathname}: ${error.message}`, { cause: error });
       }
     }
     const record = { url: url.href, status: response.status, headers: response.headers, body };

@@ -4,6 +4,7 @@ import type { CeConnectButton } from 'ce-connect';
 import { createSignal } from 'solid-js';
 
 export function Connect(props: { save: (instanceId: string) => void }) {
+  // eslint-disable-next-line no-unassigned-vars -- Solid's compiler assigns it, from ref={button}
   let button: CeConnectButton | undefined;
   const [site] = createSignal('acme');
   return (
