@@ -85,7 +85,13 @@ export default defineConfig(
   },
   {
     // Node scripts that drive a real browser: the functions they hand to `page.evaluate` run in the page.
-    files: ['test/e2e/**', 'scripts/bench-browser.mjs', 'scripts/bench-render.mjs', 'scripts/screenshots.mjs', 'test/node/package-install.test.mjs'],
+    files: [
+      'test/e2e/**',
+      'scripts/bench-browser.mjs',
+      'scripts/bench-render.mjs',
+      'scripts/screenshots.mjs',
+      'test/node/package-install.test.mjs',
+    ],
     languageOptions: { globals: globals.browser },
   },
 

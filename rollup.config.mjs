@@ -14,9 +14,20 @@ function minifyCssTemplates() {
     name: 'minify-css-templates',
     transform(code, id) {
       if (!id.endsWith('.styles.ts')) return null;
-      const minified = code.replace(/unsafeCSS\(\s*`([^`]*)`/g, (_, body) =>
-        'unsafeCSS(`' + body.replace(/\s+/g, ' ').replace(/\s*([{}:;,>])\s*/g, '$1').replace(/;}/g, '}')
-          .replace(/([:, (])0\.(\d)/g, '$1.$2').replace(/=(['"])([\w-]+)\1\]/g, '=$2]').replace(/\btransparent\b/g, '#0000').trim() + '`');
+      const minified = code.replace(
+        /unsafeCSS\(\s*`([^`]*)`/g,
+        (_, body) =>
+          'unsafeCSS(`' +
+          body
+            .replace(/\s+/g, ' ')
+            .replace(/\s*([{}:;,>])\s*/g, '$1')
+            .replace(/;}/g, '}')
+            .replace(/([:, (])0\.(\d)/g, '$1.$2')
+            .replace(/=(['"])([\w-]+)\1\]/g, '=$2]')
+            .replace(/\btransparent\b/g, '#0000')
+            .trim() +
+          '`',
+      );
       return { code: minified, map: null };
     },
   };
@@ -34,7 +45,8 @@ function collapseTemplateLineBreaks() {
       if (!/\bhtml\s*`/.test(code)) return null; // TypeScript's output says `html \`…\``
       const texts = [];
       const visit = (node) => {
-        if (node.type === 'TaggedTemplateExpression' && node.tag.type === 'Identifier' && node.tag.name === 'html') texts.push(...node.quasi.quasis);
+        if (node.type === 'TaggedTemplateExpression' && node.tag.type === 'Identifier' && node.tag.name === 'html')
+          texts.push(...node.quasi.quasis);
         for (const value of Object.values(node)) {
           for (const child of Array.isArray(value) ? value : [value]) if (typeof child?.type === 'string') visit(child);
         }
@@ -63,7 +75,13 @@ function tolerateDuplicateTrustedTypesPolicy() {
       if (!/[\\/]lit-html[\\/]lit-html\.js$/.test(id)) return null;
       const pattern = /(\w+)\.createPolicy\("lit-html",(\{createHTML:\w+=>\w+\})\)/;
       if (!pattern.test(code)) this.error('lit-html no longer creates its Trusted Types policy as expected: review this plugin.');
-      return { code: code.replace(pattern, '((f,o)=>{if(!globalThis.customElements?.get("ce-connect-button"))try{return f.createPolicy("lit-html",o)}catch{}})($1,$2)'), map: null };
+      return {
+        code: code.replace(
+          pattern,
+          '((f,o)=>{if(!globalThis.customElements?.get("ce-connect-button"))try{return f.createPolicy("lit-html",o)}catch{}})($1,$2)',
+        ),
+        map: null,
+      };
     },
   };
 }
@@ -101,5 +119,9 @@ export default [
   { input: 'src/index.ts', output: { file: 'dist/ce-connect.js', format: 'es' }, plugins: plugins() },
   { input: 'src/callback.ts', output: { file: 'dist/ce-connect-callback.js', format: 'es' }, plugins: plugins() },
   // Translations, outside the core bundle: a page loads the ones it needs beside dist/ce-connect.js.
-  ...['de', 'fr', 'es', 'ja'].map((lang) => ({ input: `src/i18n/${lang}.ts`, output: { file: `dist/i18n/${lang}.js`, format: 'es' }, plugins: plugins() })),
+  ...['de', 'fr', 'es', 'ja'].map((lang) => ({
+    input: `src/i18n/${lang}.ts`,
+    output: { file: `dist/i18n/${lang}.js`, format: 'es' },
+    plugins: plugins(),
+  })),
 ];

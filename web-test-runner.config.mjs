@@ -31,12 +31,17 @@ async function freePort() {
 }
 
 const firefoxPath = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
-const wanted = (name) => !process.env.BROWSERS || process.env.BROWSERS.split(',').map((each) => each.trim().toLowerCase()).includes(name);
+const wanted = (name) =>
+  !process.env.BROWSERS ||
+  process.env.BROWSERS.split(',')
+    .map((each) => each.trim().toLowerCase())
+    .includes(name);
 const firefoxMissing = wanted('firefox') && !existsSync(firefoxPath);
 const webkitMissing = wanted('webkit') ? missingWebKit() : [];
 // Said before anything starts, so that a CI run stopped here leaves nothing behind.
 if (firefoxMissing) engineMissing(`Firefox not found at ${firefoxPath}: the browser suite runs without it (apt-get install firefox-esr).`);
-if (webkitMissing.length) engineMissing(`${webkitMissing.join(', ')} not found: the browser suite runs without WebKit (${WEBKIT_INSTALL_HINT}).`);
+if (webkitMissing.length)
+  engineMissing(`${webkitMissing.join(', ')} not found: the browser suite runs without WebKit (${WEBKIT_INSTALL_HINT}).`);
 
 /** An engine that is not installed: a warning on a developer's machine, a failure under CI (CI set, not 0/false). */
 function engineMissing(message) {
@@ -64,28 +69,32 @@ const chromiumArgs = [
 
 const browsers = [];
 if (wanted('chromium')) {
-  browsers.push(chromeLauncher({
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      headless: true,
-      args: chromiumArgs,
-      // Keep Chromium's real popup blocker: window.open without a user gesture must fail as in the field.
-      ignoreDefaultArgs: ['--disable-popup-blocking'],
-    },
-  }));
+  browsers.push(
+    chromeLauncher({
+      launchOptions: {
+        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+        headless: true,
+        args: chromiumArgs,
+        // Keep Chromium's real popup blocker: window.open without a user gesture must fail as in the field.
+        ignoreDefaultArgs: ['--disable-popup-blocking'],
+      },
+    }),
+  );
 }
 if (wanted('firefox') && !firefoxMissing) {
   // puppeteer-core drives Firefox over WebDriver BiDi; the same launcher works with `browser: 'firefox'`.
-  browsers.push(chromeLauncher({
-    puppeteer,
-    launchOptions: {
-      browser: 'firefox',
-      executablePath: firefoxPath,
-      headless: true,
-      // puppeteer turns Firefox's popup blocker off; the tests need the real one.
-      extraPrefsFirefox: { 'dom.disable_open_during_load': true },
-    },
-  }));
+  browsers.push(
+    chromeLauncher({
+      puppeteer,
+      launchOptions: {
+        browser: 'firefox',
+        executablePath: firefoxPath,
+        headless: true,
+        // puppeteer turns Firefox's popup blocker off; the tests need the real one.
+        extraPrefsFirefox: { 'dom.disable_open_during_load': true },
+      },
+    }),
+  );
 }
 
 // WebKit: this config starts WebKitWebDriver on a private Xvfb (and stops both when the server stops); the

@@ -29,7 +29,8 @@ const SCENARIO_NOTES = {
   slow: 'Cloud Elements answers after 3 s: the button stays busy, the popup waits on a blank page.',
   error: 'Cloud Elements fails: the backend answers 502 and the button reports backend, with the message.',
   coop: 'The consent page sends Cross-Origin-Opener-Policy: the popup handle reads closed early, the result still arrives by BroadcastChannel.',
-  blocked: 'The next click meets a pop-up blocker: the button reports popup-blocked and asks nothing of the backend. Switch the mode to Auto and the same click carries on in this tab.',
+  blocked:
+    'The next click meets a pop-up blocker: the button reports popup-blocked and asks nothing of the backend. Switch the mode to Auto and the same click carries on in this tab.',
 };
 
 /** What a scenario looks like when the tab itself goes to the provider (redirect mode, or auto past a blocker). */
@@ -40,7 +41,8 @@ const TAB_NOTES = {
     blocked: 'A pop-up blocker is armed, but redirect mode opens no popup: this tab goes to the consent page and comes back.',
   },
   auto: {
-    blocked: 'The next click meets a pop-up blocker: auto mode carries on in this tab, which goes to the consent page and comes back connected.',
+    blocked:
+      'The next click meets a pop-up blocker: auto mode carries on in this tab, which goes to the consent page and comes back connected.',
   },
 };
 
@@ -92,25 +94,51 @@ function makeButton(key, name, instanceId) {
 
 /** The card's input for the site the provider signs in on (Zendesk: the subdomain), bound to `site`. */
 function siteField(key) {
-  const input = el('input', { id: `site-${key}`, class: 'site-input', type: 'text', placeholder: 'yourcompany', autocomplete: 'off', spellcheck: false, autocapitalize: 'none' });
+  const input = el('input', {
+    id: `site-${key}`,
+    class: 'site-input',
+    type: 'text',
+    placeholder: 'yourcompany',
+    autocomplete: 'off',
+    spellcheck: false,
+    autocapitalize: 'none',
+  });
   input.addEventListener('input', () => input.closest('.card').querySelector('ce-connect-button').setAttribute('site', input.value.trim()));
-  return el('label', { class: 'site' }, el('span', {}, 'Subdomain'), el('span', { class: 'site-box' }, input, el('span', { class: 'site-suffix' }, '.zendesk.com')));
+  return el(
+    'label',
+    { class: 'site' },
+    el('span', {}, 'Subdomain'),
+    el('span', { class: 'site-box' }, input, el('span', { class: 'site-suffix' }, '.zendesk.com')),
+  );
 }
 
 function renderGallery() {
   const gallery = $('gallery');
   for (const { key, name, hub, brandColour } of config.catalogue) {
-    const initials = name.split(/\s+/).map((w) => w[0]).join('').slice(0, 2).toUpperCase();
+    const initials = name
+      .split(/\s+/)
+      .map((w) => w[0])
+      .join('')
+      .slice(0, 2)
+      .toUpperCase();
     const icon = el('span', { class: 'app-icon', 'aria-hidden': 'true' }, initials);
     const expire = el('button', { type: 'button', class: 'link expire', hidden: config.mode !== 'sandbox' }, 'Expire');
     expire.title = 'Sandbox control: make Cloud Elements report this instance as needing a reconnect';
     expire.addEventListener('click', () => expireInstance(card));
     const meta = el('div', { class: 'card-meta', hidden: true }, el('span', {}, 'Instance ', el('code', { class: 'instance-id' })), expire);
-    const card = el('article', { class: 'card', 'data-key': key },
-      el('div', { class: 'card-head' }, icon, el('div', {}, el('div', { class: 'app-name' }, name), el('div', { class: 'app-hub' }, hub || 'element'))),
+    const card = el(
+      'article',
+      { class: 'card', 'data-key': key },
+      el(
+        'div',
+        { class: 'card-head' },
+        icon,
+        el('div', {}, el('div', { class: 'app-name' }, name), el('div', { class: 'app-hub' }, hub || 'element')),
+      ),
       ...(key === 'zendesk' ? [siteField(key)] : []),
       makeButton(key, name, ''),
-      meta);
+      meta,
+    );
     card.dataset.name = name;
     card.style.setProperty('--brand', brandColour);
     card.addEventListener('click', () => select(key));
@@ -119,14 +147,18 @@ function renderGallery() {
   }
   // The "blocked popup" scenario stands in for the browser's blocker: the button's own click handler
   // (which runs after this capture listener) then meets window.open returning null, exactly as when blocked.
-  gallery.addEventListener('click', () => {
-    if (config.scenario !== 'blocked') return;
-    window.open = () => {
-      window.open = realOpen;
-      return null;
-    };
-    setTimeout(() => (window.open = realOpen)); // a click that opened nothing must not leave it armed
-  }, true);
+  gallery.addEventListener(
+    'click',
+    () => {
+      if (config.scenario !== 'blocked') return;
+      window.open = () => {
+        window.open = realOpen;
+        return null;
+      };
+      setTimeout(() => (window.open = realOpen)); // a click that opened nothing must not leave it armed
+    },
+    true,
+  );
 }
 
 function select(key) {
@@ -142,9 +174,13 @@ function renderSnippet() {
   const instanceId = document.querySelector(`.card[data-key="${CSS.escape(selected)}"] .instance-id`)?.textContent;
   const zendesk = selected === 'zendesk';
   const { mode, lang } = options;
-  const translation = lang === 'en' ? '' : `\n<script type="module" src="/dist/i18n/${lang}.js"></script> <!-- ${LANGUAGES[lang]} texts -->`;
+  const translation =
+    lang === 'en' ? '' : `\n<script type="module" src="/dist/i18n/${lang}.js"></script> <!-- ${LANGUAGES[lang]} texts -->`;
   const attributes = `${instanceId ? ` instance-id="${instanceId}"` : ''}${zendesk ? ' site="yourcompany"' : ''}${mode === 'popup' ? '' : ` mode="${mode}"`}${lang === 'en' ? '' : ` lang="${lang}"`}`;
-  const returns = mode === 'popup' ? '' : `
+  const returns =
+    mode === 'popup'
+      ? ''
+      : `
   // mode="${mode}": the tab comes back to the page with the button, so that page's origin must be allowed
   // (the default, the callback URLs' origins, covers a page on the same origin as the callback route)
   allowedOrigins: ['https://app.example.com'],`;
@@ -166,9 +202,13 @@ const handler = createConnectHandler({
   cloudElements: { userSecret: process.env.CE_USER_SECRET, organizationSecret: process.env.CE_ORGANIZATION_SECRET },
   elements: {
     ${selected}: { apiKey: process.env.${selected.toUpperCase()}_KEY, apiSecret: process.env.${selected.toUpperCase()}_SECRET,
-      callbackUrl: 'https://app.example.com/api/ce/${selected}/oauth/callback'${zendesk ? `,
+      callbackUrl: 'https://app.example.com/api/ce/${selected}/oauth/callback'${
+        zendesk
+          ? `,
       siteAddress: (input) => (/^[a-z0-9-]{1,63}$/.test(input) ? \`https://\${input}.zendesk.com\` : null),
-      siteConfigurationKey: 'zendesk.subdomain'` : ''} },
+      siteConfigurationKey: 'zendesk.subdomain'`
+          : ''
+      } },
   },
   cookieSecret: process.env.CE_COOKIE_SECRET,${returns}
   authorize: (request) => sessions.userId(request) ?? null, // your own sign-in: each user sees only their instances
@@ -232,13 +272,25 @@ let refreshes = 0;
 let remountPending = false;
 
 function renderTable(instances) {
-  $('instances').replaceChildren(...instances.map((instance) => {
-    const key = instance.element?.key ?? '';
-    const app = config.catalogue.find((e) => e.key === key)?.name ?? key;
-    const created = instance.createdDate ? new Date(instance.createdDate).toLocaleString([], { dateStyle: 'short', timeStyle: 'medium' }) : '';
-    const status = el('span', { class: `state ${instance.status}` }, STATUS_TEXT[instance.status] ?? instance.status);
-    return el('tr', {}, el('td', {}, String(instance.id)), el('td', {}, app), el('td', {}, instance.name ?? ''), el('td', {}, status), el('td', {}, created));
-  }));
+  $('instances').replaceChildren(
+    ...instances.map((instance) => {
+      const key = instance.element?.key ?? '';
+      const app = config.catalogue.find((e) => e.key === key)?.name ?? key;
+      const created = instance.createdDate
+        ? new Date(instance.createdDate).toLocaleString([], { dateStyle: 'short', timeStyle: 'medium' })
+        : '';
+      const status = el('span', { class: `state ${instance.status}` }, STATUS_TEXT[instance.status] ?? instance.status);
+      return el(
+        'tr',
+        {},
+        el('td', {}, String(instance.id)),
+        el('td', {}, app),
+        el('td', {}, instance.name ?? ''),
+        el('td', {}, status),
+        el('td', {}, created),
+      );
+    }),
+  );
   $('instances-empty').hidden = instances.length > 0;
 }
 
@@ -277,7 +329,11 @@ async function refreshInstances() {
   const remount = remountPending;
   remountPending = false;
   for (const card of document.querySelectorAll('.card')) {
-    syncCard(card, instances.find((instance) => instance.element?.key === card.dataset.key), remount);
+    syncCard(
+      card,
+      instances.find((instance) => instance.element?.key === card.dataset.key),
+      remount,
+    );
   }
   renderSnippet();
 }
@@ -337,7 +393,9 @@ function renderSignIn() {
     group.append(el('label', {}, input, label));
   }
   const picker = $('language');
-  picker.append(...Object.entries(LANGUAGES).map(([key, label]) => el('option', { value: key, lang: key, selected: key === options.lang }, label)));
+  picker.append(
+    ...Object.entries(LANGUAGES).map(([key, label]) => el('option', { value: key, lang: key, selected: key === options.lang }, label)),
+  );
   picker.addEventListener('change', () => setLanguage(picker.value));
   renderMode();
 }

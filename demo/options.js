@@ -9,17 +9,17 @@ export const MODES = {
   popup: {
     label: 'Popup',
     note: 'The consent page opens in a popup; this page stays where it is.',
-    how: 'Click a button: a real popup opens the provider\'s consent page (served from another origin by the offline sandbox).',
+    how: "Click a button: a real popup opens the provider's consent page (served from another origin by the offline sandbox).",
   },
   redirect: {
     label: 'Redirect',
     note: 'No popup: this tab goes to the consent page and comes back here with the result.',
-    how: 'Click a button: this tab goes to the provider\'s consent page (another origin, the offline sandbox) and comes back to this page.',
+    how: "Click a button: this tab goes to the provider's consent page (another origin, the offline sandbox) and comes back to this page.",
   },
   auto: {
     label: 'Auto',
     note: 'A popup where the browser allows one; where it is blocked (or in an in-app browser) the same click carries on in this tab.',
-    how: 'Click a button: a popup opens the provider\'s consent page, or, when the browser refuses it, this tab goes there and comes back.',
+    how: "Click a button: a popup opens the provider's consent page, or, when the browser refuses it, this tab goes there and comes back.",
   },
 };
 

@@ -11,10 +11,17 @@ import { DEFAULT_ORGANIZATION_SECRET, DEFAULT_USER_SECRET, createSandbox, sandbo
 import { DEFAULT_USER, DEMO_USERS, createSessions } from './sessions.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.map': 'application/json' };
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.map': 'application/json',
+};
 
 // The demo page is served with the strictest policy the widget promises to work under (docs/protocol.md §3; docs/security.md E-2).
-const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; require-trusted-types-for 'script'; trusted-types lit-html";
+const PAGE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; require-trusted-types-for 'script'; trusted-types lit-html";
 
 /** What each scenario of the switcher does to the sandbox. */
 export const SCENARIOS = {
@@ -87,7 +94,12 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
   let scenario = 'normal';
 
   const catalogue = live
-    ? Object.keys(live.elements).map((key) => ({ key, name: sandboxCatalogue.find((e) => e.key === key)?.name ?? key, hub: '', brandColour: '#334155' }))
+    ? Object.keys(live.elements).map((key) => ({
+        key,
+        name: sandboxCatalogue.find((e) => e.key === key)?.name ?? key,
+        hub: '',
+        brandColour: '#334155',
+      }))
     : sandboxCatalogue.map(({ key, name, hub, brandColour }) => ({ key, name, hub, brandColour }));
 
   const json = (res, status, body) => {
@@ -114,7 +126,15 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
     const user = sessions.userOf(req.headers.cookie);
     if (path === '/demo-api/config' && req.method === 'GET') {
       const users = Object.entries(DEMO_USERS).map(([id, label]) => ({ id, label }));
-      return json(res, 200, { mode: live ? 'live' : 'sandbox', flow, scenario, scenarios: Object.fromEntries(Object.entries(SCENARIOS).map(([k, v]) => [k, v.label])), catalogue, user, users });
+      return json(res, 200, {
+        mode: live ? 'live' : 'sandbox',
+        flow,
+        scenario,
+        scenarios: Object.fromEntries(Object.entries(SCENARIOS).map(([k, v]) => [k, v.label])),
+        catalogue,
+        user,
+        users,
+      });
     }
     if (path === '/demo-api/user' && req.method === 'POST') {
       // Signing in as another demo user: a new session cookie, as a host app's own login would set.
@@ -147,7 +167,12 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
   async function serveFile(res, file, extraHeaders = {}) {
     try {
       const body = await readFile(file);
-      res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff', ...extraHeaders });
+      res.writeHead(200, {
+        'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'Cache-Control': 'no-cache',
+        'X-Content-Type-Options': 'nosniff',
+        ...extraHeaders,
+      });
       res.end(body);
     } catch {
       json(res, 404, { message: 'Not found' });
@@ -169,9 +194,18 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
       if (path === '/' || path === '/index.html') {
         // A first visit is signed in as the first demo user; the page's switcher signs in as the other.
         const signIn = sessions.userOf(req.headers.cookie) ? {} : { 'Set-Cookie': sessions.signIn(DEFAULT_USER) };
-        return serveFile(res, join(root, 'demo/index.html'), { 'Content-Security-Policy': PAGE_CSP, 'Referrer-Policy': 'no-referrer', ...signIn });
+        return serveFile(res, join(root, 'demo/index.html'), {
+          'Content-Security-Policy': PAGE_CSP,
+          'Referrer-Policy': 'no-referrer',
+          ...signIn,
+        });
       }
-      if (path === '/callback.html') return serveFile(res, join(root, 'demo/callback.html'), { 'Content-Security-Policy': "default-src 'none'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'", 'Referrer-Policy': 'no-referrer', 'Cache-Control': 'no-store' });
+      if (path === '/callback.html')
+        return serveFile(res, join(root, 'demo/callback.html'), {
+          'Content-Security-Policy': "default-src 'none'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+          'Referrer-Policy': 'no-referrer',
+          'Cache-Control': 'no-store',
+        });
       const file = normalize(join(root, path));
       const allowed = ['demo/', 'dist/'].some((dir) => file.startsWith(join(root, dir)));
       if (!allowed || path.includes('..')) return json(res, 404, { message: 'Not found' });
@@ -185,15 +219,24 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
   origin = new URL(env.CE_PUBLIC_URL || `http://${host}:${boundPort}`).origin;
   sessions = createSessions({ secure: origin.startsWith('https:') });
 
-  const elementConfig = live ? live.elements : Object.fromEntries(catalogue.map(({ key }) => [key, { apiKey: `demo-${key}-key`, apiSecret: `demo-${key}-secret-${randomBytes(6).toString('hex')}` }]));
+  const elementConfig = live
+    ? live.elements
+    : Object.fromEntries(
+        catalogue.map(({ key }) => [key, { apiKey: `demo-${key}-key`, apiSecret: `demo-${key}-secret-${randomBytes(6).toString('hex')}` }]),
+      );
   handler = createConnectHandler({
     basePath: '/api/ce',
     cloudElements,
-    elements: Object.fromEntries(Object.entries(elementConfig).map(([key, entry]) => [key, {
-      ...entry,
-      ...(key === 'zendesk' && ZENDESK_SITE),
-      callbackUrl: flow === '4b' ? `${origin}/callback.html` : `${origin}/api/ce/${key}/oauth/callback`,
-    }])),
+    elements: Object.fromEntries(
+      Object.entries(elementConfig).map(([key, entry]) => [
+        key,
+        {
+          ...entry,
+          ...(key === 'zendesk' && ZENDESK_SITE),
+          callbackUrl: flow === '4b' ? `${origin}/callback.html` : `${origin}/api/ce/${key}/oauth/callback`,
+        },
+      ]),
+    ),
     cookieSecret: env.CE_COOKIE_SECRET || randomBytes(32).toString('base64url'),
     allowedOrigins: [origin],
     // The host's own user for a request, from its own session: each user sees and changes only their instances.

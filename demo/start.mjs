@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 // The demo's language picker loads the translation modules beside the bundle.
 const translations = ['de', 'fr', 'es', 'ja'].map((lang) => `dist/i18n/${lang}.js`);
-const outputs = ['lib/server/index.js', 'lib/sandbox/index.js', 'dist/ce-connect.js', 'dist/ce-connect-callback.js', ...translations].map((f) => join(root, f));
+const outputs = ['lib/server/index.js', 'lib/sandbox/index.js', 'dist/ce-connect.js', 'dist/ce-connect-callback.js', ...translations].map(
+  (f) => join(root, f),
+);
 
 function newest(dir) {
   let latest = 0;
@@ -34,7 +36,9 @@ const { startDemo } = await import('./server.mjs');
 const port = Number(process.env.PORT ?? 8000);
 try {
   const demo = await startDemo({ port });
-  console.log(`\nce-connect demo running on ${demo.sandboxUrl ? 'the offline sandbox (no account, no network)' : 'Cloud Elements'}:\n\n  ${demo.url}\n`);
+  console.log(
+    `\nce-connect demo running on ${demo.sandboxUrl ? 'the offline sandbox (no account, no network)' : 'Cloud Elements'}:\n\n  ${demo.url}\n`,
+  );
   if (demo.sandboxUrl) console.log(`Sandbox Cloud Elements API: ${demo.sandboxUrl}`);
   console.log('Press Ctrl+C to stop.');
   const stop = () => demo.close().then(() => process.exit(0));

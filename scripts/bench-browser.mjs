@@ -14,11 +14,14 @@ try {
     await page.goto(demo.url, { waitUntil: 'networkidle0' });
     const times = [];
     for (let i = 0; i < RUNS; i += 1) {
-      const measured = page.evaluate(() => new Promise((resolve) => {
-        let start;
-        document.addEventListener('connect-start', () => (start = performance.now()), { once: true });
-        document.addEventListener('connected', () => resolve(performance.now() - start), { once: true });
-      }));
+      const measured = page.evaluate(
+        () =>
+          new Promise((resolve) => {
+            let start;
+            document.addEventListener('connect-start', () => (start = performance.now()), { once: true });
+            document.addEventListener('connected', () => resolve(performance.now() - start), { once: true });
+          }),
+      );
       await page.click('ce-connect-button[element="sfdc"] >>> button');
       times.push(await measured);
     }

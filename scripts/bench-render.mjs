@@ -29,7 +29,12 @@ customElements.define('bare-lit-button', BareLitButton);
 
 const bareLit = await build({
   stdin: { contents: BARE_LIT, resolveDir: new URL('..', import.meta.url).pathname, loader: 'js' },
-  bundle: true, minify: true, format: 'esm', write: false, platform: 'browser', target: 'es2021',
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  write: false,
+  platform: 'browser',
+  target: 'es2021',
 });
 let ours;
 try {
@@ -67,7 +72,9 @@ async function renderOnce(kind, count) {
 /** The main-thread CPU time (ms) of each task that holds a `render` mark, in order, from one trace. */
 function renderTaskCpu(traceEvents) {
   const marks = traceEvents.filter((event) => event.name === 'render').sort((a, b) => a.ts - b.ts);
-  const tasks = traceEvents.filter((event) => event.ph === 'X' && event.name === 'ThreadControllerImpl::RunTask' && event.tdur !== undefined);
+  const tasks = traceEvents.filter(
+    (event) => event.ph === 'X' && event.name === 'ThreadControllerImpl::RunTask' && event.tdur !== undefined,
+  );
   return marks.map((mark) => {
     const task = tasks.find((t) => t.pid === mark.pid && t.tid === mark.tid && t.ts <= mark.ts && mark.ts <= t.ts + t.dur);
     return task ? task.tdur / 1000 : NaN;
@@ -89,7 +96,8 @@ try {
     const walls = [];
     for (const kind of order) walls.push(await page.evaluate(renderOnce, kind, COUNT));
     const cpu = renderTaskCpu(JSON.parse(Buffer.from(await page.tracing.stop()).toString('utf8')).traceEvents);
-    if (cpu.length !== order.length || cpu.some(Number.isNaN)) throw new Error('The trace lacks a render task: the CPU times cannot be read.');
+    if (cpu.length !== order.length || cpu.some(Number.isNaN))
+      throw new Error('The trace lacks a render task: the CPU times cannot be read.');
     if (round < WARMUP) continue;
     order.forEach((kind, i) => {
       const [update, layout] = walls[i];
@@ -100,12 +108,16 @@ try {
   const labels = { native: 'native <button>', bare: 'bare Lit button', ours: '<ce-connect-button>' };
   for (const kind of kinds) {
     const [update, layout, wall, cpu] = ['update', 'layout', 'wall', 'cpu'].map((key) => median(times[kind].map((t) => t[key])));
-    console.log(`render ${COUNT} × ${labels[kind].padEnd(20)} median ${wall.toFixed(1)} ms wall (to updateComplete ${update.toFixed(1)}, style and layout ${layout.toFixed(1)}), ${cpu.toFixed(1)} ms CPU; ${RUNS} rounds`);
+    console.log(
+      `render ${COUNT} × ${labels[kind].padEnd(20)} median ${wall.toFixed(1)} ms wall (to updateComplete ${update.toFixed(1)}, style and layout ${layout.toFixed(1)}), ${cpu.toFixed(1)} ms CPU; ${RUNS} rounds`,
+    );
   }
   // The ratio within each round (the three renders ran back to back), then its median: steadier than a ratio of
   // medians when the machine's load changes during the run.
   const ratio = (other, key) => median(times.ours.map((t, round) => t[key] / times[other][round][key])).toFixed(2);
-  console.log(`render: ours / bare Lit ${ratio('bare', 'cpu')}× CPU (${ratio('bare', 'wall')}× wall), ours / native ${ratio('native', 'cpu')}× CPU (${ratio('native', 'wall')}× wall); medians of per-round ratios`);
+  console.log(
+    `render: ours / bare Lit ${ratio('bare', 'cpu')}× CPU (${ratio('bare', 'wall')}× wall), ours / native ${ratio('native', 'cpu')}× CPU (${ratio('native', 'wall')}× wall); medians of per-round ratios`,
+  );
 } finally {
   await browser.close();
 }

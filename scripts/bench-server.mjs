@@ -25,7 +25,10 @@ async function signIn(appUrl) {
   const started = await fetch(`${appUrl}/api/ce/sfdc/oauth/url`, { headers: { Accept: 'application/json', 'X-CE-Connect': '1' } });
   if (started.status !== 200) throw new Error(`oauth/url answered ${started.status}`);
   const { oauthUrl } = await started.json();
-  const cookie = started.headers.getSetCookie().map((value) => value.split(';')[0]).join('; ');
+  const cookie = started.headers
+    .getSetCookie()
+    .map((value) => value.split(';')[0])
+    .join('; ');
   const provider = await fetch(oauthUrl, { redirect: 'manual' });
   await provider.arrayBuffer();
   const callback = await fetch(provider.headers.get('location'), { headers: { Cookie: cookie } });

@@ -35,7 +35,11 @@ if (!asRoot && !sudo) {
 }
 
 console.log(`Installing Debian's ${packages.join(', ')} for the tests…`);
-const run = (args) => execFileSync(sudo ? 'sudo' : args[0], sudo ? args : args.slice(1), { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+const run = (args) =>
+  execFileSync(sudo ? 'sudo' : args[0], sudo ? args : args.slice(1), {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
 try {
   run(['apt-get', 'update']);
   run(['apt-get', 'install', '-y', ...packages]);

@@ -32,7 +32,9 @@ function walk(dir, into = []) {
 
 function staleness() {
   const sources = walk(at('src'));
-  const configs = readdirSync(root).filter((name) => /^tsconfig.*\.json$/.test(name) || ['rollup.config.mjs', 'package.json', 'package-lock.json'].includes(name));
+  const configs = readdirSync(root).filter(
+    (name) => /^tsconfig.*\.json$/.test(name) || ['rollup.config.mjs', 'package.json', 'package-lock.json'].includes(name),
+  );
   const inputs = [...sources, ...configs.map((name) => at(name))];
 
   // What the build must produce: lib/<name>.js and .d.ts for every source module (tsconfig.build.json), and

@@ -5,10 +5,11 @@ import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
 const root = resolve(new URL('..', import.meta.url).pathname, 'src');
-const files = (dir) => readdirSync(dir).flatMap((name) => {
-  const path = join(dir, name);
-  return statSync(path).isDirectory() ? files(path) : /\.ts$/.test(name) && !/\.d\.ts$/.test(name) ? [path] : [];
-});
+const files = (dir) =>
+  readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : /\.ts$/.test(name) && !/\.d\.ts$/.test(name) ? [path] : [];
+  });
 
 /**
  * The layer of a module: the element (browser), the callback script, the server, the sandbox, the Node helpers
@@ -36,11 +37,19 @@ const allowed = {
 let broken = 0;
 const edges = new Map();
 for (const file of files(root)) {
-  const imports = [...new Set(ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles
-    .map(({ fileName }) => fileName)
-    .filter((name) => name.startsWith('.'))
-    .map((name) => resolve(dirname(file), name.replace(/\.js$/, '.ts'))))];
-  edges.set(relative(root, file), imports.map((target) => relative(root, target)));
+  const imports = [
+    ...new Set(
+      ts
+        .preProcessFile(readFileSync(file, 'utf8'), true, true)
+        .importedFiles.map(({ fileName }) => fileName)
+        .filter((name) => name.startsWith('.'))
+        .map((name) => resolve(dirname(file), name.replace(/\.js$/, '.ts'))),
+    ),
+  ];
+  edges.set(
+    relative(root, file),
+    imports.map((target) => relative(root, target)),
+  );
   for (const target of imports) {
     if (!allowed[layer(file)].includes(layer(target))) {
       broken += 1;

@@ -15,7 +15,15 @@ function generate() {
   const scratch = mkdtempSync(join(tmpdir(), 'ce-connect-manifest-'));
   try {
     // The analyzer joins --outdir to the working directory, so it is given as a relative path.
-    const args = [join(analyzer, 'cem.js'), 'analyze', '--config', 'custom-elements-manifest.config.mjs', '--outdir', relative(root, scratch), '--quiet'];
+    const args = [
+      join(analyzer, 'cem.js'),
+      'analyze',
+      '--config',
+      'custom-elements-manifest.config.mjs',
+      '--outdir',
+      relative(root, scratch),
+      '--quiet',
+    ];
     const run = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
     if (run.status !== 0) return new Error(`the analyzer failed:\n${run.stdout}${run.stderr}`);
     return readFileSync(join(scratch, 'custom-elements.json'), 'utf8');

@@ -4,8 +4,7 @@ import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 
 const runs = Number(process.argv[2] ?? 5);
-const busy = Array.from({ length: availableParallelism() }, () =>
-  spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+const busy = Array.from({ length: availableParallelism() }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
 const stopBusy = () => busy.forEach((child) => child.kill('SIGKILL'));
 process.on('exit', stopBusy);
 process.on('SIGINT', () => process.exit(130));
@@ -21,7 +20,9 @@ for (let run = 1; run <= runs; run += 1) {
       tail = (tail + chunk).slice(-2000);
     });
     child.on('close', (exit) => {
-      results.push(`run ${run}: ${/^.*\d+ passed, \d+ failed.*$/m.exec(tail.split('\n').reverse().join('\n'))?.[0] ?? 'no summary'} (${Math.round((Date.now() - started) / 1000)} s)`);
+      results.push(
+        `run ${run}: ${/^.*\d+ passed, \d+ failed.*$/m.exec(tail.split('\n').reverse().join('\n'))?.[0] ?? 'no summary'} (${Math.round((Date.now() - started) / 1000)} s)`,
+      );
       resolve(exit ?? 1);
     });
   });

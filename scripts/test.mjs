@@ -42,7 +42,10 @@ function readResult(file) {
   }
 }
 
-for (const [command, args] of [['node', ['scripts/ensure-browsers.mjs']], ['node', ['scripts/ensure-built.mjs', '--force']]]) {
+for (const [command, args] of [
+  ['node', ['scripts/ensure-browsers.mjs']],
+  ['node', ['scripts/ensure-built.mjs', '--force']],
+]) {
   const code = await run(command, args);
   if (code !== 0) process.exit(code);
 }
@@ -64,18 +67,28 @@ const plural = (count, word) => `${count} ${word}${count === 1 ? '' : 's'}`;
   else if (result.unreadable) suite.problems.push(`result unreadable: ${result.unreadable}`);
   else {
     const { pass = 0, fail = 0, cancelled = 0, skipped = 0, todo = 0, tests = 0 } = result.totals;
-    Object.assign(suite, { passed: pass, failed: fail + cancelled, skipped: skipped + todo, failures: result.failures, skips: result.skips });
+    Object.assign(suite, {
+      passed: pass,
+      failed: fail + cancelled,
+      skipped: skipped + todo,
+      failures: result.failures,
+      skips: result.skips,
+    });
     if (cancelled) suite.note = `${cancelled} cancelled counted as failed`;
     if (!result.complete) suite.problems.push(`did not finish (node --test exited with code ${nodeCode} before its summary)`);
     else if (tests === 0 || pass + fail + cancelled === 0) suite.problems.push('ran no test');
   }
-  if (nodeCode !== 0 && suite.failed === 0 && suite.problems.length === 0) suite.problems.push(`node --test exited with code ${nodeCode} without a failed test`);
+  if (nodeCode !== 0 && suite.failed === 0 && suite.problems.length === 0)
+    suite.problems.push(`node --test exited with code ${nodeCode} without a failed test`);
   suites.push(suite);
 }
 
 // Browser suite: per-browser counts from the results reporter. Every browser asked for must have run every file.
 {
-  const wanted = (process.env.BROWSERS ?? 'chromium,firefox,webkit').split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
+  const wanted = (process.env.BROWSERS ?? 'chromium,firefox,webkit')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter(Boolean);
   const matches = (key, name) => (key === 'chromium' ? /chrom/i : new RegExp(key, 'i')).test(name);
   const result = readResult(browserResults);
   if (!result || result.unreadable || !result.complete) {
@@ -88,10 +101,21 @@ const plural = (count, word) => `${count} ${word}${count === 1 ? '' : 's'}`;
   } else {
     const files = result.testFiles.length;
     for (const [name, counts] of Object.entries(result.browsers)) {
-      const suite = { name, passed: counts.passed, failed: counts.failed, skipped: counts.skipped, problems: [], failures: counts.failures, skips: counts.skips ?? [] };
+      const suite = {
+        name,
+        passed: counts.passed,
+        failed: counts.failed,
+        skipped: counts.skipped,
+        problems: [],
+        failures: counts.failures,
+        skips: counts.skips ?? [],
+      };
       if (counts.fileErrors) suite.note = `${plural(counts.fileErrors, 'test file error')} counted as failed`;
       if (counts.files < files) suite.problems.push(`ran ${counts.files} of ${plural(files, 'test file')}`);
-      if (counts.passed + counts.failed === 0) suite.problems.push(counts.files === 0 ? 'ran no test file' : `ran no test (${plural(counts.files, 'file')}, ${counts.skipped} skipped)`);
+      if (counts.passed + counts.failed === 0)
+        suite.problems.push(
+          counts.files === 0 ? 'ran no test file' : `ran no test (${plural(counts.files, 'file')}, ${counts.skipped} skipped)`,
+        );
       suites.push(suite);
     }
     for (const key of wanted) {
@@ -104,7 +128,15 @@ const plural = (count, word) => `${count} ${word}${count === 1 ? '' : 's'}`;
       suites.push({ name: key, passed: 0, failed: 0, skipped: 0, problems: [`did not run${hint}`], failures: [], skips: [] });
     }
     if (browserCode !== 0 && suites.every((suite) => suite.name === 'node' || (suite.failed === 0 && suite.problems.length === 0))) {
-      suites.push({ name: 'web-test-runner', passed: 0, failed: 0, skipped: 0, problems: [`exited with code ${browserCode} without a failed test`], failures: [], skips: [] });
+      suites.push({
+        name: 'web-test-runner',
+        passed: 0,
+        failed: 0,
+        skipped: 0,
+        problems: [`exited with code ${browserCode} without a failed test`],
+        failures: [],
+        skips: [],
+      });
     }
   }
 }

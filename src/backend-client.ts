@@ -22,7 +22,8 @@ interface Answer {
 const ok = ({ status }: Answer) => status > 199 && status < 300;
 
 /** A failed answer as the error `code`, with the status and the backend's JSON `message` when there is one. */
-const refusal = (code: ConnectErrorCode, { status, body }: Answer) => new ConnectError(code, toDisplayText(body?.message), status || undefined);
+const refusal = (code: ConnectErrorCode, { status, body }: Answer) =>
+  new ConnectError(code, toDisplayText(body?.message), status || undefined);
 
 /** The body as text, refusing (by throwing) anything over 64 KB without reading the rest of it. */
 async function readBounded(response: Response): Promise<string> {
@@ -30,7 +31,7 @@ async function readBounded(response: Response): Promise<string> {
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
   let text = '';
-  for (let size = 0; ; ) {
+  for (let size = 0; ;) {
     const { done, value } = await reader.read();
     if (done) return text + decoder.decode();
     size += value.length;
@@ -64,7 +65,9 @@ async function call(apiBase: URL, path: string, codeIfUnreachable: ConnectErrorC
   }
   const answer: Answer = { status: response.type === 'opaqueredirect' ? 0 : response.status };
   try {
-    const parsed: unknown = /^application\/([\w.+-]*\+)?json\s*(;|$)/i.test(response.headers.get('content-type') ?? '') ? JSON.parse(await readBounded(response)) : undefined;
+    const parsed: unknown = /^application\/([\w.+-]*\+)?json\s*(;|$)/i.test(response.headers.get('content-type') ?? '')
+      ? JSON.parse(await readBounded(response))
+      : undefined;
     if (typeof parsed === 'object' && parsed && !Array.isArray(parsed)) answer.body = parsed as Record<string, unknown>;
   } catch (error) {
     if ((error as Error)?.name === 'AbortError') throw error;
@@ -94,7 +97,8 @@ export async function requestOAuthUrl(
   const parameters = { name, instance, site, mode: returnUrl && 'redirect', return: returnUrl };
   const answer = await call(apiBase, `${encodeURIComponent(element)}/oauth/url${query(parameters)}`, 'network', { signal });
   const { status, body } = answer;
-  if (status && !ok(answer)) throw refusal(status === 400 && /^(site|return)$/.test(body?.field as string) ? 'invalid-config' : 'backend', answer);
+  if (status && !ok(answer))
+    throw refusal(status === 400 && /^(site|return)$/.test(body?.field as string) ? 'invalid-config' : 'backend', answer);
   if (typeof body?.oauthUrl !== 'string' || body.element !== element || !status) throw new ConnectError('bad-response');
   return { oauthUrl: body.oauthUrl, state: body.state };
 }
@@ -108,7 +112,12 @@ export async function createInstance(
   const init: RequestInit = {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ element: { key: request.element }, providerData: { code: request.code }, state: request.state, name: request.name }),
+    body: JSON.stringify({
+      element: { key: request.element },
+      providerData: { code: request.code },
+      state: request.state,
+      name: request.name,
+    }),
     signal,
   };
   const answer = await call(apiBase, 'instances', 'exchange-failed', init);
@@ -125,7 +134,11 @@ export async function createInstance(
  * when it says so, `missing` when it does not know the instance (`404 {"code": "unknown-instance"}`), and
  * `undefined` for any other outcome (a backend without the route keeps the page's own view).
  */
-export async function checkInstance(apiBase: URL, id: string, signal: AbortSignal): Promise<'connected' | 'needs-reconnect' | 'missing' | undefined> {
+export async function checkInstance(
+  apiBase: URL,
+  id: string,
+  signal: AbortSignal,
+): Promise<'connected' | 'needs-reconnect' | 'missing' | undefined> {
   const answer = await call(apiBase, `instances/${encodeURIComponent(id)}`, 'network', { signal });
   if (answer.status === 404 && answer.body?.code === 'unknown-instance') return 'missing';
   const status = answer.body?.status;

@@ -12,14 +12,7 @@
  * Redirect mode (docs/protocol.md §13): when this tab's pending record is this result's flow, the result goes
  * back to the record's return URL in the fragment instead (no message, no close).
  */
-import {
-  MESSAGE_TYPE,
-  PENDING_KEY,
-  channelName,
-  encodeReturnFragment,
-  parseCallbackMessage,
-  type CallbackMessage,
-} from './protocol.js';
+import { MESSAGE_TYPE, PENDING_KEY, channelName, encodeReturnFragment, parseCallbackMessage, type CallbackMessage } from './protocol.js';
 import { ERROR_CODE_PATTERN, toDisplayText } from './protocol-rules.js';
 
 type Result = Omit<CallbackMessage, 'type' | 'v'>;
@@ -93,7 +86,8 @@ function showStatus(text: string): void {
 function toMessage(result: Result): CallbackMessage | null {
   const { state, instanceId } = result;
   const name = toDisplayText(result.name);
-  const message = parseCallbackMessage({ type: MESSAGE_TYPE, v: 1, ...result }) ??
+  const message =
+    parseCallbackMessage({ type: MESSAGE_TYPE, v: 1, ...result }) ??
     // An instance whose name the widget would refuse (control characters, too long) is still a success.
     (instanceId ? parseCallbackMessage({ type: MESSAGE_TYPE, v: 1, state, instanceId, ...(name && { name }) }) : null);
   if (message) return message;

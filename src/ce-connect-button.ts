@@ -158,7 +158,10 @@ export class CeConnectButton extends LitElement {
       await deleteInstance(readFlowConfig(this).apiBase, instanceId);
     } catch (error) {
       // A misconfigured api-base (invalid-config) is reported as the disconnect that did not happen.
-      const failure = (error as ConnectError).code == 'disconnect-failed' ? (error as ConnectError) : new ConnectError('disconnect-failed', (error as Error).message);
+      const failure =
+        (error as ConnectError).code == 'disconnect-failed'
+          ? (error as ConnectError)
+          : new ConnectError('disconnect-failed', (error as Error).message);
       this._report(element, failure);
       throw failure;
     }
@@ -174,7 +177,7 @@ export class CeConnectButton extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('instanceId')) this._health = undefined;
-    if (this.status !== 'connecting' && this.status !== 'error') this.status = this.instanceId ? this._health ?? 'connected' : 'idle';
+    if (this.status !== 'connecting' && this.status !== 'error') this.status = this.instanceId ? (this._health ?? 'connected') : 'idle';
   }
 
   protected override updated(): void {
@@ -194,11 +197,14 @@ export class CeConnectButton extends LitElement {
     } catch {
       return; // a misconfigured button reports that when clicked
     }
-    checkInstance(apiBase, id, check.signal).then((health) => {
-      if (check.signal.aborted || this.instanceId !== id || this.status === 'connecting') return;
-      if (health === 'missing') this._forget(element, id, 'missing');
-      else if (health) this._health = health === 'needs-reconnect' ? health : undefined;
-    }, () => undefined);
+    checkInstance(apiBase, id, check.signal).then(
+      (health) => {
+        if (check.signal.aborted || this.instanceId !== id || this.status === 'connecting') return;
+        if (health === 'missing') this._forget(element, id, 'missing');
+        else if (health) this._health = health === 'needs-reconnect' ? health : undefined;
+      },
+      () => undefined,
+    );
   }
 
   protected override render(): TemplateResult {
@@ -208,9 +214,18 @@ export class CeConnectButton extends LitElement {
     const connected = status === 'connected';
     // The label says what a click will do: connect, or (with an instance) reconnect it.
     const label = text(connected ? 'connectedTo' : instanceId ? 'reconnect' : name ? 'connectTo' : 'connect');
-    const icon = status === 'connecting' ? html`<span part="icon" class="spin" aria-hidden="true"></span>` : connected ? html`<span part="icon" aria-hidden="true">✓</span>` : nothing;
-    const line = ({ connecting: 'waiting', connected: 'connectedStatus', 'needs-reconnect': 'needsReconnect' } as Record<string, ConnectTextKey>)[status];
-    const disconnect = this.disconnectable && (connected || status === 'needs-reconnect') &&
+    const icon =
+      status === 'connecting'
+        ? html`<span part="icon" class="spin" aria-hidden="true"></span>`
+        : connected
+          ? html`<span part="icon" aria-hidden="true">✓</span>`
+          : nothing;
+    const line = (
+      { connecting: 'waiting', connected: 'connectedStatus', 'needs-reconnect': 'needsReconnect' } as Record<string, ConnectTextKey>
+    )[status];
+    const disconnect =
+      this.disconnectable &&
+      (connected || status === 'needs-reconnect') &&
       html`<button part="disconnect" type="button" ?disabled=${disabled} @click=${this._onDisconnect}>${text('disconnect')}</button>`;
     // One live region: polite for progress, assertive while it shows an error message (set before the text
     // changes) — a failed disconnect's too, which leaves the status `connected`.
@@ -243,7 +258,7 @@ export class CeConnectButton extends LitElement {
       // browser shows again from its back-forward cache (the user pressed Back at the provider) is not still
       // connecting: that flow ends as a cancel too. The pending record stays: going forward again can still finish.
       _leaving: () => {
-        if (!this.dispatchEvent(new ConnectRedirectEvent({ element }))) return this.cancel(), false;
+        if (!this.dispatchEvent(new ConnectRedirectEvent({ element }))) return (this.cancel(), false);
         addEventListener('pageshow', () => mine() && this.cancel(), { once: true });
         return true;
       },
@@ -335,5 +350,4 @@ export class CeConnectButton extends LitElement {
   private _text(key: ConnectTextKey): string {
     return textFor(this, this.texts, key);
   }
-
 }

@@ -51,5 +51,15 @@ export function readFlowConfig(host: ButtonSettings & HTMLElement): FlowConfig {
   base!.search = base!.hash = '';
   base!.pathname = base!.pathname.replace(/\/*$/, '/');
   // With an instance, the flow is a reconnect of it; the site is passed on as typed (the backend judges it).
-  return { element, apiBase: base!, callbackOrigin, instanceName, instance: host.instanceId || undefined, site: host.site || undefined, mode, timeout, closedGrace };
+  return {
+    element,
+    apiBase: base!,
+    callbackOrigin,
+    instanceName,
+    instance: host.instanceId || undefined,
+    site: host.site || undefined,
+    mode,
+    timeout,
+    closedGrace,
+  };
 }

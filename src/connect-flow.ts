@@ -49,7 +49,8 @@ export const OPENING = 0,
   EXCHANGING_LATE = 5,
   DONE = 6;
 // Numbers, not strings: the phases are compared on every timer tick and each name would ship in the bundle.
-export type FlowPhase = typeof OPENING | typeof NAVIGATING | typeof WAITING | typeof LINGERING | typeof EXCHANGING | typeof EXCHANGING_LATE | typeof DONE;
+export type FlowPhase =
+  typeof OPENING | typeof NAVIGATING | typeof WAITING | typeof LINGERING | typeof EXCHANGING | typeof EXCHANGING_LATE | typeof DONE;
 
 /**
  * How a flow reports. `_done` comes at most once; `quiet` when the flow already ended for its caller (a late
@@ -162,9 +163,12 @@ export class ConnectFlow {
     if (late) this._report._resumed();
     const { element, apiBase, instanceName, instance } = this._config;
     try {
-      if (code) ({ id: instanceId, name } = await createInstance(apiBase, { element, code, state, name: instanceName }, this._abort.signal));
-      if (instanceId) return this._end({ element, instanceId, ...(name && { name }), ...(instance === instanceId && { reconnected: true }) });
-      const kind = error === 'access_denied' ? 'provider-denied' : /^exchange[_-]failed$/.test(error!) ? 'exchange-failed' : 'provider-error';
+      if (code)
+        ({ id: instanceId, name } = await createInstance(apiBase, { element, code, state, name: instanceName }, this._abort.signal));
+      if (instanceId)
+        return this._end({ element, instanceId, ...(name && { name }), ...(instance === instanceId && { reconnected: true }) });
+      const kind =
+        error === 'access_denied' ? 'provider-denied' : /^exchange[_-]failed$/.test(error!) ? 'exchange-failed' : 'provider-error';
       this._end(new ConnectError(kind, toDisplayText(errorDescription)));
     } catch (failure) {
       this._end(failure);

@@ -25,7 +25,8 @@ export function parseSafeUrl(text: string, base?: string, allowHttp = false): UR
  * needs one, and a secret could hide there).
  */
 export function checkOAuthUrl(oauthUrl: string): URL {
-  const url = oauthUrl.length <= MAX_OAUTH_URL_LENGTH && !/[\u0000-\u0020\u007f-\u00a0\\#]/.test(oauthUrl) ? parseSafeUrl(oauthUrl) : undefined;
+  const url =
+    oauthUrl.length <= MAX_OAUTH_URL_LENGTH && !/[\u0000-\u0020\u007f-\u00a0\\#]/.test(oauthUrl) ? parseSafeUrl(oauthUrl) : undefined;
   if (!url || [...url.searchParams.keys()].some((name) => SECRET_PARAMETER.test(name))) {
     throw new ConnectError('invalid-oauth-url');
   }

@@ -62,4 +62,5 @@ export const LOOPBACK_HOST = /^(localhost|\[::1\]|127(\.\d{1,3}){3})$/;
  * characters), no line or paragraph separator (Zl, Zp); well-formed (a lone surrogate is Cs here, so this is
  * `String.prototype.isWellFormed` too, without needing ES2024).
  */
-export const isInstanceName = (name: unknown): name is string => typeof name == 'string' && /^[^\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]{0,200}$/u.test(name);
+export const isInstanceName = (name: unknown): name is string =>
+  typeof name == 'string' && /^[^\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]{0,200}$/u.test(name);

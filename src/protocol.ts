@@ -36,11 +36,7 @@ const FIELD_PATTERNS: Record<string, RegExp> = {
 };
 
 // The three shapes a message may take: which optional fields each allows, the first one required.
-const SHAPES: ReadonlyArray<readonly string[]> = [
-  ['instanceId', 'name'],
-  ['code'],
-  ['error', 'errorDescription'],
-];
+const SHAPES: ReadonlyArray<readonly string[]> = [['instanceId', 'name'], ['code'], ['error', 'errorDescription']];
 
 /**
  * Returns a fresh copy of `data` when it is exactly a callback message (no extra keys, right types,
@@ -54,7 +50,14 @@ export function parseCallbackMessage(data: unknown): CallbackMessage | null {
     const keys = Object.keys(fields);
     const shape = SHAPES.find(([first]) => keys.includes(first));
     const valid = (key: string, value: unknown) => typeof value == 'string' && FIELD_PATTERNS[key].test(value);
-    if (type !== MESSAGE_TYPE || v !== 1 || !valid('state', state) || !shape || keys.some((key) => !shape.includes(key) || !valid(key, fields[key]))) return null;
+    if (
+      type !== MESSAGE_TYPE ||
+      v !== 1 ||
+      !valid('state', state) ||
+      !shape ||
+      keys.some((key) => !shape.includes(key) || !valid(key, fields[key]))
+    )
+      return null;
     return { type, v, state, ...fields } as CallbackMessage;
   } catch {
     // A hostile object (a throwing getter, a revoked proxy) is simply not a message.

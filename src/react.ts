@@ -8,7 +8,14 @@ import { createComponent, type EventName } from '@lit/react';
 import React from 'react';
 import { CeConnectButton } from './ce-connect-button.js';
 import { TAG_NAME } from './define.js';
-import type { ConnectCancelEvent, ConnectErrorEvent, ConnectRedirectEvent, ConnectStartEvent, ConnectedEvent, DisconnectedEvent } from './events.js';
+import type {
+  ConnectCancelEvent,
+  ConnectErrorEvent,
+  ConnectRedirectEvent,
+  ConnectStartEvent,
+  ConnectedEvent,
+  DisconnectedEvent,
+} from './events.js';
 
 /** The element's events as React props (each one also fires as the DOM event of the same name). */
 const events = {

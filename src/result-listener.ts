@@ -8,7 +8,13 @@ import { channelName, parseCallbackMessage, type CallbackMessage } from './proto
  * its handle is alive, of the exact shape, and for `state`; anything else is ignored silently. The listener and
  * the channel go on the first result (before `onResult`) or when `signal` aborts.
  */
-export function listenForResult(popup: Window, callbackOrigin: string, state: string, onResult: (message: CallbackMessage) => void, signal: AbortSignal): void {
+export function listenForResult(
+  popup: Window,
+  callbackOrigin: string,
+  state: string,
+  onResult: (message: CallbackMessage) => void,
+  signal: AbortSignal,
+): void {
   let channel: BroadcastChannel | undefined;
   const accept = (event: MessageEvent) => {
     const message = parseCallbackMessage(event.data);

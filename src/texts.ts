@@ -27,7 +27,10 @@ export type ConnectTexts = { [K in ConnectTextKey]?: string };
 
 // One registry per page, on a global symbol: a translation module loaded beside dist/ce-connect.js (which has its
 // own copy of this module) must reach the same table.
-const registry: Record<string, ConnectTexts> = ((globalThis as Record<symbol, unknown>)[Symbol.for('ce-connect.texts')] ??= {}) as Record<string, ConnectTexts>;
+const registry: Record<string, ConnectTexts> = ((globalThis as Record<symbol, unknown>)[Symbol.for('ce-connect.texts')] ??= {}) as Record<
+  string,
+  ConnectTexts
+>;
 
 /**
  * Sets texts for every button on the page whose language is `lang` (a BCP 47 tag such as `de` or `de-CH`;

@@ -9,7 +9,18 @@ import { expect, oneEvent } from '@open-wc/testing';
 import { emulateMedia, sendKeys, sendMouse } from '@web/test-runner-commands';
 import type { CeConnectButton } from '../src/index.js';
 import { engine, skipIn } from './support/engines.js';
-import { backendStats, held, innerButton, mountButton, nextOutcome, popupClosed, realClick, release, waitUntil, watchPopups } from './support/helpers.js';
+import {
+  backendStats,
+  held,
+  innerButton,
+  mountButton,
+  nextOutcome,
+  popupClosed,
+  realClick,
+  release,
+  waitUntil,
+  watchPopups,
+} from './support/helpers.js';
 
 const axe = (window as unknown as { axe: typeof import('axe-core') }).axe;
 
@@ -19,7 +30,10 @@ const axe = (window as unknown as { axe: typeof import('axe-core') }).axe;
  * WebDriver has. The tests that need it are skipped there, with this reason.
  */
 const canEmulateMedia = engine === 'chromium';
-const chromiumOnly = skipIn(['firefox', 'webkit'], 'emulating media features (prefers-reduced-motion, prefers-color-scheme) takes CDP, which only Chromium speaks here');
+const chromiumOnly = skipIn(
+  ['firefox', 'webkit'],
+  'emulating media features (prefers-reduced-motion, prefers-color-scheme) takes CDP, which only Chromium speaks here',
+);
 
 /** A real mouse click in the middle of `target` (a user gesture). */
 async function clickOn(target: Element): Promise<void> {
@@ -67,7 +81,10 @@ describe('accessibility', () => {
 
   // First in the file, so the page has seen no user gesture yet: the key press is the only one.
   describe('keyboard only', () => {
-    for (const [key, name] of [['Enter', 'Enter'], [' ', 'Space']]) {
+    for (const [key, name] of [
+      ['Enter', 'Enter'],
+      [' ', 'Space'],
+    ]) {
       it(`${name} on the focused button is the user gesture: the popup opens and the flow completes`, async () => {
         const { el } = await mountButton('allow');
         el.focus();
@@ -85,7 +102,7 @@ describe('accessibility', () => {
     it('Tab reaches the inner button from the element before it; Enter then connects', async () => {
       const { el } = await mountButton('allow');
       await tabTo(el);
-      expect(document.activeElement === el, 'the page\'s focus is on the element').to.equal(true);
+      expect(document.activeElement === el, "the page's focus is on the element").to.equal(true);
       expect(el.shadowRoot!.activeElement === innerButton(el), 'the focus is on the inner button').to.equal(true);
       const connected = oneEvent(el, 'connected');
       await sendKeys({ press: 'Enter' });
@@ -124,7 +141,8 @@ describe('accessibility', () => {
       const line = statusLine(el);
       const changes: string[] = [];
       const observer = new MutationObserver((records) => {
-        for (const record of records) changes.push(record.type === 'attributes' ? `${record.attributeName}=${line.getAttribute(record.attributeName!)}` : 'text');
+        for (const record of records)
+          changes.push(record.type === 'attributes' ? `${record.attributeName}=${line.getAttribute(record.attributeName!)}` : 'text');
       });
       observer.observe(line, { attributes: true, attributeFilter: ['aria-live'], childList: true, characterData: true, subtree: true });
       const outcome = nextOutcome(el);
@@ -135,7 +153,10 @@ describe('accessibility', () => {
       expect(event.detail.code).to.equal('provider-denied');
       expect(statusLine(el) === line, 'the same region').to.equal(true);
       expect([line.getAttribute('aria-live'), line.textContent]).to.deep.equal(['assertive', event.detail.message]);
-      expect(changes.indexOf('aria-live=assertive'), `assertive before the message: ${changes.join(', ')}`).to.be.within(0, changes.lastIndexOf('text') - 1);
+      expect(changes.indexOf('aria-live=assertive'), `assertive before the message: ${changes.join(', ')}`).to.be.within(
+        0,
+        changes.lastIndexOf('text') - 1,
+      );
     });
 
     it('a failed disconnect is an error too: its message is announced assertively', async () => {
@@ -261,7 +282,10 @@ describe('accessibility', () => {
     connecting: { status: 'connecting', checked: (el) => [innerButton(el), statusLine(el)] },
     connected: { status: 'connected', checked: (el) => [innerButton(el), statusLine(el)] },
     'needs-reconnect': { status: 'needs-reconnect', checked: (el) => [innerButton(el), statusLine(el)] },
-    'disconnectable (connected, with its Disconnect button)': { status: 'connected', checked: (el) => [innerButton(el), part(el, 'disconnect')!, statusLine(el)] },
+    'disconnectable (connected, with its Disconnect button)': {
+      status: 'connected',
+      checked: (el) => [innerButton(el), part(el, 'disconnect')!, statusLine(el)],
+    },
     error: { status: 'error', checked: (el) => [innerButton(el), statusLine(el)] },
     // A disabled control is exempt from contrast requirements (WCAG 1.4.3); axe skips it.
     disabled: { status: 'idle', checked: () => [] },
@@ -276,7 +300,9 @@ describe('accessibility', () => {
   }
 
   const describeNodes = (results: Result[]) =>
-    results.map((r) => `${r.id}: ${r.nodes.map((n: NodeResult) => `${JSON.stringify(n.target)} ${n.failureSummary ?? ''}`).join('; ')}`).join('\n');
+    results
+      .map((r) => `${r.id}: ${r.nodes.map((n: NodeResult) => `${JSON.stringify(n.target)} ${n.failureSummary ?? ''}`).join('; ')}`)
+      .join('\n');
 
   for (const [page, { apply, emulates }] of Object.entries(PAGES)) {
     describe(`axe-core on ${page}`, () => {
@@ -300,8 +326,10 @@ describe('accessibility', () => {
               expect(getComputedStyle(icon).color).to.equal(getComputedStyle(innerButton(el)).color);
             }
           }
-          const contrastChecked = results.passes.find((r) => r.id === 'color-contrast')?.nodes.map((n): Element | undefined => n.element) ?? [];
-          for (const element of expected.checked(el)) expect(contrastChecked.includes(element), `contrast checked: ${element.outerHTML.slice(0, 60)}`).to.equal(true);
+          const contrastChecked =
+            results.passes.find((r) => r.id === 'color-contrast')?.nodes.map((n): Element | undefined => n.element) ?? [];
+          for (const element of expected.checked(el))
+            expect(contrastChecked.includes(element), `contrast checked: ${element.outerHTML.slice(0, 60)}`).to.equal(true);
           await finish?.();
         });
       }
@@ -318,13 +346,13 @@ describe('accessibility', () => {
       expect(results.violations[0]!.nodes.map((n) => n.element === statusLine(el))).to.deep.equal([true]);
     });
 
-    it('defaults follow the page: the status line in the page\'s text colour, the error colour by color-scheme', async () => {
+    it("defaults follow the page: the status line in the page's text colour, the error colour by color-scheme", async () => {
       const { el: connected } = await mountButton('allow', { 'instance-id': '4711' });
       const failed = await failedButton();
       expect(getComputedStyle(statusLine(connected)).color).to.equal(getComputedStyle(document.body).color);
       expect(getComputedStyle(statusLine(failed)).color).to.equal('rgb(180, 35, 24)');
       await PAGES['a dark page (color-scheme: dark, dark background)']!.apply();
-      expect(getComputedStyle(document.body).color, 'the page\'s own text turned light').to.not.equal('rgb(0, 0, 0)');
+      expect(getComputedStyle(document.body).color, "the page's own text turned light").to.not.equal('rgb(0, 0, 0)');
       expect(getComputedStyle(statusLine(connected)).color).to.equal(getComputedStyle(document.body).color);
       expect(getComputedStyle(statusLine(failed)).color).to.equal('rgb(255, 138, 128)');
     });

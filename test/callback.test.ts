@@ -57,8 +57,16 @@ describe('the callback page script (ce-connect/callback)', () => {
   });
 
   it('flow 4b: a provider error is relayed with its description', async () => {
-    const { messages } = await openCallback(`/test/fixtures/callback.html?error=access_denied&error_description=No%20thanks&state=${STATE}`);
-    expect(messages[0].data).to.deep.equal({ type: 'ce-connect:callback', v: 1, state: STATE, error: 'access_denied', errorDescription: 'No thanks' });
+    const { messages } = await openCallback(
+      `/test/fixtures/callback.html?error=access_denied&error_description=No%20thanks&state=${STATE}`,
+    );
+    expect(messages[0].data).to.deep.equal({
+      type: 'ce-connect:callback',
+      v: 1,
+      state: STATE,
+      error: 'access_denied',
+      errorDescription: 'No thanks',
+    });
   });
 
   for (const [query, what] of [
@@ -77,9 +85,19 @@ describe('the callback page script (ce-connect/callback)', () => {
   }
 
   it('flow 4b: a description with line breaks, or too long, is normalised so a Deny still reads as a Deny', async () => {
-    const { messages } = await openCallback(`/test/fixtures/callback.html?error=access_denied&error_description=line1%0D%0Aline2&state=${STATE}`);
-    expect(messages[0].data).to.deep.equal({ type: 'ce-connect:callback', v: 1, state: STATE, error: 'access_denied', errorDescription: 'line1 line2' });
-    const long = await openCallback(`/test/fixtures/callback.html?error=access_denied&error_description=${'d'.repeat(3000)}&state=${STATE}`);
+    const { messages } = await openCallback(
+      `/test/fixtures/callback.html?error=access_denied&error_description=line1%0D%0Aline2&state=${STATE}`,
+    );
+    expect(messages[0].data).to.deep.equal({
+      type: 'ce-connect:callback',
+      v: 1,
+      state: STATE,
+      error: 'access_denied',
+      errorDescription: 'line1 line2',
+    });
+    const long = await openCallback(
+      `/test/fixtures/callback.html?error=access_denied&error_description=${'d'.repeat(3000)}&state=${STATE}`,
+    );
     const data = long.messages[0].data as { error: string; errorDescription: string };
     expect(data.error).to.equal('access_denied');
     expect(data.errorDescription.length).to.equal(256);
@@ -209,7 +227,11 @@ describe('the callback page script in redirect mode (no opener, a pending record
   });
 
   it('a return URL with a fragment of its own goes back without it', async () => {
-    const seen = await loadInFrame(`/test/fixtures/callback.html?code=c&state=${STATE}`, { ...record, returnUrl: `${RETURN_PAGE}#section` }, 'returned');
+    const seen = await loadInFrame(
+      `/test/fixtures/callback.html?code=c&state=${STATE}`,
+      { ...record, returnUrl: `${RETURN_PAGE}#section` },
+      'returned',
+    );
     const back = new URL(seen.loaded.at(-1)!);
     expect(back.origin + back.pathname + back.search).to.equal(RETURN_PAGE);
     expect(decodeFragment(back.hash)).to.deep.equal({ state: STATE, code: 'c' });

@@ -20,7 +20,11 @@ function visibleLabel(el: CeConnectButton): string {
   const slot = el.shadowRoot!.querySelector('slot')!;
   const assigned = slot.assignedNodes();
   const nodes = assigned.length ? assigned : [...slot.childNodes];
-  return nodes.filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join('').trim();
+  return nodes
+    .filter((n) => n.nodeType === Node.TEXT_NODE)
+    .map((n) => n.textContent)
+    .join('')
+    .trim();
 }
 
 describe('<ce-connect-button> rendering and API', () => {
@@ -32,9 +36,18 @@ describe('<ce-connect-button> rendering and API', () => {
     expect(document.createElement('ce-connect-button')).to.be.instanceOf(CeConnectButton);
   });
 
-  it('has the contract\'s defaults', async () => {
+  it("has the contract's defaults", async () => {
     const el = await fixture<CeConnectButton>(html`<ce-connect-button></ce-connect-button>`);
-    expect(el).to.include({ element: '', apiBase: '/api/ce', instanceName: '', instanceId: '', disabled: false, timeout: 300000, callbackOrigin: '', status: 'idle' });
+    expect(el).to.include({
+      element: '',
+      apiBase: '/api/ce',
+      instanceName: '',
+      instanceId: '',
+      disabled: false,
+      timeout: 300000,
+      callbackOrigin: '',
+      status: 'idle',
+    });
     expect(el.getAttribute('status')).to.equal('idle');
   });
 
@@ -83,19 +96,28 @@ describe('<ce-connect-button> rendering and API', () => {
   });
 
   it('maps every attribute to its property', async () => {
-    const el = await fixture<CeConnectButton>(html`<ce-connect-button element="slack" api-base="/x" instance-name="N" timeout="5" callback-origin="https://a.example"></ce-connect-button>`);
+    const el = await fixture<CeConnectButton>(
+      html`<ce-connect-button element="slack" api-base="/x" instance-name="N" timeout="5" callback-origin="https://a.example"></ce-connect-button>`,
+    );
     expect(el).to.include({ element: 'slack', apiBase: '/x', instanceName: 'N', timeout: 5, callbackOrigin: 'https://a.example' });
   });
 
   it('is themable through --ce-connect-* custom properties and ::part(button)', async () => {
-    const el = await fixture<CeConnectButton>(html`<ce-connect-button element="sfdc" style="--ce-connect-background: rgb(1, 2, 3); --ce-connect-radius: 0px"></ce-connect-button>`);
+    const el = await fixture<CeConnectButton>(
+      html`<ce-connect-button element="sfdc" style="--ce-connect-background: rgb(1, 2, 3); --ce-connect-radius: 0px"></ce-connect-button>`,
+    );
     const style = getComputedStyle(innerButton(el));
     expect(style.backgroundColor).to.equal('rgb(1, 2, 3)');
     expect(style.borderTopLeftRadius).to.equal('0px');
   });
 
   it('event classes: static names, bubbling and composed, typed details', async () => {
-    expect([ConnectStartEvent.eventName, ConnectedEvent.eventName, ConnectErrorEvent.eventName, ConnectCancelEvent.eventName]).to.deep.equal(['connect-start', 'connected', 'connect-error', 'connect-cancel']);
+    expect([
+      ConnectStartEvent.eventName,
+      ConnectedEvent.eventName,
+      ConnectErrorEvent.eventName,
+      ConnectCancelEvent.eventName,
+    ]).to.deep.equal(['connect-start', 'connected', 'connect-error', 'connect-cancel']);
     const event = new ConnectedEvent({ element: 'sfdc', instanceId: '1' });
     expect(event).to.include({ bubbles: true, composed: true, cancelable: false });
     expect(new ConnectStartEvent({ element: 'sfdc' }).cancelable).to.equal(true);

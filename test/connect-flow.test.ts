@@ -1,5 +1,15 @@
 import { expect, oneEvent } from '@open-wc/testing';
-import { backendStats, clickToCall, held, mountButton, popupClosed, realClick, release, waitUntil, watchPopups } from './support/helpers.js';
+import {
+  backendStats,
+  clickToCall,
+  held,
+  mountButton,
+  popupClosed,
+  realClick,
+  release,
+  waitUntil,
+  watchPopups,
+} from './support/helpers.js';
 
 describe('the connect flow, end to end (real popup, provider on another origin, real callback page)', () => {
   let watch: ReturnType<typeof watchPopups>;

@@ -23,8 +23,16 @@ async function strictPage(flags: string) {
   await waitUntil(() => reports.some((r) => r.kind === 'ready'), 'the strict page is ready', { timeout: 5000 });
   const ready = reports.find((r) => r.kind === 'ready')!;
   const offset = frame.getBoundingClientRect();
-  const click = () => sendMouse({ type: 'click', position: [Math.round(offset.x + (ready.x as number)), Math.round(offset.y + (ready.y as number))] });
-  return { reports, click, done: () => { window.removeEventListener('message', onMessage); frame.remove(); } };
+  const click = () =>
+    sendMouse({ type: 'click', position: [Math.round(offset.x + (ready.x as number)), Math.round(offset.y + (ready.y as number))] });
+  return {
+    reports,
+    click,
+    done: () => {
+      window.removeEventListener('message', onMessage);
+      frame.remove();
+    },
+  };
 }
 
 describe('dist bundles on a strict-CSP, Trusted-Types page', () => {
@@ -33,7 +41,9 @@ describe('dist bundles on a strict-CSP, Trusted-Types page', () => {
       const page = await strictPage(flags);
       try {
         await page.click();
-        await waitUntil(() => page.reports.some((r) => r.kind === 'event' && r.type !== 'connect-start'), 'a terminal event', { timeout: 8000 });
+        await waitUntil(() => page.reports.some((r) => r.kind === 'event' && r.type !== 'connect-start'), 'a terminal event', {
+          timeout: 8000,
+        });
         const events = page.reports.filter((r) => r.kind === 'event').map((r) => r.type);
         expect(events).to.deep.equal(['connect-start', 'connected']);
         const connected = page.reports.find((r) => r.type === 'connected')!.detail as Record<string, string>;

@@ -2,7 +2,19 @@
 // leak, or report twice.
 import { expect, oneEvent } from '@open-wc/testing';
 import { ConnectError } from '../src/index.js';
-import { backendStats, captureConsole, clickToCall, held, mountButton, nextOutcome, popupClosed, realClick, release, waitUntil, watchPopups } from './support/helpers.js';
+import {
+  backendStats,
+  captureConsole,
+  clickToCall,
+  held,
+  mountButton,
+  nextOutcome,
+  popupClosed,
+  realClick,
+  release,
+  waitUntil,
+  watchPopups,
+} from './support/helpers.js';
 import { trackResources } from './support/leaks.js';
 
 const none = { listeners: 0, intervals: 0, timeouts: 0, channels: 0 };
@@ -23,7 +35,8 @@ describe('edge cases', () => {
   /** The events `el` fires from now on, in a list of this test's own (a previous test's late event never lands here). */
   const record = (el: HTMLElement) => {
     const events: string[] = [];
-    for (const type of ['connect-start', 'connected', 'connect-error', 'connect-cancel']) el.addEventListener(type, () => events.push(type));
+    for (const type of ['connect-start', 'connected', 'connect-error', 'connect-cancel'])
+      el.addEventListener(type, () => events.push(type));
     return events;
   };
 
@@ -227,11 +240,17 @@ describe('edge cases', () => {
     try {
       const { el } = await mountButton('allow');
       const details: unknown[] = [];
-      for (const type of ['connect-start', 'connected', 'connect-error', 'connect-cancel']) el.addEventListener(type, (e) => details.push((e as CustomEvent).detail));
+      for (const type of ['connect-start', 'connected', 'connect-error', 'connect-cancel'])
+        el.addEventListener(type, (e) => details.push((e as CustomEvent).detail));
       const connected = oneEvent(el, 'connected');
       await realClick(el);
       await connected;
-      const everything = [JSON.stringify(details), document.documentElement.outerHTML, el.shadowRoot!.innerHTML, output.logged.join('\n')].join('\n');
+      const everything = [
+        JSON.stringify(details),
+        document.documentElement.outerHTML,
+        el.shadowRoot!.innerHTML,
+        output.logged.join('\n'),
+      ].join('\n');
       expect(everything).not.to.match(/code-[A-Za-z0-9_-]{16}/);
     } finally {
       output.restore();

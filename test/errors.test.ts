@@ -16,7 +16,11 @@ describe('every error code of docs/protocol.md §3.3, with a clean ending', () =
   });
 
   /** Clicks, expects `connect-error` with `code`, and checks the ending: popup closed, button usable again. */
-  async function expectError(flags: string, code: string, attributes: Record<string, string> = {}): Promise<{ outcome: Outcome; el: CeConnectButton; id: string }> {
+  async function expectError(
+    flags: string,
+    code: string,
+    attributes: Record<string, string> = {},
+  ): Promise<{ outcome: Outcome; el: CeConnectButton; id: string }> {
     const { el, id } = await mountButton(flags, attributes);
     const outcome = nextOutcome(el);
     await realClick(el);
@@ -35,7 +39,20 @@ describe('every error code of docs/protocol.md §3.3, with a clean ending', () =
   }
 
   it('the codes are those of docs/protocol.md §3.3, in order', () => {
-    expect(CONNECT_ERROR_CODES).to.deep.equal(['invalid-config', 'popup-blocked', 'network', 'backend', 'bad-response', 'invalid-oauth-url', 'insecure-state', 'provider-denied', 'provider-error', 'exchange-failed', 'timeout', 'disconnect-failed']);
+    expect(CONNECT_ERROR_CODES).to.deep.equal([
+      'invalid-config',
+      'popup-blocked',
+      'network',
+      'backend',
+      'bad-response',
+      'invalid-oauth-url',
+      'insecure-state',
+      'provider-denied',
+      'provider-error',
+      'exchange-failed',
+      'timeout',
+      'disconnect-failed',
+    ]);
   });
 
   for (const element of ['', 'SFDC', '../admin', 'sfdc/../../x', 'sfdc?x=1', '%2e%2e', '"><img src=x onerror=alert(1)>', 'a'.repeat(65)]) {

@@ -12,7 +12,9 @@ const label = (el: CeConnectButton) => el.shadowRoot!.querySelector('slot')!.tex
 const statusLine = (el: CeConnectButton) => el.shadowRoot!.querySelector('[part="status"]')!.textContent!.trim();
 
 async function inLang(lang: string, attributes = ''): Promise<CeConnectButton> {
-  const wrapper = await fixture<HTMLDivElement>(html`<div lang=${lang}><ce-connect-button element="sfdc" api-base=${`/api/t/${uid()}/${attributes}`}></ce-connect-button></div>`);
+  const wrapper = await fixture<HTMLDivElement>(
+    html`<div lang=${lang}><ce-connect-button element="sfdc" api-base=${`/api/t/${uid()}/${attributes}`}></ce-connect-button></div>`,
+  );
   const el = wrapper.querySelector('ce-connect-button')!;
   await el.updateComplete;
   return el;
@@ -32,7 +34,9 @@ describe('texts and languages', () => {
   });
 
   it("the element's own lang wins over its ancestors'", async () => {
-    const wrapper = await fixture<HTMLDivElement>(html`<div lang="de"><ce-connect-button lang="fr" element="box"></ce-connect-button></div>`);
+    const wrapper = await fixture<HTMLDivElement>(
+      html`<div lang="de"><ce-connect-button lang="fr" element="box"></ce-connect-button></div>`,
+    );
     const el = wrapper.querySelector('ce-connect-button')!;
     await el.updateComplete;
     expect(label(el)).to.equal('Se connecter à Box');
@@ -67,7 +71,7 @@ describe('texts and languages', () => {
     expect(statusLine(el)).to.equal('Die Anmelde-URL war unsicher.');
   });
 
-  it("a message from the network is shown as it came, as text only", async () => {
+  it('a message from the network is shown as it came, as text only', async () => {
     const el = await inLang('de', 'b500');
     const outcome = nextOutcome(el);
     await realClick(el);

@@ -4,7 +4,18 @@
 // the status route; the real server's side of the same behaviour is in test/real-server.test.ts.
 import { expect, oneEvent } from '@open-wc/testing';
 import type { CeConnectButton } from '../src/index.js';
-import { backendStats, held, innerButton, mountButton, nextOutcome, popupClosed, realClick, release, waitUntil, watchPopups } from './support/helpers.js';
+import {
+  backendStats,
+  held,
+  innerButton,
+  mountButton,
+  nextOutcome,
+  popupClosed,
+  realClick,
+  release,
+  waitUntil,
+  watchPopups,
+} from './support/helpers.js';
 
 const label = (el: CeConnectButton) => el.shadowRoot!.querySelector('slot')!.textContent!.trim();
 const statusLine = (el: CeConnectButton) => el.shadowRoot!.querySelector('[part="status"]')!.textContent!.trim();
@@ -107,7 +118,10 @@ describe('connections that last: status check, reconnect, disconnect, site', () 
     expect(label(el)).to.equal('Connect to Salesforce');
   });
 
-  for (const [flags, what] of [['inoroute', 'a backend without the route (plain 404)'], ['i500', 'a failing backend (500)']]) {
+  for (const [flags, what] of [
+    ['inoroute', 'a backend without the route (plain 404)'],
+    ['i500', 'a failing backend (500)'],
+  ]) {
     it(`${what}: the button stays connected and fires nothing`, async () => {
       const { el, id } = await mountButton(`allow,${flags}`);
       const events: string[] = [];
@@ -138,7 +152,12 @@ describe('connections that last: status check, reconnect, disconnect, site', () 
     const failed = oneEvent(el, 'connect-error');
     const error = await el.disconnect().catch((e: unknown) => e);
     const { detail } = await failed;
-    expect(detail).to.deep.equal({ element: 'sfdc', code: 'disconnect-failed', message: 'Cloud Elements could not delete the instance', status: 502 });
+    expect(detail).to.deep.equal({
+      element: 'sfdc',
+      code: 'disconnect-failed',
+      message: 'Cloud Elements could not delete the instance',
+      status: 502,
+    });
     expect(error).to.include({ code: 'disconnect-failed' });
     expect(el.instanceId).to.equal('4711');
     await el.updateComplete;
@@ -161,7 +180,7 @@ describe('connections that last: status check, reconnect, disconnect, site', () 
     expect(el.shadowRoot!.querySelector('[part="disconnect"]')).to.equal(null);
   });
 
-  it('site: the user\'s input goes to oauth/url as ?site=; a refused site is invalid-config with the backend\'s message, the popup closed', async () => {
+  it("site: the user's input goes to oauth/url as ?site=; a refused site is invalid-config with the backend's message, the popup closed", async () => {
     const accepted = await mountButton('allow,gate-url', { site: 'acme' });
     await realClick(accepted.el);
     await held(accepted.id, 'url');
@@ -171,7 +190,12 @@ describe('connections that last: status check, reconnect, disconnect, site', () 
     const { el } = await mountButton('allow,sitebad', { site: 'not a site' });
     const outcome = nextOutcome(el);
     await realClick(el);
-    expect((await outcome).detail).to.deep.equal({ element: 'sfdc', code: 'invalid-config', message: 'Enter your Zendesk subdomain, such as acme.', status: 400 });
+    expect((await outcome).detail).to.deep.equal({
+      element: 'sfdc',
+      code: 'invalid-config',
+      message: 'Enter your Zendesk subdomain, such as acme.',
+      status: 400,
+    });
     await popupClosed(watch.popups[watch.popups.length - 1]);
   });
 

@@ -1,6 +1,18 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import type { CeConnectButton } from '../src/index.js';
-import { backendStats, clickToCall, held, mountButton, nextOutcome, popupClosed, realClick, release, uid, waitUntil, watchPopups } from './support/helpers.js';
+import {
+  backendStats,
+  clickToCall,
+  held,
+  mountButton,
+  nextOutcome,
+  popupClosed,
+  realClick,
+  release,
+  uid,
+  waitUntil,
+  watchPopups,
+} from './support/helpers.js';
 import { trackResources } from './support/leaks.js';
 
 const none = { listeners: 0, intervals: 0, timeouts: 0, channels: 0 };

@@ -3,7 +3,7 @@ import { expect } from '@open-wc/testing';
 import { ConnectError } from '../src/index.js';
 import { backendStats, mountButton, nextOutcome } from './support/helpers.js';
 
-describe('popup blocked (the browser\'s real popup blocker)', () => {
+describe("popup blocked (the browser's real popup blocker)", () => {
   it('a click without a user gesture: connect-error popup-blocked, and no backend request', async () => {
     expect(navigator.userActivation?.isActive ?? false).to.equal(false);
     const { el, id } = await mountButton('allow');

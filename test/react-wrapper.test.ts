@@ -64,7 +64,16 @@ describe('React: ce-connect/react and the bare tag, with the real react-dom', ()
     const calls: Calls = [];
     const { done, props } = wrapperHandlers(calls);
     const ref = createRef<CeConnectButton>();
-    const el = await render(createElement(ConnectButton, { ref, element: 'sfdc', apiBase: `/api/real/4b/${id}/-`, instanceName: 'Acme CRM', closedGrace: 100, ...props }));
+    const el = await render(
+      createElement(ConnectButton, {
+        ref,
+        element: 'sfdc',
+        apiBase: `/api/real/4b/${id}/-`,
+        instanceName: 'Acme CRM',
+        closedGrace: 100,
+        ...props,
+      }),
+    );
     expect(ref.current).to.equal(el);
     expect([el.element, el.apiBase, el.instanceName, el.closedGrace]).to.deep.equal(['sfdc', `/api/real/4b/${id}/-`, 'Acme CRM', 100]);
 
@@ -82,7 +91,9 @@ describe('React: ce-connect/react and the bare tag, with the real react-dom', ()
   it('ConnectButton: onConnectError with the code when Cloud Elements refuses the oauth/url call', async () => {
     const calls: Calls = [];
     const { done, props } = wrapperHandlers(calls);
-    const el = await render(createElement(ConnectButton, { element: 'sfdc', apiBase: `/api/real/burl/${uid()}/-`, closedGrace: 100, ...props }));
+    const el = await render(
+      createElement(ConnectButton, { element: 'sfdc', apiBase: `/api/real/burl/${uid()}/-`, closedGrace: 100, ...props }),
+    );
     await realClick(el);
     await done;
     expect(calls.map(([name]) => name)).to.deep.equal(['onConnectStart', 'onConnectError']);
@@ -94,7 +105,9 @@ describe('React: ce-connect/react and the bare tag, with the real react-dom', ()
     const calls: Calls = [];
     const { done, props } = wrapperHandlers(calls);
     const ref = createRef<CeConnectButton>();
-    await render(createElement(ConnectButton, { ref, element: 'sfdc', apiBase: `/api/real/4a/${id}/gate-url`, closedGrace: 100, ...props }));
+    await render(
+      createElement(ConnectButton, { ref, element: 'sfdc', apiBase: `/api/real/4a/${id}/gate-url`, closedGrace: 100, ...props }),
+    );
     await realClick(ref.current!);
     await held(id, 'url');
     ref.current!.cancel();
@@ -108,7 +121,9 @@ describe('React: ce-connect/react and the bare tag, with the real react-dom', ()
   it('ConnectButton: onDisconnected when the backend does not know the instanceId the host set', async () => {
     const calls: Calls = [];
     const { done, props } = wrapperHandlers(calls);
-    const el = await render(createElement(ConnectButton, { element: 'sfdc', apiBase: `/api/t/${uid()}/imissing`, instanceId: '4711', ...props }));
+    const el = await render(
+      createElement(ConnectButton, { element: 'sfdc', apiBase: `/api/t/${uid()}/imissing`, instanceId: '4711', ...props }),
+    );
     await done;
     expect(calls).to.deep.equal([['onDisconnected', { element: 'sfdc', instanceId: '4711', reason: 'missing' }]]);
     expect(el.instanceId).to.equal('');

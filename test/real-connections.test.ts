@@ -8,7 +8,9 @@ const label = (el: CeConnectButton) => el.shadowRoot!.querySelector('slot')!.tex
 
 /** A button on the real backend that the host gives an instance id from its own records. */
 async function knownInstance(scenario: RealScenario, instanceId: string): Promise<CeConnectButton> {
-  return fixture<CeConnectButton>(html`<ce-connect-button element="sfdc" api-base="/api/real/${scenario}/${uid()}/-" instance-id=${instanceId} closed-grace="100"></ce-connect-button>`);
+  return fixture<CeConnectButton>(
+    html`<ce-connect-button element="sfdc" api-base="/api/real/${scenario}/${uid()}/-" instance-id=${instanceId} closed-grace="100"></ce-connect-button>`,
+  );
 }
 
 /** Connects a new instance through `scenario` and returns its id. */

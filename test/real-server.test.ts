@@ -2,7 +2,19 @@
 // Elements and provider (test/support/real-backend.mjs). Happy paths, the errors the server produces, and
 // the security rules the server owns — with the real popup, the real callback page and real cookies.
 import { expect, oneEvent } from '@open-wc/testing';
-import { backendStats, captureConsole, clickToCall, held, mountOnRealBackend, nextOutcome, popupClosed, realClick, release, waitUntil, watchPopups } from './support/helpers.js';
+import {
+  backendStats,
+  captureConsole,
+  clickToCall,
+  held,
+  mountOnRealBackend,
+  nextOutcome,
+  popupClosed,
+  realClick,
+  release,
+  waitUntil,
+  watchPopups,
+} from './support/helpers.js';
 
 const busy = (el: HTMLElement) => el.shadowRoot!.querySelector('button')!.getAttribute('aria-busy');
 
@@ -94,12 +106,17 @@ describe('the real server (ce-connect/server + sandbox)', () => {
     await popupClosed(watch.popups[0]);
   });
 
-  it('4b: Cloud Elements refuses to create the instance → exchange-failed with the server\'s status and message, not Cloud Elements\' body', async () => {
+  it("4b: Cloud Elements refuses to create the instance → exchange-failed with the server's status and message, not Cloud Elements' body", async () => {
     const { el, id } = await mountOnRealBackend('4b-xfail');
     const outcome = nextOutcome(el);
     await realClick(el);
     const { detail } = await outcome;
-    expect(detail).to.deep.equal({ element: 'sfdc', code: 'exchange-failed', message: 'Cloud Elements refused to create the instance', status: 502 });
+    expect(detail).to.deep.equal({
+      element: 'sfdc',
+      code: 'exchange-failed',
+      message: 'Cloud Elements refused to create the instance',
+      status: 502,
+    });
     expect((await backendStats(id)).created).to.deep.equal([]);
   });
 
@@ -120,13 +137,15 @@ describe('the real server (ce-connect/server + sandbox)', () => {
     const { detail } = await outcome;
     const callbackOrigin = location.origin.replace('127.0.0.1', 'localhost');
     expect(detail).to.include({ code: 'backend', status: 400 });
-    expect(detail.message).to.equal(`This page is on ${location.origin}, but the callback URL is on ${callbackOrigin}: the sign-in could never come back to it. Open the page on ${callbackOrigin}, or register a callback URL on ${location.origin}.`);
+    expect(detail.message).to.equal(
+      `This page is on ${location.origin}, but the callback URL is on ${callbackOrigin}: the sign-in could never come back to it. Open the page on ${callbackOrigin}, or register a callback URL on ${location.origin}.`,
+    );
     await el.updateComplete;
     expect(el.shadowRoot!.querySelector('[part="status"]')!.textContent).to.equal(detail.message);
     await popupClosed(watch.popups[0]);
   });
 
-  it('a replayed 4a callback (the same code and state again, with this browser\'s cookies) creates nothing and reports nothing', async () => {
+  it("a replayed 4a callback (the same code and state again, with this browser's cookies) creates nothing and reports nothing", async () => {
     const { el, id } = await mountOnRealBackend('4a');
     const connected = oneEvent(el, 'connected');
     await realClick(el);
@@ -139,7 +158,7 @@ describe('the real server (ce-connect/server + sandbox)', () => {
     expect((await backendStats(id)).created).to.have.length(1);
   });
 
-  it('a forged code posted with the flow\'s real state burns the state: exchange-failed, and the genuine answer after it creates nothing', async () => {
+  it("a forged code posted with the flow's real state burns the state: exchange-failed, and the genuine answer after it creates nothing", async () => {
     const { el, id } = await mountOnRealBackend('4b', 'gate-consent');
     const outcome = nextOutcome(el);
     await realClick(el);
@@ -168,7 +187,11 @@ describe('the real server (ce-connect/server + sandbox)', () => {
     const { id } = await mountOnRealBackend('4b');
     const noHeader = await fetch(`/api/real/4b/${id}/-/sfdc/oauth/url`, { headers: { Accept: 'application/json' } });
     expect(noHeader.status).to.equal(403);
-    const formPost = await fetch(`/api/real/4b/${id}/-/instances`, { method: 'POST', headers: { 'X-CE-Connect': '1', 'Content-Type': 'text/plain' }, body: '{}' });
+    const formPost = await fetch(`/api/real/4b/${id}/-/instances`, {
+      method: 'POST',
+      headers: { 'X-CE-Connect': '1', 'Content-Type': 'text/plain' },
+      body: '{}',
+    });
     expect(formPost.status).to.equal(403);
     expect((await backendStats(id)).created).to.deep.equal([]);
   });
@@ -178,12 +201,19 @@ describe('the real server (ce-connect/server + sandbox)', () => {
     try {
       const { el, id } = await mountOnRealBackend('4b');
       const details: unknown[] = [];
-      for (const type of ['connect-start', 'connected', 'connect-error', 'connect-cancel']) el.addEventListener(type, (e) => details.push((e as CustomEvent).detail));
+      for (const type of ['connect-start', 'connected', 'connect-error', 'connect-cancel'])
+        el.addEventListener(type, (e) => details.push((e as CustomEvent).detail));
       const { result } = await clickToCall(() => el.connect());
       const resolved = await result;
       const [{ token }] = (await backendStats(id)).created;
       expect(token).to.have.length.greaterThan(8);
-      const everything = [JSON.stringify(details), JSON.stringify(resolved), document.documentElement.outerHTML, el.shadowRoot!.innerHTML, output.logged.join('\n')].join('\n');
+      const everything = [
+        JSON.stringify(details),
+        JSON.stringify(resolved),
+        document.documentElement.outerHTML,
+        el.shadowRoot!.innerHTML,
+        output.logged.join('\n'),
+      ].join('\n');
       expect(everything).not.to.contain(token);
     } finally {
       output.restore();

@@ -69,7 +69,10 @@ function frameHost(attributes: Record<string, string>, fragment = ''): Host {
   frame.style.cssText = 'width: 400px; height: 120px; border: 0';
   frame.src = hostUrl(attributes, fragment);
   document.body.append(frame);
-  return watchHost(() => frame.contentWindow!, () => frame.remove());
+  return watchHost(
+    () => frame.contentWindow!,
+    () => frame.remove(),
+  );
 }
 
 /** What the callback route or script puts after `#ce-connect=`: base64url of the JSON fields. */
@@ -97,7 +100,10 @@ async function realClickInFrame(host: Host): Promise<void> {
   const frame = [...document.querySelectorAll('iframe')].find((f) => f.contentWindow === host.win())!;
   const inner = host.button().shadowRoot!.querySelector('button')!.getBoundingClientRect();
   const box = frame.getBoundingClientRect();
-  await sendMouse({ type: 'click', position: [Math.round(box.x + inner.x + inner.width / 2), Math.round(box.y + inner.y + inner.height / 2)] });
+  await sendMouse({
+    type: 'click',
+    position: [Math.round(box.x + inner.x + inner.width / 2), Math.round(box.y + inner.y + inner.height / 2)],
+  });
   await sendMouse({ type: 'move', position: [0, 0] });
 }
 
@@ -182,7 +188,12 @@ describe('redirect mode', () => {
     await host.next('ready');
     clickIn(host);
     const error = await host.next('event', 'connect-error');
-    expect(error.detail).to.deep.equal({ element: 'sfdc', code: 'invalid-config', message: 'This page may not receive sign-in results.', status: 400 });
+    expect(error.detail).to.deep.equal({
+      element: 'sfdc',
+      code: 'invalid-config',
+      message: 'This page may not receive sign-in results.',
+      status: 400,
+    });
     expect(pending()).to.equal(null);
     expect(host.messages.filter((m) => m.name === 'connect-redirect')).to.have.length(0);
   });
@@ -202,7 +213,11 @@ describe('redirect mode', () => {
     const host = frameHost({ 'api-base': `/api/t/${uid()}/4a`, mode: 'tab' });
     await host.next('ready');
     clickIn(host);
-    expect((await host.next('event', 'connect-error')).detail).to.deep.equal({ element: 'sfdc', code: 'invalid-config', message: 'Invalid "mode".' });
+    expect((await host.next('event', 'connect-error')).detail).to.deep.equal({
+      element: 'sfdc',
+      code: 'invalid-config',
+      message: 'Invalid "mode".',
+    });
   });
 });
 
@@ -294,11 +309,19 @@ describe('redirect mode: what comes back is checked', () => {
   it('a malformed fragment (not base64url JSON, or not a callback message) does nothing', async () => {
     const state = aState();
     record(state);
-    for (const fragment of ['#ce-connect=%%%', '#ce-connect=bm90IGpzb24', fragmentOf({ state, instanceId: 'has space' }), fragmentOf({ state, instanceId: '1', extra: 'x' })]) {
+    for (const fragment of [
+      '#ce-connect=%%%',
+      '#ce-connect=bm90IGpzb24',
+      fragmentOf({ state, instanceId: 'has space' }),
+      fragmentOf({ state, instanceId: '1', extra: 'x' }),
+    ]) {
       const host = frameHost({ mode: 'redirect' }, fragment);
       await host.next('ready');
       await settled(host);
-      expect(host.messages.filter((m) => m.kind === 'event'), fragment).to.have.length(0);
+      expect(
+        host.messages.filter((m) => m.kind === 'event'),
+        fragment,
+      ).to.have.length(0);
     }
   });
 
@@ -308,12 +331,18 @@ describe('redirect mode: what comes back is checked', () => {
     // Another tab: a window of its own, with its own sessionStorage and its own pending flow.
     let tab: Window | null = null;
     // Watching first: the new tab may report `ready` before the click's round trip returns.
-    const other = watchHost(() => tab!, () => tab?.close());
+    const other = watchHost(
+      () => tab!,
+      () => tab?.close(),
+    );
     await clickToCall(() => (tab = window.open('/test/fixtures/redirect-host.html?mode=redirect', '_blank')));
     expect(tab, 'the test opens a second tab').not.to.equal(null);
     await other.next('ready');
     const theirs = aState();
-    tab!.sessionStorage.setItem(PENDING_KEY, JSON.stringify({ state: theirs, element: 'sfdc', returnUrl: 'ignored', startedAt: Date.now() }));
+    tab!.sessionStorage.setItem(
+      PENDING_KEY,
+      JSON.stringify({ state: theirs, element: 'sfdc', returnUrl: 'ignored', startedAt: Date.now() }),
+    );
     // This tab's result arriving in the other tab is ignored there… (`load` makes each a new page load, as a
     // redirect back is, not a move within the page.)
     tab!.location.href = hostUrl({ mode: 'redirect', load: '2' }, fragmentOf({ state: mine, instanceId: '1' }));
@@ -340,12 +369,17 @@ describe('auto mode', () => {
     const redirect = await host.next('event', 'connect-redirect');
     expect(redirect.popups).to.equal(0);
     expect((await host.next('event', 'connected')).detail).to.include({ element: 'sfdc', name: 'sfdc (4a)' });
-    expect(host.messages.filter((m) => m.kind === 'event').map((m) => m.name)).to.deep.equal(['connect-start', 'connect-redirect', 'connected']);
+    expect(host.messages.filter((m) => m.kind === 'event').map((m) => m.name)).to.deep.equal([
+      'connect-start',
+      'connect-redirect',
+      'connected',
+    ]);
   });
 
   it('in a known in-app browser it goes straight to redirect mode, even with a user gesture', async () => {
     const id = uid();
-    const ua = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 300.0.0.0';
+    const ua =
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 300.0.0.0';
     const host = frameHost({ 'api-base': `/api/t/${id}/4a`, mode: 'auto', ua });
     await host.next('ready');
     await realClickInFrame(host);

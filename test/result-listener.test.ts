@@ -32,7 +32,10 @@ describe('spoofed and malformed callback messages are ignored (origin, source, s
       const mounted = await mountButton('spoofpage');
       return { ...mounted, watch };
     })();
-    cleanup.push(() => watch.restore(), () => watch.popups.forEach((p) => p.close()));
+    cleanup.push(
+      () => watch.restore(),
+      () => watch.popups.forEach((p) => p.close()),
+    );
     const seen: string[] = [];
     for (const type of ['connected', 'connect-error', 'connect-cancel']) el.addEventListener(type, () => seen.push(type));
     const connected = oneEvent(el, 'connected');
@@ -47,9 +50,12 @@ describe('spoofed and malformed callback messages are ignored (origin, source, s
     expect((await backendStats(id)).instances).to.equal(1);
   });
 
-  it('a perfectly shaped message from the provider\'s origin (the popup itself) is ignored', async () => {
+  it("a perfectly shaped message from the provider's origin (the popup itself) is ignored", async () => {
     const watch = watchPopups();
-    cleanup.push(() => watch.restore(), () => watch.popups.forEach((p) => p.close()));
+    cleanup.push(
+      () => watch.restore(),
+      () => watch.popups.forEach((p) => p.close()),
+    );
     const { el } = await mountButton('spoof');
     const connected = oneEvent(el, 'connected');
     await realClick(el);
@@ -75,7 +81,9 @@ describe('spoofed and malformed callback messages are ignored (origin, source, s
     cleanup.push(() => frame.remove());
     await new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
     const fromFrame = messageMarker('marker:iframe');
-    (frame.contentWindow as Window & { eval(code: string): void }).eval(`parent.postMessage(${JSON.stringify(message(state, { instanceId: 'from-iframe' }))}, location.origin); parent.postMessage('marker:iframe', location.origin);`);
+    (frame.contentWindow as Window & { eval(code: string): void }).eval(
+      `parent.postMessage(${JSON.stringify(message(state, { instanceId: 'from-iframe' }))}, location.origin); parent.postMessage('marker:iframe', location.origin);`,
+    );
     await fromFrame;
     // …and from a cross-origin frame (the provider's origin) posting the exact message.
     const fromProvider = messageMarker('marker:frame');
@@ -92,7 +100,7 @@ describe('spoofed and malformed callback messages are ignored (origin, source, s
     await cancelled;
   });
 
-  it('BroadcastChannel: another state\'s channel and wrong shapes on the right channel are ignored; a valid message completes', async () => {
+  it("BroadcastChannel: another state's channel and wrong shapes on the right channel are ignored; a valid message completes", async () => {
     const { el, state, watch } = await waitingFlow();
     cleanup.push(() => watch.restore());
     const events: string[] = [];
@@ -101,14 +109,22 @@ describe('spoofed and malformed callback messages are ignored (origin, source, s
     other.postMessage(message('B'.repeat(43), { instanceId: 'other-state' }));
     other.close();
     const channel = new BroadcastChannel(`ce-connect:${state}`);
-    for (const data of [null, 'x', { ...message(state, { instanceId: 'extra' }), token: 't' }, message(state, { instanceId: 7 }), message('C'.repeat(43), { instanceId: 'c' })]) {
+    for (const data of [
+      null,
+      'x',
+      { ...message(state, { instanceId: 'extra' }), token: 't' },
+      message(state, { instanceId: 7 }),
+      message('C'.repeat(43), { instanceId: 'c' }),
+    ]) {
       channel.postMessage(data);
     }
     // Messages on one channel arrive in order: the valid one below is dispatched after every forged one.
     const connected = oneEvent(el, 'connected');
     // A witness created after the flow's channel: it receives each message after the flow's channel did.
     const witness = new BroadcastChannel(`ce-connect:${state}`);
-    const replayDelivered = new Promise((resolve) => (witness.onmessage = (event) => event.data?.instanceId === '9999' && resolve(undefined)));
+    const replayDelivered = new Promise(
+      (resolve) => (witness.onmessage = (event) => event.data?.instanceId === '9999' && resolve(undefined)),
+    );
     channel.postMessage(message(state, { instanceId: '4242', name: 'Via channel' }));
     channel.postMessage(message(state, { instanceId: '9999' })); // a replay: ignored
     expect((await connected).detail).to.deep.equal({ element: 'sfdc', instanceId: '4242', name: 'Via channel' });

@@ -52,7 +52,12 @@ describe('oauthUrl checks (docs/security.md A-1…A-6, A-11)', () => {
     });
   }
 
-  for (const url of ['https://login.salesforce.com/services/oauth2/authorize?response_type=code&state=x', 'http://127.0.0.1:9/authorize', 'http://localhost:3000/a', 'http://[::1]:3000/a']) {
+  for (const url of [
+    'https://login.salesforce.com/services/oauth2/authorize?response_type=code&state=x',
+    'http://127.0.0.1:9/authorize',
+    'http://localhost:3000/a',
+    'http://[::1]:3000/a',
+  ]) {
     it(`accepts ${url}`, () => {
       expect(checkOAuthUrl(url).href).to.equal(new URL(url).href);
     });
@@ -86,10 +91,21 @@ describe('callback message parsing (docs/security.md B-4, B-10, B-11)', () => {
   it('accepts the three shapes and copies only known fields', () => {
     expect(parseCallbackMessage({ ...base, instanceId: '1', name: 'n' })).to.deep.equal({ ...base, instanceId: '1', name: 'n' });
     expect(parseCallbackMessage({ ...base, code: 'c' })).to.deep.equal({ ...base, code: 'c' });
-    expect(parseCallbackMessage({ ...base, error: 'access_denied', errorDescription: 'd' })).to.deep.equal({ ...base, error: 'access_denied', errorDescription: 'd' });
+    expect(parseCallbackMessage({ ...base, error: 'access_denied', errorDescription: 'd' })).to.deep.equal({
+      ...base,
+      error: 'access_denied',
+      errorDescription: 'd',
+    });
   });
   const invalid: unknown[] = [
-    null, undefined, 'x', 42, [], {}, new Date(), Object.create(null),
+    null,
+    undefined,
+    'x',
+    42,
+    [],
+    {},
+    new Date(),
+    Object.create(null),
     { ...base },
     { ...base, v: 2, instanceId: '1' },
     { ...base, type: 'x', instanceId: '1' },
@@ -114,7 +130,17 @@ describe('callback message parsing (docs/security.md B-4, B-10, B-11)', () => {
     });
   });
   it('survives a hostile object without throwing', () => {
-    const hostile = new Proxy({}, { ownKeys: () => { throw new Error('boom'); }, get: () => { throw new Error('boom'); } });
+    const hostile = new Proxy(
+      {},
+      {
+        ownKeys: () => {
+          throw new Error('boom');
+        },
+        get: () => {
+          throw new Error('boom');
+        },
+      },
+    );
     expect(parseCallbackMessage(hostile)).to.equal(null);
     expect(({} as Record<string, unknown>).p).to.equal(undefined);
   });

@@ -7,7 +7,14 @@
  * Keep these lists in step with the element: test/node/jsx-types.test.mjs compares them with
  * custom-elements.json (the attributes and the `@fires` of CeConnectButton).
  */
-import type { ConnectCancelEvent, ConnectErrorEvent, ConnectRedirectEvent, ConnectStartEvent, ConnectedEvent, DisconnectedEvent } from '../events.js';
+import type {
+  ConnectCancelEvent,
+  ConnectErrorEvent,
+  ConnectRedirectEvent,
+  ConnectStartEvent,
+  ConnectedEvent,
+  DisconnectedEvent,
+} from '../events.js';
 import type { ConnectTexts } from '../texts.js';
 
 /** The attributes of `<ce-connect-button>`, as markup (React, Preact, Solid) writes them. */

@@ -14,7 +14,10 @@ declare module 'react' {
   interface ClassAttributes<T> {}
   namespace JSX {
     interface IntrinsicElements {
-      'ce-connect-button': ClassAttributes<CeConnectButton> & HTMLAttributes<CeConnectButton> & CeConnectButtonAttributes & CeConnectButtonEventProps;
+      'ce-connect-button': ClassAttributes<CeConnectButton> &
+        HTMLAttributes<CeConnectButton> &
+        CeConnectButtonAttributes &
+        CeConnectButtonEventProps;
     }
   }
 }

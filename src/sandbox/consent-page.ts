@@ -23,7 +23,7 @@ function luminance(hex: string): number {
 /** White or near-black, whichever contrasts more with the brand colour. */
 function textOn(hex: string): string {
   const l = luminance(hex);
-  return (1.05 / (l + 0.05) >= (l + 0.05) / 0.05 ? '#ffffff' : '#111827');
+  return 1.05 / (l + 0.05) >= (l + 0.05) / 0.05 ? '#ffffff' : '#111827';
 }
 
 const STYLE = `

@@ -37,11 +37,7 @@ export function handleAuthorize(context: SandboxContext, request: Request, eleme
   const query = new URL(request.url).searchParams;
   const fail = (message: string) => htmlResponse(context, 400, renderErrorPage(element, message));
   if (query.get('response_type') !== 'code') return fail('Unsupported response_type: this provider only issues codes.');
-  const registration = context.store.findRegistration(
-    element.key,
-    query.get('client_id') ?? '',
-    query.get('redirect_uri') ?? '',
-  );
+  const registration = context.store.findRegistration(element.key, query.get('client_id') ?? '', query.get('redirect_uri') ?? '');
   // Like a real provider: an unknown client or redirect URI gets an error page, never a redirect.
   if (!registration) return fail('Unknown client_id, or a redirect_uri that is not registered for this app.');
   const consent = { registration, state: query.get('state') ?? undefined, scope: query.get('scope') ?? undefined };
@@ -60,11 +56,7 @@ export function handleAuthorize(context: SandboxContext, request: Request, eleme
 }
 
 /** `POST /oauth/{key}/decision`: the Allow or Deny button; answers with the 303 back to the app. */
-export async function handleDecision(
-  context: SandboxContext,
-  request: Request,
-  element: SandboxElement,
-): Promise<Response> {
+export async function handleDecision(context: SandboxContext, request: Request, element: SandboxElement): Promise<Response> {
   const form = new URLSearchParams((await readLimitedText(request)) ?? '');
   const consent = context.store.takeConsent(form.get('consent') ?? '');
   const fail = (message: string) => htmlResponse(context, 400, renderErrorPage(element, message));

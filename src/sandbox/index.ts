@@ -4,11 +4,6 @@
  */
 export { createSandbox, SANDBOX_API_PATH, type Sandbox } from './sandbox.js';
 export { sandboxCatalogue, findSandboxElement, type SandboxElement } from './catalogue.js';
-export {
-  DEFAULT_ORGANIZATION_SECRET,
-  DEFAULT_USER_SECRET,
-  type SandboxOptions,
-  type SandboxScenario,
-} from './options.js';
+export { DEFAULT_ORGANIZATION_SECRET, DEFAULT_USER_SECRET, type SandboxOptions, type SandboxScenario } from './options.js';
 export type { SandboxInstance } from './store.js';
 export type { SandboxListenOptions, SandboxServer } from './listen.js';

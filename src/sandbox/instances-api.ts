@@ -46,38 +46,22 @@ const GRANT_RULES: ReadonlyArray<{ field: string; expected: (r: Registration) =>
   {
     field: 'oauth.api.key',
     expected: (r) => r.apiKey,
-    refusal: [
-      400,
-      'oauth.api.key does not match the API key used for the OAuth URL',
-      'invalid_grant: code was issued to another client',
-    ],
+    refusal: [400, 'oauth.api.key does not match the API key used for the OAuth URL', 'invalid_grant: code was issued to another client'],
   },
   {
     field: 'oauth.api.secret',
     expected: (r) => r.apiSecret,
-    refusal: [
-      400,
-      'oauth.api.secret does not match the API secret used for the OAuth URL',
-      'invalid_client: client authentication failed',
-    ],
+    refusal: [400, 'oauth.api.secret does not match the API secret used for the OAuth URL', 'invalid_client: client authentication failed'],
   },
   {
     field: 'oauth.callback.url',
     expected: (r) => r.callbackUrl,
-    refusal: [
-      400,
-      'oauth.callback.url does not match the callback URL used for the OAuth URL',
-      'redirect_uri_mismatch',
-    ],
+    refusal: [400, 'oauth.callback.url does not match the callback URL used for the OAuth URL', 'redirect_uri_mismatch'],
   },
 ];
 
 /** The first way the instance request differs from the grant, if any. */
-function checkGrant(
-  element: SandboxElement,
-  grant: Registration,
-  configuration: Record<string, unknown>,
-): Refusal | undefined {
+function checkGrant(element: SandboxElement, grant: Registration, configuration: Record<string, unknown>): Refusal | undefined {
   if (grant.element !== element) {
     const message = `The OAuth code was issued for element '${grant.element.key}', not '${element.key}'`;
     return [400, message, 'invalid_grant: code was issued to another client'];
@@ -110,11 +94,27 @@ function buildInstance(
     createdDate: new Date(createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     token: randomBytes(32).toString('base64'),
     element: {
-      id: element.id, name: element.name, key: element.key, description: `${element.name} (ce-connect sandbox)`,
-      image: '', active: true, deleted: false, typeOauth: false, trialAccount: false, resources: [],
-      transformationsEnabled: true, bulkDownloadEnabled: true, bulkUploadEnabled: true, cloneable: true,
-      extendable: false, beta: false, authentication: { type: 'oauth2' }, extended: false, hub: element.hub,
-      protocolType: 'http', parameters: [],
+      id: element.id,
+      name: element.name,
+      key: element.key,
+      description: `${element.name} (ce-connect sandbox)`,
+      image: '',
+      active: true,
+      deleted: false,
+      typeOauth: false,
+      trialAccount: false,
+      resources: [],
+      transformationsEnabled: true,
+      bulkDownloadEnabled: true,
+      bulkUploadEnabled: true,
+      cloneable: true,
+      extendable: false,
+      beta: false,
+      authentication: { type: 'oauth2' },
+      extended: false,
+      hub: element.hub,
+      protocolType: 'http',
+      parameters: [],
     },
     elementId: element.id,
     tags,
@@ -133,11 +133,7 @@ function buildInstance(
 }
 
 /** `POST /instances` and `POST /elements/{keyOrId}/instances`: redeems the code and creates an instance. */
-export async function createInstance(
-  context: SandboxContext,
-  request: Request,
-  pathKeyOrId?: string,
-): Promise<Response> {
+export async function createInstance(context: SandboxContext, request: Request, pathKeyOrId?: string): Promise<Response> {
   const { options, store } = context;
   if (checkAuthorization(request.headers.get('authorization'), options) !== 'valid') return ceUnauthorized();
   if (options.fail.instances) {

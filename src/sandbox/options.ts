@@ -93,10 +93,7 @@ export function resolveClock(value: unknown): () => number {
 }
 
 /** Applies defaults and validates; `previous` supplies the values a partial update leaves alone. */
-export function resolveSandboxOptions(
-  options: SandboxOptions,
-  previous?: ResolvedSandboxOptions,
-): ResolvedSandboxOptions {
+export function resolveSandboxOptions(options: SandboxOptions, previous?: ResolvedSandboxOptions): ResolvedSandboxOptions {
   const secret = (value: unknown, name: string, fallback: string) => {
     if (value === undefined) return fallback;
     if (typeof value !== 'string' || value === '' || /[\s,]/.test(value)) {

@@ -77,7 +77,14 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     if (path.startsWith(`${SANDBOX_API_PATH}/`)) {
       const { latencyMs } = context.options;
       if (latencyMs > 0) await delay(latencyMs);
-      return routeApi(context, request, path.slice(SANDBOX_API_PATH.length + 1).split('/').map(decodeSegment));
+      return routeApi(
+        context,
+        request,
+        path
+          .slice(SANDBOX_API_PATH.length + 1)
+          .split('/')
+          .map(decodeSegment),
+      );
     }
     const consent = path.startsWith('/oauth/') ? matchConsentPath(path) : undefined;
     if (!consent) return undefined;

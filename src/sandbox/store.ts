@@ -20,8 +20,7 @@ export interface PendingConsent {
 
 /** What redeeming a code found. */
 export type Redemption =
-  | { readonly status: 'ok'; readonly registration: Registration }
-  | { readonly status: 'unknown' | 'used' | 'expired' };
+  { readonly status: 'ok'; readonly registration: Registration } | { readonly status: 'unknown' | 'used' | 'expired' };
 
 /** A created instance as the sandbox stores and returns it (Cloud Elements reference §5.3). */
 export interface SandboxInstance {

@@ -9,8 +9,7 @@ export type CallbackResult =
 
 /** Headers of the callback page (docs/security.md C-4; docs/protocol.md §6): no inline script, no referrer, no caching, no COOP. */
 const PAGE_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Security-Policy':
-    "default-src 'none'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy': "default-src 'none'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'Referrer-Policy': 'no-referrer',
 };
 
@@ -74,7 +73,9 @@ function messageFields(result: CallbackResult): Record<string, string> {
       ? { state: result.state, instanceId: result.instanceId, ...(result.name && { name: result.name }) }
       : { state: result.state, error: result.error, ...(result.errorDescription && { errorDescription: result.errorDescription }) };
   if (parseCallbackMessage({ type: MESSAGE_TYPE, v: 1, ...fields })) return fields;
-  return 'instanceId' in result ? { state: result.state, instanceId: result.instanceId } : { state: result.state, error: 'invalid_request' };
+  return 'instanceId' in result
+    ? { state: result.state, instanceId: result.instanceId }
+    : { state: result.state, error: 'invalid_request' };
 }
 
 /**
@@ -84,5 +85,8 @@ function messageFields(result: CallbackResult): Record<string, string> {
  */
 export function returnRedirect(returnUrl: string, result: CallbackResult, setCookies: readonly string[]): Response {
   const location = returnUrl + encodeReturnFragment(messageFields(result));
-  return textResponse(303, '', 'text/plain; charset=utf-8', { headers: { Location: location, 'Referrer-Policy': 'no-referrer' }, setCookies });
+  return textResponse(303, '', 'text/plain; charset=utf-8', {
+    headers: { Location: location, 'Referrer-Policy': 'no-referrer' },
+    setCookies,
+  });
 }

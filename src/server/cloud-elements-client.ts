@@ -43,7 +43,14 @@ export interface CloudElementsClient {
    * among the instance's tags (so it can be found again when the answer never comes), with the owner tag and the
    * element's tags; the element's configuration and the site address (`extra`) go along.
    */
-  createInstance(element: string, config: Readonly<ElementConfig>, code: string, name: string, tag: string, extra: InstanceExtras): Promise<CreatedInstance>;
+  createInstance(
+    element: string,
+    config: Readonly<ElementConfig>,
+    code: string,
+    name: string,
+    tag: string,
+    extra: InstanceExtras,
+  ): Promise<CreatedInstance>;
   /** `GET /instances?tags[]={tag}`: the ids of the instances carrying `tag`. */
   findInstanceIds(tag: string): Promise<Array<number | string>>;
   /** `DELETE /instances/{id}`: removes an instance the host could not store, or one its owner disconnects. */
@@ -56,7 +63,13 @@ export interface CloudElementsClient {
    * `PUT /instances/{id}` with the full create body (the same builder as `createInstance`: key, secret and
    * callback URL from the one config entry): re-authorises the instance with a new code; the id stays.
    */
-  reauthorizeInstance(id: string, element: string, config: Readonly<ElementConfig>, code: string, spec: InstanceSpec): Promise<CreatedInstance>;
+  reauthorizeInstance(
+    id: string,
+    element: string,
+    config: Readonly<ElementConfig>,
+    code: string,
+    spec: InstanceSpec,
+  ): Promise<CreatedInstance>;
 }
 
 /** The instance without its token; a bad id is a bad response. */
@@ -96,7 +109,12 @@ export function createCloudElementsClient(options: ResolvedOptions): CloudElemen
    * One call; resolves to the parsed JSON body of a 2xx answer, which must be an object or an array when `shape`
    * says so (else `bad-response`).
    */
-  async function send(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, shape?: 'object' | 'array', payload?: unknown): Promise<unknown> {
+  async function send(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    shape?: 'object' | 'array',
+    payload?: unknown,
+  ): Promise<unknown> {
     // A referenced timer (AbortSignal.timeout's is not), so a pending call keeps the process alive until it ends.
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -176,7 +194,9 @@ export function createCloudElementsClient(options: ResolvedOptions): CloudElemen
     },
 
     async reauthorizeInstance(id, element, config, code, spec) {
-      const body = <Record<string, unknown>>await send('PUT', `/instances/${encodeURIComponent(id)}`, 'object', instanceBody(element, config, code, spec));
+      const body = <Record<string, unknown>>(
+        await send('PUT', `/instances/${encodeURIComponent(id)}`, 'object', instanceBody(element, config, code, spec))
+      );
       const { token } = body;
       const instance = withoutToken(body);
       // The same instance, or the answer is not the one asked for.

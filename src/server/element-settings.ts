@@ -37,7 +37,8 @@ function resolveConfiguration(key: string, value: unknown): Readonly<Record<stri
   for (const [name, setting] of Object.entries(value)) {
     if (name === '' || name.length > 256 || !PRINTABLE.test(name)) fail(`elements.${key}.configuration has an invalid key`);
     // Key, secret and callback URL come from apiKey/apiSecret/callbackUrl only: one source for both calls.
-    if (/^oauth\./i.test(name)) fail(`elements.${key}.configuration must not set "${name}": oauth.* settings come from apiKey, apiSecret and callbackUrl`);
+    if (/^oauth\./i.test(name))
+      fail(`elements.${key}.configuration must not set "${name}": oauth.* settings come from apiKey, apiSecret and callbackUrl`);
     const type = typeof setting;
     if (type !== 'string' && type !== 'boolean' && !(type === 'number' && Number.isFinite(setting))) {
       fail(`elements.${key}.configuration["${name}"] must be a string, a finite number or a boolean`);
@@ -71,7 +72,8 @@ export function resolveElementSettings(key: string, config: Partial<ElementConfi
     }
     if (/^oauth\./i.test(siteConfigurationKey)) fail(`elements.${key}.siteConfigurationKey must not be an oauth.* setting`);
     if (siteAddress === undefined) fail(`elements.${key}.siteConfigurationKey needs a siteAddress`);
-    if (Object.hasOwn(configuration, siteConfigurationKey)) fail(`elements.${key}.configuration must not also set the siteConfigurationKey "${siteConfigurationKey}"`);
+    if (Object.hasOwn(configuration, siteConfigurationKey))
+      fail(`elements.${key}.configuration must not also set the siteConfigurationKey "${siteConfigurationKey}"`);
   }
   return { siteAddress, siteConfigurationKey, configuration, tags: resolveTags(key, config.tags) };
 }

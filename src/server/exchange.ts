@@ -9,8 +9,7 @@ import { upstreamFailure, type BrowserFailure } from './upstream-failure.js';
 
 /** The result of turning a code into an instance: what the browser may learn, or why it failed. */
 export type ExchangeOutcome =
-  | { readonly ok: true; readonly instanceId: string; readonly name: string }
-  | { readonly ok: false; readonly failure: BrowserFailure };
+  { readonly ok: true; readonly instanceId: string; readonly name: string } | { readonly ok: false; readonly failure: BrowserFailure };
 
 /** What one completed flow asks for: the element from the flow record (never the request), code, name, state. */
 export interface ExchangeRequest {
@@ -119,7 +118,13 @@ export async function exchangeCode(context: ConnectContext, request: Request, fl
   }
   const { id } = created.instance;
   const instanceId = String(id);
-  const failed = await runHook(context, { element, instance: created.instance, token: created.token, owner: flow.owner, request: requestForHook(request) });
+  const failed = await runHook(context, {
+    element,
+    instance: created.instance,
+    token: created.token,
+    owner: flow.owner,
+    request: requestForHook(request),
+  });
   if (failed) {
     context.log('instance.store-failed', { element, instanceId, reason: failed });
     await removeOrphan(context, element, id, 'store-failed');

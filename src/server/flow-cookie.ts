@@ -57,9 +57,9 @@ export class FlowCookies {
 
   /** The Set-Cookie value that records `flow` for `maxAgeMs`; throws {@link FlowCookieTooLargeError} past 4096 bytes. */
   serialize(flow: PendingFlow, maxAgeMs: number): string {
-    const payload = Buffer.from(JSON.stringify({ s: flow.state, e: flow.element, x: flow.expiresAt, ...(flow.name && { n: flow.name }), ...writeFlowExtras(flow) })).toString(
-      'base64url',
-    );
+    const payload = Buffer.from(
+      JSON.stringify({ s: flow.state, e: flow.element, x: flow.expiresAt, ...(flow.name && { n: flow.name }), ...writeFlowExtras(flow) }),
+    ).toString('base64url');
     const value = `${payload}.${this._sign(flow.cookieName, payload)}`;
     // Base64url and our cookie names are ASCII: length is bytes.
     if (flow.cookieName.length + 1 + value.length > MAX_COOKIE_BYTES) throw new FlowCookieTooLargeError();

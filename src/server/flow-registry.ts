@@ -67,7 +67,10 @@ export class FlowRegistry {
     const setCookies = stale.map((name) => this._cookies.clear(name));
     const flow: PendingFlow = {
       // A fixed slot, not a fresh name: concurrent starts could otherwise leave more than MAX_PENDING_FLOWS.
-      cookieName: this._cookies.slotFor(element, live.slice(evicted.length).map((kept) => kept.cookieName)),
+      cookieName: this._cookies.slotFor(
+        element,
+        live.slice(evicted.length).map((kept) => kept.cookieName),
+      ),
       state: randomBytes(32).toString('base64url'),
       element,
       expiresAt: now + this._ttlMs,

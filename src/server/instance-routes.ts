@@ -34,7 +34,9 @@ async function listOwned(context: ConnectContext, request: Request, owner: strin
   // Filtered here too: a Cloud Elements that ignored `tags[]` must not hand out everyone's instances.
   const instances = listed.flatMap((instance) => {
     const element = instanceElement(instance);
-    return element !== undefined && context.options.elements.has(element) && ownsInstance(instance, tag) ? [summarize(instance, element)] : [];
+    return element !== undefined && context.options.elements.has(element) && ownsInstance(instance, tag)
+      ? [summarize(instance, element)]
+      : [];
   });
   return jsonResponse(200, { instances: instances.sort(newestFirst) });
 }

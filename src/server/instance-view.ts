@@ -20,7 +20,9 @@ export function isInstanceIdText(value: unknown): value is string {
 /** Tags at Cloud Elements are strings (older answers: `{id, name}` objects). */
 function tagNames(instance: CloudElementsInstance): string[] {
   const tags = Array.isArray(instance.tags) ? (instance.tags as unknown[]) : [];
-  return tags.map((tag) => (typeof tag === 'object' && tag !== null ? (tag as { name?: unknown }).name : tag)).filter((tag): tag is string => typeof tag === 'string');
+  return tags
+    .map((tag) => (typeof tag === 'object' && tag !== null ? (tag as { name?: unknown }).name : tag))
+    .filter((tag): tag is string => typeof tag === 'string');
 }
 
 /** Whether the instance carries the owner's tag. */

@@ -53,9 +53,7 @@ export interface CloudElementsOptions {
 }
 
 /** The instance JSON Cloud Elements returned, without its `token`. */
-export type CloudElementsInstance = { readonly id: number | string; readonly name?: unknown } & Readonly<
-  Record<string, unknown>
->;
+export type CloudElementsInstance = { readonly id: number | string; readonly name?: unknown } & Readonly<Record<string, unknown>>;
 
 /** What `onInstanceCreated` receives once Cloud Elements created an instance. */
 export interface InstanceCreatedEvent {
@@ -222,7 +220,8 @@ function resolveElement(key: string, entry: unknown): Readonly<ElementConfig> {
   const config = entry as Partial<ElementConfig>;
   // https, or plain http on loopback for local development: a code must never travel in cleartext.
   const callback = parseWebUrl(config.callbackUrl, true);
-  if (!callback) fail(`elements.${key}.callbackUrl must be an absolute https URL (http only for loopback hosts) without user-info or fragment`);
+  if (!callback)
+    fail(`elements.${key}.callbackUrl must be an absolute https URL (http only for loopback hosts) without user-info or fragment`);
   return Object.freeze({
     apiKey: requireText(config.apiKey, `elements.${key}.apiKey`),
     apiSecret: requireText(config.apiSecret, `elements.${key}.apiSecret`),
@@ -298,6 +297,12 @@ export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions 
     now: options.now ?? (() => Date.now()),
     stateStore: options.stateStore,
     ...resolveOwnerOptions(options, organizationSecret),
-    secrets: [userSecret, organizationSecret, options.cookieSecret, ...[...elements.values()].map((e) => e.apiSecret), ...(typeof options.ownerTagSecret === 'string' ? [options.ownerTagSecret] : [])],
+    secrets: [
+      userSecret,
+      organizationSecret,
+      options.cookieSecret,
+      ...[...elements.values()].map((e) => e.apiSecret),
+      ...(typeof options.ownerTagSecret === 'string' ? [options.ownerTagSecret] : []),
+    ],
   };
 }

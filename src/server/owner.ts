@@ -51,7 +51,9 @@ export function resolveOwnerOptions(options: ConnectHandlerOptions, organization
     authorize: optionalFunction(options.authorize, 'authorize') ?? (() => DEFAULT_OWNER),
     onInstanceReconnected: optionalFunction(options.onInstanceReconnected, 'onInstanceReconnected'),
     onInstanceDeleted: optionalFunction(options.onInstanceDeleted, 'onInstanceDeleted'),
-    ownerKey: createHmac('sha256', ownerTagSecret ?? organizationSecret).update('ce-connect owner tag key v1').digest(),
+    ownerKey: createHmac('sha256', ownerTagSecret ?? organizationSecret)
+      .update('ce-connect owner tag key v1')
+      .digest(),
   };
 }
 

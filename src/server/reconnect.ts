@@ -74,7 +74,11 @@ export async function readFlowInputs(
     return { ok: false, response: unknownInstance() };
   }
   const { name } = found.instance;
-  return { ...site, instance: id, ...(typeof name === 'string' && name.trim() !== '' && isInstanceName(name) && { currentName: name.trim() }) };
+  return {
+    ...site,
+    instance: id,
+    ...(typeof name === 'string' && name.trim() !== '' && isInstanceName(name) && { currentName: name.trim() }),
+  };
 }
 
 /** A completed flow: the exchange request plus, for a reconnect, the instance to re-authorise. */
@@ -87,7 +91,11 @@ export interface CompletedFlow extends ExchangeRequest {
  * secret and callback URL, the element's configuration and the owner tag), then `onInstanceReconnected` with the
  * token, which may have changed. A failure deletes nothing: it is the user's existing connection.
  */
-async function reauthorize(context: ConnectContext, request: Request, flow: CompletedFlow & { instance: string }): Promise<ExchangeOutcome> {
+async function reauthorize(
+  context: ConnectContext,
+  request: Request,
+  flow: CompletedFlow & { instance: string },
+): Promise<ExchangeOutcome> {
   const { element, code, owner, instance: id } = flow;
   const { options, log } = context;
   const config = options.elements.get(element);

@@ -63,7 +63,7 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
   const push = (time: number, key: string): void => {
     times.push(time);
     keys.push(key);
-    for (let i = times.length - 1; i > 0; ) {
+    for (let i = times.length - 1; i > 0;) {
       const parent = (i - 1) >> 1;
       if (times[parent]! <= times[i]!) break;
       swap(i, parent);
@@ -75,7 +75,7 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
     swap(0, last);
     times.pop();
     keys.pop();
-    for (let i = 0; ; ) {
+    for (let i = 0; ;) {
       const left = 2 * i + 1;
       const right = left + 1;
       let least = i;

@@ -9,7 +9,7 @@ import { launchChromium } from './browser.mjs';
 
 const TERMINAL = ['connected', 'connect-error'];
 
-describe('the demo\'s modes and languages, end to end in Chromium', { timeout: 60000 }, () => {
+describe("the demo's modes and languages, end to end in Chromium", { timeout: 60000 }, () => {
   let demo;
   let browser;
   let context;
@@ -26,7 +26,11 @@ describe('the demo\'s modes and languages, end to end in Chromium', { timeout: 6
     await demo?.close();
   });
   beforeEach(async () => {
-    const reset = await fetch(new URL('/demo-api/scenario', demo.url), { method: 'POST', headers: { 'X-CE-Connect': '1' }, body: JSON.stringify({ scenario: 'normal' }) });
+    const reset = await fetch(new URL('/demo-api/scenario', demo.url), {
+      method: 'POST',
+      headers: { 'X-CE-Connect': '1' },
+      body: JSON.stringify({ scenario: 'normal' }),
+    });
     assert.equal(reset.status, 200);
     demo.sandbox.reset();
     context = await browser.createBrowserContext();
@@ -51,12 +55,20 @@ describe('the demo\'s modes and languages, end to end in Chromium', { timeout: 6
   async function choose(name, value) {
     await page.click(`input[name="${name}"][value="${value}"]`);
     const logged = JSON.stringify({ [name]: value });
-    await page.waitForFunction((text) => [...document.querySelectorAll('#log li code')].some((code) => code.textContent === text), { timeout: 10000 }, logged);
+    await page.waitForFunction(
+      (text) => [...document.querySelectorAll('#log li code')].some((code) => code.textContent === text),
+      { timeout: 10000 },
+      logged,
+    );
   }
 
   /** The events this document recorded, once a `connected` or `connect-error` is among them. */
   async function eventsUntilSettled() {
-    await page.waitForFunction((terminal) => window.__ceEvents.some((event) => terminal.includes(event.type)), { timeout: 20000 }, TERMINAL);
+    await page.waitForFunction(
+      (terminal) => window.__ceEvents.some((event) => terminal.includes(event.type)),
+      { timeout: 20000 },
+      TERMINAL,
+    );
     return page.evaluate(() => window.__ceEvents);
   }
 
@@ -91,12 +103,21 @@ describe('the demo\'s modes and languages, end to end in Chromium', { timeout: 6
     const [instance] = demo.sandbox.instances();
     assert.equal(result.detail.instanceId, String(instance.id));
     await page.waitForSelector(`ce-connect-button[element="${key}"][status="connected"]`, { timeout: 5000 });
-    await page.waitForFunction((id) => [...document.querySelectorAll('#instances td:first-child')].some((td) => td.textContent === id), { timeout: 5000 }, result.detail.instanceId);
+    await page.waitForFunction(
+      (id) => [...document.querySelectorAll('#instances td:first-child')].some((td) => td.textContent === id),
+      { timeout: 5000 },
+      result.detail.instanceId,
+    );
     // The page is as the prospect left it: the same mode on the switch and on every button.
     assert.equal(await page.$eval(`input[name="mode"][value="${mode}"]`, (input) => input.checked), true);
     assert.deepEqual([...new Set(await page.$$eval('ce-connect-button', (buttons) => buttons.map((b) => b.getAttribute('mode'))))], [mode]);
     // No code and no token in the page the tab came back to, nor in the server's log.
-    const html = await page.evaluate(() => location.href + document.documentElement.outerHTML + [...document.querySelectorAll('ce-connect-button')].map((b) => b.shadowRoot.innerHTML).join(''));
+    const html = await page.evaluate(
+      () =>
+        location.href +
+        document.documentElement.outerHTML +
+        [...document.querySelectorAll('ce-connect-button')].map((b) => b.shadowRoot.innerHTML).join(''),
+    );
     assert.ok(!html.includes(instance.token));
     assert.ok(!logLines.join('\n').includes(instance.token));
     assert.equal(await page.evaluate(() => sessionStorage.getItem('ce-connect:pending')), null, 'the pending record is used up');
@@ -105,7 +126,10 @@ describe('the demo\'s modes and languages, end to end in Chromium', { timeout: 6
 
   it('redirect mode: the tab goes to the consent page and comes back connected, the page as it was', async () => {
     await choose('mode', 'redirect');
-    assert.deepEqual([...new Set(await page.$$eval('ce-connect-button', (buttons) => buttons.map((b) => b.getAttribute('mode'))))], ['redirect']);
+    assert.deepEqual(
+      [...new Set(await page.$$eval('ce-connect-button', (buttons) => buttons.map((b) => b.getAttribute('mode'))))],
+      ['redirect'],
+    );
     const { consentUrl } = await roundTrip('sfdc');
     assert.equal(consentUrl.origin, new URL(demo.sandboxUrl).origin, 'the consent page is on the sandbox origin');
     const detail = await assertBackConnected('sfdc', 'redirect');
@@ -137,10 +161,17 @@ describe('the demo\'s modes and languages, end to end in Chromium', { timeout: 6
     await page.waitForSelector('::-p-xpath(//button[normalize-space()="Allow"])', { timeout: 10000 });
     await page.goBack({ waitUntil: 'load' });
     assert.equal(page.url(), demo.url);
-    assert.equal(await page.evaluate(() => window.__sameDocument), true, 'Chromium showed the page it left again, from its back/forward cache');
+    assert.equal(
+      await page.evaluate(() => window.__sameDocument),
+      true,
+      'Chromium showed the page it left again, from its back/forward cache',
+    );
     await page.waitForSelector('ce-connect-button[element="box"][status="idle"]', { timeout: 5000 });
     assert.deepEqual(await pageLog(), ['mode', 'connect-start', 'connect-redirect', 'back', 'connect-cancel']);
-    assert.deepEqual(await page.evaluate(() => window.__ceEvents.at(-1)), { type: 'connect-cancel', detail: { element: 'box', reason: 'aborted' } });
+    assert.deepEqual(await page.evaluate(() => window.__ceEvents.at(-1)), {
+      type: 'connect-cancel',
+      detail: { element: 'box', reason: 'aborted' },
+    });
     assert.equal(demo.sandbox.instances().length, 0);
     // A new click goes again.
     await roundTrip('box');
@@ -165,15 +196,26 @@ describe('the demo\'s modes and languages, end to end in Chromium', { timeout: 6
     await page.click('ce-connect-button[element="sfdc"] >>> button');
     await (await (await popup).waitForSelector('::-p-xpath(//button[normalize-space()="Allow"])', { timeout: 10000 })).click();
     const seen = await eventsUntilSettled();
-    assert.deepEqual(seen.map((event) => event.type), ['connect-start', 'connected']);
+    assert.deepEqual(
+      seen.map((event) => event.type),
+      ['connect-start', 'connected'],
+    );
     assert.equal(page.url(), url);
   });
 
   it('the language picker: German labels at once, kept across a reload and a redirect', async () => {
     await page.select('#language', 'de');
     await page.waitForFunction(() => document.getElementById('gallery').lang === 'de', { timeout: 10000 });
-    const label = (key) => page.$eval(`ce-connect-button[element="${key}"]`, (b) => (b.textContent.trim() || b.shadowRoot.querySelector('slot').textContent).trim());
-    await page.waitForFunction(() => document.querySelector('ce-connect-button[element="sfdc"]').shadowRoot.querySelector('slot').textContent === 'Mit Salesforce verbinden', { timeout: 5000 });
+    const label = (key) =>
+      page.$eval(`ce-connect-button[element="${key}"]`, (b) =>
+        (b.textContent.trim() || b.shadowRoot.querySelector('slot').textContent).trim(),
+      );
+    await page.waitForFunction(
+      () =>
+        document.querySelector('ce-connect-button[element="sfdc"]').shadowRoot.querySelector('slot').textContent ===
+        'Mit Salesforce verbinden',
+      { timeout: 5000 },
+    );
     // An element the widget has no name for: the page's slotted label speaks German too.
     assert.equal(await label('shopify'), 'Mit Shopify verbinden');
     assert.match(await page.$eval('#snippet', (code) => code.textContent), /dist\/i18n\/de\.js/);
@@ -187,11 +229,24 @@ describe('the demo\'s modes and languages, end to end in Chromium', { timeout: 6
     await roundTrip('sfdc');
     await assertBackConnected('sfdc', 'redirect');
     assert.equal(await label('sfdc'), 'Mit Salesforce verbunden');
-    assert.equal(await page.$eval('ce-connect-button[element="sfdc"]', (b) => b.shadowRoot.querySelector('[part="status"]').textContent), 'Verbunden. Klicken, um erneut zu verbinden.');
+    assert.equal(
+      await page.$eval('ce-connect-button[element="sfdc"]', (b) => b.shadowRoot.querySelector('[part="status"]').textContent),
+      'Verbunden. Klicken, um erneut zu verbinden.',
+    );
 
     await page.select('#language', 'ja');
-    await page.waitForFunction(() => document.querySelector('ce-connect-button[element="sfdc"]').shadowRoot.querySelector('slot').textContent === 'Salesforce に接続済み', { timeout: 5000 });
+    await page.waitForFunction(
+      () =>
+        document.querySelector('ce-connect-button[element="sfdc"]').shadowRoot.querySelector('slot').textContent ===
+        'Salesforce に接続済み',
+      { timeout: 5000 },
+    );
     await page.select('#language', 'en');
-    await page.waitForFunction(() => document.querySelector('ce-connect-button[element="sfdc"]').shadowRoot.querySelector('slot').textContent === 'Connected to Salesforce', { timeout: 5000 });
+    await page.waitForFunction(
+      () =>
+        document.querySelector('ce-connect-button[element="sfdc"]').shadowRoot.querySelector('slot').textContent ===
+        'Connected to Salesforce',
+      { timeout: 5000 },
+    );
   });
 });

@@ -109,7 +109,11 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
     }, scenario);
     // The page switches its own state (e.g. the blocked-popup stand-in) only once its request returns: it logs it.
     const logged = JSON.stringify({ scenario });
-    await page.waitForFunction((text) => [...document.querySelectorAll('#log li code')].some((code) => code.textContent === text), { timeout: 10000 }, logged);
+    await page.waitForFunction(
+      (text) => [...document.querySelectorAll('#log li code')].some((code) => code.textContent === text),
+      { timeout: 10000 },
+      logged,
+    );
   }
 
   it('a request whose Host is not the canonical one is redirected there and changes nothing', async () => {
@@ -126,7 +130,7 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
     assert.equal(JSON.parse(config.body).scenario, 'normal', 'the redirected POST did not switch the scenario');
   });
 
-  it('a real click, Allow on the consent page: connected with the sandbox\'s instance id, listed as connected', async () => {
+  it("a real click, Allow on the consent page: connected with the sandbox's instance id, listed as connected", async () => {
     const before = demo.sandbox.instances().length;
     await connectSalesforce('Allow');
     const result = outcomeOf(await eventsUntilSettled(page));
@@ -137,9 +141,17 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
     const created = demo.sandbox.instances();
     assert.equal(created.length, before + 1);
     assert.equal(result.detail.instanceId, String(created.at(-1).id));
-    await page.waitForFunction((id) => [...document.querySelectorAll('#instances td:first-child')].some((td) => td.textContent === id), { timeout: 5000 }, result.detail.instanceId);
+    await page.waitForFunction(
+      (id) => [...document.querySelectorAll('#instances td:first-child')].some((td) => td.textContent === id),
+      { timeout: 5000 },
+      result.detail.instanceId,
+    );
     // The Element Token stays on the server: not in the page, not in any log line.
-    const html = await page.evaluate(() => document.documentElement.outerHTML + JSON.stringify([...document.querySelectorAll('ce-connect-button')].map((b) => b.shadowRoot.innerHTML)));
+    const html = await page.evaluate(
+      () =>
+        document.documentElement.outerHTML +
+        JSON.stringify([...document.querySelectorAll('ce-connect-button')].map((b) => b.shadowRoot.innerHTML)),
+    );
     assert.ok(!html.includes(created.at(-1).token));
     assert.ok(!logLines.join('\n').includes(created.at(-1).token));
     assert.equal(await page.$eval('ce-connect-button[element="sfdc"]', (b) => b.getAttribute('status')), 'connected');
@@ -168,7 +180,7 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
     assert.equal(demo.sandbox.instances().length, before + 1);
   });
 
-  it('the backend-error scenario ends in connect-error backend, with the server\'s message', async () => {
+  it("the backend-error scenario ends in connect-error backend, with the server's message", async () => {
     await setScenario('error');
     await connectSalesforce(null);
     const result = outcomeOf(await eventsUntilSettled(page));
@@ -188,7 +200,11 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
     const seen = await eventsUntilSettled(page);
     const result = outcomeOf(seen);
     assert.equal(result.detail.code, 'popup-blocked', JSON.stringify(seen));
-    assert.deepEqual(requests.filter((line) => line.includes('/api/ce/')), [], 'no request reached the backend');
+    assert.deepEqual(
+      requests.filter((line) => line.includes('/api/ce/')),
+      [],
+      'no request reached the backend',
+    );
     assert.equal(popups, 0);
   });
 
@@ -203,7 +219,9 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
 
   /** The label the card's button shows: the widget's own (its slot's fallback) or the page's slotted one. */
   function label(key) {
-    return page.$eval(`ce-connect-button[element="${key}"]`, (b) => (b.textContent.trim() || b.shadowRoot.querySelector('slot').textContent).trim());
+    return page.$eval(`ce-connect-button[element="${key}"]`, (b) =>
+      (b.textContent.trim() || b.shadowRoot.querySelector('slot').textContent).trim(),
+    );
   }
 
   async function waitForLabel(key, text) {
@@ -239,14 +257,22 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
   async function switchUser(user) {
     await page.click(`#users input[value="${user}"]`);
     const logged = JSON.stringify({ user });
-    await page.waitForFunction((text) => [...document.querySelectorAll('#log li code')].some((code) => code.textContent === text), { timeout: 10000 }, logged);
+    await page.waitForFunction(
+      (text) => [...document.querySelectorAll('#log li code')].some((code) => code.textContent === text),
+      { timeout: 10000 },
+      logged,
+    );
   }
 
   it('Expire → "Reconnect Salesforce"; the reconnect keeps the Instance ID and the new token is stored', async () => {
     const first = await connectWithAllow('sfdc');
     const id = first.instanceId;
     await waitForLabel('sfdc', 'Connected to Salesforce');
-    await page.waitForFunction((i) => document.querySelector('.card[data-key="sfdc"] .instance-id').textContent === i, { timeout: 5000 }, id);
+    await page.waitForFunction(
+      (i) => document.querySelector('.card[data-key="sfdc"] .instance-id').textContent === i,
+      { timeout: 5000 },
+      id,
+    );
     const [created] = demo.sandbox.instances();
     assert.equal(String(created.id), id);
 
@@ -254,7 +280,9 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
     await page.waitForSelector('ce-connect-button[element="sfdc"][status="needs-reconnect"]', { timeout: 10000 });
     assert.equal(await label('sfdc'), 'Reconnect Salesforce');
     assert.equal(demo.sandbox.instances()[0].valid, false, 'Cloud Elements reports it broken');
-    await page.waitForFunction(() => document.querySelector('#instances tr td:nth-child(4)')?.textContent === 'Needs reconnect', { timeout: 5000 });
+    await page.waitForFunction(() => document.querySelector('#instances tr td:nth-child(4)')?.textContent === 'Needs reconnect', {
+      timeout: 5000,
+    });
     assert.equal(await page.$eval('.card[data-key="sfdc"] .expire', (b) => b.hidden), true, 'no Expire on a broken instance');
 
     const second = await connectWithAllow('sfdc');
@@ -266,7 +294,9 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
     assert.equal(after[0].valid, true);
     assert.notEqual(after[0].token, created.token, 'Cloud Elements issued a new token');
     assert.deepEqual(demo.tokens.get(id), { element: 'sfdc', owner: 'alice', token: after[0].token }, 'onInstanceReconnected stored it');
-    await page.waitForFunction(() => document.querySelector('#instances tr td:nth-child(4)')?.textContent === 'Connected', { timeout: 5000 });
+    await page.waitForFunction(() => document.querySelector('#instances tr td:nth-child(4)')?.textContent === 'Connected', {
+      timeout: 5000,
+    });
     assert.deepEqual(await tableRows(), [[id, 'Salesforce', 'Connected']]);
 
     // It lasts: a reload (same session) gets it from GET /api/ce/instances, and the button's own check says connected.
@@ -275,7 +305,7 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
     assert.equal(await page.$eval('ce-connect-button[element="sfdc"]', (b) => b.getAttribute('instance-id')), id);
   });
 
-  it('Disconnect (the element\'s own button) deletes the card\'s instance at Cloud Elements and clears the card', async () => {
+  it("Disconnect (the element's own button) deletes the card's instance at Cloud Elements and clears the card", async () => {
     const { instanceId } = await connectWithAllow('hubspot');
     await waitForLabel('hubspot', 'Connected to HubSpot');
     assert.ok(demo.tokens.has(instanceId));
@@ -287,12 +317,14 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
     assert.deepEqual(demo.sandbox.instances(), [], 'deleted at Cloud Elements');
     assert.equal(demo.tokens.has(instanceId), false, 'onInstanceDeleted forgot the token');
     await waitForLabel('hubspot', 'Connect to HubSpot');
-    await page.waitForFunction(() => !document.querySelector('#instances tr') && !document.getElementById('instances-empty').hidden, { timeout: 5000 });
+    await page.waitForFunction(() => !document.querySelector('#instances tr') && !document.getElementById('instances-empty').hidden, {
+      timeout: 5000,
+    });
     assert.equal(await page.$eval('.card[data-key="hubspot"] .card-meta', (meta) => meta.hidden), true);
     assert.equal(await page.$('ce-connect-button[element="hubspot"] >>> [part="disconnect"]'), null);
   });
 
-  it('user B does not see, check, expire or delete user A\'s connection; each has their own', async () => {
+  it("user B does not see, check, expire or delete user A's connection; each has their own", async () => {
     const alice = await connectWithAllow('sfdc');
     await waitForLabel('sfdc', 'Connected to Salesforce');
 
@@ -311,8 +343,12 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
         expire: (await fetch(`/demo-api/instances/${id}/expire`, { method: 'POST', headers: { 'X-CE-Connect': '1' } })).status,
       };
     }, alice.instanceId);
-    assert.deepEqual(answers, { get: { status: 404, code: 'unknown-instance' }, remove: { status: 404, code: 'unknown-instance' }, expire: 404 });
-    assert.equal(demo.sandbox.instances()[0].valid, true, 'Alice\'s instance untouched');
+    assert.deepEqual(answers, {
+      get: { status: 404, code: 'unknown-instance' },
+      remove: { status: 404, code: 'unknown-instance' },
+      expire: 404,
+    });
+    assert.equal(demo.sandbox.instances()[0].valid, true, "Alice's instance untouched");
 
     const bob = await connectWithAllow('sfdc');
     assert.notEqual(bob.instanceId, alice.instanceId);

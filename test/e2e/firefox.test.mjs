@@ -50,7 +50,11 @@ describe('the demo, end to end in Firefox', { timeout: 60000, skip }, () => {
   });
   describe('a real click on the Salesforce button, then the consent page', () => {
     beforeEach(async () => {
-      await fetch(new URL('/demo-api/scenario', demo.url), { method: 'POST', headers: { 'X-CE-Connect': '1' }, body: JSON.stringify({ scenario: 'normal' }) });
+      await fetch(new URL('/demo-api/scenario', demo.url), {
+        method: 'POST',
+        headers: { 'X-CE-Connect': '1' },
+        body: JSON.stringify({ scenario: 'normal' }),
+      });
       // Nothing connected: each test connects anew (a connected button would reconnect its instance instead).
       demo.sandbox.reset();
       ({ context, page } = await freshPage());
@@ -80,7 +84,7 @@ describe('the demo, end to end in Firefox', { timeout: 60000, skip }, () => {
       return { outcome, consent, severed };
     }
 
-    it('a real click, Allow on the consent page: connected with the sandbox\'s instance id', async () => {
+    it("a real click, Allow on the consent page: connected with the sandbox's instance id", async () => {
       const before = demo.sandbox.instances().length;
       const { outcome, severed } = await connectSalesforce('Allow');
       assert.equal(severed, false, 'without COOP the consent page keeps its opener');
@@ -113,7 +117,8 @@ describe('the demo, end to end in Firefox', { timeout: 60000, skip }, () => {
       t.diagnostic(`events: ${seen.map((e) => e.detail.reason ?? e.type).join(', ')}`);
       assert.equal(seen.at(-1).type, 'connected', JSON.stringify(seen));
       // At most a popup-closed cancel before it (docs/protocol.md §3.2), nothing else.
-      for (const event of seen.slice(0, -1)) assert.deepEqual(event, { type: 'connect-cancel', detail: { element: 'sfdc', reason: 'popup-closed' } });
+      for (const event of seen.slice(0, -1))
+        assert.deepEqual(event, { type: 'connect-cancel', detail: { element: 'sfdc', reason: 'popup-closed' } });
       assert.equal(seen.at(-1).detail.instanceId, String(demo.sandbox.instances().at(-1).id));
       assert.equal(demo.sandbox.instances().length, before + 1);
     });
@@ -128,15 +133,20 @@ describe('the demo, end to end in Firefox', { timeout: 60000, skip }, () => {
       addEventListener('load', async () => {
         // demo.js renders the buttons after fetching its config.
         let host;
-        while (!(host = document.querySelector('ce-connect-button[element="sfdc"]'))) await new Promise((resolve) => setTimeout(resolve, 50));
+        while (!(host = document.querySelector('ce-connect-button[element="sfdc"]')))
+          await new Promise((resolve) => setTimeout(resolve, 50));
         await host.updateComplete;
         for (const type of ['connected', 'connect-error', 'connect-cancel']) {
-          document.addEventListener(type, (event) => console.log(`outcome ${JSON.stringify({ type, detail: event.detail })}`), { once: true });
+          document.addEventListener(type, (event) => console.log(`outcome ${JSON.stringify({ type, detail: event.detail })}`), {
+            once: true,
+          });
         }
         host.shadowRoot.querySelector('button').click();
       });
     });
-    const logged = new Promise((resolve) => bare.on('console', (message) => message.text().startsWith('outcome ') && resolve(JSON.parse(message.text().slice(8)))));
+    const logged = new Promise((resolve) =>
+      bare.on('console', (message) => message.text().startsWith('outcome ') && resolve(JSON.parse(message.text().slice(8)))),
+    );
     let popups = 0;
     bare.on('popup', () => popups++);
     await bare.goto(demo.url, { waitUntil: 'load' });

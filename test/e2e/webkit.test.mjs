@@ -87,7 +87,11 @@ describe('the demo, end to end in WebKit', { timeout: 60000, skip }, () => {
     await demo?.close();
   });
   beforeEach(async () => {
-    await fetch(new URL('/demo-api/scenario', demo.url), { method: 'POST', headers: { 'X-CE-Connect': '1' }, body: JSON.stringify({ scenario: 'normal' }) });
+    await fetch(new URL('/demo-api/scenario', demo.url), {
+      method: 'POST',
+      headers: { 'X-CE-Connect': '1' },
+      body: JSON.stringify({ scenario: 'normal' }),
+    });
     // Nothing connected: each test connects anew (a connected button would reconnect its instance instead).
     demo.sandbox.reset();
     // Leftover popups of an earlier test, then a fresh demo page that records every event of the buttons.
@@ -98,7 +102,10 @@ describe('the demo, end to end in WebKit', { timeout: 60000, skip }, () => {
     }
     await session.switchTo(main);
     await session.navigate(demo.url);
-    await session.until(() => session.execute('return !!document.querySelector(\'ce-connect-button[element="sfdc"]\')?.shadowRoot?.querySelector("button")'), 'the Salesforce button');
+    await session.until(
+      () => session.execute('return !!document.querySelector(\'ce-connect-button[element="sfdc"]\')?.shadowRoot?.querySelector("button")'),
+      'the Salesforce button',
+    );
     await session.execute(`window.__events = [];
       for (const type of ['connect-start', 'connected', 'connect-error', 'connect-cancel']) {
         document.addEventListener(type, (event) => window.__events.push({ type, detail: event.detail }));
@@ -107,18 +114,27 @@ describe('the demo, end to end in WebKit', { timeout: 60000, skip }, () => {
 
   const events = () => session.execute('return window.__events');
   /** Every event so far, once a `connected` or `connect-error` has come (a popup-closed cancel is no end). */
-  const outcome = (timeout) => session.until(async () => {
-    const seen = await events();
-    return seen.some((e) => e.type === 'connected' || e.type === 'connect-error') && seen;
-  }, 'connected or connect-error', timeout);
+  const outcome = (timeout) =>
+    session.until(
+      async () => {
+        const seen = await events();
+        return seen.some((e) => e.type === 'connected' || e.type === 'connect-error') && seen;
+      },
+      'connected or connect-error',
+      timeout,
+    );
 
   /** Really clicks the Salesforce button, switches to the popup, waits for the consent page, clicks `choice`. */
   async function connectSalesforce(choice) {
     await session.click(await session.findInShadow('ce-connect-button[element="sfdc"]', 'button'));
-    const popup = await session.until(async () => (await session.windows()).find((handle) => handle !== main), 'the popup (blocked?)', 5000)
+    const popup = await session
+      .until(async () => (await session.windows()).find((handle) => handle !== main), 'the popup (blocked?)', 5000)
       .catch(async (error) => assert.fail(`${error.message}; events: ${JSON.stringify(await events())}`));
     await session.switchTo(popup);
-    const button = await session.until(() => session.find('xpath', `//button[normalize-space()="${choice}"]`).catch(() => undefined), `the ${choice} button`);
+    const button = await session.until(
+      () => session.find('xpath', `//button[normalize-space()="${choice}"]`).catch(() => undefined),
+      `the ${choice} button`,
+    );
     assert.equal(new URL(await session.url()).origin, new URL(demo.sandboxUrl).origin, 'the consent page is on the sandbox origin');
     assert.match(await session.execute('return document.body.innerText'), /Salesforce/);
     const severed = await session.execute('return window.opener === null');
@@ -146,7 +162,10 @@ describe('the demo, end to end in WebKit', { timeout: 60000, skip }, () => {
       document.body.prepend(button);
     }`);
     for (const mode of ['await', 'sync']) await session.click(await session.find('css selector', `#control-${mode}`));
-    const results = await session.until(() => session.execute('return window.__await && window.__sync && [window.__await, window.__sync]'), 'the control clicks');
+    const results = await session.until(
+      () => session.execute('return window.__await && window.__sync && [window.__await, window.__sync]'),
+      'the control clicks',
+    );
     assert.deepEqual(results, ['blocked', 'opened']);
   });
 
@@ -158,29 +177,44 @@ describe('the demo, end to end in WebKit', { timeout: 60000, skip }, () => {
     assert.deepEqual(await session.windows(), [main]);
   });
 
-  it('a real click opens the popup (not blocked); Allow on the consent page: connected with the sandbox\'s instance id', async () => {
+  it("a real click opens the popup (not blocked); Allow on the consent page: connected with the sandbox's instance id", async () => {
     const before = demo.sandbox.instances().length;
     const { severed } = await connectSalesforce('Allow');
     assert.equal(severed, false, 'without COOP the consent page keeps its opener');
     const seen = await outcome();
-    assert.deepEqual(seen.map((e) => e.type), ['connect-start', 'connected'], JSON.stringify(seen));
+    assert.deepEqual(
+      seen.map((e) => e.type),
+      ['connect-start', 'connected'],
+      JSON.stringify(seen),
+    );
     const created = demo.sandbox.instances();
     assert.equal(created.length, before + 1);
     assert.equal(seen.at(-1).detail.instanceId, String(created.at(-1).id));
-    assert.equal(await session.execute('return document.querySelector(\'ce-connect-button[element="sfdc"]\').getAttribute("status")'), 'connected');
+    assert.equal(
+      await session.execute('return document.querySelector(\'ce-connect-button[element="sfdc"]\').getAttribute("status")'),
+      'connected',
+    );
   });
 
   it('Deny on the consent page ends in provider-denied, and nothing is created', async () => {
     const before = demo.sandbox.instances().length;
     await connectSalesforce('Deny');
     const seen = await outcome();
-    assert.deepEqual(seen.map((e) => e.type), ['connect-start', 'connect-error'], JSON.stringify(seen));
+    assert.deepEqual(
+      seen.map((e) => e.type),
+      ['connect-start', 'connect-error'],
+      JSON.stringify(seen),
+    );
     assert.equal(seen.at(-1).detail.code, 'provider-denied');
     assert.equal(demo.sandbox.instances().length, before);
   });
 
   it('the COOP scenario (the consent page severs the opener) still ends in connected', async (t) => {
-    await fetch(new URL('/demo-api/scenario', demo.url), { method: 'POST', headers: { 'X-CE-Connect': '1' }, body: JSON.stringify({ scenario: 'coop' }) });
+    await fetch(new URL('/demo-api/scenario', demo.url), {
+      method: 'POST',
+      headers: { 'X-CE-Connect': '1' },
+      body: JSON.stringify({ scenario: 'coop' }),
+    });
     const before = demo.sandbox.instances().length;
     const { severed } = await connectSalesforce('Allow');
     assert.equal(severed, true, 'WebKit applied COOP: the consent page has no opener');
@@ -188,7 +222,8 @@ describe('the demo, end to end in WebKit', { timeout: 60000, skip }, () => {
     t.diagnostic(`events: ${seen.map((e) => e.detail.reason ?? e.type).join(', ')}`);
     assert.equal(seen.at(-1).type, 'connected', JSON.stringify(seen));
     // Before it, at most a popup-closed cancel (docs/protocol.md §3.2), nothing else.
-    for (const event of seen.slice(1, -1)) assert.deepEqual(event, { type: 'connect-cancel', detail: { element: 'sfdc', reason: 'popup-closed' } });
+    for (const event of seen.slice(1, -1))
+      assert.deepEqual(event, { type: 'connect-cancel', detail: { element: 'sfdc', reason: 'popup-closed' } });
     assert.equal(seen.at(-1).detail.instanceId, String(demo.sandbox.instances().at(-1).id));
     assert.equal(demo.sandbox.instances().length, before + 1);
   });

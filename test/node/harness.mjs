@@ -89,7 +89,9 @@ export class Browser {
         this.jar.setCookieSync(setCookie, url.href);
       } catch (error) {
         const attributes = setCookie.replace(/=[^;]*/, '=…');
-        throw new Error(`a browser would refuse Set-Cookie "${attributes}" from ${url.origin}${url.pathname}: ${error.message}`, { cause: error });
+        throw new Error(`a browser would refuse Set-Cookie "${attributes}" from ${url.origin}${url.pathname}: ${error.message}`, {
+          cause: error,
+        });
       }
     }
     const record = { url: url.href, status: response.status, headers: response.headers, body };
@@ -196,7 +198,15 @@ export async function authorize(browser, element = 'sfdc', decision = 'allow') {
  * `sessions: true` gives the handler {@link sessionOwner} as `authorize` (browsers then `signIn`); `elements` adds
  * elements or settings to the two default ones. `reconnected` and `deleted` record the optional hooks' events.
  */
-export async function startHarness({ sandbox: sandboxOptions = {}, server: serverOptions = {}, callbackPath, ceFetch, appOrigin, sessions = false, elements = {} } = {}) {
+export async function startHarness({
+  sandbox: sandboxOptions = {},
+  server: serverOptions = {},
+  callbackPath,
+  ceFetch,
+  appOrigin,
+  sessions = false,
+  elements = {},
+} = {}) {
   const harness = { responses: [], ceCalls: [], logs: [], created: [], reconnected: [], deleted: [] };
   harness.basePath = (serverOptions.basePath ?? '/api/ce').replace(/\/+$/, '');
   harness.sandbox = createSandbox({
@@ -216,8 +226,7 @@ export async function startHarness({ sandbox: sandboxOptions = {}, server: serve
     return (ceFetch ?? fetch)(input, init);
   };
   const createHandler = (appUrl) => {
-    const callback = (element) =>
-      `${appUrl}${callbackPath ? callbackPath(element) : `${harness.basePath}/${element}/oauth/callback`}`;
+    const callback = (element) => `${appUrl}${callbackPath ? callbackPath(element) : `${harness.basePath}/${element}/oauth/callback`}`;
     harness.handler = createConnectHandler({
       cloudElements: {
         baseUrl: `${sandboxServer.url}/elements/api-v2`,
@@ -255,8 +264,7 @@ export async function startHarness({ sandbox: sandboxOptions = {}, server: serve
   if (appOrigin) {
     harness.appUrl = new URL(appOrigin).origin;
     const handler = createHandler(harness.appUrl);
-    harness.send = async (url, init) =>
-      (await handler(new Request(url, init))) ?? new Response('{"message":"Not found"}', { status: 404 });
+    harness.send = async (url, init) => (await handler(new Request(url, init))) ?? new Response('{"message":"Not found"}', { status: 404 });
   } else {
     appServer = await listen((appUrl) => toNodeListener(createHandler(appUrl)));
     harness.appUrl = appServer.url;

@@ -13,7 +13,7 @@ afterEach(async () => {
 const ACCEPTED = ['', 'Acme CRM', 'Zürich – Vertrieb', 'עברית', '営業チーム', '😀'.repeat(200), 'x'.repeat(200), 'tab\u00a0nbsp'];
 const REFUSED = {
   'a C0 control': 'a\nb',
-  'DEL': 'a\u007fb',
+  DEL: 'a\u007fb',
   'a C1 control (NEL)': 'a\u0085b',
   'a C1 control (CSI)': '\u009b31m',
   'a right-to-left override': '\u202eevil.exe',

@@ -21,7 +21,10 @@ const VUE_TSC = join(dirname(require.resolve('vue-tsc/package.json')), 'bin', 'v
 
 /** Runs a checker on test/types/{project}; resolves with its diagnostics grouped by file name. */
 function typeCheck(checker, project) {
-  const run = spawnSync(process.execPath, [checker, '-p', `test/types/${project}/tsconfig.json`, '--pretty', 'false'], { cwd: root, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [checker, '-p', `test/types/${project}/tsconfig.json`, '--pretty', 'false'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   assert.ok(run.status === 0 || run.status === 2, `the checker failed to run (${run.status}): ${run.stdout}${run.stderr}`);
   const byFile = new Map();
   let last;
@@ -42,17 +45,42 @@ function typeCheck(checker, project) {
 
 /** Each fixture of a project and what its diagnostics must say: nothing for `ok` files. */
 const PROJECTS = [
-  { name: 'react', checker: TSC, must: { 'bad-attribute.tsx': /'elemnt' does not exist/, 'bad-detail.tsx': /'instanceid' does not exist on type 'ConnectedDetail'/, 'wrapper-bad-prop.tsx': /'elemnt' does not exist/, 'wrapper-bad-detail.tsx': /'instanceid' does not exist on type 'ConnectedDetail'/ } },
-  { name: 'preact', checker: TSC, must: { 'bad-attribute.tsx': /'elemnt' does not exist/, 'bad-detail.tsx': /'instanceid' does not exist on type 'ConnectedDetail'/ } },
-  { name: 'solid', checker: TSC, must: { 'bad-attribute.tsx': /'elemnt' does not exist/, 'bad-detail.tsx': /'instanceid' does not exist on type 'ConnectedDetail'/ } },
+  {
+    name: 'react',
+    checker: TSC,
+    must: {
+      'bad-attribute.tsx': /'elemnt' does not exist/,
+      'bad-detail.tsx': /'instanceid' does not exist on type 'ConnectedDetail'/,
+      'wrapper-bad-prop.tsx': /'elemnt' does not exist/,
+      'wrapper-bad-detail.tsx': /'instanceid' does not exist on type 'ConnectedDetail'/,
+    },
+  },
+  {
+    name: 'preact',
+    checker: TSC,
+    must: { 'bad-attribute.tsx': /'elemnt' does not exist/, 'bad-detail.tsx': /'instanceid' does not exist on type 'ConnectedDetail'/ },
+  },
+  {
+    name: 'solid',
+    checker: TSC,
+    must: { 'bad-attribute.tsx': /'elemnt' does not exist/, 'bad-detail.tsx': /'instanceid' does not exist on type 'ConnectedDetail'/ },
+  },
   // Vue lets unknown attributes fall through to the element, so a misspelt `element` fails as a missing one.
-  { name: 'vue', checker: VUE_TSC, must: { 'BadAttribute.vue': /'element' is missing/, 'BadDetail.vue': /'instanceid' does not exist on type 'ConnectedDetail'/ } },
+  {
+    name: 'vue',
+    checker: VUE_TSC,
+    must: { 'BadAttribute.vue': /'element' is missing/, 'BadDetail.vue': /'instanceid' does not exist on type 'ConnectedDetail'/ },
+  },
 ];
 
 for (const { name, checker, must } of PROJECTS) {
   test(`${name}: the ok fixtures type-check; each bad fixture fails for its misspelling`, () => {
     const fixtures = readdirSync(join(root, 'test/types', name)).filter((file) => /\.(tsx|vue)$/.test(file));
-    assert.deepEqual(fixtures.filter((file) => !/^ok|^Ok|^wrapper-ok/.test(file)).sort(), Object.keys(must).sort(), 'every bad fixture has an expectation');
+    assert.deepEqual(
+      fixtures.filter((file) => !/^ok|^Ok|^wrapper-ok/.test(file)).sort(),
+      Object.keys(must).sort(),
+      'every bad fixture has an expectation',
+    );
     const diagnostics = typeCheck(checker, name);
     for (const file of fixtures) {
       const found = (diagnostics.get(file) ?? []).map((d) => d.text);
@@ -63,7 +91,11 @@ for (const { name, checker, must } of PROJECTS) {
       assert.ok(found.length > 0, `${name}/${file} must fail to type-check`);
       for (const text of found) assert.match(text, must[file], `${name}/${file}: only the misspelling may fail`);
     }
-    assert.deepEqual([...diagnostics.keys()].filter((file) => !fixtures.includes(file)), [], 'no diagnostics outside the fixtures');
+    assert.deepEqual(
+      [...diagnostics.keys()].filter((file) => !fixtures.includes(file)),
+      [],
+      'no diagnostics outside the fixtures',
+    );
   });
 }
 
@@ -77,13 +109,26 @@ function interfaceKeys(file, name) {
 
 test('the typings list every attribute, property and event the manifest (custom-elements.json) has', () => {
   const manifest = JSON.parse(readFileSync(join(root, 'custom-elements.json'), 'utf8'));
-  const element = manifest.modules.flatMap((module) => module.declarations).find((declaration) => declaration.tagName === 'ce-connect-button');
+  const element = manifest.modules
+    .flatMap((module) => module.declarations)
+    .find((declaration) => declaration.tagName === 'ce-connect-button');
   // `status` is the element's output (reflected for CSS); setting it from markup means nothing.
   const settable = element.attributes.filter((attribute) => attribute.name !== 'status');
   assert.deepEqual(interfaceKeys('src/jsx/attributes.ts', 'CeConnectButtonAttributes'), settable.map((a) => a.name).sort());
   // Plus the properties without an attribute (`texts`: an object).
-  const propertyOnly = element.members.filter((member) => member.kind === 'field' && (member.privacy ?? 'public') === 'public' && !member.static && !member.readonly && !settable.some((a) => a.fieldName === member.name) && member.name !== 'status');
-  assert.deepEqual(interfaceKeys('src/jsx/attributes.ts', 'CeConnectButtonProperties'), [...settable.map((a) => a.fieldName), ...propertyOnly.map((m) => m.name)].sort());
+  const propertyOnly = element.members.filter(
+    (member) =>
+      member.kind === 'field' &&
+      (member.privacy ?? 'public') === 'public' &&
+      !member.static &&
+      !member.readonly &&
+      !settable.some((a) => a.fieldName === member.name) &&
+      member.name !== 'status',
+  );
+  assert.deepEqual(
+    interfaceKeys('src/jsx/attributes.ts', 'CeConnectButtonProperties'),
+    [...settable.map((a) => a.fieldName), ...propertyOnly.map((m) => m.name)].sort(),
+  );
   const events = element.events.map((event) => event.name).sort();
   assert.deepEqual(interfaceKeys('src/jsx/attributes.ts', 'CeConnectButtonEventMap'), events);
   // ce-connect/react: one `on…` prop per event.

@@ -90,10 +90,12 @@ export async function startHandlerProcess(config) {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   killOnExit.add(child);
-  const exited = new Promise((resolve) => child.once('exit', () => {
-    killOnExit.delete(child);
-    resolve();
-  }));
+  const exited = new Promise((resolve) =>
+    child.once('exit', () => {
+      killOnExit.delete(child);
+      resolve();
+    }),
+  );
   const events = [];
   const waiters = new Set();
   createInterface({ input: child.stdout }).on('line', (line) => {

@@ -32,7 +32,10 @@ let packed; // the tarball's file list
 /** Runs a command to completion; fails the test with its output when it fails. */
 function run(command, args, cwd, { ok = true } = {}) {
   const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 240_000, shell: process.platform === 'win32' });
-  if (ok && result.status !== 0) assert.fail(`${command} ${args.join(' ')} (in ${cwd}) exited with ${result.status ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
+  if (ok && result.status !== 0)
+    assert.fail(
+      `${command} ${args.join(' ')} (in ${cwd}) exited with ${result.status ?? result.signal}:\n${result.stdout}\n${result.stderr}`,
+    );
   return result;
 }
 
@@ -56,7 +59,10 @@ before(async () => {
   run(npm, ['pack', '--pack-destination', base, '--loglevel', 'error'], clone);
   const tarball = readdirSync(base).find((name) => name.endsWith('.tgz'));
   assert.ok(tarball, 'npm pack wrote a tarball');
-  packed = run('tar', ['-tzf', join(base, tarball)], base).stdout.split('\n').filter(Boolean).map((path) => path.replace(/^package\//, ''));
+  packed = run('tar', ['-tzf', join(base, tarball)], base)
+    .stdout.split('\n')
+    .filter(Boolean)
+    .map((path) => path.replace(/^package\//, ''));
 
   app = join(base, 'app');
   mkdirSync(app);
@@ -70,15 +76,36 @@ after(() => {
 
 test('the tarball holds lib/, dist/, custom-elements.json, the README and package.json; no sources or tests', () => {
   for (const file of [
-    'package.json', 'README.md', 'custom-elements.json',
-    'lib/index.js', 'lib/index.d.ts', 'lib/callback.js', 'lib/react.js', 'lib/react.d.ts',
-    'lib/server/index.js', 'lib/server/index.d.ts', 'lib/sandbox/index.js', 'lib/sandbox/bin.js',
-    'lib/jsx/react.d.ts', 'lib/jsx/preact.d.ts', 'lib/jsx/solid.d.ts', 'lib/jsx/vue.d.ts', 'lib/jsx/attributes.d.ts',
-    'dist/ce-connect.js', 'dist/ce-connect-callback.js',
-  ]) assert.ok(packed.includes(file), `${file} is in the tarball`);
-  assert.deepEqual(packed.filter((file) => /^(src|test|scripts|demo|node_modules)\//.test(file)), []);
+    'package.json',
+    'README.md',
+    'custom-elements.json',
+    'lib/index.js',
+    'lib/index.d.ts',
+    'lib/callback.js',
+    'lib/react.js',
+    'lib/react.d.ts',
+    'lib/server/index.js',
+    'lib/server/index.d.ts',
+    'lib/sandbox/index.js',
+    'lib/sandbox/bin.js',
+    'lib/jsx/react.d.ts',
+    'lib/jsx/preact.d.ts',
+    'lib/jsx/solid.d.ts',
+    'lib/jsx/vue.d.ts',
+    'lib/jsx/attributes.d.ts',
+    'dist/ce-connect.js',
+    'dist/ce-connect-callback.js',
+  ])
+    assert.ok(packed.includes(file), `${file} is in the tarball`);
+  assert.deepEqual(
+    packed.filter((file) => /^(src|test|scripts|demo|node_modules)\//.test(file)),
+    [],
+  );
   // The wrapper and React stay out of the self-contained element bundle.
-  assert.doesNotMatch(readFileSync(join(app, 'node_modules/ce-connect/dist/ce-connect.js'), 'utf8'), /forwardRef|createComponent|react\.element/);
+  assert.doesNotMatch(
+    readFileSync(join(app, 'node_modules/ce-connect/dist/ce-connect.js'), 'utf8'),
+    /forwardRef|createComponent|react\.element/,
+  );
   const pkg = JSON.parse(readFileSync(join(app, 'node_modules/ce-connect/package.json'), 'utf8'));
   assert.equal(pkg.customElements, 'custom-elements.json');
   const manifest = JSON.parse(readFileSync(join(app, 'node_modules/ce-connect', pkg.customElements), 'utf8'));
@@ -139,7 +166,9 @@ test('Chromium: dist/ce-connect.js defines the element, dist/ce-connect-callback
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(`${origin}/`);
     await page.waitForFunction(() => document.querySelector('ce-connect-button')?.shadowRoot?.querySelector('button'));
-    const label = await page.evaluate(() => document.querySelector('ce-connect-button').shadowRoot.querySelector('button').textContent.trim());
+    const label = await page.evaluate(() =>
+      document.querySelector('ce-connect-button').shadowRoot.querySelector('button').textContent.trim(),
+    );
     assert.equal(label, 'Connect to Salesforce');
 
     await page.goto(`${origin}/callback?code=abc&state=${'s'.repeat(43)}`);
@@ -158,7 +187,17 @@ function typeCheck(folder, compilerOptions, files, checker = TSC) {
   const dir = join(app, folder);
   mkdirSync(dir, { recursive: true });
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  const options = { target: 'ES2022', lib: ['ES2022', 'DOM', 'DOM.Iterable'], module: 'ESNext', moduleResolution: 'bundler', types: [], strict: true, noEmit: true, skipLibCheck: false, ...compilerOptions };
+  const options = {
+    target: 'ES2022',
+    lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+    module: 'ESNext',
+    moduleResolution: 'bundler',
+    types: [],
+    strict: true,
+    noEmit: true,
+    skipLibCheck: false,
+    ...compilerOptions,
+  };
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: options, include: Object.keys(files) }));
   const result = run(process.execPath, [checker, '-p', join(dir, 'tsconfig.json'), '--pretty', 'false'], dir, { ok: false });
   assert.equal(result.status, 0, `${folder} must type-check:\n${result.stdout}${result.stderr}`);
@@ -174,7 +213,12 @@ export const attributes: CeConnectButtonAttributes = { element: 'sfdc', 'api-bas
 test('types without any framework installed: importing ce-connect type-checks (bundler and NodeNext resolution)', () => {
   // @lit/react (a dependency, for ce-connect/react) brings @types/react as its peer: first as npm left it,
   // then with it gone, as with a package manager that does not install peers.
-  assert.ok(!existsSync(join(app, 'node_modules/react')) && !existsSync(join(app, 'node_modules/vue')) && !existsSync(join(app, 'node_modules/preact')) && !existsSync(join(app, 'node_modules/solid-js')));
+  assert.ok(
+    !existsSync(join(app, 'node_modules/react')) &&
+      !existsSync(join(app, 'node_modules/vue')) &&
+      !existsSync(join(app, 'node_modules/preact')) &&
+      !existsSync(join(app, 'node_modules/solid-js')),
+  );
   typeCheck('plain', {}, { 'consumer.ts': CONSUMER });
   rmSync(join(app, 'node_modules/@types/react'), { recursive: true, force: true });
   typeCheck('plain-bundler', {}, { 'consumer.ts': CONSUMER });

@@ -17,13 +17,16 @@ async function oauthUrl(h, headers, element = 'sfdc') {
   return { ...response, json: JSON.parse(response.body) };
 }
 
-test('flow 4a, a page on another origin (Referer): 400 naming the page\'s and the callback URL\'s origins; no flow, no Cloud Elements call', async () => {
+test("flow 4a, a page on another origin (Referer): 400 naming the page's and the callback URL's origins; no flow, no Cloud Elements call", async () => {
   harness = await startHarness();
   const callbackOrigin = new URL(harness.appUrl).origin;
   const page = callbackOrigin.replace('127.0.0.1', 'localhost');
   const answer = await oauthUrl(harness, { Referer: `${page}/settings` });
   assert.equal(answer.status, 400);
-  assert.equal(answer.json.message, `This page is on ${page}, but the callback URL is on ${callbackOrigin}: the sign-in could never come back to it. Open the page on ${callbackOrigin}, or register a callback URL on ${page}.`);
+  assert.equal(
+    answer.json.message,
+    `This page is on ${page}, but the callback URL is on ${callbackOrigin}: the sign-in could never come back to it. Open the page on ${callbackOrigin}, or register a callback URL on ${page}.`,
+  );
   assert.equal(answer.headers.getSetCookie().length, 0, 'no flow cookie');
   assert.equal(harness.ceCalls.length, 0);
   assert.ok(harness.logs.some((line) => line.includes('reason=page-origin')));
@@ -37,17 +40,20 @@ test('flow 4a, an allowed Origin decides when present; without Origin and Refere
   assert.match(byOrigin.json.message, /^This page is on https:\/\/app\.example, but the callback URL is on http:\/\/127\.0\.0\.1:\d+/);
   const bySite = await oauthUrl(harness, { 'Sec-Fetch-Site': 'same-site' });
   assert.equal(bySite.status, 400);
-  assert.equal(bySite.json.message, `This page is on another origin, but the callback URL is on ${callbackOrigin}: the sign-in could never come back to it. Open the page on ${callbackOrigin}.`);
+  assert.equal(
+    bySite.json.message,
+    `This page is on another origin, but the callback URL is on ${callbackOrigin}: the sign-in could never come back to it. Open the page on ${callbackOrigin}.`,
+  );
   assert.equal(harness.ceCalls.length, 0);
 });
 
-test('a foreign Origin or Sec-Fetch-Site cross-site stays the CSRF guard\'s 403 (the guard decides first)', async () => {
+test("a foreign Origin or Sec-Fetch-Site cross-site stays the CSRF guard's 403 (the guard decides first)", async () => {
   harness = await startHarness();
   assert.equal((await oauthUrl(harness, { Origin: 'https://evil.example' })).status, 403);
   assert.equal((await oauthUrl(harness, { 'Sec-Fetch-Site': 'cross-site' })).status, 403);
 });
 
-test('flow 4a, a page on the callback URL\'s origin (or a request that does not tell) starts the flow', async () => {
+test("flow 4a, a page on the callback URL's origin (or a request that does not tell) starts the flow", async () => {
   harness = await startHarness();
   const callbackOrigin = new URL(harness.appUrl).origin;
   assert.equal((await oauthUrl(harness, { Referer: `${callbackOrigin}/settings`, 'Sec-Fetch-Site': 'same-origin' })).status, 200);

@@ -36,7 +36,7 @@ test('an error code: the server passes on exactly the error codes a callback mes
   }
 });
 
-test('a provider\'s description, as the server passes it on, is always one a callback message may carry', () => {
+test("a provider's description, as the server passes it on, is always one a callback message may carry", () => {
   for (const description of ['No thanks', 'line1\r\nline2', '\ttabbed', 'd'.repeat(3000), '😀'.repeat(300), '']) {
     const answer = provider({ error: 'access_denied', error_description: description });
     assert.equal(answer.kind, 'error');
@@ -51,7 +51,7 @@ test('an instance name the server accepts is a name a callback message may carry
   }
 });
 
-test('an instance id: every id the server reads, the widget accepts; the widget also takes a custom backend\'s visible-ASCII ids', () => {
+test("an instance id: every id the server reads, the widget accepts; the widget also takes a custom backend's visible-ASCII ids", () => {
   for (const id of ['1', '987654', 'a-b_c', 'x'.repeat(64)]) {
     assert.ok(isInstanceIdText(id), JSON.stringify(id));
     assert.notEqual(message({ instanceId: id }), null, JSON.stringify(id));
@@ -62,7 +62,17 @@ test('an instance id: every id the server reads, the widget accepts; the widget 
 
 test('secret parameters: the server strips exactly the parameters the widget refuses', () => {
   const url = (name) => `https://login.example/authorize?response_type=code&state=${STATE}&${name}=v`;
-  for (const name of ['secret', 'client_secret', 'CLIENT_SECRET', 'clientSecret', 'client-secret', 'apisecret', 'api_secret', 'api-secret', 'apiSecret']) {
+  for (const name of [
+    'secret',
+    'client_secret',
+    'CLIENT_SECRET',
+    'clientSecret',
+    'client-secret',
+    'apisecret',
+    'api_secret',
+    'api-secret',
+    'apiSecret',
+  ]) {
     assert.throws(() => checkOAuthUrl(url(name)), { code: 'invalid-oauth-url' }, name);
     const stripped = sanitizeOAuthUrl(url(name), STATE, []);
     assert.equal(new URL(stripped).searchParams.has(name), false, name);
@@ -74,7 +84,7 @@ test('secret parameters: the server strips exactly the parameters the widget ref
   }
 });
 
-test('a state: the bounds the widget checks are the bounds POST /instances checks; the server\'s own states pass', async () => {
+test("a state: the bounds the widget checks are the bounds POST /instances checks; the server's own states pass", async () => {
   const at = (length) => 'x'.repeat(length);
   const inUrl = new URL('https://login.example/authorize');
   for (const length of [22, 43, 512]) assert.equal(checkState(at(length), inUrl), at(length));

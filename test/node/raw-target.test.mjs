@@ -97,7 +97,7 @@ describe('plain node:http: a target with dot segments or "\\" is answered 400 an
   });
 });
 
-describe('Express: what the host\'s middleware did not see, the handler does not serve', () => {
+describe("Express: what the host's middleware did not see, the handler does not serve", () => {
   /** The host: a session check on /api/ce (as a login check or rate limiter would be), then ce-connect. */
   async function startHost() {
     harness = await startHarness();

@@ -56,11 +56,17 @@ describe('oauth/url: mode and return', () => {
     assert.equal(started.status, 200, started.body);
     assert.deepEqual(Object.keys(started.json).sort(), ['element', 'oauthUrl', 'state']);
     assert.equal(browser.cookieNames().length, 1);
-    assert.ok(harness.logs.some((line) => /^ce-connect flow\.started element=sfdc mode=redirect$/.test(line)), harness.logs.join('\n'));
+    assert.ok(
+      harness.logs.some((line) => /^ce-connect flow\.started element=sfdc mode=redirect$/.test(line)),
+      harness.logs.join('\n'),
+    );
     // A return address is only read in redirect mode; it never appears in a log line.
     assert.equal((await browser.startFlow('sfdc', `?mode=popup&return=${encodeURIComponent('https://evil.example/')}`)).status, 200);
     assert.equal((await browser.startFlow('sfdc', `?return=${encodeURIComponent('https://evil.example/')}`)).status, 200);
-    assert.equal(harness.logs.some((line) => line.includes('settings') || line.includes('evil')), false);
+    assert.equal(
+      harness.logs.some((line) => line.includes('settings') || line.includes('evil')),
+      false,
+    );
   });
 
   test('a return URL that is not an absolute http(s) URL on an allowed origin without user-info or fragment → 400 {message, field: "return"}', async () => {
@@ -102,7 +108,13 @@ describe('oauth/url: mode and return', () => {
     harness = await startHarness();
     const browser = harness.browser();
     const app = encodeURIComponent(harness.appUrl);
-    for (const query of [`?mode=tab&return=${app}`, `?mode=REDIRECT&return=${app}`, '?mode=', `?mode=redirect&mode=redirect&return=${app}`, '?mode=popup&mode=redirect']) {
+    for (const query of [
+      `?mode=tab&return=${app}`,
+      `?mode=REDIRECT&return=${app}`,
+      '?mode=',
+      `?mode=redirect&mode=redirect&return=${app}`,
+      '?mode=popup&mode=redirect',
+    ]) {
       assertRefused(await browser.startFlow('sfdc', query), 'mode', query);
     }
     assert.equal(harness.ceCalls.length, 0);
@@ -122,9 +134,16 @@ describe('oauth/url: mode and return', () => {
     const browser = harness.browser();
     // Three UTF-8 bytes per character: the largest name and site address the handler accepts.
     const extra = `&site=${encodeURIComponent('界'.repeat(256))}&name=${encodeURIComponent('名'.repeat(200))}`;
-    assertRefused(await browser.startFlow('zendesk', redirectQuery(`${harness.appUrl}/${'a'.repeat(900)}`, extra)), 'return', 'too large a flow');
+    assertRefused(
+      await browser.startFlow('zendesk', redirectQuery(`${harness.appUrl}/${'a'.repeat(900)}`, extra)),
+      'return',
+      'too large a flow',
+    );
     assert.equal(harness.ceCalls.length, 0);
-    assert.ok(harness.logs.every((line) => !line.includes('request.failed')), 'a 400, not an internal error');
+    assert.ok(
+      harness.logs.every((line) => !line.includes('request.failed')),
+      'a 400, not an internal error',
+    );
   });
 });
 
@@ -167,11 +186,19 @@ describe('flow 4a in redirect mode: the callback route answers 303 to the return
     const browser = harness.browser();
     let { state } = (await browser.startFlow('sfdc', redirectQuery(returnPage()))).json;
     let answer = readReturn(await browser.fetch(`/api/ce/sfdc/oauth/callback?code=a&error=x&state=${state}`));
-    assert.deepEqual(answer.fields, { state, error: 'invalid_request', errorDescription: 'The sign-in response carried both a code and an error.' });
+    assert.deepEqual(answer.fields, {
+      state,
+      error: 'invalid_request',
+      errorDescription: 'The sign-in response carried both a code and an error.',
+    });
 
     ({ state } = (await browser.startFlow('sfdc', redirectQuery(returnPage()))).json);
     answer = readReturn(await browser.fetch(`/api/ce/hubspot/oauth/callback?code=a&state=${state}`));
-    assert.deepEqual(answer.fields, { state, error: 'invalid_request', errorDescription: 'The sign-in result arrived for another element.' });
+    assert.deepEqual(answer.fields, {
+      state,
+      error: 'invalid_request',
+      errorDescription: 'The sign-in result arrived for another element.',
+    });
 
     const { location, state: failing } = await consent(browser, 'sfdc', redirectQuery(returnPage()));
     answer = readReturn(await browser.fetch(location.href));

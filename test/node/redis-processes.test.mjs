@@ -154,7 +154,10 @@ describe('used states on Redis, two server processes behind a round-robin proxy'
       again.jar = jar;
       assert.equal((await again.postInstance(exchangeBody(fresh))).status, 409);
     }
-    assert.deepEqual(results.map((r) => r.status), [201, 201]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      [201, 201],
+    );
     assert.deepEqual(new Set(results.map((r) => r.headers.get('x-served-by'))), new Set(['p0', 'p1']));
     assert.equal(deployment.ce.instanceCalls(), before + 2);
   });

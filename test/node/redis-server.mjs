@@ -44,10 +44,12 @@ function launch(binary, port) {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'];
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => {
-    running.delete(child);
-    resolve({ code, signal });
-  }));
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    }),
+  );
   let output = '';
   const ready = new Promise((resolve, reject) => {
     const onData = (chunk) => {
@@ -57,7 +59,9 @@ function launch(binary, port) {
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.once('error', reject);
-    exited.then(({ code, signal }) => reject(new Error(`redis-server exited (${code ?? signal}) before it was ready:\n${output.slice(-2000)}`)));
+    exited.then(({ code, signal }) =>
+      reject(new Error(`redis-server exited (${code ?? signal}) before it was ready:\n${output.slice(-2000)}`)),
+    );
   });
   return { child, exited, ready, output: () => output };
 }

@@ -117,7 +117,11 @@ describe('createRedisStateStore on a real Redis', { skip }, () => {
 
   test('the handler on Redis: flows 4a and 4b, two concurrent completions → one exchange, Redis never sees a state', async () => {
     const clock = manualClock();
-    harness = await startHarness({ callbackPath: () => '/cb', sandbox: { latencyMs: 40 }, server: { now: clock.now, stateStore: createRedisStateStore(client, RELAXED) } });
+    harness = await startHarness({
+      callbackPath: () => '/cb',
+      sandbox: { latencyMs: 40 },
+      server: { now: clock.now, stateStore: createRedisStateStore(client, RELAXED) },
+    });
     const browser = harness.browser();
     const { state, location } = await authorize(browser);
     const body = { element: { key: 'sfdc' }, providerData: { code: location.searchParams.get('code') }, state };
@@ -159,7 +163,11 @@ describe('createRedisStateStore on a real Redis', { skip }, () => {
     await admin.sendCommand(['CLIENT', 'UNPAUSE']);
     browser.jar = saved;
     const retry = await browser.postInstance(body);
-    assert.equal(retry.status, 409, `the late write consumed it: a retry is refused, not accepted (${harness.logs.filter((l) => l.includes('store.')).join('; ')})`);
+    assert.equal(
+      retry.status,
+      409,
+      `the late write consumed it: a retry is refused, not accepted (${harness.logs.filter((l) => l.includes('store.')).join('; ')})`,
+    );
     assert.equal(harness.instanceCalls().length, 0);
     assert.ok(harness.logs.some((line) => /state-store\.failed error=StateStoreTimeoutError/.test(line)));
     assert.ok(harness.logs.some((line) => line.includes('reason=store-unavailable')));
@@ -184,15 +192,23 @@ describe('redis is an optional peer dependency', () => {
     const register = `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));`;
     for (const entry of ['ce-connect', 'ce-connect/server', 'ce-connect/server/redis', 'ce-connect/sandbox', 'ce-connect/callback']) {
       const script = `import(${JSON.stringify(entry)}).then(() => console.log('loaded'), (e) => console.log(String(e?.message).includes('REDIS-LOADED') ? 'REDIS' : 'other-error'));`;
-      const output = execFileSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, '--input-type=module', '-e', script], {
-        cwd: root,
-        encoding: 'utf8',
-      }).trim();
+      const output = execFileSync(
+        process.execPath,
+        ['--import', `data:text/javascript,${encodeURIComponent(register)}`, '--input-type=module', '-e', script],
+        {
+          cwd: root,
+          encoding: 'utf8',
+        },
+      ).trim();
       assert.notEqual(output, 'REDIS', `${entry} loads redis`);
     }
     // The hook works: importing redis itself is caught.
     const control = `import('redis').then(() => console.log('loaded'), (e) => console.log(String(e?.message).includes('REDIS-LOADED') ? 'REDIS' : 'other-error'));`;
-    const seen = execFileSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, '--input-type=module', '-e', control], { cwd: root, encoding: 'utf8' }).trim();
+    const seen = execFileSync(
+      process.execPath,
+      ['--import', `data:text/javascript,${encodeURIComponent(register)}`, '--input-type=module', '-e', control],
+      { cwd: root, encoding: 'utf8' },
+    ).trim();
     assert.equal(seen, 'REDIS');
   });
 

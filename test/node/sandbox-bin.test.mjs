@@ -67,33 +67,37 @@ async function requestInFlight(url) {
 
 for (const signal of ['SIGTERM', 'SIGINT']) {
   // The timeout only guards against a hang; nothing below depends on how fast the machine is.
-  test(`serves on loopback with the given options, ignores the Host header, and on ${signal} cuts open requests and exits 0`, { timeout: 60_000 }, async () => {
-    const lines = await start(['--port', '0', '--coop', '--latency', '0', '--app-name', 'Demo App']);
-    const origin = /^ce-connect sandbox listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(lines[0])?.[1];
-    assert.ok(origin, lines[0]);
-    assert.equal(lines[1], `Cloud Elements base URL: ${origin}/elements/api-v2`);
-    assert.equal(lines[2], 'User secret: sandbox-user-secret');
-    assert.equal(lines[3], 'Organization secret: sandbox-organization-secret');
+  test(
+    `serves on loopback with the given options, ignores the Host header, and on ${signal} cuts open requests and exits 0`,
+    { timeout: 60_000 },
+    async () => {
+      const lines = await start(['--port', '0', '--coop', '--latency', '0', '--app-name', 'Demo App']);
+      const origin = /^ce-connect sandbox listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(lines[0])?.[1];
+      assert.ok(origin, lines[0]);
+      assert.equal(lines[1], `Cloud Elements base URL: ${origin}/elements/api-v2`);
+      assert.equal(lines[2], 'User secret: sandbox-user-secret');
+      assert.equal(lines[3], 'Organization secret: sandbox-organization-secret');
 
-    const response = await send(`${origin}/elements/api-v2/elements/sfdc/oauth/url`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Host: 'evil.example', 'X-Forwarded-Host': 'evil.example' },
-      body: JSON.stringify({ apiKey: 'k', apiSecret: 's', callbackUrl: 'http://127.0.0.1:1/cb' }),
-    });
-    assert.equal(response.status, 200, response.body);
-    assert.equal(response.sentHost, 'evil.example', 'the forged Host header was really sent');
-    const { oauthUrl } = JSON.parse(response.body);
-    assert.equal(new URL(oauthUrl).origin, origin, 'the consent URL uses the bound address, not the Host header');
-    const page = await fetch(oauthUrl);
-    assert.equal(page.headers.get('cross-origin-opener-policy'), 'same-origin');
-    assert.match(await page.text(), /Demo App/);
+      const response = await send(`${origin}/elements/api-v2/elements/sfdc/oauth/url`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Host: 'evil.example', 'X-Forwarded-Host': 'evil.example' },
+        body: JSON.stringify({ apiKey: 'k', apiSecret: 's', callbackUrl: 'http://127.0.0.1:1/cb' }),
+      });
+      assert.equal(response.status, 200, response.body);
+      assert.equal(response.sentHost, 'evil.example', 'the forged Host header was really sent');
+      const { oauthUrl } = JSON.parse(response.body);
+      assert.equal(new URL(oauthUrl).origin, origin, 'the consent URL uses the bound address, not the Host header');
+      const page = await fetch(oauthUrl);
+      assert.equal(page.headers.get('cross-origin-opener-policy'), 'same-origin');
+      assert.match(await page.text(), /Demo App/);
 
-    const inFlight = await requestInFlight(`${origin}/elements/api-v2/elements/sfdc/oauth/url`);
-    child.kill(signal);
-    const [code, signalCode] = await once(child, 'exit');
-    assert.deepEqual({ code, signalCode }, { code: 0, signalCode: null }, 'a clean exit of its own, not death by the signal');
-    assert.deepEqual(await inFlight.ended, { failed: 'ECONNRESET' }, 'the open request was cut, not waited for');
-  });
+      const inFlight = await requestInFlight(`${origin}/elements/api-v2/elements/sfdc/oauth/url`);
+      child.kill(signal);
+      const [code, signalCode] = await once(child, 'exit');
+      assert.deepEqual({ code, signalCode }, { code: 0, signalCode: null }, 'a clean exit of its own, not death by the signal');
+      assert.deepEqual(await inFlight.ended, { failed: 'ECONNRESET' }, 'the open request was cut, not waited for');
+    },
+  );
 }
 
 /** Runs the command to its exit; resolves with the exit code and everything it wrote. */
@@ -113,7 +117,10 @@ test('a port in use → one line naming it, exit code 1 (the server comes from s
   try {
     const { code, output } = await run(['--port', String(port)]);
     assert.equal(code, 1, output);
-    assert.equal(output, `ce-connect-sandbox: cannot listen on 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`);
+    assert.equal(
+      output,
+      `ce-connect-sandbox: cannot listen on 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`,
+    );
   } finally {
     await new Promise((resolve) => blocker.close(resolve));
   }
@@ -149,13 +156,18 @@ test('bound to every interface, it warns and hands out a loopback URL; --public-
   let lines = await start(['--host', '0.0.0.0', '--port', '0']);
   const base = /Cloud Elements base URL: (\S+)/.exec(lines.join('\n'))?.[1];
   assert.match(base, /^http:\/\/127\.0\.0\.1:\d+\/elements\/api-v2$/);
-  const answer = await fetch(`${base}/elements/sfdc/oauth/url?apiKey=k&apiSecret=s&callbackUrl=${encodeURIComponent('http://127.0.0.1:1/cb')}`);
+  const answer = await fetch(
+    `${base}/elements/sfdc/oauth/url?apiKey=k&apiSecret=s&callbackUrl=${encodeURIComponent('http://127.0.0.1:1/cb')}`,
+  );
   assert.match((await answer.json()).oauthUrl, /^http:\/\/127\.0\.0\.1:\d+\/oauth\/sfdc\//);
   // Stopped before stderr is read: 'close' comes after every byte of both pipes (their data may come in any order).
   child.kill('SIGTERM');
   await once(child, 'close');
   // Hardening 9: the bind reaches other machines, and the printed URL does not say so by itself.
-  assert.match(stderr, /^Warning: listening on 0\.0\.0\.0, reachable from other machines, with well-known secrets\. The URLs below use 127\.0\.0\.1; pass --public-url/);
+  assert.match(
+    stderr,
+    /^Warning: listening on 0\.0\.0\.0, reachable from other machines, with well-known secrets\. The URLs below use 127\.0\.0\.1; pass --public-url/,
+  );
   lines = await start(['--host', '0.0.0.0', '--port', '0', '--public-url', 'http://sandbox.test:9100/ignored']);
   assert.match(lines.join('\n'), /Cloud Elements base URL: http:\/\/sandbox\.test:9100\/elements\/api-v2/);
   child.kill('SIGTERM');

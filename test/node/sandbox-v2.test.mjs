@@ -27,7 +27,11 @@ async function served(options = {}) {
 /** A Cloud Elements API call over HTTP; resolves with status, headers and the parsed JSON body (or null). */
 async function api(server, path, { method = 'GET', body, auth = AUTH } = {}) {
   const headers = { ...(auth && { Authorization: auth }), ...(body !== undefined && { 'Content-Type': 'application/json' }) };
-  const response = await fetch(`${server.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(`${server.baseUrl}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
 }
@@ -104,7 +108,10 @@ describe('listen()', () => {
     const second = await sandbox.listen({ port: 0, host: '127.0.0.1' });
     open.push(second);
     assert.notEqual(second.origin, first.origin);
-    assert.deepEqual((await api(second, '/instances')).body.map((i) => i.id), [instance.id]);
+    assert.deepEqual(
+      (await api(second, '/instances')).body.map((i) => i.id),
+      [instance.id],
+    );
   });
 
   test('a given port is used; a port in use rejects with EADDRINUSE; invalid options are a TypeError', async () => {
@@ -176,7 +183,13 @@ describe('invalidate(id)', () => {
     assert.equal((await api(server, `/instances/${broken.id}`)).body.valid, false);
     assert.equal((await api(server, `/instances/${kept.id}`)).body.valid, true);
     const listed = (await api(server, '/instances?tags[]=owner-a')).body;
-    assert.deepEqual(listed.map((i) => [i.id, i.valid]), [[kept.id, true], [broken.id, false]]);
+    assert.deepEqual(
+      listed.map((i) => [i.id, i.valid]),
+      [
+        [kept.id, true],
+        [broken.id, false],
+      ],
+    );
     assert.equal(sandbox.instances().find((i) => i.id === broken.id).valid, false);
     assert.equal(sandbox.invalidate(String(kept.id)), true, 'a string id works too');
     assert.equal((await api(server, `/instances/${kept.id}`)).body.valid, false);
@@ -215,9 +228,15 @@ describe('PUT /instances/{id}: re-authorise', () => {
     // What Cloud Elements reports from now on.
     const fetched = await api(server, `/instances/${created.id}`);
     assert.deepEqual(fetched.body, put.body);
-    assert.deepEqual((await api(server, '/instances?tags[]=new')).body.map((i) => i.id), [created.id]);
+    assert.deepEqual(
+      (await api(server, '/instances?tags[]=new')).body.map((i) => i.id),
+      [created.id],
+    );
     assert.deepEqual((await api(server, '/instances?tags[]=old')).body, []);
-    assert.deepEqual((await api(server, '/instances?tags[]=owner-a')).body.map((i) => i.id), [created.id, other.id]);
+    assert.deepEqual(
+      (await api(server, '/instances?tags[]=owner-a')).body.map((i) => i.id),
+      [created.id, other.id],
+    );
     assert.equal(sandbox.instances().length, 2, 'no instance was added');
     assert.equal(sandbox.instances()[0].token, put.body.token);
     // The other instance is untouched.
@@ -238,14 +257,19 @@ describe('PUT /instances/{id}: re-authorise', () => {
     assert.notEqual(put.body.token, created.token);
   });
 
-  test('a key, secret or callback URL differing from the code\'s oauth/url call → 400 naming which one; nothing changes', async () => {
+  test("a key, secret or callback URL differing from the code's oauth/url call → 400 naming which one; nothing changes", async () => {
     const { sandbox, server } = await served();
     const created = await create(server);
     sandbox.invalidate(created.id);
     const cases = [
       ['oauth.api.key', 'other-key', /^oauth\.api\.key does not match the API key used for the OAuth URL$/, /^invalid_grant/],
       ['oauth.api.secret', 'other-secret', /^oauth\.api\.secret does not match the API secret used for the OAuth URL$/, /^invalid_client/],
-      ['oauth.callback.url', 'https://app.test/other', /^oauth\.callback\.url does not match the callback URL used for the OAuth URL$/, /^redirect_uri_mismatch$/],
+      [
+        'oauth.callback.url',
+        'https://app.test/other',
+        /^oauth\.callback\.url does not match the callback URL used for the OAuth URL$/,
+        /^redirect_uri_mismatch$/,
+      ],
     ];
     for (const [field, value, message, providerMessage] of cases) {
       const body = instanceBody(await codeFor(server), { name: 'Changed', tags: ['changed'] });
@@ -276,11 +300,23 @@ describe('PUT /instances/{id}: re-authorise', () => {
     assert.match(replay.body.providerMessage, /^invalid_grant/);
     const postCode = await codeFor(server);
     assert.equal((await api(server, '/instances', { method: 'POST', body: instanceBody(postCode) })).status, 200);
-    assertCeError(await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody(postCode) }), 400, 'The OAuth code has already been used');
+    assertCeError(
+      await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody(postCode) }),
+      400,
+      'The OAuth code has already been used',
+    );
     const late = await codeFor(server);
     clock.advance(1000);
-    assertCeError(await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody(late) }), 400, 'The OAuth code has expired');
-    assertCeError(await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody('made-up') }), 400, 'The OAuth code is not valid');
+    assertCeError(
+      await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody(late) }),
+      400,
+      'The OAuth code has expired',
+    );
+    assertCeError(
+      await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody('made-up') }),
+      400,
+      'The OAuth code is not valid',
+    );
   });
 
   test('a code of another element, a body naming another element, no code or a blank name → 400', async () => {
@@ -288,28 +324,64 @@ describe('PUT /instances/{id}: re-authorise', () => {
     const created = await create(server);
     const hubspot = instanceBody(await codeFor(server, 'hubspot'));
     delete hubspot.element;
-    assertCeError(await api(server, `/instances/${created.id}`, { method: 'PUT', body: hubspot }), 400, /issued for element 'hubspot', not 'sfdc'/);
+    assertCeError(
+      await api(server, `/instances/${created.id}`, { method: 'PUT', body: hubspot }),
+      400,
+      /issued for element 'hubspot', not 'sfdc'/,
+    );
     const named = instanceBody(await codeFor(server, 'hubspot'), { element: { key: 'hubspot' } });
-    assertCeError(await api(server, `/instances/${created.id}`, { method: 'PUT', body: named }), 400, "The element in the body does not match the instance's element 'sfdc'");
+    assertCeError(
+      await api(server, `/instances/${created.id}`, { method: 'PUT', body: named }),
+      400,
+      "The element in the body does not match the instance's element 'sfdc'",
+    );
     assertCeError(await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody('') }), 400, /OAuth code/);
-    assertCeError(await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody(await codeFor(server), { name: ' ' }) }), 400, /name/);
-    assertCeError(await api(server, `/instances/${created.id}`, { method: 'PUT', body: [] }), 400, 'The request body must be a JSON object');
+    assertCeError(
+      await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody(await codeFor(server), { name: ' ' }) }),
+      400,
+      /name/,
+    );
+    assertCeError(
+      await api(server, `/instances/${created.id}`, { method: 'PUT', body: [] }),
+      400,
+      'The request body must be a JSON object',
+    );
   });
 
   test('an unknown or deleted instance → 404, and the code is not used up; no Authorization → 401; fail.instances applies', async () => {
     const { sandbox, server } = await served();
     const created = await create(server);
     const code = await codeFor(server);
-    assertCeError(await api(server, `/instances/${created.id + 1000}`, { method: 'PUT', body: instanceBody(code) }), 404, `No instance found with id ${created.id + 1000}`);
+    assertCeError(
+      await api(server, `/instances/${created.id + 1000}`, { method: 'PUT', body: instanceBody(code) }),
+      404,
+      `No instance found with id ${created.id + 1000}`,
+    );
     assertCeError(await api(server, '/instances/abc', { method: 'PUT', body: instanceBody(code) }), 404, /No instance/);
-    assertCeError(await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody(code), auth: null }), 401, /Invalid Organization or User secret/);
-    assertCeError(await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody(code), auth: 'User x, Organization y' }), 401, /Invalid/);
+    assertCeError(
+      await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody(code), auth: null }),
+      401,
+      /Invalid Organization or User secret/,
+    );
+    assertCeError(
+      await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody(code), auth: 'User x, Organization y' }),
+      401,
+      /Invalid/,
+    );
     sandbox.configure({ fail: { instances: 503 } });
     assertCeError(await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody(code) }), 503, /fail\.instances/);
     sandbox.configure({ fail: {} });
-    assert.equal((await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody(code) })).status, 200, 'the code was still good');
+    assert.equal(
+      (await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody(code) })).status,
+      200,
+      'the code was still good',
+    );
     assert.equal((await api(server, `/instances/${created.id}`, { method: 'DELETE' })).status, 200);
-    assertCeError(await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody(await codeFor(server)) }), 404, /No instance/);
+    assertCeError(
+      await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody(await codeFor(server)) }),
+      404,
+      /No instance/,
+    );
     assertCeError(await api(server, '/instances', { method: 'PUT', body: {} }), 405, /not allowed/);
     assertCeError(await api(server, `/instances/${created.id}`, { method: 'PATCH', body: {} }), 405, /not allowed/);
   });

@@ -151,7 +151,12 @@ describe('Authorization: User …, Organization …', () => {
 
   test('the instance endpoints require the header', async () => {
     const sandbox = createSandbox({ userSecret: 'u1', organizationSecret: 'o1' });
-    for (const [path, method] of [['/instances', 'GET'], ['/instances', 'POST'], ['/instances/4001', 'GET'], ['/instances/4001', 'DELETE']]) {
+    for (const [path, method] of [
+      ['/instances', 'GET'],
+      ['/instances', 'POST'],
+      ['/instances/4001', 'GET'],
+      ['/instances/4001', 'DELETE'],
+    ]) {
       const result = await json(await call(sandbox, `/elements/api-v2${path}`, { method, body: method === 'POST' ? {} : undefined }));
       assertCeError(result, 401, 'Invalid Organization or User secret, or invalid Element token provided.');
       const wrong = await json(await call(sandbox, `/elements/api-v2${path}`, { method, headers: { Authorization: AUTH } }));
@@ -238,7 +243,11 @@ describe('consent pages', () => {
   test('an unknown client_id or redirect_uri gets an error page and no redirect', async () => {
     const sandbox = createSandbox();
     const { body } = await oauthUrl(sandbox);
-    for (const [name, value] of [['client_id', 'other'], ['redirect_uri', 'https://evil.example/cb'], ['response_type', 'token']]) {
+    for (const [name, value] of [
+      ['client_id', 'other'],
+      ['redirect_uri', 'https://evil.example/cb'],
+      ['response_type', 'token'],
+    ]) {
       const url = new URL(body.oauthUrl);
       url.searchParams.set(name, value);
       const page = await sandbox.handler(new Request(url));
@@ -271,7 +280,7 @@ describe('consent pages', () => {
 });
 
 describe('POST /instances', () => {
-  test('creates an instance shaped like Cloud Elements\' answer, secrets masked, a fresh 44-char token', async () => {
+  test("creates an instance shaped like Cloud Elements' answer, secrets masked, a fresh 44-char token", async () => {
     const sandbox = createSandbox();
     const code = await codeFor(sandbox);
     const { status, body, headers } = await createInstance(sandbox, instanceBody(code));
@@ -305,11 +314,15 @@ describe('POST /instances', () => {
     const code = await codeFor(sandbox);
     const bad = await createInstance(sandbox, instanceBody(code, { element: { key: 'box' } }), '/elements/api-v2/elements/sfdc/instances');
     assertCeError(bad, 400, /does not match the element in the path/);
-    const { status } = await createInstance(sandbox, instanceBody(code, { element: undefined }), '/elements/api-v2/elements/sfdc/instances');
+    const { status } = await createInstance(
+      sandbox,
+      instanceBody(code, { element: undefined }),
+      '/elements/api-v2/elements/sfdc/instances',
+    );
     assert.equal(status, 200);
   });
 
-  test('a missing code → 400 with Cloud Elements\' message', async () => {
+  test("a missing code → 400 with Cloud Elements' message", async () => {
     const sandbox = createSandbox();
     assertCeError(
       await createInstance(sandbox, instanceBody(undefined, { providerData: {} })),
@@ -354,7 +367,7 @@ describe('POST /instances', () => {
     assertCeError(await createInstance(sandbox, instanceBody(other)), 400, 'The OAuth code is not valid');
   });
 
-  test('createdDate is the sandbox clock\'s time, to the second', async () => {
+  test("createdDate is the sandbox clock's time, to the second", async () => {
     const clock = manualClock(Date.UTC(2031, 4, 6, 7, 8, 9, 999));
     const sandbox = createSandbox({ now: clock.now });
     const { body } = await createInstance(sandbox, instanceBody(await codeFor(sandbox)));
@@ -388,7 +401,10 @@ describe('instance CRUD, scenarios and reset', () => {
     const second = (await createInstance(sandbox, instanceBody(await codeFor(sandbox), { name: 'Second' }))).body;
     const headers = { Authorization: AUTH };
     const list = await json(await call(sandbox, '/elements/api-v2/instances', { headers }));
-    assert.deepEqual(list.body.map((i) => i.id), [first.id, second.id]);
+    assert.deepEqual(
+      list.body.map((i) => i.id),
+      [first.id, second.id],
+    );
     const one = await json(await call(sandbox, `/elements/api-v2/instances/${second.id}`, { headers }));
     assert.equal(one.body.token, second.token);
     const deleted = await call(sandbox, `/elements/api-v2/instances/${first.id}`, { method: 'DELETE', headers });
@@ -398,14 +414,23 @@ describe('instance CRUD, scenarios and reset', () => {
     assertCeError(await json(await call(sandbox, '/elements/api-v2/instances/abc', { headers })), 404, /No instance/);
     assertCeError(await json(await call(sandbox, '/elements/api-v2/instances/1', { method: 'PATCH', headers })), 405, /not allowed/);
     assertCeError(await json(await call(sandbox, '/elements/api-v2/nothing', { headers })), 404, 'Not found');
-    assert.deepEqual(sandbox.instances().map((i) => i.name), ['Second']);
+    assert.deepEqual(
+      sandbox.instances().map((i) => i.name),
+      ['Second'],
+    );
   });
 
   test('tags from POST /instances are kept; GET /instances?tags[]= lists the instances carrying every tag given', async () => {
     const sandbox = createSandbox();
     const a = (await createInstance(sandbox, instanceBody(await codeFor(sandbox), { tags: ['flow-a', 'team'] }))).body;
     const b = (await createInstance(sandbox, instanceBody(await codeFor(sandbox), { tags: ['flow-b', 'team'] }))).body;
-    assert.deepEqual([a.tags, b.tags], [['flow-a', 'team'], ['flow-b', 'team']]);
+    assert.deepEqual(
+      [a.tags, b.tags],
+      [
+        ['flow-a', 'team'],
+        ['flow-b', 'team'],
+      ],
+    );
     const headers = { Authorization: AUTH };
     const ids = async (query) => (await json(await call(sandbox, `/elements/api-v2/instances${query}`, { headers }))).body.map((i) => i.id);
     assert.deepEqual(await ids('?tags[]=flow-a'), [a.id]);
@@ -478,7 +503,11 @@ describe('instance CRUD, scenarios and reset', () => {
 test('the catalogue: at least 12 elements, named from the package names, each with a colour and authorize path', () => {
   assert.ok(sandboxCatalogue.length >= 12);
   const keys = new Set();
-  for (const key of Object.keys(ELEMENT_NAMES)) assert.ok(sandboxCatalogue.some((e) => e.key === key), key);
+  for (const key of Object.keys(ELEMENT_NAMES))
+    assert.ok(
+      sandboxCatalogue.some((e) => e.key === key),
+      key,
+    );
   let fromPackage = 0;
   for (const element of sandboxCatalogue) {
     if (Object.hasOwn(ELEMENT_NAMES, element.key)) {

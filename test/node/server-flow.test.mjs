@@ -181,12 +181,17 @@ describe('flow 4b: the widget posts the code to POST {basePath}/instances', () =
     });
     assert.equal(response.status, 502);
     assert.deepEqual(response.json, { message: 'Cloud Elements refused to create the instance' });
-    assert.ok(harness.logs.some((line) => /cloud-elements.failed call=instances failure=error-status status=400 requestId=[0-9a-f]{24}/.test(line)));
+    assert.ok(
+      harness.logs.some((line) => /cloud-elements.failed call=instances failure=error-status status=400 requestId=[0-9a-f]{24}/.test(line)),
+    );
   });
 });
 
 describe('several flows in flight', () => {
-  for (const [title, finishFirst] of [['in the order they started', 'sfdc'], ['in the reverse order', 'hubspot']]) {
+  for (const [title, finishFirst] of [
+    ['in the order they started', 'sfdc'],
+    ['in the reverse order', 'hubspot'],
+  ]) {
     test(`two buttons: both flows complete when the callbacks come back ${title}`, async () => {
       harness = await startHarness();
       const browser = harness.browser();
@@ -199,7 +204,10 @@ describe('several flows in flight', () => {
         assert.match(result.instanceId, /^\d+$/, `${element}: ${JSON.stringify(result)}`);
       }
       assert.equal(harness.sandbox.instances().length, 2);
-      assert.deepEqual(harness.created.map((event) => event.element), [finishFirst, finishLast]);
+      assert.deepEqual(
+        harness.created.map((event) => event.element),
+        [finishFirst, finishLast],
+      );
     });
   }
 
@@ -319,7 +327,7 @@ describe('the instance name in flow 4a', () => {
     assert.equal(harness.sandbox.instances()[0].name, 'Acme CRM');
   });
 
-  test('without a name, the default one is the element and the handler clock\'s time (the `now` option)', async () => {
+  test("without a name, the default one is the element and the handler clock's time (the `now` option)", async () => {
     const clock = manualClock(Date.UTC(2031, 4, 6, 7, 8, 59));
     harness = await startHarness({ server: { now: clock.now } });
     const browser = harness.browser();

@@ -28,7 +28,10 @@ describe('createConnectHandler validates its options', () => {
     ['no cloudElements', options({ cloudElements: undefined })],
     ['an empty userSecret', options({ cloudElements: { userSecret: '', organizationSecret: 'o' } })],
     ['a secret with a comma', options({ cloudElements: { userSecret: 'a,b', organizationSecret: 'o' } })],
-    ['an http baseUrl off loopback', options({ cloudElements: { baseUrl: 'http://ce.example/elements/api-v2', userSecret: 'u', organizationSecret: 'o' } })],
+    [
+      'an http baseUrl off loopback',
+      options({ cloudElements: { baseUrl: 'http://ce.example/elements/api-v2', userSecret: 'u', organizationSecret: 'o' } }),
+    ],
     ['a zero timeoutMs', options({ cloudElements: { userSecret: 'u', organizationSecret: 'o', timeoutMs: 0 } })],
     ['no elements', options({ elements: {} })],
     ['an upper-case element key', options({ elements: { SFDC: options().elements.sfdc } })],
@@ -37,7 +40,10 @@ describe('createConnectHandler validates its options', () => {
     ['a javascript: callbackUrl', options(sfdc({ callbackUrl: 'javascript:alert(1)' }))],
     ['a callbackUrl with a fragment', options(sfdc({ callbackUrl: 'https://app.test/cb#x' }))],
     ['no apiSecret', options(sfdc({ apiSecret: undefined }))],
-    ['mixed callback schemes', options({ elements: { ...options().elements, box: { apiKey: 'k', apiSecret: 's', callbackUrl: 'http://localhost/cb' } } })],
+    [
+      'mixed callback schemes',
+      options({ elements: { ...options().elements, box: { apiKey: 'k', apiSecret: 's', callbackUrl: 'http://localhost/cb' } } }),
+    ],
     ['an allowed origin with a path', options({ allowedOrigins: ['https://app.test/'] })],
     ['a basePath without a leading slash', options({ basePath: 'api/ce' })],
     ['a basePath with a query', options({ basePath: '/api?x' })],
@@ -69,7 +75,15 @@ describe('createConnectHandler validates its options', () => {
     createConnectHandler(
       options({
         cloudElements: { baseUrl: 'http://127.0.0.1:9/elements/api-v2/', userSecret: 'u', organizationSecret: 'o', timeoutMs: 1 },
-        elements: { sfdc: { apiKey: 'k', apiSecret: 's', callbackUrl: 'http://localhost:8000/cb', scope: 'api', siteAddress: 'https://test.salesforce.com' } },
+        elements: {
+          sfdc: {
+            apiKey: 'k',
+            apiSecret: 's',
+            callbackUrl: 'http://localhost:8000/cb',
+            scope: 'api',
+            siteAddress: 'https://test.salesforce.com',
+          },
+        },
         allowedOrigins: ['http://localhost:8000'],
         basePath: '/connect/',
         now: () => Date.UTC(2030, 0, 1),
@@ -89,7 +103,14 @@ describe('routing', () => {
   });
 
   test('its own unknown paths → 404 JSON; wrong methods → 405 with Allow', async () => {
-    for (const path of ['/connect', '/connect/', '/connect/sfdc', '/connect/sfdc/oauth', '/connect/sfdc/oauth/url/x', '/connect/sfdc/other/url']) {
+    for (const path of [
+      '/connect',
+      '/connect/',
+      '/connect/sfdc',
+      '/connect/sfdc/oauth',
+      '/connect/sfdc/oauth/url/x',
+      '/connect/sfdc/other/url',
+    ]) {
       const response = await get(path);
       assert.equal(response.status, 404, path);
       assert.equal(response.headers.get('content-type'), 'application/json; charset=utf-8');
@@ -130,5 +151,7 @@ test('a callback URL on a public host must be https (http only on loopback)', as
     () => createConnectHandler({ ...base, elements: { sfdc: { apiKey: 'k', apiSecret: 's', callbackUrl: 'http://app.example.com/cb' } } }),
     /callbackUrl must be an absolute https URL/,
   );
-  assert.doesNotThrow(() => createConnectHandler({ ...base, elements: { sfdc: { apiKey: 'k', apiSecret: 's', callbackUrl: 'http://127.0.0.1:3000/cb' } } }));
+  assert.doesNotThrow(() =>
+    createConnectHandler({ ...base, elements: { sfdc: { apiKey: 'k', apiSecret: 's', callbackUrl: 'http://127.0.0.1:3000/cb' } } }),
+  );
 });

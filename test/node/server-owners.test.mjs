@@ -65,7 +65,11 @@ describe('owner: a flow completes only for the owner who started it', () => {
     browser.signIn('alice');
     const { state, location } = await consent(browser);
     browser.signIn('bob'); // the same browser, now in Bob's session: e.g. a victim lured to finish Alice's flow
-    const answer = await browser.postInstance({ element: { key: 'sfdc' }, providerData: { code: location.searchParams.get('code') }, state });
+    const answer = await browser.postInstance({
+      element: { key: 'sfdc' },
+      providerData: { code: location.searchParams.get('code') },
+      state,
+    });
     assert.equal(answer.status, 403);
     assert.match(answer.json.message, /another user/);
     assert.deepEqual(harness.sandbox.instances(), []);
@@ -74,7 +78,11 @@ describe('owner: a flow completes only for the owner who started it', () => {
     assert.ok(harness.logs.some((line) => line.includes('exchange.rejected reason=owner-mismatch')));
     // The flow is spent: Alice cannot complete it afterwards either.
     browser.signIn('alice');
-    const again = await browser.postInstance({ element: { key: 'sfdc' }, providerData: { code: location.searchParams.get('code') }, state });
+    const again = await browser.postInstance({
+      element: { key: 'sfdc' },
+      providerData: { code: location.searchParams.get('code') },
+      state,
+    });
     assert.equal(again.status, 400);
     assert.equal(harness.sandbox.instances().length, 0);
   });
@@ -87,7 +95,11 @@ describe('owner: a flow completes only for the owner who started it', () => {
     browser.signIn('bob');
     const page = await browser.fetch(location.href);
     assert.equal(page.status, 403);
-    assert.deepEqual(pageResult(page.body), { state, error: 'exchange_failed', errorDescription: 'This sign-in was started by another user; please start again' });
+    assert.deepEqual(pageResult(page.body), {
+      state,
+      error: 'exchange_failed',
+      errorDescription: 'This sign-in was started by another user; please start again',
+    });
     assert.deepEqual(harness.sandbox.instances(), []);
     assert.equal(instancePosts().length, 0);
     assert.equal(harness.created.length, 0);
@@ -109,7 +121,11 @@ describe('owner: a flow completes only for the owner who started it', () => {
     const [instance] = harness.sandbox.instances();
     assert.equal(harness.created[0].owner, 'alice@example.com');
     assert.ok(instance.tags.includes(ownerTagFor('alice@example.com')), 'tagged with the documented owner tag');
-    assert.equal(instance.tags.some((tag) => tag.includes('alice')), false, 'not the raw owner id');
+    assert.equal(
+      instance.tags.some((tag) => tag.includes('alice')),
+      false,
+      'not the raw owner id',
+    );
   });
 
   test('without authorize every request has the owner "default"', async () => {
@@ -118,7 +134,11 @@ describe('owner: a flow completes only for the owner who started it', () => {
     assert.equal(harness.created[0].owner, 'default');
     assert.ok(harness.sandbox.instances()[0].tags.includes(ownerTagFor('default')));
     const listed = await harness.browser().api('instances');
-    assert.deepEqual(listed.json.instances.map((i) => i.id), [result.instanceId], 'any browser is the same owner');
+    assert.deepEqual(
+      listed.json.instances.map((i) => i.id),
+      [result.instanceId],
+      'any browser is the same owner',
+    );
   });
 });
 
@@ -206,7 +226,10 @@ describe('owner-scoped routes: another owner’s instance is unknown, never forb
 
     const listed = await bob.api('instances');
     assert.equal(listed.status, 200);
-    assert.deepEqual(listed.json.instances.map((i) => i.id), [bobId]);
+    assert.deepEqual(
+      listed.json.instances.map((i) => i.id),
+      [bobId],
+    );
     const oauthCallsBefore = oauthUrlCalls().length;
     for (const answer of [
       await bob.api(`instances/${aliceId}`),
@@ -242,8 +265,14 @@ describe('owner-scoped routes: another owner’s instance is unknown, never forb
     bob.signIn('bob');
     const aliceId = (await connect4a(alice)).result.instanceId;
     const bobId = (await connect4a(bob)).result.instanceId;
-    assert.deepEqual((await alice.api('instances')).json.instances.map((i) => i.id), [aliceId]);
-    assert.deepEqual((await bob.api('instances')).json.instances.map((i) => i.id), [bobId]);
+    assert.deepEqual(
+      (await alice.api('instances')).json.instances.map((i) => i.id),
+      [aliceId],
+    );
+    assert.deepEqual(
+      (await bob.api('instances')).json.instances.map((i) => i.id),
+      [bobId],
+    );
   });
 
   test('an instance of an element the handler does not configure is unknown; a second handler with the same secrets finds the same owner’s', async () => {
@@ -253,15 +282,24 @@ describe('owner-scoped routes: another owner’s instance is unknown, never forb
     const sfdcId = (await connect4a(alice, 'sfdc')).result.instanceId;
     const hubspotId = (await connect4a(alice, 'hubspot')).result.instanceId;
     const sfdcOnly = createConnectHandler({
-      cloudElements: { baseUrl: `${harness.sandboxUrl}/elements/api-v2`, userSecret: SECRETS.userSecret, organizationSecret: SECRETS.organizationSecret },
-      elements: { sfdc: { apiKey: 'sfdc-key', apiSecret: SECRETS.sfdcApiSecret, callbackUrl: `${harness.appUrl}/api/ce/sfdc/oauth/callback` } },
+      cloudElements: {
+        baseUrl: `${harness.sandboxUrl}/elements/api-v2`,
+        userSecret: SECRETS.userSecret,
+        organizationSecret: SECRETS.organizationSecret,
+      },
+      elements: {
+        sfdc: { apiKey: 'sfdc-key', apiSecret: SECRETS.sfdcApiSecret, callbackUrl: `${harness.appUrl}/api/ce/sfdc/oauth/callback` },
+      },
       cookieSecret: 'another-cookie-secret-0123456789abcdef',
       onInstanceCreated: () => {},
       authorize: () => 'alice',
     });
     const get = async (path) => sfdcOnly(new Request(`${harness.appUrl}/api/ce/${path}`, { headers: { 'X-CE-Connect': '1' } }));
     const list = await (await get('instances')).json();
-    assert.deepEqual(list.instances.map((i) => i.id), [sfdcId]);
+    assert.deepEqual(
+      list.instances.map((i) => i.id),
+      [sfdcId],
+    );
     const hubspot = await get(`instances/${hubspotId}`);
     assert.equal(hubspot.status, 404);
     assert.equal((await hubspot.json()).code, 'unknown-instance');
@@ -288,7 +326,10 @@ describe('owner-scoped routes: another owner’s instance is unknown, never forb
     const third = (await connect4b(alice, 'sfdc', '', 'Third')).json.id; // 4b against the 4a callback URL: same exchange
     const listed = await alice.api('instances');
     assert.equal(listed.status, 200);
-    assert.deepEqual(listed.json.instances.map((i) => i.id), [third, second, first]);
+    assert.deepEqual(
+      listed.json.instances.map((i) => i.id),
+      [third, second, first],
+    );
     for (const instance of listed.json.instances) {
       assert.deepEqual(Object.keys(instance).sort(), ['createdDate', 'element', 'id', 'name', 'status']);
       assert.equal(instance.status, 'connected');
@@ -346,7 +387,8 @@ describe('owner-scoped routes: another owner’s instance is unknown, never forb
     alice.signIn('alice');
     const id = (await connect4a(alice)).result.instanceId;
 
-    fault = async (input, init) => (init.method === 'DELETE' ? Response.json({ requestId: 'abc', message: 'secret detail' }, { status: 500 }) : fetch(input, init));
+    fault = async (input, init) =>
+      init.method === 'DELETE' ? Response.json({ requestId: 'abc', message: 'secret detail' }, { status: 500 }) : fetch(input, init);
     const failed = await alice.api(`instances/${id}`, { method: 'DELETE' });
     assert.equal(failed.status, 502);
     assert.deepEqual(failed.json, { message: 'Cloud Elements answered with an error' });
@@ -354,7 +396,11 @@ describe('owner-scoped routes: another owner’s instance is unknown, never forb
     assert.equal(harness.deleted.length, 0, 'onInstanceDeleted is not called when Cloud Elements failed');
 
     fault = async () => Response.json({ message: 'Not found' }, { status: 404 }); // e.g. a wrong base URL
-    for (const answer of [await alice.api(`instances/${id}`), await alice.api(`instances/${id}`, { method: 'DELETE' }), await alice.startFlow('sfdc', `?instance=${id}`)]) {
+    for (const answer of [
+      await alice.api(`instances/${id}`),
+      await alice.api(`instances/${id}`, { method: 'DELETE' }),
+      await alice.startFlow('sfdc', `?instance=${id}`),
+    ]) {
       assert.equal(answer.status, 502, answer.url);
       assert.equal(JSON.parse(answer.body).code, undefined);
     }
@@ -446,7 +492,11 @@ describe('reconnect: PUT /instances/{id} re-authorises the same instance', () =>
     const token = harness.sandbox.instances()[0].token;
     const { state, location } = await consent(browser, 'sfdc', `?instance=${id}`);
     browser.signIn('bob');
-    const answer = await browser.postInstance({ element: { key: 'sfdc' }, providerData: { code: location.searchParams.get('code') }, state });
+    const answer = await browser.postInstance({
+      element: { key: 'sfdc' },
+      providerData: { code: location.searchParams.get('code') },
+      state,
+    });
     assert.equal(answer.status, 403);
     assert.equal(instancePuts().length, 0);
     assert.equal(harness.reconnected.length, 0);
@@ -471,7 +521,11 @@ describe('reconnect: PUT /instances/{id} re-authorises the same instance', () =>
       const { state, location } = await consent(browser, 'sfdc', `?instance=${id}`);
       const ceAnswers = [];
       const changed = createConnectHandler({
-        cloudElements: { baseUrl: `${harness.sandboxUrl}/elements/api-v2`, userSecret: SECRETS.userSecret, organizationSecret: SECRETS.organizationSecret },
+        cloudElements: {
+          baseUrl: `${harness.sandboxUrl}/elements/api-v2`,
+          userSecret: SECRETS.userSecret,
+          organizationSecret: SECRETS.organizationSecret,
+        },
         elements: { sfdc: { ...sfdc, ...change } },
         cookieSecret: SECRETS.cookieSecret,
         onInstanceCreated: () => {},
@@ -484,11 +538,19 @@ describe('reconnect: PUT /instances/{id} re-authorises the same instance', () =>
         },
       });
       harness.send = async (url, init) => (await changed(new Request(url, init))) ?? new Response(null, { status: 404 });
-      const answer = await browser.postInstance({ element: { key: 'sfdc' }, providerData: { code: location.searchParams.get('code') }, state });
+      const answer = await browser.postInstance({
+        element: { key: 'sfdc' },
+        providerData: { code: location.searchParams.get('code') },
+        state,
+      });
       assert.equal(answer.status, 502, field);
       assert.deepEqual(answer.json, { message: 'Cloud Elements refused to re-authorise the instance' });
       const put = ceAnswers.find((call) => call.method === 'PUT');
-      assert.match(JSON.parse(put.body).message, new RegExp(`^${field.replaceAll('.', '\\.')} does not match`), 'the sandbox names the differing value');
+      assert.match(
+        JSON.parse(put.body).message,
+        new RegExp(`^${field.replaceAll('.', '\\.')} does not match`),
+        'the sandbox names the differing value',
+      );
       assert.equal(harness.sandbox.instances().length, 1, 'nothing deleted');
       assert.equal(harness.sandbox.instances()[0].token, token, 'not re-authorised');
     }
@@ -505,7 +567,12 @@ describe('per-element settings: configuration, tags and site addresses', () => {
   };
 
   test('configuration and tags reach Cloud Elements with every POST and PUT /instances, with the owner tag', async () => {
-    const configuration = { 'event.notification.enabled': true, 'filter.response.nulls': false, 'cache.size': 3, 'event.vendor.type': 'polling' };
+    const configuration = {
+      'event.notification.enabled': true,
+      'filter.response.nulls': false,
+      'cache.size': 3,
+      'event.vendor.type': 'polling',
+    };
     harness = await startHarness({
       sessions: true,
       elements: { sfdc: { apiKey: 'sfdc-key', apiSecret: SECRETS.sfdcApiSecret, configuration, tags: ['team-a', 'crm'] } },
@@ -561,12 +628,18 @@ describe('per-element settings: configuration, tags and site addresses', () => {
         name,
       );
     }
-    assert.doesNotThrow(() => createConnectHandler({ ...base, elements: { sfdc: { ...sfdc, configuration: { 'filter.response.nulls': true }, tags: ['crm'] } } }));
+    assert.doesNotThrow(() =>
+      createConnectHandler({ ...base, elements: { sfdc: { ...sfdc, configuration: { 'filter.response.nulls': true }, tags: ['crm'] } } }),
+    );
   });
 
   for (const flow of ['4a', '4b']) {
     test(`flow ${flow}: the site goes to oauth/url as siteAddress and, through the flow cookie, into the instance configuration`, async () => {
-      harness = await startHarness({ sessions: true, elements: { zendesk }, ...(flow === '4b' && { callbackPath: () => '/static/callback.html' }) });
+      harness = await startHarness({
+        sessions: true,
+        elements: { zendesk },
+        ...(flow === '4b' && { callbackPath: () => '/static/callback.html' }),
+      });
       const alice = harness.browser();
       alice.signIn('alice');
       const finished = flow === '4a' ? await connect4a(alice, 'zendesk', '?site=acme') : await connect4b(alice, 'zendesk', '?site=acme');
@@ -578,7 +651,10 @@ describe('per-element settings: configuration, tags and site addresses', () => {
       assert.equal(harness.sandbox.instances()[0].configuration['zendesk.subdomain'], 'acme.zendesk.com');
       // A reconnect takes the site again, and the PUT carries it too.
       const id = String(harness.sandbox.instances()[0].id);
-      const again = flow === '4a' ? await connect4a(alice, 'zendesk', `?site=acme-eu&instance=${id}`) : await connect4b(alice, 'zendesk', `?site=acme-eu&instance=${id}`);
+      const again =
+        flow === '4a'
+          ? await connect4a(alice, 'zendesk', `?site=acme-eu&instance=${id}`)
+          : await connect4b(alice, 'zendesk', `?site=acme-eu&instance=${id}`);
       assert.equal(again.status, 200);
       assert.equal(JSON.parse(instancePuts()[0].body).configuration['zendesk.subdomain'], 'acme-eu.zendesk.com');
     });

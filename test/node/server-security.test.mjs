@@ -64,8 +64,7 @@ describe('D-1, D-2: secrets stay on the server and out of URLs', () => {
       (state) => `http://login.test/authorize?state=${state}`,
     ]) {
       const { handler } = inProcessHandler({
-        fetch: async (_input, init) =>
-          new Response(JSON.stringify({ oauthUrl: bad(JSON.parse(init.body).state) }), { status: 200 }),
+        fetch: async (_input, init) => new Response(JSON.stringify({ oauthUrl: bad(JSON.parse(init.body).state) }), { status: 200 }),
       });
       const response = await handler(widgetRequest('/api/ce/sfdc/oauth/url'));
       assert.equal(response.status, 502);
@@ -186,7 +185,13 @@ describe('D-5, D-20: cross-site requests are refused before any CE call', () => 
     const callsBefore = harness.ceCalls.length;
     const big = await browser.postInstance({ ...valid, state, name: 'x'.repeat(17 * 1024) });
     assert.equal(big.status, 413);
-    for (const body of ['{', '[]', { ...valid, state, providerData: { code: 7 } }, { ...valid, state, providerData: { code: 'a\nb' } }, { state }]) {
+    for (const body of [
+      '{',
+      '[]',
+      { ...valid, state, providerData: { code: 7 } },
+      { ...valid, state, providerData: { code: 'a\nb' } },
+      { state },
+    ]) {
       assert.equal((await browser.postInstance(body)).status, 400);
     }
     assert.equal(harness.ceCalls.length, callsBefore);
@@ -317,8 +322,18 @@ describe('D-10, D-11, D-12: paths, host headers and CORS', () => {
     harness = await startHarness();
     const browser = harness.browser();
     const paths = [
-      '..%2fadmin', 'sfdc%2f..%2f..%2fx', '%2e%2e', 'SFDC', 'sfdc%00', '%E2%80%AEsfdc', 'sf%C3%B6dc', 'x'.repeat(1024),
-      'zohocrm', 'constructor', '__proto__', 'sfdc%3Fx%3D1',
+      '..%2fadmin',
+      'sfdc%2f..%2f..%2fx',
+      '%2e%2e',
+      'SFDC',
+      'sfdc%00',
+      '%E2%80%AEsfdc',
+      'sf%C3%B6dc',
+      'x'.repeat(1024),
+      'zohocrm',
+      'constructor',
+      '__proto__',
+      'sfdc%3Fx%3D1',
     ];
     for (const element of paths) {
       const response = await browser.startFlow(element);
@@ -431,7 +446,10 @@ describe('D-13: upstream failures become generic JSON errors', () => {
     const response = await pending;
     assert.equal(response.status, 504);
     jsonHeaders(response);
-    assert.ok(logs.some((line) => line.includes('failure=timeout')), logs.join('\n'));
+    assert.ok(
+      logs.some((line) => line.includes('failure=timeout')),
+      logs.join('\n'),
+    );
     t.mock.timers.reset();
 
     harness = await startHarness();
@@ -553,7 +571,11 @@ describe('callback page rules (C-3, C-7, C-9) and D-18 cookies', () => {
     const browser = harness.browser();
     const { state, location } = await authorize(browser, 'hubspot');
     assert.deepEqual(browser.jar.getCookiesSync(`${harness.appUrl}/api/ce/instances`), []);
-    const response = await browser.postInstance({ element: { key: 'hubspot' }, providerData: { code: location.searchParams.get('code') }, state });
+    const response = await browser.postInstance({
+      element: { key: 'hubspot' },
+      providerData: { code: location.searchParams.get('code') },
+      state,
+    });
     assert.equal(response.status, 201, response.body);
     assert.equal(browser.cookieNames().length, 0, 'the consumed flow cookie is cleared under /connect too');
   });
@@ -612,7 +634,10 @@ test('D-14 / D-1: over every path, no secret, code, state or token in a log line
   const fourB = await authorize(browser, 'hubspot');
   note(fourB);
   const code = fourB.location.searchParams.get('code');
-  await browser.postInstance({ element: { key: 'hubspot' }, providerData: { code }, state: fourB.state }, { Origin: 'https://evil.example' });
+  await browser.postInstance(
+    { element: { key: 'hubspot' }, providerData: { code }, state: fourB.state },
+    { Origin: 'https://evil.example' },
+  );
   await browser.postInstance({ element: { key: 'hubspot' }, providerData: { code }, state: fourB.state });
   await browser.postInstance({ element: { key: 'hubspot' }, providerData: { code }, state: fourB.state });
   // CE failures.

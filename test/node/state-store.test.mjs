@@ -102,7 +102,11 @@ describe('createMemoryStateStore (the default store)', () => {
       for (let i = 0; i < held; i += 1) store.consumeOnce(`held-${i}`, 3_600_000);
       clock.advance(1);
       let max = 0;
-      for (let i = 0; i < 200; i += 1) max = Math.max(max, operations(() => store.consumeOnce(`new-${i}`, 3_600_000)));
+      for (let i = 0; i < 200; i += 1)
+        max = Math.max(
+          max,
+          operations(() => store.consumeOnce(`new-${i}`, 3_600_000)),
+        );
       return max;
     };
     const small = maxOperationsPerCall(1_000);
@@ -133,7 +137,10 @@ describe('createMemoryStateStore (the default store)', () => {
     assert.ok(largestSweep >= 2 && largestSweep <= 8, `one call removed ${largestSweep} keys`);
     const unexpired = Array.from({ length: 10_000 }, (_, i) => i).filter((i) => expiresIn(i) > 5_000);
     const answers = await Promise.all(unexpired.map((i) => store.consumeOnce(`short-${i}`, 1)));
-    assert.ok(answers.every((answer) => answer === false), 'every unexpired key is still remembered');
+    assert.ok(
+      answers.every((answer) => answer === false),
+      'every unexpired key is still remembered',
+    );
   });
 });
 
@@ -213,7 +220,11 @@ describe('the stateStore option', () => {
       },
       async () => {
         // …and a throwing name getter cannot turn the 503 into a crash.
-        throw Object.defineProperty(new Error('x'), 'name', { get() { throw new Error('10.0.0.1'); } });
+        throw Object.defineProperty(new Error('x'), 'name', {
+          get() {
+            throw new Error('10.0.0.1');
+          },
+        });
       },
     ]) {
       harness = await startHarness({ server: { stateStore: recordingStore(answer) } });

@@ -50,7 +50,10 @@ function inProcess({ around = (request, forward) => forward(request), ...overrid
     async callbackRequest() {
       const started = await handler(new Request(`${APP}/api/ce/sfdc/oauth/url`, { headers: { 'X-CE-Connect': '1' } }));
       const { oauthUrl, state } = await started.json();
-      const cookie = started.headers.getSetCookie().map((value) => value.split(';')[0]).join('; ');
+      const cookie = started.headers
+        .getSetCookie()
+        .map((value) => value.split(';')[0])
+        .join('; ');
       const consent = await sandbox.handler(new Request(oauthUrl));
       return { state, request: new Request(consent.headers.get('location'), { headers: { Cookie: cookie } }) };
     },
@@ -87,7 +90,10 @@ describe('hardening 2: Cloud Elements answers are read with a 1 MB cap', () => {
       const response = await handler(new Request(`${APP}/api/ce/sfdc/oauth/url`, { headers: { 'X-CE-Connect': '1' } }));
       assert.equal(response.status, 502);
       assert.deepEqual(await response.json(), { message: 'Cloud Elements sent an unexpected response' });
-      assert.ok(logs.some((line) => line.includes('cloud-elements.failed call=oauth-url failure=bad-response')), logs.join('\n'));
+      assert.ok(
+        logs.some((line) => line.includes('cloud-elements.failed call=oauth-url failure=bad-response')),
+        logs.join('\n'),
+      );
     } finally {
       ce.closeAllConnections();
       await new Promise((resolve) => ce.close(resolve));
@@ -151,7 +157,10 @@ describe('hardening 3: onInstanceCreated has a deadline (hookTimeoutMs)', () => 
     const result = pageResult(await (await pending).text());
     assert.deepEqual({ state: result.state, error: result.error }, { state, error: 'exchange_failed' });
     assert.deepEqual(pair.sandbox.instances(), [], 'the instance nobody stored was deleted');
-    assert.ok(pair.logs.some((line) => /^ce-connect instance\.store-failed element=sfdc instanceId=\d+ reason=hook-timeout$/.test(line)), pair.logs.join('\n'));
+    assert.ok(
+      pair.logs.some((line) => /^ce-connect instance\.store-failed element=sfdc instanceId=\d+ reason=hook-timeout$/.test(line)),
+      pair.logs.join('\n'),
+    );
     assert.ok(pair.logs.some((line) => /^ce-connect instance\.removed element=sfdc instanceId=\d+ reason=store-failed$/.test(line)));
   });
 
@@ -247,7 +256,10 @@ describe('hardening 4: a create that times out does not leave an instance behind
     const response = await pending;
     assert.equal(response.status, 504);
     assert.equal(lookups, 1);
-    assert.ok(pair.logs.includes('ce-connect instance.create-timeout element=sfdc lookup=failed failure=error-status'), pair.logs.join('\n'));
+    assert.ok(
+      pair.logs.includes('ce-connect instance.create-timeout element=sfdc lookup=failed failure=error-status'),
+      pair.logs.join('\n'),
+    );
   });
 });
 
@@ -259,7 +271,7 @@ describe('hardening 6: host errors are opaque', () => {
       },
     }),
     'a name holding the token': (token) => Object.assign(new Error('x'), { name: `TokenError ${token}` }),
-    'null': () => null,
+    null: () => null,
   };
   for (const [title, makeError] of Object.entries(oddErrors)) {
     test(`onInstanceCreated throws ${title} → exchange_failed, the instance deleted, a fixed log reason`, async () => {
@@ -275,7 +287,10 @@ describe('hardening 6: host errors are opaque', () => {
       assert.equal(response.status, 200);
       assert.deepEqual(pageResult(await response.text()).error, 'exchange_failed');
       assert.deepEqual(pair.sandbox.instances(), []);
-      assert.ok(pair.logs.some((line) => /instance\.store-failed element=sfdc instanceId=\d+ reason=hook-threw$/.test(line)), pair.logs.join('\n'));
+      assert.ok(
+        pair.logs.some((line) => /instance\.store-failed element=sfdc instanceId=\d+ reason=hook-threw$/.test(line)),
+        pair.logs.join('\n'),
+      );
       for (const line of pair.logs) {
         assert.equal(line.includes(token), false, line);
         assert.equal(line.includes(state), false, line);

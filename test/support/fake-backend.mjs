@@ -60,7 +60,10 @@ export function fakeBackend(provider, { gates, stats }, { callbackScript = '/src
     }
     if (ctx.path.startsWith('/test/fixtures/strict/')) {
       // The strictest host page the contract promises to work on (docs/protocol.md §3, docs/security.md E-2).
-      ctx.set('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; require-trusted-types-for 'script'; trusted-types lit-html");
+      ctx.set(
+        'Content-Security-Policy',
+        "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; require-trusted-types-for 'script'; trusted-types lit-html",
+      );
       return next();
     }
     if (statsMatch) {
@@ -107,7 +110,14 @@ export function fakeBackend(provider, { gates, stats }, { callbackScript = '/src
       const staticPage = flags.has('dist') ? 'callback-dist.html' : 'callback.html';
       const redirect = flags.has('4a') ? `${ctx.origin}${base}/${element}/oauth/callback` : `${ctx.origin}/test/fixtures/${staticPage}`;
       const authorize = new URL('/authorize', provider.origin);
-      authorize.search = new URLSearchParams({ response_type: 'code', client_id: 'test-app', redirect_uri: redirect, state, mode, ...(flags.has('gate-consent') && { gate: uid }) }).toString();
+      authorize.search = new URLSearchParams({
+        response_type: 'code',
+        client_id: 'test-app',
+        redirect_uri: redirect,
+        state,
+        mode,
+        ...(flags.has('gate-consent') && { gate: uid }),
+      }).toString();
       let oauthUrl = authorize.href;
       let answerState = state;
       if (flags.has('b500')) return json(500, { message: '<img src=x onerror="window.__pwned=1">Cloud Elements is down' });
@@ -150,8 +160,10 @@ export function fakeBackend(provider, { gates, stats }, { callbackScript = '/src
       let result = {};
       if (flow && !flow.used && flow.element === callbackMatch[1]) {
         flow.used = true;
-        if (ctx.query.error) result = { state, error: String(ctx.query.error), errorDescription: String(ctx.query.error_description ?? '') };
-        else if (flags.has('xfail') || provider.codes.get(ctx.query.code) !== state) result = { state, error: 'exchange_failed', errorDescription: 'The connection could not be completed.' };
+        if (ctx.query.error)
+          result = { state, error: String(ctx.query.error), errorDescription: String(ctx.query.error_description ?? '') };
+        else if (flags.has('xfail') || provider.codes.get(ctx.query.code) !== state)
+          result = { state, error: 'exchange_failed', errorDescription: 'The connection could not be completed.' };
         else result = { state, instanceId: flow.instance ?? String(nextId++), name: `${flow.element} (4a)` };
         if (flow.returnUrl) {
           // Redirect mode: back to the page that left, with the result in the fragment (docs/protocol.md).
@@ -163,7 +175,10 @@ export function fakeBackend(provider, { gates, stats }, { callbackScript = '/src
       }
       ctx.type = 'text/html';
       ctx.set('Cache-Control', 'no-store');
-      ctx.set('Content-Security-Policy', "default-src 'none'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
+      ctx.set(
+        'Content-Security-Policy',
+        "default-src 'none'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+      );
       ctx.set('Referrer-Policy', 'no-referrer');
       ctx.body = callbackPage(result, flags.has('dist') ? '/dist/ce-connect-callback.js' : callbackScript);
       return;

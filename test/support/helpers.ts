@@ -7,7 +7,11 @@ import type { CeConnectButton } from '../../src/index.js';
  * Waits for a condition, polling. open-wc's default bound (1 s) is too tight for a loaded 2-core machine; a
  * bound here only turns a hang into a failure, so it is generous.
  */
-export function waitUntil(predicate: () => unknown, message?: string, options: { interval?: number; timeout?: number } = {}): Promise<void> {
+export function waitUntil(
+  predicate: () => unknown,
+  message?: string,
+  options: { interval?: number; timeout?: number } = {},
+): Promise<void> {
   return waitUntilWithin(predicate, message, { timeout: 5000, ...options });
 }
 
@@ -66,7 +70,9 @@ export async function release(id: string, step: GateStep): Promise<void> {
 /** Mounts a button whose backend behaves as `flags` say (see test/support/fake-backend.mjs). */
 export async function mountButton(flags: string, attributes: Record<string, string> = {}): Promise<{ el: CeConnectButton; id: string }> {
   const id = uid();
-  const el = await fixture<CeConnectButton>(html`<ce-connect-button element="sfdc" api-base="/api/t/${id}/${flags}" closed-grace="100"></ce-connect-button>`);
+  const el = await fixture<CeConnectButton>(
+    html`<ce-connect-button element="sfdc" api-base="/api/t/${id}/${flags}" closed-grace="100"></ce-connect-button>`,
+  );
   for (const [name, value] of Object.entries(attributes)) el.setAttribute(name, value);
   await el.updateComplete;
   return { el, id };
@@ -76,9 +82,15 @@ export async function mountButton(flags: string, attributes: Record<string, stri
 export type RealScenario = '4a' | '4b' | '4a-deny' | '4b-deny' | '4a-xfail' | '4b-xfail' | 'burl' | '4a-elsewhere';
 
 /** Mounts a button on the real backend; `gates` lists the steps to hold (`gate-url,gate-instances`…). */
-export async function mountOnRealBackend(scenario: RealScenario, gates = '-', attributes: Record<string, string> = {}): Promise<{ el: CeConnectButton; id: string }> {
+export async function mountOnRealBackend(
+  scenario: RealScenario,
+  gates = '-',
+  attributes: Record<string, string> = {},
+): Promise<{ el: CeConnectButton; id: string }> {
   const id = uid();
-  const el = await fixture<CeConnectButton>(html`<ce-connect-button element="sfdc" api-base="/api/real/${scenario}/${id}/${gates}" closed-grace="100"></ce-connect-button>`);
+  const el = await fixture<CeConnectButton>(
+    html`<ce-connect-button element="sfdc" api-base="/api/real/${scenario}/${id}/${gates}" closed-grace="100"></ce-connect-button>`,
+  );
   for (const [name, value] of Object.entries(attributes)) el.setAttribute(name, value);
   await el.updateComplete;
   return { el, id };
@@ -124,7 +136,9 @@ export function captureConsole(): { logged: string[]; restore(): void } {
 
 /** Resolves with the first of the button's terminal events. */
 export function nextOutcome(el: CeConnectButton): Promise<Event & { detail: Record<string, unknown> }> {
-  return Promise.race(['connected', 'connect-error', 'connect-cancel'].map((name) => oneEvent(el, name))) as Promise<Event & { detail: Record<string, unknown> }>;
+  return Promise.race(['connected', 'connect-error', 'connect-cancel'].map((name) => oneEvent(el, name))) as Promise<
+    Event & { detail: Record<string, unknown> }
+  >;
 }
 
 /** Waits until the popup handle reads closed. */

@@ -22,7 +22,12 @@ export function trackResources() {
     if (type === 'message' && fromWidget()) listeners.add(listener);
     return original.add.call(this, type, listener!, options as AddEventListenerOptions);
   } as typeof window.addEventListener;
-  window.removeEventListener = function (this: Window, type: string, listener: EventListenerOrEventListenerObject | null, options?: unknown) {
+  window.removeEventListener = function (
+    this: Window,
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: unknown,
+  ) {
     if (type === 'message') listeners.delete(listener);
     return original.remove.call(this, type, listener!, options as EventListenerOptions);
   } as typeof window.removeEventListener;
@@ -37,10 +42,14 @@ export function trackResources() {
   }) as typeof window.clearInterval;
   window.setTimeout = ((handler: () => void, ms?: number) => {
     const tracked = fromWidget();
-    const id: number = original.setTimeout.call(window, () => {
-      timeouts.delete(id);
-      handler();
-    }, ms) as unknown as number;
+    const id: number = original.setTimeout.call(
+      window,
+      () => {
+        timeouts.delete(id);
+        handler();
+      },
+      ms,
+    ) as unknown as number;
     if (tracked) timeouts.add(id);
     return id;
   }) as typeof window.setTimeout;

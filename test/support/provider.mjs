@@ -5,7 +5,8 @@
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 
-const page = (body, head = '') => `<!doctype html><html><head><meta charset="utf-8"><title>Test provider</title>${head}</head><body>${body}</body></html>`;
+const page = (body, head = '') =>
+  `<!doctype html><html><head><meta charset="utf-8"><title>Test provider</title>${head}</head><body>${body}</body></html>`;
 
 /** Starts the provider; `codes` maps each issued code to the state it was issued for. */
 export async function startProvider(gates) {
@@ -30,7 +31,11 @@ export async function startProvider(gates) {
       // A cross-origin frame that posts a perfectly shaped result with the real state: origin must stop it.
       const message = JSON.stringify({ type: 'ce-connect:callback', v: 1, state, instanceId: 'attacker' });
       // …then a marker, so the test knows the forged message was dispatched before it.
-      return send(200, { 'Content-Type': 'text/html' }, page(`<script>parent.postMessage(${message}, '*'); parent.postMessage('marker:frame', '*');</script>`));
+      return send(
+        200,
+        { 'Content-Type': 'text/html' },
+        page(`<script>parent.postMessage(${message}, '*'); parent.postMessage('marker:frame', '*');</script>`),
+      );
     }
     if (url.pathname === '/continue') {
       // The COOP page's way back, held while the test looks at the severed handle.
@@ -46,7 +51,9 @@ export async function startProvider(gates) {
       case 'deny':
         return send(302, { Location: back({ error: 'access_denied', error_description: 'The user denied access.', state }) });
       case 'perr':
-        return send(302, { Location: back({ error: 'server_error', error_description: '<img src=x onerror="window.__pwned=1">Provider down', state }) });
+        return send(302, {
+          Location: back({ error: 'server_error', error_description: '<img src=x onerror="window.__pwned=1">Provider down', state }),
+        });
       case 'hold':
         // The user is still reading the consent page.
         return send(200, { 'Content-Type': 'text/html' }, page('<p>Consent page (the user has not decided yet)</p>'));
@@ -55,15 +62,26 @@ export async function startProvider(gates) {
         // which the `consent` gate holds until the test has seen the handle read closed).
         codes.set(code, state);
         const next = new URLSearchParams({ to: back({ code, state }), ...(gate && { gate }) });
-        return send(200, { 'Content-Type': 'text/html', 'Cross-Origin-Opener-Policy': 'same-origin' },
-          page('<p>Consent page with COOP</p>', `<meta http-equiv="refresh" content="0;url=/continue?${next.toString().replace(/&/g, '&amp;')}">`));
+        return send(
+          200,
+          { 'Content-Type': 'text/html', 'Cross-Origin-Opener-Policy': 'same-origin' },
+          page(
+            '<p>Consent page with COOP</p>',
+            `<meta http-equiv="refresh" content="0;url=/continue?${next.toString().replace(/&/g, '&amp;')}">`,
+          ),
+        );
       }
       case 'spoof': {
         // The provider's page itself tries to answer for the callback: wrong origin, must be ignored.
         codes.set(code, state);
         const message = JSON.stringify({ type: 'ce-connect:callback', v: 1, state, instanceId: 'attacker' });
-        return send(200, { 'Content-Type': 'text/html' },
-          page(`<script>opener.postMessage(${message}, '*'); setTimeout(() => location.replace(${JSON.stringify(back({ code, state }))}), 50);</script>`));
+        return send(
+          200,
+          { 'Content-Type': 'text/html' },
+          page(
+            `<script>opener.postMessage(${message}, '*'); setTimeout(() => location.replace(${JSON.stringify(back({ code, state }))}), 50);</script>`,
+          ),
+        );
       }
       case 'spoofpage': {
         // Sends the popup to a host-origin page that posts forged messages before the real one.
@@ -82,6 +100,10 @@ export async function startProvider(gates) {
   return {
     origin,
     codes,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(resolve);
+      }),
   };
 }

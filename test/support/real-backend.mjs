@@ -70,7 +70,8 @@ export async function startRealBackend({ pageOrigin, gates, stats }) {
     const provider = async (request) => {
       const state = new URL(request.url).searchParams.get('state');
       const flow = state ? flows.get(state) : undefined;
-      if (flow && new URL(request.url).pathname.endsWith('/authorize') && flow.gates.has('gate-consent')) await gates.pass(flow.uid, 'consent');
+      if (flow && new URL(request.url).pathname.endsWith('/authorize') && flow.gates.has('gate-consent'))
+        await gates.pass(flow.uid, 'consent');
       const response = await sandbox.handler(request);
       if (flow && response?.headers.get('location')) stats.for(flow.uid).providerRedirect = response.headers.get('location');
       return response;
@@ -85,7 +86,8 @@ export async function startRealBackend({ pageOrigin, gates, stats }) {
   for (const [scenario, [cloud, flow]] of Object.entries(SCENARIOS)) {
     const basePath = `/api/real/${scenario}`;
     const callbackOrigin = flow === '4a-elsewhere' ? pageOrigin.replace('127.0.0.1', 'localhost') : pageOrigin;
-    const callbackUrl = (element) => (flow === '4b' ? `${pageOrigin}/test/fixtures/callback.html` : `${callbackOrigin}${basePath}/${element}/oauth/callback`);
+    const callbackUrl = (element) =>
+      flow === '4b' ? `${pageOrigin}/test/fixtures/callback.html` : `${callbackOrigin}${basePath}/${element}/oauth/callback`;
     const handler = createConnectHandler({
       basePath,
       cloudElements: { baseUrl: `${clouds[cloud].origin}/elements/api-v2`, ...SECRETS },
@@ -154,7 +156,10 @@ export async function startRealBackend({ pageOrigin, gates, stats }) {
     return new Response(null, { status: found ? 204 : 404 });
   }
 
-  const listener = toNodeListener((request) => (new URL(request.url).pathname.startsWith('/api/real-control/') ? control(request) : route(request)), { origin: pageOrigin });
+  const listener = toNodeListener(
+    (request) => (new URL(request.url).pathname.startsWith('/api/real-control/') ? control(request) : route(request)),
+    { origin: pageOrigin },
+  );
   return {
     /** Koa middleware for the test runner's dev server. */
     async middleware(ctx, next) {

@@ -4,7 +4,17 @@ export function createStats() {
   const byUid = new Map();
   return {
     for(uid) {
-      if (!byUid.has(uid)) byUid.set(uid, { oauthUrl: 0, instances: 0, callback: 0, state: null, created: [], reconnected: [], deleted: [], providerRedirect: null });
+      if (!byUid.has(uid))
+        byUid.set(uid, {
+          oauthUrl: 0,
+          instances: 0,
+          callback: 0,
+          state: null,
+          created: [],
+          reconnected: [],
+          deleted: [],
+          providerRedirect: null,
+        });
       return byUid.get(uid);
     },
   };

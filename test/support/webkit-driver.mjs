@@ -9,15 +9,24 @@ import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 
 // MiniBrowser ships in libwebkit2gtk-4.1-0 (a dependency of webkit2gtk-driver), under the multiarch directory.
-export const MINIBROWSER = process.env.MINIBROWSER_PATH
-  ?? ['x86_64-linux-gnu', 'aarch64-linux-gnu'].map((arch) => `/usr/lib/${arch}/webkit2gtk-4.1/MiniBrowser`).find((file) => existsSync(file))
-  ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+export const MINIBROWSER =
+  process.env.MINIBROWSER_PATH ??
+  ['x86_64-linux-gnu', 'aarch64-linux-gnu'].map((arch) => `/usr/lib/${arch}/webkit2gtk-4.1/MiniBrowser`).find((file) => existsSync(file)) ??
+  '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 
-const onPath = (name) => (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, name)).find((file) => existsSync(file));
+const onPath = (name) =>
+  (process.env.PATH ?? '')
+    .split(delimiter)
+    .map((dir) => join(dir, name))
+    .find((file) => existsSync(file));
 
 /** What WebKit needs and this machine lacks, by name (empty when it can run). */
 export function missingWebKit() {
-  return [['WebKitWebDriver', onPath('WebKitWebDriver')], ['MiniBrowser', existsSync(MINIBROWSER)], ['Xvfb', onPath('Xvfb')]]
+  return [
+    ['WebKitWebDriver', onPath('WebKitWebDriver')],
+    ['MiniBrowser', existsSync(MINIBROWSER)],
+    ['Xvfb', onPath('Xvfb')],
+  ]
     .filter(([, found]) => !found)
     .map(([name]) => name);
 }
@@ -56,7 +65,11 @@ function hookExit() {
   exitHooked = true;
   const killAll = () => groups.forEach((pid) => signalGroup(pid, 'SIGKILL'));
   process.once('exit', killAll);
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ]) {
     process.once(signal, () => {
       killAll();
       process.exit(code);
@@ -75,7 +88,10 @@ export function startProcess(command, args, options = {}) {
     exited,
     async stop() {
       signalGroup(child.pid, 'SIGTERM');
-      const stopped = child.exitCode !== null || child.signalCode !== null || await Promise.race([exited.then(() => true), sleep(3000).then(() => false)]);
+      const stopped =
+        child.exitCode !== null ||
+        child.signalCode !== null ||
+        (await Promise.race([exited.then(() => true), sleep(3000).then(() => false)]));
       if (!stopped) {
         signalGroup(child.pid, 'SIGKILL');
         await exited;
@@ -87,7 +103,9 @@ export function startProcess(command, args, options = {}) {
 
 /** A private X display: Xvfb picks a free display number and writes it on fd 3. */
 export async function startXvfb() {
-  const xvfb = startProcess('Xvfb', ['-displayfd', '3', '-nolisten', 'tcp', '-screen', '0', '1280x1024x24'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  const xvfb = startProcess('Xvfb', ['-displayfd', '3', '-nolisten', 'tcp', '-screen', '0', '1280x1024x24'], {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+  });
   try {
     const display = await new Promise((resolve, reject) => {
       let text = '';
@@ -118,8 +136,10 @@ export async function startWebKitDriver() {
     await xvfb.stop();
   };
   for (let tries = 0; ; tries++) {
-    const answer = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(2000) })
-      .then((response) => (response.ok ? undefined : `status ${response.status}`), (error) => error.message);
+    const answer = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(2000) }).then(
+      (response) => (response.ok ? undefined : `status ${response.status}`),
+      (error) => error.message,
+    );
     if (answer === undefined) break;
     if (tries > 100 || driver.child.exitCode !== null) {
       await stop();
