@@ -118,6 +118,35 @@ describe('React: ce-connect/react and the bare tag, with the real react-dom', ()
     ]);
   });
 
+  it('ConnectButton: mode="redirect" and onConnectRedirect: the host keeps the page with preventDefault(), then onConnectCancel', async () => {
+    const id = uid();
+    const calls: Calls = [];
+    const { done, props } = wrapperHandlers(calls);
+    const ref = createRef<CeConnectButton>();
+    const onConnectRedirect = (event: Event & { detail: unknown }) => {
+      calls.push(['onConnectRedirect', event.detail]);
+      event.preventDefault();
+    };
+    await render(
+      createElement(ConnectButton, {
+        ref,
+        element: 'sfdc',
+        apiBase: `/api/real/4a/${id}/-`,
+        mode: 'redirect',
+        onConnectRedirect,
+        ...props,
+      }),
+    );
+    ref.current!.shadowRoot!.querySelector('button')!.click();
+    await done;
+    expect(calls).to.deep.equal([
+      ['onConnectStart', { element: 'sfdc' }],
+      ['onConnectRedirect', { element: 'sfdc' }],
+      ['onConnectCancel', { element: 'sfdc', reason: 'aborted' }],
+    ]);
+    expect(sessionStorage.getItem('ce-connect:pending')).to.equal(null);
+  });
+
   it('ConnectButton: onDisconnected when the backend does not know the instanceId the host set', async () => {
     const calls: Calls = [];
     const { done, props } = wrapperHandlers(calls);
