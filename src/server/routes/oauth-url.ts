@@ -11,6 +11,12 @@ import { readReturnInput } from '../return-url.js';
 import { signInKindOf } from '../sign-in/kinds.js';
 import type { ElementConfig } from '../types.js';
 
+/**
+ * The start of every flow: `GET {basePath}/{element}/oauth/url`, with what it reads besides the name — the site
+ * address and a reconnect's instance (docs/protocol.md §12.4, §12.5) and the mode (§13) — before the element's
+ * sign-in kind produces the URL.
+ */
+
 /** What oauth/url records in the flow besides owner and name, or the answer that refuses the request. */
 type FlowInputs =
   | { readonly ok: true; readonly instance?: string; readonly site?: string; readonly currentName?: string }
