@@ -6,7 +6,9 @@ import type { ElementConfig } from '../types.js';
  * What differs between the kinds of sign-in an element uses (`oauth2` today; `oauth1` and `credentials` are
  * planned): how a new flow gets the URL the user signs in at, and how the provider's answer on the callback
  * route becomes what Cloud Elements creates or re-authorises the instance with. Everything around them — guards,
- * owners, the flow cookie, claiming the state, creating or reconnecting, the callback page — is shared.
+ * owners, the flow cookie, claiming the state, creating or reconnecting, the callback page — is shared. A kind that
+ * must keep something from start to completion (OAuth 1's request-token secret) keeps it in the signed flow record
+ * (`PendingFlow` and its codec in flow.ts), never in the handler's memory.
  */
 export interface SignInKind {
   /** The kind's name, as an element's configuration would name it. */
