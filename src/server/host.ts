@@ -22,9 +22,9 @@ export type HostCallFailure = 'threw' | 'timeout';
 export type HostCallOutcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: HostCallFailure };
 
 /**
- * Calls host code (`authorize`, `onInstanceCreated`, `onInstanceReconnected`, `onInstanceDeleted`) within `timeoutMs`. What it threw is
- * never looked at: host errors are opaque (a `name` getter may throw, a message may quote a token). A call that
- * settles after the deadline is ignored, a late rejection included.
+ * Calls host code (`authorize`, `onInstanceCreated`, `onInstanceReconnected`, `onInstanceDeleted`) within
+ * `timeoutMs`. What it threw is never looked at: host errors are opaque (a `name` getter may throw, a message may
+ * quote a token). A call that settles after the deadline is ignored, a late rejection included.
  */
 export async function callHost<T>(timeoutMs: number, call: () => T | Promise<T>): Promise<HostCallOutcome<T>> {
   let timer: ReturnType<typeof setTimeout> | undefined;
