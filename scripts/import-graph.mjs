@@ -1,5 +1,6 @@
-// `npm run graph`: the import graph of src/ from the TypeScript compiler's own pre-processor, by layer, and a check
-// of the layering rules the README's "Architecture" section states. Exits non-zero when a rule is broken.
+// `npm run graph`: the import graph of src/ from the TypeScript compiler's own pre-processor, by layer, a check
+// of the layering rules the README's "Architecture" section states, and a check that no import circle exists
+// (type-only imports count: a circle of types is still a knot to read). Exits non-zero when either fails.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
@@ -61,5 +62,28 @@ for (const name of ['browser', 'callback', 'shared', 'node', 'server', 'sandbox'
   console.log(`\n${name} (may import: ${allowed[name].join(', ')})`);
   for (const [file, targets] of edges) if (layer(join(root, file)) === name) console.log(`  ${file} → ${targets.join(', ') || '—'}`);
 }
+
+/** Every import circle, each printed once as the path that closes it (depth-first search, three colours). */
+function findCycles(graph) {
+  const cycles = [];
+  const state = new Map(); // undefined: unvisited; 1: on the current path; 2: done
+  const path = [];
+  const visit = (file) => {
+    state.set(file, 1);
+    path.push(file);
+    for (const target of graph.get(file) ?? []) {
+      if (state.get(target) === 1) cycles.push([...path.slice(path.indexOf(target)), target]);
+      else if (state.get(target) === undefined) visit(target);
+    }
+    path.pop();
+    state.set(file, 2);
+  };
+  for (const file of [...graph.keys()].sort()) if (state.get(file) === undefined) visit(file);
+  return cycles;
+}
+
+const cycles = findCycles(edges);
+for (const cycle of cycles) console.error(`import circle: ${cycle.join(' → ')}`);
 console.log(broken ? `\n${broken} import(s) break the layering` : '\nlayering holds');
-process.exit(broken ? 1 : 0);
+console.log(cycles.length ? `${cycles.length} import circle(s)` : 'no import circle');
+process.exit(broken || cycles.length ? 1 : 0);

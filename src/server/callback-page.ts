@@ -1,30 +1,7 @@
-import { escapeHtml } from '../node/html-escape.js';
 import { encodeReturnFragment, MESSAGE_TYPE, parseCallbackMessage } from '../protocol.js';
-import { textResponse, type ResponseExtras } from './http.js';
-
-/** What the callback page reports to the widget (the callback script adds `type` and `v`). */
-export type CallbackResult =
-  | { readonly state: string; readonly instanceId: string; readonly name: string }
-  | { readonly state: string; readonly error: string; readonly errorDescription: string };
-
-/** Headers of the callback page (docs/security.md C-4; docs/protocol.md §6): no inline script, no referrer, no caching, no COOP. */
-const PAGE_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Security-Policy': "default-src 'none'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-  'Referrer-Policy': 'no-referrer',
-};
-
-const JSON_ESCAPES: Readonly<Record<string, string>> = {
-  '<': '\\u003c',
-  '>': '\\u003e',
-  '&': '\\u0026',
-  '\u2028': '\\u2028',
-  '\u2029': '\\u2029',
-};
-
-/** JSON that cannot close its `<script>` element or break out of it. */
-export function scriptSafeJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (char) => JSON_ESCAPES[char] ?? char);
-}
+import { textResponse } from './http.js';
+import { escapeHtml, pageResponse, scriptSafeJson } from './pages.js';
+import type { CallbackResult } from './types.js';
 
 /**
  * The page the provider redirects to. The result sits in a data block that the same-origin callback script reads.
@@ -58,8 +35,7 @@ export function callbackPageResponse(
   status: number,
   setCookies: readonly string[],
 ): Response {
-  const extras: ResponseExtras = { headers: PAGE_HEADERS, setCookies };
-  return textResponse(status, renderCallbackPage(basePath, result), 'text/html; charset=utf-8', extras);
+  return pageResponse(status, renderCallbackPage(basePath, result), { setCookies });
 }
 
 /**

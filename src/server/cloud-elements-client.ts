@@ -1,7 +1,14 @@
-import { INSTANCE_ID_PATTERN } from '../protocol-rules.js';
-import { instanceBody, instanceTags, type InstanceExtras, type InstanceSpec } from './element-settings.js';
 import { BodyTooLargeError, readBodyText } from '../node/read-body.js';
-import type { CloudElementsInstance, ElementConfig, ResolvedOptions } from './options.js';
+import { INSTANCE_ID_PATTERN } from '../protocol-rules.js';
+import { errorResponse } from './http.js';
+import type { ResolvedOptions } from './options.js';
+import type { Logger } from './security-log.js';
+import type { CloudElementsInstance, ElementConfig } from './types.js';
+
+/**
+ * The Cloud Elements platform API as the handler uses it (docs/protocol.md §10): the calls, the one builder of
+ * the instance body that creation and re-authorisation send, and how a failed call reads to the browser.
+ */
 
 /**
  * Largest Cloud Elements answer read, counted after decompression (an instance is a few KB). Past it the call is
@@ -25,6 +32,50 @@ export class CloudElementsError extends Error {
   }
 }
 
+/**
+ * What an instance is created or re-authorised with: the flow's element and its one config entry, what the
+ * provider handed back (`providerData`, e.g. `{code}`), and the instance's name, tags and site address.
+ */
+export interface InstanceRequest {
+  readonly element: string;
+  readonly config: Readonly<ElementConfig>;
+  readonly providerData: Readonly<Record<string, string>>;
+  readonly name: string;
+  /** Every tag of the instance, the owner tag among them ({@link instanceTags}). */
+  readonly tags: readonly string[];
+  /** The flow's site address, if any (for `siteConfigurationKey`). */
+  readonly site?: string;
+}
+
+/** An instance's tags: any extra first (the flow tag of a creation), then the owner tag and the element's tags. */
+export function instanceTags(config: Readonly<ElementConfig>, ownerTag: string, ...extra: string[]): string[] {
+  return [...new Set([...extra, ownerTag, ...(config.tags ?? [])])];
+}
+
+/**
+ * The body of `POST /instances` and of `PUT /instances/{id}`: the element's configuration, the site address under
+ * `siteConfigurationKey`, and last (so nothing can replace them) key, secret and callback URL of the one config
+ * entry the oauth/url call used.
+ */
+function instanceBody(request: InstanceRequest): Record<string, unknown> {
+  const { config } = request;
+  const site =
+    config.siteConfigurationKey !== undefined && request.site !== undefined ? { [config.siteConfigurationKey]: request.site } : {};
+  return {
+    element: { key: request.element },
+    providerData: { ...request.providerData },
+    configuration: {
+      ...config.configuration,
+      ...site,
+      'oauth.callback.url': config.callbackUrl,
+      'oauth.api.key': config.apiKey,
+      'oauth.api.secret': config.apiSecret,
+    },
+    tags: [...request.tags],
+    name: request.name,
+  };
+}
+
 /** A created instance, its token kept apart from the rest. */
 export interface CreatedInstance {
   readonly instance: CloudElementsInstance;
@@ -39,18 +90,11 @@ export interface CloudElementsClient {
    */
   oauthUrl(element: string, config: Readonly<ElementConfig>, state: string, site?: string): Promise<string>;
   /**
-   * `POST /instances` exchanging `code`, with key, secret and callback URL from the same config entry, and `tag`
-   * among the instance's tags (so it can be found again when the answer never comes), with the owner tag and the
-   * element's tags; the element's configuration and the site address (`extra`) go along.
+   * `POST /instances` exchanging what the provider handed back, with key, secret and callback URL from the same
+   * config entry; the flow tag among the request's tags lets the instance be found again when the answer never
+   * comes.
    */
-  createInstance(
-    element: string,
-    config: Readonly<ElementConfig>,
-    code: string,
-    name: string,
-    tag: string,
-    extra: InstanceExtras,
-  ): Promise<CreatedInstance>;
+  createInstance(request: InstanceRequest): Promise<CreatedInstance>;
   /** `GET /instances?tags[]={tag}`: the ids of the instances carrying `tag`. */
   findInstanceIds(tag: string): Promise<Array<number | string>>;
   /** `DELETE /instances/{id}`: removes an instance the host could not store, or one its owner disconnects. */
@@ -61,15 +105,9 @@ export interface CloudElementsClient {
   listInstances(tag: string): Promise<CloudElementsInstance[]>;
   /**
    * `PUT /instances/{id}` with the full create body (the same builder as `createInstance`: key, secret and
-   * callback URL from the one config entry): re-authorises the instance with a new code; the id stays.
+   * callback URL from the one config entry): re-authorises the instance; the id stays.
    */
-  reauthorizeInstance(
-    id: string,
-    element: string,
-    config: Readonly<ElementConfig>,
-    code: string,
-    spec: InstanceSpec,
-  ): Promise<CreatedInstance>;
+  reauthorizeInstance(id: string, request: InstanceRequest): Promise<CreatedInstance>;
 }
 
 /** The instance without its token; a bad id is a bad response. */
@@ -163,9 +201,8 @@ export function createCloudElementsClient(options: ResolvedOptions): CloudElemen
       return body.oauthUrl;
     },
 
-    async createInstance(element, config, code, name, tag, extra) {
-      const spec = { name, tags: instanceTags(config, extra.ownerTag, tag), ...(extra.site !== undefined && { site: extra.site }) };
-      const body = <Record<string, unknown>>await send('POST', '/instances', 'object', instanceBody(element, config, code, spec));
+    async createInstance(request) {
+      const body = <Record<string, unknown>>await send('POST', '/instances', 'object', instanceBody(request));
       const { token, ...instance } = body;
       if (!isInstanceId(instance.id) || typeof token !== 'string' || token === '') {
         throw new CloudElementsError('bad-response', 200);
@@ -193,10 +230,8 @@ export function createCloudElementsClient(options: ResolvedOptions): CloudElemen
       return body.map(withoutToken);
     },
 
-    async reauthorizeInstance(id, element, config, code, spec) {
-      const body = <Record<string, unknown>>(
-        await send('PUT', `/instances/${encodeURIComponent(id)}`, 'object', instanceBody(element, config, code, spec))
-      );
+    async reauthorizeInstance(id, request) {
+      const body = <Record<string, unknown>>await send('PUT', `/instances/${encodeURIComponent(id)}`, 'object', instanceBody(request));
       const { token } = body;
       const instance = withoutToken(body);
       // The same instance, or the answer is not the one asked for.
@@ -204,4 +239,36 @@ export function createCloudElementsClient(options: ResolvedOptions): CloudElemen
       return { instance, token };
     },
   };
+}
+
+/** A failure to report to the browser: a status and a generic message (never the Cloud Elements body). */
+export interface BrowserFailure {
+  readonly status: number;
+  readonly message: string;
+}
+
+/** Which Cloud Elements call failed (a log field; it also picks the message for a refusal). */
+export type UpstreamCall = 'oauth-url' | 'instances' | 'instance-get' | 'instance-list' | 'instance-delete' | 'instance-reauthorize';
+
+/** Maps a failed Cloud Elements call to a generic browser-facing failure, and logs the safe facts. */
+export function upstreamFailure(error: unknown, call: UpstreamCall, log: Logger): BrowserFailure {
+  if (!(error instanceof CloudElementsError)) throw error;
+  const { failure, status, requestId } = error;
+  log('cloud-elements.failed', { call, failure, status, requestId });
+  if (failure === 'timeout') return { status: 504, message: 'Cloud Elements did not answer in time' };
+  if (failure === 'unreachable') return { status: 502, message: 'Cloud Elements could not be reached' };
+  if (failure === 'bad-response') return { status: 502, message: 'Cloud Elements sent an unexpected response' };
+  if (call === 'instances' && status !== undefined && status < 500) {
+    return { status: 502, message: 'Cloud Elements refused to create the instance' };
+  }
+  if (call === 'instance-reauthorize' && status !== undefined && status < 500) {
+    return { status: 502, message: 'Cloud Elements refused to re-authorise the instance' };
+  }
+  return { status: 502, message: 'Cloud Elements answered with an error' };
+}
+
+/** A failed Cloud Elements call as the browser sees it: 502 or 504 with a generic message; nothing is forgotten. */
+export function upstreamResponse(error: unknown, call: UpstreamCall, log: Logger): Response {
+  const failure = upstreamFailure(error, call, log);
+  return errorResponse(failure.status, failure.message);
 }

@@ -1,6 +1,5 @@
 import { createCloudElementsClient, type CloudElementsClient } from './cloud-elements-client.js';
-import { FlowCookies } from './flow-cookie.js';
-import { FlowRegistry } from './flow-registry.js';
+import { FlowCookies, FlowRegistry } from './flow.js';
 import type { ResolvedOptions } from './options.js';
 import { createLogger, type Logger } from './security-log.js';
 

@@ -1,16 +1,36 @@
 import { ELEMENT_KEY_PATTERN } from '../protocol-rules.js';
-import { handleCallback } from './callback-route.js';
-import { handleCallbackScript } from './callback-script-route.js';
 import { createContext, type ConnectContext } from './context.js';
+import { withOwner } from './host.js';
 import { errorResponse, methodNotAllowed } from './http.js';
-import { routeInstances } from './instance-routes.js';
-import { handleOAuthUrl } from './oauth-url-route.js';
-import { resolveOptions, type ConnectHandlerOptions } from './options.js';
-import { withOwner } from './owner.js';
+import { resolveOptions } from './options.js';
+import { handleCallback } from './routes/callback.js';
+import { handleCallbackScript } from './routes/callback-script.js';
+import { handleDeleteInstance, handleGetInstance, handleListInstances, handlePostInstances } from './routes/instances.js';
+import { handleOAuthUrl } from './routes/oauth-url.js';
+import type { ConnectHandlerOptions } from './types.js';
 
 /** A WHATWG request handler; resolves to `undefined` for paths outside its base path. */
 export type ConnectHandler = (request: Request) => Promise<Response | undefined>;
 
+/** Routes `{basePath}/instances` and `{basePath}/instances/{id}` (docs/protocol.md §12.3). */
+function routeInstances(context: ConnectContext, request: Request, id: string | undefined): Promise<Response> {
+  const method = request.method;
+  if (id === undefined) {
+    if (method === 'POST') return withOwner(context, request, 'json', (owner) => handlePostInstances(context, request, owner));
+    if (method === 'GET') return withOwner(context, request, 'json', (owner) => handleListInstances(context, request, owner));
+    return Promise.resolve(methodNotAllowed('GET, POST'));
+  }
+  if (id === '') return Promise.resolve(errorResponse(404, 'Not found'));
+  if (method === 'GET') return withOwner(context, request, 'json', (owner) => handleGetInstance(context, request, owner, id));
+  if (method === 'DELETE') return withOwner(context, request, 'json', (owner) => handleDeleteInstance(context, request, owner, id));
+  return Promise.resolve(methodNotAllowed('GET, DELETE'));
+}
+
+/**
+ * The route table: `GET callback.js`; the owner's instances; `GET {element}/oauth/url` and
+ * `GET {element}/oauth/callback`. Every route but the static script runs for the request's owner (`authorize`;
+ * null → 401).
+ */
 async function route(context: ConnectContext, request: Request, segments: readonly string[]): Promise<Response> {
   // No CORS: a preflight is how a foreign page would ask to send X-CE-Connect, so it is always refused.
   if (request.method === 'OPTIONS') return errorResponse(403, 'Cross-origin requests are not allowed');
@@ -18,7 +38,6 @@ async function route(context: ConnectContext, request: Request, segments: readon
   if (segments.length === 1 && first === 'callback.js') {
     return request.method === 'GET' ? handleCallbackScript() : methodNotAllowed('GET');
   }
-  // Every route but the static script runs for the request's owner (`authorize`; null → 401).
   if (first === 'instances' && segments.length <= 2) return routeInstances(context, request, second);
   if (second !== 'oauth' || (third !== 'url' && third !== 'callback') || extra.length > 0) {
     return errorResponse(404, 'Not found');

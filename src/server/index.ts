@@ -13,8 +13,8 @@ export type {
   InstanceDeletedEvent,
   InstanceReconnectedEvent,
   SiteAddressFunction,
-} from './options.js';
-export type { InstanceSummary } from './instance-view.js';
-export type { CallbackResult } from './callback-page.js';
-export { MAX_PENDING_FLOWS } from './flow-registry.js';
+  InstanceSummary,
+  CallbackResult,
+} from './types.js';
+export { MAX_PENDING_FLOWS } from './flow.js';
 export { createMemoryStateStore, type MemoryStateStore, type MemoryStateStoreOptions, type StateStore } from './state-store.js';

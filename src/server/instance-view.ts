@@ -1,16 +1,6 @@
 import { elementDisplayName } from '../elements.js';
 import { INSTANCE_ID_PATTERN, isInstanceName } from '../protocol-rules.js';
-import type { CloudElementsInstance } from './options.js';
-
-/** What the browser learns about a connection (docs/protocol.md §12.3): never a token, never configuration. */
-export interface InstanceSummary {
-  readonly id: string;
-  readonly name: string;
-  readonly element: { readonly key: string };
-  /** `needs-reconnect` when Cloud Elements reports the instance invalid (failed token refreshes) or disabled. */
-  readonly status: 'connected' | 'needs-reconnect';
-  readonly createdDate?: string;
-}
+import type { CloudElementsInstance, InstanceSummary } from './types.js';
 
 /** An instance id as it appears in a path, a query or a flow cookie: what Cloud Elements' ids look like as text. */
 export function isInstanceIdText(value: unknown): value is string {

@@ -1,154 +1,18 @@
-import { ELEMENT_KEY_PATTERN } from '../protocol-rules.js';
-import { resolveElementSettings } from './element-settings.js';
-import { resolveOwnerOptions, type ResolvedOwnerOptions } from './owner.js';
-import { isStateStore, MAX_FLOW_TTL_MS, type StateStore } from './state-store.js';
+import { createHmac } from 'node:crypto';
 import { parseWebUrl } from '../node/url-rules.js';
+import { ELEMENT_KEY_PATTERN } from '../protocol-rules.js';
+import { isStateStore, MAX_FLOW_TTL_MS } from './state-store.js';
+import type { ConnectHandlerOptions, ElementConfig, SiteAddressFunction, StateStore } from './types.js';
 
-/** One element's OAuth app as registered with the provider; the same entry feeds both Cloud Elements calls. */
-export interface ElementConfig {
-  /** The provider app's client id (Cloud Elements `apiKey`). */
-  apiKey: string;
-  /** The provider app's client secret (Cloud Elements `apiSecret`); it never reaches the browser. */
-  apiSecret: string;
-  /**
-   * Absolute http(s) callback URL registered with the provider: the flow-4a route
-   * (`https://app.example/api/ce/sfdc/oauth/callback`) or a static callback page (flow 4b).
-   */
-  callbackUrl: string;
-  /** OAuth scope to request, when the element takes one. */
-  scope?: string;
-  /**
-   * Provider site address (e.g. `https://test.salesforce.com`), when the element takes one; or a function that
-   * turns what the user typed (the element's `site`, sent as `?site=`) into the site address, or refuses it with
-   * `null` (then oauth/url answers `400 {"message", "field": "site"}`).
-   */
-  siteAddress?: string | SiteAddressFunction;
-  /**
-   * The instance configuration key that receives the site address (e.g. `zendesk.subdomain`,
-   * `shopify.site.address`), sent with `POST`/`PUT /instances`.
-   */
-  siteConfigurationKey?: string;
-  /**
-   * Extra instance settings sent with every `POST`/`PUT /instances` (e.g. `event.notification.enabled`,
-   * `filter.response.nulls`); an `oauth.*` key is refused (those come from apiKey, apiSecret and callbackUrl).
-   */
-  configuration?: Readonly<Record<string, string | number | boolean>>;
-  /** Extra Cloud Elements tags of this element's instances, besides the owner tag. */
-  tags?: readonly string[];
-}
+/**
+ * Every option rule of `createConnectHandler` (docs/protocol.md §12, §12.5): validation with a TypeError naming
+ * the first problem, and the resolved shapes the other modules read. Per-element settings and the owner options
+ * live here too, beside the rules of the options that hold them.
+ */
 
-/** Turns the site the user typed into the provider's site address, or refuses it (`null`). */
-export type SiteAddressFunction = (input: string) => string | null;
-
-/** How to reach the Cloud Elements platform API. */
-export interface CloudElementsOptions {
-  /** API base URL; default `https://api.cloud-elements.com/elements/api-v2`. */
-  baseUrl?: string;
-  /** The account's User secret. */
-  userSecret: string;
-  /** The account's Organization secret. */
-  organizationSecret: string;
-  /** Milliseconds before a Cloud Elements call is aborted (answered 504); default 10000. */
-  timeoutMs?: number;
-}
-
-/** The instance JSON Cloud Elements returned, without its `token`. */
-export type CloudElementsInstance = { readonly id: number | string; readonly name?: unknown } & Readonly<Record<string, unknown>>;
-
-/** What `onInstanceCreated` receives once Cloud Elements created an instance. */
-export interface InstanceCreatedEvent {
-  /** The element key, taken from the server-side flow record. */
-  element: string;
-  /** The created instance, without its token. */
-  instance: CloudElementsInstance;
-  /** The Element Token: persist it server-side; it is never sent to the browser. */
-  token: string;
-  /** The owner (from `authorize`) who started and completed the flow. */
-  owner: string;
-  /** The browser request that completed the flow (for the host's session lookup). */
-  request: Request;
-}
-
-/** What `onInstanceReconnected` receives once Cloud Elements re-authorised an instance (same id). */
-export interface InstanceReconnectedEvent {
-  /** The element key, taken from the server-side flow record. */
-  element: string;
-  /** The re-authorised instance, without its token. */
-  instance: CloudElementsInstance;
-  /** The Element Token, which may have changed: store it again. */
-  token: string;
-  /** The owner (from `authorize`) whose instance it is. */
-  owner: string;
-  /** The browser request that completed the flow. */
-  request: Request;
-}
-
-/** What `onInstanceDeleted` receives once Cloud Elements deleted an instance at the owner's request. */
-export interface InstanceDeletedEvent {
-  element: string;
-  /** The instance as Cloud Elements described it before the deletion, without its token. */
-  instance: CloudElementsInstance;
-  /** The owner (from `authorize`) whose instance it was. */
-  owner: string;
-  /** The browser request that asked for the deletion. */
-  request: Request;
-}
-
-/** Options of {@link createConnectHandler}. */
-export interface ConnectHandlerOptions {
-  /** Path prefix of every route; default `/api/ce`. */
-  basePath?: string;
-  /** Cloud Elements account and API location. */
-  cloudElements: CloudElementsOptions;
-  /** The elements a browser may connect, by element key. */
-  elements: Readonly<Record<string, ElementConfig>>;
-  /** Secret (≥ 32 characters) that signs the flow cookies. */
-  cookieSecret: string;
-  /** Called with the new instance and its Element Token; may be async. A throw fails the flow. */
-  onInstanceCreated: (event: InstanceCreatedEvent) => void | Promise<void>;
-  /**
-   * The host's own user or tenant id for this request, from its own session, or `null` when nobody is signed in
-   * (every route then answers 401); may be async. Default: every request has the owner `"default"` — fine for a
-   * demo, unsafe for an app with several users (anyone could list, reconnect and delete every instance).
-   */
-  authorize?: (request: Request) => string | null | Promise<string | null>;
-  /** Called after a reconnect re-authorised an instance, with its (maybe new) Element Token. A throw fails the flow. */
-  onInstanceReconnected?: (event: InstanceReconnectedEvent) => void | Promise<void>;
-  /** Called after Cloud Elements deleted an instance at its owner's request (never when Cloud Elements failed). */
-  onInstanceDeleted?: (event: InstanceDeletedEvent) => void | Promise<void>;
-  /**
-   * Key material of the owner tags (≥ 16 characters); default: `cloudElements.organizationSecret`. It must stay
-   * the same for as long as the instances exist: with another key, no owner finds their instances again. To change
-   * the Organization secret, set this to the old one first.
-   */
-  ownerTagSecret?: string;
-  /**
-   * Milliseconds `onInstanceCreated` may take; default 10000. Past it the flow fails as if the hook had thrown
-   * (the instance is deleted), so a hook that never settles cannot hold the callback open.
-   */
-  hookTimeoutMs?: number;
-  /**
-   * Origins allowed to call `POST {basePath}/instances` and `DELETE {basePath}/instances/{id}`, and the only origins
-   * a redirect-mode `return` URL may be on; default: the origins of the callback URLs.
-   */
-  allowedOrigins?: readonly string[];
-  /** Milliseconds a started flow stays valid; default and maximum 600000 (10 minutes). */
-  flowTtlMs?: number;
-  /** Receives one line per security or operations event; lines never contain a secret, code, state or token. */
-  log?: (line: string) => void;
-  /** `fetch` used for Cloud Elements calls; default the global one. */
-  fetch?: typeof fetch;
-  /**
-   * For tests: the clock the handler reads (epoch milliseconds), for flow start, expiry and the memory of used
-   * states, and the default instance name; default `Date.now`. Timeouts (`cloudElements.timeoutMs`) stay timers.
-   */
-  now?: () => number;
-  /**
-   * Where used states are remembered; default: this process's memory. Share one store between every process
-   * that serves the routes (`createRedisStateStore` from `ce-connect/server/redis`), or a state could be used
-   * once per process.
-   */
-  stateStore?: StateStore;
+/** Throws the TypeError of an invalid option, naming the entry point (`ce-connect/server`, `…/redis`). */
+export function fail(message: string, entry = 'ce-connect/server'): never {
+  throw new TypeError(`${entry}: ${message}`);
 }
 
 /** Options after validation, in the shapes the modules use. */
@@ -172,14 +36,122 @@ export interface ResolvedOptions extends ResolvedOwnerOptions {
   readonly secrets: readonly string[];
 }
 
+/** The per-element settings, resolved: configuration and tags always present (maybe empty), all frozen. */
+export interface ResolvedElementSettings {
+  readonly siteAddress: string | SiteAddressFunction | undefined;
+  readonly siteConfigurationKey: string | undefined;
+  readonly configuration: Readonly<Record<string, string | number | boolean>>;
+  readonly tags: readonly string[];
+}
+
+/** Tags the handler writes itself; a configured tag may not look like one. */
+const RESERVED_TAG = /^ce-connect-(owner:|flow-)/;
+/** What the handler may put into a configuration key, a tag or a site address: no control characters. */
+const PRINTABLE = /^[^\p{Cc}]+$/u;
+/** Longest site address kept in the flow cookie (it travels from oauth/url to the exchange in it). */
+const MAX_SITE_LENGTH = 512;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+function resolveConfiguration(key: string, value: unknown): Readonly<Record<string, string | number | boolean>> {
+  if (value === undefined) return Object.freeze({});
+  if (!isPlainObject(value)) fail(`elements.${key}.configuration must be an object of string, number or boolean values`);
+  for (const [name, setting] of Object.entries(value)) {
+    if (name === '' || name.length > 256 || !PRINTABLE.test(name)) fail(`elements.${key}.configuration has an invalid key`);
+    // Key, secret and callback URL come from apiKey/apiSecret/callbackUrl only: one source for both calls.
+    if (/^oauth\./i.test(name))
+      fail(`elements.${key}.configuration must not set "${name}": oauth.* settings come from apiKey, apiSecret and callbackUrl`);
+    const type = typeof setting;
+    if (type !== 'string' && type !== 'boolean' && !(type === 'number' && Number.isFinite(setting))) {
+      fail(`elements.${key}.configuration["${name}"] must be a string, a finite number or a boolean`);
+    }
+  }
+  return Object.freeze({ ...value } as Record<string, string | number | boolean>);
+}
+
+function resolveTags(key: string, value: unknown): readonly string[] {
+  if (value === undefined) return Object.freeze([]);
+  if (!Array.isArray(value) || value.length > 20) fail(`elements.${key}.tags must be an array of at most 20 strings`);
+  for (const tag of value) {
+    if (typeof tag !== 'string' || tag.trim() === '' || tag.length > 128 || !PRINTABLE.test(tag)) {
+      fail(`elements.${key}.tags must hold non-empty strings of at most 128 characters`);
+    }
+    if (RESERVED_TAG.test(tag)) fail(`elements.${key}.tags must not start with "ce-connect-owner:" or "ce-connect-flow-"`);
+  }
+  return Object.freeze([...new Set(value as string[])]);
+}
+
+/** Validates `configuration`, `tags`, `siteAddress` and `siteConfigurationKey` of `elements[key]`. */
+export function resolveElementSettings(key: string, config: Partial<ElementConfig>): ResolvedElementSettings {
+  const { siteAddress, siteConfigurationKey } = config;
+  if (siteAddress !== undefined && typeof siteAddress !== 'function' && !isSiteAddress(siteAddress)) {
+    fail(`elements.${key}.siteAddress must be a non-empty string or a function (input) => string | null`);
+  }
+  const configuration = resolveConfiguration(key, config.configuration);
+  if (siteConfigurationKey !== undefined) {
+    if (typeof siteConfigurationKey !== 'string' || siteConfigurationKey === '' || !PRINTABLE.test(siteConfigurationKey)) {
+      fail(`elements.${key}.siteConfigurationKey must be a non-empty string such as "zendesk.subdomain"`);
+    }
+    if (/^oauth\./i.test(siteConfigurationKey)) fail(`elements.${key}.siteConfigurationKey must not be an oauth.* setting`);
+    if (siteAddress === undefined) fail(`elements.${key}.siteConfigurationKey needs a siteAddress`);
+    if (Object.hasOwn(configuration, siteConfigurationKey))
+      fail(`elements.${key}.configuration must not also set the siteConfigurationKey "${siteConfigurationKey}"`);
+  }
+  return { siteAddress, siteConfigurationKey, configuration, tags: resolveTags(key, config.tags) };
+}
+
+/** A site address the handler passes on and keeps in the flow cookie: 1–512 characters, no control characters. */
+export function isSiteAddress(value: unknown): value is string {
+  return typeof value === 'string' && value.trim() !== '' && value.length <= MAX_SITE_LENGTH && PRINTABLE.test(value);
+}
+
+/** The owner of every request when the host gives no `authorize` (a single-user setup: unsafe for several users). */
+export const DEFAULT_OWNER = 'default';
+
+/** The owner-related options, resolved. */
+export interface ResolvedOwnerOptions {
+  /** The host's `authorize`, or one that answers {@link DEFAULT_OWNER}. */
+  readonly authorize: (request: Request) => unknown;
+  readonly onInstanceReconnected: ConnectHandlerOptions['onInstanceReconnected'];
+  readonly onInstanceDeleted: ConnectHandlerOptions['onInstanceDeleted'];
+  /** HMAC key of the owner tags and of the owner digest in flow cookies. */
+  readonly ownerKey: Buffer;
+}
+
+function optionalFunction<T>(value: T, name: string): T {
+  if (value !== undefined && typeof value !== 'function') fail(`${name} must be a function`);
+  return value;
+}
+
+/**
+ * Validates `authorize`, `onInstanceReconnected`, `onInstanceDeleted` and `ownerTagSecret`. The owner key is
+ * derived from `ownerTagSecret`, by default from the Organization secret: it must stay the same for as long as the
+ * instances exist (with another key no owner finds their instances again). Not from `cookieSecret`, which can be
+ * rotated at the cost of the sign-ins in flight only.
+ */
+export function resolveOwnerOptions(options: ConnectHandlerOptions, organizationSecret: string): ResolvedOwnerOptions {
+  const { ownerTagSecret } = options;
+  if (ownerTagSecret !== undefined && (typeof ownerTagSecret !== 'string' || ownerTagSecret.length < 16)) {
+    fail('ownerTagSecret must be a string of at least 16 characters');
+  }
+  return {
+    authorize: optionalFunction(options.authorize, 'authorize') ?? (() => DEFAULT_OWNER),
+    onInstanceReconnected: optionalFunction(options.onInstanceReconnected, 'onInstanceReconnected'),
+    onInstanceDeleted: optionalFunction(options.onInstanceDeleted, 'onInstanceDeleted'),
+    ownerKey: createHmac('sha256', ownerTagSecret ?? organizationSecret)
+      .update('ce-connect owner tag key v1')
+      .digest(),
+  };
+}
+
 const DEFAULT_BASE_URL = 'https://api.cloud-elements.com/elements/api-v2';
 
 /** Longest delay `setTimeout` honours: a larger one fires after 1 ms. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-function fail(message: string): never {
-  throw new TypeError(`ce-connect/server: ${message}`);
-}
 
 function requireText(value: unknown, name: string): string {
   if (typeof value !== 'string' || value.trim() === '') fail(`${name} must be a non-empty string`);

@@ -1,10 +1,9 @@
 import { CloudElementsError } from './cloud-elements-client.js';
 import type { ConnectContext } from './context.js';
-import { errorResponse, jsonResponse } from './http.js';
+import { ownerTag } from './host.js';
+import { jsonResponse } from './http.js';
 import { instanceElement, isInstanceIdText, ownsInstance } from './instance-view.js';
-import type { CloudElementsInstance } from './options.js';
-import { ownerTag } from './owner.js';
-import { upstreamFailure, type UpstreamCall } from './upstream-failure.js';
+import type { CloudElementsInstance } from './types.js';
 
 /**
  * Finding an owner's instance (docs/protocol.md §12.2): Cloud Elements is the record of whose instance is whose
@@ -21,12 +20,6 @@ export interface OwnedInstance {
 /** `404 {"message", "code": "unknown-instance"}`: gone, never existed, or not this owner's — indistinguishable. */
 export function unknownInstance(): Response {
   return jsonResponse(404, { message: 'This connection does not exist', code: 'unknown-instance' });
-}
-
-/** A failed Cloud Elements call as the browser sees it: 502 or 504 with a generic message; nothing is forgotten. */
-export function upstreamResponse(context: ConnectContext, error: unknown, call: UpstreamCall): Response {
-  const failure = upstreamFailure(error, call, context.log);
-  return errorResponse(failure.status, failure.message);
 }
 
 function isNotFound(error: unknown): boolean {

@@ -4,7 +4,10 @@
  * dependency that no other entry point loads.
  */
 import { createHash } from 'node:crypto';
+import { fail } from './options.js';
 import { USED_STATE_MEMORY_MS, type StateStore } from './state-store.js';
+
+const REDIS_ENTRY = 'ce-connect/server/redis';
 
 /** What the store needs from a node-redis client (v5 or v6): `EVALSHA`, and `EVAL` when Redis lost the script. */
 export interface RedisScriptClient {
@@ -63,10 +66,6 @@ const sha1 = (text: string): string => createHash('sha1').update(text).digest('h
 const CONSUME_SHA = sha1(CONSUME_SCRIPT);
 const EPOCH_SHA = sha1(EPOCH_SCRIPT);
 
-function fail(message: string): never {
-  throw new TypeError(`ce-connect/server/redis: ${message}`);
-}
-
 /** Rejects with a StateStoreTimeoutError when `promise` takes longer than `ms`. */
 function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -84,14 +83,15 @@ function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
  */
 export function createRedisStateStore(client: RedisScriptClient, options: RedisStateStoreOptions = {}): StateStore {
   if (typeof client !== 'object' || client === null || typeof client.evalSha !== 'function' || typeof client.eval !== 'function') {
-    fail('client must be a node-redis client (with eval and evalSha)');
+    fail('client must be a node-redis client (with eval and evalSha)', REDIS_ENTRY);
   }
   const namespace = options.namespace ?? 'ce-connect:used-states';
   if (typeof namespace !== 'string' || !/^[A-Za-z0-9:._-]{1,100}$/.test(namespace)) {
-    fail('namespace must be 1–100 characters of A–Z, a–z, 0–9, ":", ".", "_" and "-"');
+    fail('namespace must be 1–100 characters of A–Z, a–z, 0–9, ":", ".", "_" and "-"', REDIS_ENTRY);
   }
   const timeoutMs = options.timeoutMs ?? 1000;
-  if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs <= 0) fail('timeoutMs must be a positive integer');
+  if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs <= 0)
+    fail('timeoutMs must be a positive integer', REDIS_ENTRY);
   const epochKey = `{${namespace}}:epoch`;
 
   const run = async (sha: string, script: string, keys: string[], args: string[]): Promise<unknown> => {

@@ -1,16 +1,6 @@
-/**
- * Where the handler remembers which states were used. Every single-use decision goes through
- * {@link StateStore.consumeOnce}; one store shared by every process (Redis, `ce-connect/server/redis`) makes a
- * state single-use across all of them (README, "Deploying to several processes").
- */
-export interface StateStore {
-  /**
-   * Resolves `true` for the first caller of `key` within `ttlMs` and `false` for every later one, across every
-   * process that shares the store. Rejects when the store cannot decide; the handler then answers 503 and
-   * accepts nothing.
-   */
-  consumeOnce(key: string, ttlMs: number): Promise<boolean>;
-}
+import type { StateStore } from './types.js';
+
+export type { StateStore } from './types.js';
 
 /** Longest flow the handler allows (`flowTtlMs`), in milliseconds. */
 export const MAX_FLOW_TTL_MS = 10 * 60 * 1000;

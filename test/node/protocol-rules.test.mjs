@@ -8,7 +8,7 @@ import { parseCallbackMessage } from '../../lib/protocol.js';
 import { isInstanceName } from '../../lib/protocol-rules.js';
 import { readProviderAnswer } from '../../lib/server/callback-params.js';
 import { isInstanceIdText } from '../../lib/server/instance-view.js';
-import { sanitizeOAuthUrl } from '../../lib/server/oauth-url-policy.js';
+import { sanitizeOAuthUrl } from '../../lib/server/sign-in/oauth2.js';
 import { startHarness } from './harness.mjs';
 
 const STATE = 'S'.repeat(43);

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { errorResponse, textResponse } from './http.js';
+import { errorResponse, textResponse } from '../http.js';
 
-/** The self-contained callback script of this package, located relative to the compiled `lib/server/` module. */
-export const CALLBACK_SCRIPT_URL = new URL('../../dist/ce-connect-callback.js', import.meta.url);
+/** The self-contained callback script of this package, located relative to the compiled `lib/server/routes/` module. */
+export const CALLBACK_SCRIPT_URL = new URL('../../../dist/ce-connect-callback.js', import.meta.url);
 
 let cached: Promise<string> | undefined;
 

@@ -1,60 +1,55 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { callbackPageResponse } from './callback-page.js';
 import type { ConnectContext } from './context.js';
-import { callHost, requestForHost } from './hooks.js';
 import { errorResponse } from './http.js';
-import type { ConnectHandlerOptions } from './options.js';
+import { STORE_UNAVAILABLE } from './messages.js';
 
 /**
- * Owners (docs/protocol.md §12): the host's own user or tenant id for a request, from `authorize`. A flow records
- * its owner's digest in the signed flow cookie; instances carry the owner tag at Cloud Elements, so Cloud Elements
- * itself says which instances are whose and the handler keeps no database.
+ * Every rule that faces the host's code: calling it (`authorize` and the hooks) within a deadline and without
+ * leaking `code` or `state` to it, and owners (docs/protocol.md §12) — the host's own user or tenant id for a
+ * request, from `authorize`. A flow records its owner's digest in the signed flow cookie; instances carry the
+ * owner tag at Cloud Elements, so Cloud Elements itself says which instances are whose and the handler keeps no
+ * database.
  */
-
-/** The owner of every request when the host gives no `authorize` (a single-user setup: unsafe for several users). */
-export const DEFAULT_OWNER = 'default';
 
 /** Prefix of the Cloud Elements tag that marks an instance's owner. */
 export const OWNER_TAG_PREFIX = 'ce-connect-owner:';
 
-/** The owner-related options, resolved. */
-export interface ResolvedOwnerOptions {
-  /** The host's `authorize`, or one that answers {@link DEFAULT_OWNER}. */
-  readonly authorize: (request: Request) => unknown;
-  readonly onInstanceReconnected: ConnectHandlerOptions['onInstanceReconnected'];
-  readonly onInstanceDeleted: ConnectHandlerOptions['onInstanceDeleted'];
-  /** HMAC key of the owner tags and of the owner digest in flow cookies. */
-  readonly ownerKey: Buffer;
-}
+/** How a call into host code ended when it did not return in time or at all. */
+export type HostCallFailure = 'threw' | 'timeout';
 
-function fail(message: string): never {
-  throw new TypeError(`ce-connect/server: ${message}`);
-}
+/** The outcome of {@link callHost}: the value, or why there is none. */
+export type HostCallOutcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: HostCallFailure };
 
-function optionalFunction<T>(value: T, name: string): T {
-  if (value !== undefined && typeof value !== 'function') fail(`${name} must be a function`);
-  return value;
+/**
+ * Calls host code (`authorize`, `onInstanceCreated`, `onInstanceReconnected`, `onInstanceDeleted`) within
+ * `timeoutMs`. What it threw is never looked at: host errors are opaque (a `name` getter may throw, a message may
+ * quote a token). A call that settles after the deadline is ignored, a late rejection included.
+ */
+export async function callHost<T>(timeoutMs: number, call: () => T | Promise<T>): Promise<HostCallOutcome<T>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<HostCallOutcome<T>>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, failure: 'timeout' }), timeoutMs);
+  });
+  const run = (async () => call())().then(
+    (value): HostCallOutcome<T> => ({ ok: true, value }),
+    (): HostCallOutcome<T> => ({ ok: false, failure: 'threw' }),
+  );
+  try {
+    return await Promise.race([run, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
- * Validates `authorize`, `onInstanceReconnected`, `onInstanceDeleted` and `ownerTagSecret`. The owner key is
- * derived from `ownerTagSecret`, by default from the Organization secret: it must stay the same for as long as the
- * instances exist (with another key no owner finds their instances again). Not from `cookieSecret`, which can be
- * rotated at the cost of the sign-ins in flight only.
+ * The request as host code sees it: its URL without `code` and `state`, so a host that logs it cannot log them.
  */
-export function resolveOwnerOptions(options: ConnectHandlerOptions, organizationSecret: string): ResolvedOwnerOptions {
-  const { ownerTagSecret } = options;
-  if (ownerTagSecret !== undefined && (typeof ownerTagSecret !== 'string' || ownerTagSecret.length < 16)) {
-    fail('ownerTagSecret must be a string of at least 16 characters');
-  }
-  return {
-    authorize: optionalFunction(options.authorize, 'authorize') ?? (() => DEFAULT_OWNER),
-    onInstanceReconnected: optionalFunction(options.onInstanceReconnected, 'onInstanceReconnected'),
-    onInstanceDeleted: optionalFunction(options.onInstanceDeleted, 'onInstanceDeleted'),
-    ownerKey: createHmac('sha256', ownerTagSecret ?? organizationSecret)
-      .update('ce-connect owner tag key v1')
-      .digest(),
-  };
+export function requestForHost(request: Request): Request {
+  const url = new URL(request.url);
+  url.searchParams.delete('code');
+  url.searchParams.delete('state');
+  return new Request(url, { method: request.method, headers: request.headers });
 }
 
 /** The owner's digest: base64url HMAC-SHA256 (43 characters); the raw owner id never leaves the handler. */
@@ -73,9 +68,6 @@ export function isFlowOwner(context: ConnectContext, flow: { readonly ownerDiges
   const recorded = Buffer.from(flow.ownerDigest);
   return recorded.length === expected.length && timingSafeEqual(recorded, expected);
 }
-
-/** The browser-facing message for a flow completed by another owner (403: the flow is spent, nothing is created). */
-export const FOREIGN_FLOW_MESSAGE = 'This sign-in was started by another user; please start again';
 
 /** Who is asking: an owner, nobody (401), or `authorize` failed (500) or did not answer in time (503). */
 type Resolution = { readonly kind: 'owner'; readonly owner: string } | { readonly kind: 'anonymous' | 'failed' | 'unavailable' };
@@ -101,7 +93,7 @@ async function resolveOwner(context: ConnectContext, request: Request): Promise<
 const REFUSALS = {
   anonymous: [401, 'Sign in to manage connected accounts'],
   failed: [500, 'Internal error'],
-  unavailable: [503, 'The sign-in could not be checked right now; please try again in a moment'],
+  unavailable: [503, STORE_UNAVAILABLE],
 } as const;
 
 /**

@@ -1,0 +1,191 @@
+import { createHash } from 'node:crypto';
+import { elementDisplayName } from '../elements.js';
+import { isInstanceName } from '../protocol-rules.js';
+import { CloudElementsError, instanceTags, upstreamFailure, type BrowserFailure, type InstanceRequest } from './cloud-elements-client.js';
+import type { ConnectContext } from './context.js';
+import type { PendingFlow, RejectReason } from './flow.js';
+import { callHost, isFlowOwner, ownerTag, requestForHost } from './host.js';
+import { ELEMENT_NOT_CONFIGURED, NOT_SAVED } from './messages.js';
+
+/**
+ * How every flow ends, whichever route carries the provider's answer (flow 4a: the callback route; flow 4b:
+ * `POST /instances`): the flow is claimed (its state consumed, its owner and element checked), then completed —
+ * a new instance (`POST /instances`) or, for a reconnect, the same instance re-authorised (`PUT /instances/{id}`,
+ * docs/protocol.md §12.4) — and the token handed to the host's hook.
+ */
+
+/** Why a claim failed once the flow was found: another owner's flow, or another element's. */
+export type MismatchReason = 'owner-mismatch' | 'element-mismatch';
+
+/** Outcome of {@link claimFlow}; `setCookies` clears the cookie of a matched flow whatever happens next. */
+export type ClaimedFlow =
+  | { readonly ok: true; readonly flow: PendingFlow; readonly setCookies: string[] }
+  | { readonly ok: false; readonly reason: RejectReason; readonly flow?: undefined; readonly setCookies: string[] }
+  | { readonly ok: false; readonly reason: MismatchReason; readonly flow: PendingFlow; readonly setCookies: string[] };
+
+/**
+ * Consumes `state` (the state store's atomic decision, before anything else, so a concurrent duplicate cannot
+ * reach Cloud Elements: docs/security.md D-7), then checks that `owner` started the flow and that it is the flow
+ * of `element`. A mismatch leaves the flow spent and nothing created: a victim's session never completes a flow
+ * someone else started.
+ */
+export async function claimFlow(
+  context: ConnectContext,
+  request: Request,
+  state: string,
+  element: string,
+  owner: string,
+): Promise<ClaimedFlow> {
+  const consumed = await context.flows.consume(request.headers.get('cookie'), state);
+  if (!consumed.ok) return consumed;
+  const { flow, setCookies } = consumed;
+  if (!isFlowOwner(context, flow, owner)) return { ok: false, reason: 'owner-mismatch', flow, setCookies };
+  if (flow.element !== element) return { ok: false, reason: 'element-mismatch', flow, setCookies };
+  return consumed;
+}
+
+/** What a claimed flow is completed with: its record, what the provider handed back, the name and the owner. */
+export interface ExchangeRequest {
+  /** The flow record: element (never from the request), state, a reconnect's instance, the site address. */
+  readonly flow: PendingFlow;
+  /** What the provider handed back for Cloud Elements (`{code}` for OAuth 2). */
+  readonly providerData: Readonly<Record<string, string>>;
+  /** The instance name asked for; empty for the default one. */
+  readonly name: string;
+  /** The owner who started and completes the flow (its tag goes to Cloud Elements, the id to the hook). */
+  readonly owner: string;
+}
+
+/** The result of completing a flow: what the browser may learn, or why it failed. */
+export type ExchangeOutcome =
+  { readonly ok: true; readonly instanceId: string; readonly name: string } | { readonly ok: false; readonly failure: BrowserFailure };
+
+/** A readable default, since a redirect (flow 4a) cannot carry a name chosen in the page. */
+export function defaultInstanceName(element: string, now: Date): string {
+  const when = now.toISOString().slice(0, 16).replace('T', ' ');
+  return `${elementDisplayName(element) ?? element} (${when} UTC)`;
+}
+
+/**
+ * The Cloud Elements tag of the instance one flow creates: a digest of its state (the state itself never leaves
+ * the handler), so an instance whose creation answered too late can still be found (`GET /instances?tags[]=`).
+ */
+export function flowTag(state: string): string {
+  return `ce-connect-flow-${createHash('sha256').update(`ce-connect instance tag v1|${state}`).digest('base64url').slice(0, 22)}`;
+}
+
+/** Deletes an instance nobody will track (its token is gone with the failed store), best effort. */
+async function removeOrphan(context: ConnectContext, element: string, id: number | string, reason: string): Promise<void> {
+  try {
+    await context.cloudElements.deleteInstance(id);
+    context.log('instance.removed', { element, instanceId: String(id), reason });
+  } catch (error) {
+    const { failure, status } = error instanceof CloudElementsError ? error : { failure: 'unknown', status: undefined };
+    context.log('instance.orphaned', { element, instanceId: String(id), reason, failure, status });
+  }
+}
+
+/**
+ * After a create that timed out: Cloud Elements may have created the instance and answered too late. Nobody
+ * holds its token and the user is told to try again (which makes another), so it is found by this flow's tag
+ * and deleted. One created after the look-up stays, tagged; the log line says how many were found.
+ */
+async function removeLateInstances(context: ConnectContext, element: string, tag: string): Promise<void> {
+  let ids: Array<number | string>;
+  try {
+    ids = await context.cloudElements.findInstanceIds(tag);
+  } catch (error) {
+    const failure = error instanceof CloudElementsError ? error.failure : 'unknown';
+    context.log('instance.create-timeout', { element, lookup: 'failed', failure });
+    return;
+  }
+  context.log('instance.create-timeout', { element, found: ids.length });
+  for (const id of ids) await removeOrphan(context, element, id, 'create-timeout');
+}
+
+/**
+ * Creates the instance for the flow's element and hands the token to `onInstanceCreated`; a hook that throws or
+ * times out fails the flow and the instance is deleted. The browser-facing outcome never contains the token.
+ */
+async function createInstance(
+  context: ConnectContext,
+  request: Request,
+  exchange: ExchangeRequest,
+  asked: Omit<InstanceRequest, 'tags'>,
+): Promise<ExchangeOutcome> {
+  const { owner } = exchange;
+  const { element, config, name } = asked;
+  const { options, log } = context;
+  const tag = flowTag(exchange.flow.state);
+  let created;
+  try {
+    created = await context.cloudElements.createInstance({ ...asked, tags: instanceTags(config, ownerTag(context, owner), tag) });
+  } catch (error) {
+    const failure = upstreamFailure(error, 'instances', log);
+    if (error instanceof CloudElementsError && error.failure === 'timeout') await removeLateInstances(context, element, tag);
+    return { ok: false, failure };
+  }
+  const { id } = created.instance;
+  const instanceId = String(id);
+  const event = { element, instance: created.instance, token: created.token, owner, request: requestForHost(request) };
+  const outcome = await callHost(options.hookTimeoutMs, () => options.onInstanceCreated(event));
+  if (!outcome.ok) {
+    log('instance.store-failed', { element, instanceId, reason: `hook-${outcome.failure}` });
+    await removeOrphan(context, element, id, 'store-failed');
+    return { ok: false, failure: { status: 500, message: NOT_SAVED } };
+  }
+  log('instance.created', { element, instanceId });
+  // Cloud Elements' own copy of the name when it passes the same rule as a requested one.
+  const returnedName = created.instance.name;
+  return { ok: true, instanceId, name: returnedName && isInstanceName(returnedName) ? returnedName : name };
+}
+
+/**
+ * Re-authorises the owner's instance: `PUT /instances/{id}` with the full create body (same key, secret and
+ * callback URL, the element's configuration and the owner tag), then `onInstanceReconnected` with the token,
+ * which may have changed. A failure deletes nothing: it is the user's existing connection.
+ */
+async function reauthorize(
+  context: ConnectContext,
+  request: Request,
+  exchange: ExchangeRequest,
+  asked: Omit<InstanceRequest, 'tags'>,
+  id: string,
+): Promise<ExchangeOutcome> {
+  const { owner } = exchange;
+  const { element, config, name } = asked;
+  const { options, log } = context;
+  let updated;
+  try {
+    updated = await context.cloudElements.reauthorizeInstance(id, { ...asked, tags: instanceTags(config, ownerTag(context, owner)) });
+  } catch (error) {
+    return { ok: false, failure: upstreamFailure(error, 'instance-reauthorize', log) };
+  }
+  const hook = options.onInstanceReconnected;
+  if (hook) {
+    const event = { element, instance: updated.instance, token: updated.token, owner, request: requestForHost(request) };
+    const outcome = await callHost(options.hookTimeoutMs, () => hook(event));
+    if (!outcome.ok) {
+      log('instance.store-failed', { element, instanceId: id, reason: `hook-${outcome.failure}` });
+      return { ok: false, failure: { status: 500, message: NOT_SAVED } };
+    }
+  }
+  log('instance.reconnected', { element, instanceId: id });
+  const returnedName = updated.instance.name;
+  return { ok: true, instanceId: id, name: typeof returnedName === 'string' && isInstanceName(returnedName) ? returnedName : name };
+}
+
+/**
+ * Completes a claimed flow: a new instance, or a reconnect of the instance its record names; either is asked
+ * for with the element's one config entry, the flow's site address and the name (a readable default if none).
+ */
+export function completeFlow(context: ConnectContext, request: Request, exchange: ExchangeRequest): Promise<ExchangeOutcome> {
+  const { element, instance, site } = exchange.flow;
+  const config = context.options.elements.get(element);
+  if (!config) return Promise.resolve({ ok: false, failure: { status: 400, message: ELEMENT_NOT_CONFIGURED } });
+  const name = exchange.name || defaultInstanceName(element, new Date(context.options.now()));
+  const asked = { element, config, providerData: exchange.providerData, name, site };
+  return instance === undefined
+    ? createInstance(context, request, exchange, asked)
+    : reauthorize(context, request, exchange, asked, instance);
+}

@@ -1,0 +1,64 @@
+import { callbackPageResponse, returnRedirect } from '../callback-page.js';
+import { claimFlow, completeFlow } from '../complete-flow.js';
+import type { ConnectContext } from '../context.js';
+import { FOREIGN_FLOW_MESSAGE, STORE_UNAVAILABLE } from '../messages.js';
+import { signInKindOf } from '../sign-in/kinds.js';
+import type { CallbackResult } from '../types.js';
+
+const EXCHANGE_FAILED = 'The account could not be connected. Please try again.';
+
+/**
+ * `GET {basePath}/{element}/oauth/callback` (flow 4a): claims the flow of the state against this browser's flow
+ * cookie, has the element's sign-in kind read the provider's answer, completes the flow and renders the callback
+ * page with the result. Without a usable state the page is neutral and nothing is exchanged (docs/security.md
+ * C-9). A flow started in redirect mode gets every result as a `303` back to its recorded return URL instead
+ * (docs/protocol.md §13).
+ */
+export async function handleCallback(context: ConnectContext, request: Request, element: string, owner: string): Promise<Response> {
+  const { options, log } = context;
+  const states = new URL(request.url).searchParams.getAll('state');
+  if (states.length !== 1) {
+    log('callback.rejected', { element, reason: states.length ? 'repeated-state' : 'no-state' });
+    return callbackPageResponse(options.basePath, null, 400, []);
+  }
+  const state = states[0] as string;
+  const claimed = await claimFlow(context, request, state, element, owner);
+  if (claimed.flow === undefined) {
+    log('callback.rejected', { element, reason: claimed.reason });
+    if (claimed.reason === 'store-unavailable') {
+      // Fail closed, but tell the widget now: a neutral page would leave it waiting for its timeout.
+      const result = { state, error: 'exchange_failed', errorDescription: STORE_UNAVAILABLE };
+      return callbackPageResponse(options.basePath, result, 503, claimed.setCookies);
+    }
+    return callbackPageResponse(options.basePath, null, claimed.reason === 'consumed' ? 409 : 400, claimed.setCookies);
+  }
+  const { flow, setCookies } = claimed;
+  const { returnUrl } = flow;
+  // From here the flow is known: its result goes back to the page that started it, popup or redirect.
+  const page = (result: CallbackResult, status = 200) =>
+    returnUrl === undefined
+      ? callbackPageResponse(options.basePath, result, status, setCookies)
+      : returnRedirect(returnUrl, result, setCookies);
+  if (!claimed.ok) {
+    if (claimed.reason === 'owner-mismatch') {
+      log('callback.rejected', { element, reason: 'owner-mismatch' });
+      return page({ state, error: 'exchange_failed', errorDescription: FOREIGN_FLOW_MESSAGE }, 403);
+    }
+    log('callback.rejected', { element, reason: 'element-mismatch', flowElement: flow.element });
+    return page({ state, error: 'invalid_request', errorDescription: 'The sign-in result arrived for another element.' });
+  }
+  const config = options.elements.get(element);
+  if (!config) return page({ state, error: 'exchange_failed', errorDescription: EXCHANGE_FAILED });
+  const answer = await signInKindOf(config).complete(request, flow);
+  if (answer.kind === 'invalid') {
+    log('callback.rejected', { element, reason: 'invalid-parameters' });
+    return page({ state, error: 'invalid_request', errorDescription: answer.description });
+  }
+  if (answer.kind === 'error') {
+    log('callback.provider-error', { element, error: answer.error });
+    return page({ state, error: answer.error, errorDescription: answer.description });
+  }
+  const outcome = await completeFlow(context, request, { flow, providerData: answer.providerData, name: flow.name ?? '', owner });
+  if (!outcome.ok) return page({ state, error: 'exchange_failed', errorDescription: EXCHANGE_FAILED });
+  return page({ state, instanceId: outcome.instanceId, name: outcome.name });
+}

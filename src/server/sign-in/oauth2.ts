@@ -1,0 +1,68 @@
+import { parseWebUrl } from '../../node/url-rules.js';
+import { MAX_OAUTH_URL_LENGTH, SECRET_PARAMETER } from '../../protocol-rules.js';
+import { readProviderAnswer } from '../callback-params.js';
+import { upstreamFailure } from '../cloud-elements-client.js';
+import { errorResponse } from '../http.js';
+import type { SignInKind } from './kind.js';
+
+/**
+ * OAuth 2 sign-in (RFC 6749's authorisation code grant, through Cloud Elements): the provider URL comes from
+ * `POST /elements/{key}/oauth/url`, checked before the browser sees it; the callback carries a `code` (or an
+ * `error`), which Cloud Elements exchanges as `providerData: {code}`.
+ */
+
+function decodeSafely(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Returns the provider URL Cloud Elements produced with any secret parameter removed (Cloud Elements' Salesforce
+ * URL carries `client_secret`), or `undefined` when it is
+ * unusable: not https (http only on loopback), user-info or fragment, too long, a `state` other than ours,
+ * or a configured secret (of 8 characters or more) still present anywhere in it.
+ */
+export function sanitizeOAuthUrl(raw: string, state: string, secrets: readonly string[]): string | undefined {
+  const url = parseWebUrl(raw, true);
+  if (!url || raw.length > MAX_OAUTH_URL_LENGTH) return undefined;
+  const secretNames = [...new Set(url.searchParams.keys())].filter((name) => SECRET_PARAMETER.test(name));
+  for (const name of secretNames) url.searchParams.delete(name);
+  // Keep Cloud Elements' exact bytes unless something had to be removed.
+  const result = secretNames.length > 0 ? url.href : raw;
+  const states = url.searchParams.getAll('state');
+  if (states.length !== 1 || states[0] !== state) return undefined;
+  const haystacks = [result, decodeSafely(result), ...url.searchParams.values()];
+  // Very short values (test placeholders such as "s") would match by chance; real secrets are long.
+  const searchable = secrets.filter((secret) => secret.length >= 8);
+  if (searchable.some((secret) => haystacks.some((text) => text.includes(secret)))) return undefined;
+  return result;
+}
+
+export const oauth2: SignInKind = {
+  name: 'oauth2',
+
+  async start(context, { element, config, state, site }) {
+    const { options, log } = context;
+    let rawUrl: string;
+    try {
+      rawUrl = await context.cloudElements.oauthUrl(element, config, state, site);
+    } catch (error) {
+      const failure = upstreamFailure(error, 'oauth-url', log);
+      return { ok: false, response: errorResponse(failure.status, failure.message) };
+    }
+    const oauthUrl = sanitizeOAuthUrl(rawUrl, state, options.secrets);
+    if (!oauthUrl) {
+      log('cloud-elements.unusable-oauth-url', { element });
+      return { ok: false, response: errorResponse(502, 'Cloud Elements sent an unusable OAuth URL') };
+    }
+    return { ok: true, oauthUrl };
+  },
+
+  complete(request) {
+    const answer = readProviderAnswer(new URL(request.url).searchParams);
+    return answer.kind === 'code' ? { kind: 'granted', providerData: { code: answer.code } } : answer;
+  },
+};

@@ -1,0 +1,180 @@
+/**
+ * The public types of `ce-connect/server`: the handler's options, what its hooks receive and what the browser
+ * learns. A leaf: it imports nothing from the server, so every module may use it.
+ */
+
+/** One element's OAuth app as registered with the provider; the same entry feeds both Cloud Elements calls. */
+export interface ElementConfig {
+  /** The provider app's client id (Cloud Elements `apiKey`). */
+  apiKey: string;
+  /** The provider app's client secret (Cloud Elements `apiSecret`); it never reaches the browser. */
+  apiSecret: string;
+  /**
+   * Absolute http(s) callback URL registered with the provider: the flow-4a route
+   * (`https://app.example/api/ce/sfdc/oauth/callback`) or a static callback page (flow 4b).
+   */
+  callbackUrl: string;
+  /** OAuth scope to request, when the element takes one. */
+  scope?: string;
+  /**
+   * Provider site address (e.g. `https://test.salesforce.com`), when the element takes one; or a function that
+   * turns what the user typed (the element's `site`, sent as `?site=`) into the site address, or refuses it with
+   * `null` (then oauth/url answers `400 {"message", "field": "site"}`).
+   */
+  siteAddress?: string | SiteAddressFunction;
+  /**
+   * The instance configuration key that receives the site address (e.g. `zendesk.subdomain`,
+   * `shopify.site.address`), sent with `POST`/`PUT /instances`.
+   */
+  siteConfigurationKey?: string;
+  /**
+   * Extra instance settings sent with every `POST`/`PUT /instances` (e.g. `event.notification.enabled`,
+   * `filter.response.nulls`); an `oauth.*` key is refused (those come from apiKey, apiSecret and callbackUrl).
+   */
+  configuration?: Readonly<Record<string, string | number | boolean>>;
+  /** Extra Cloud Elements tags of this element's instances, besides the owner tag. */
+  tags?: readonly string[];
+}
+
+/** Turns the site the user typed into the provider's site address, or refuses it (`null`). */
+export type SiteAddressFunction = (input: string) => string | null;
+
+/** How to reach the Cloud Elements platform API. */
+export interface CloudElementsOptions {
+  /** API base URL; default `https://api.cloud-elements.com/elements/api-v2`. */
+  baseUrl?: string;
+  /** The account's User secret. */
+  userSecret: string;
+  /** The account's Organization secret. */
+  organizationSecret: string;
+  /** Milliseconds before a Cloud Elements call is aborted (answered 504); default 10000. */
+  timeoutMs?: number;
+}
+
+/** The instance JSON Cloud Elements returned, without its `token`. */
+export type CloudElementsInstance = { readonly id: number | string; readonly name?: unknown } & Readonly<Record<string, unknown>>;
+
+/** What `onInstanceCreated` receives once Cloud Elements created an instance. */
+export interface InstanceCreatedEvent {
+  /** The element key, taken from the server-side flow record. */
+  element: string;
+  /** The created instance, without its token. */
+  instance: CloudElementsInstance;
+  /** The Element Token: persist it server-side; it is never sent to the browser. */
+  token: string;
+  /** The owner (from `authorize`) who started and completed the flow. */
+  owner: string;
+  /** The browser request that completed the flow (for the host's session lookup). */
+  request: Request;
+}
+
+/** What `onInstanceReconnected` receives once Cloud Elements re-authorised an instance (same id). */
+export interface InstanceReconnectedEvent {
+  /** The element key, taken from the server-side flow record. */
+  element: string;
+  /** The re-authorised instance, without its token. */
+  instance: CloudElementsInstance;
+  /** The Element Token, which may have changed: store it again. */
+  token: string;
+  /** The owner (from `authorize`) whose instance it is. */
+  owner: string;
+  /** The browser request that completed the flow. */
+  request: Request;
+}
+
+/** What `onInstanceDeleted` receives once Cloud Elements deleted an instance at the owner's request. */
+export interface InstanceDeletedEvent {
+  element: string;
+  /** The instance as Cloud Elements described it before the deletion, without its token. */
+  instance: CloudElementsInstance;
+  /** The owner (from `authorize`) whose instance it was. */
+  owner: string;
+  /** The browser request that asked for the deletion. */
+  request: Request;
+}
+
+/** Options of `createConnectHandler`. */
+export interface ConnectHandlerOptions {
+  /** Path prefix of every route; default `/api/ce`. */
+  basePath?: string;
+  /** Cloud Elements account and API location. */
+  cloudElements: CloudElementsOptions;
+  /** The elements a browser may connect, by element key. */
+  elements: Readonly<Record<string, ElementConfig>>;
+  /** Secret (≥ 32 characters) that signs the flow cookies. */
+  cookieSecret: string;
+  /** Called with the new instance and its Element Token; may be async. A throw fails the flow. */
+  onInstanceCreated: (event: InstanceCreatedEvent) => void | Promise<void>;
+  /**
+   * The host's own user or tenant id for this request, from its own session, or `null` when nobody is signed in
+   * (every route then answers 401); may be async. Default: every request has the owner `"default"` — fine for a
+   * demo, unsafe for an app with several users (anyone could list, reconnect and delete every instance).
+   */
+  authorize?: (request: Request) => string | null | Promise<string | null>;
+  /** Called after a reconnect re-authorised an instance, with its (maybe new) Element Token. A throw fails the flow. */
+  onInstanceReconnected?: (event: InstanceReconnectedEvent) => void | Promise<void>;
+  /** Called after Cloud Elements deleted an instance at its owner's request (never when Cloud Elements failed). */
+  onInstanceDeleted?: (event: InstanceDeletedEvent) => void | Promise<void>;
+  /**
+   * Key material of the owner tags (≥ 16 characters); default: `cloudElements.organizationSecret`. It must stay
+   * the same for as long as the instances exist: with another key, no owner finds their instances again. To change
+   * the Organization secret, set this to the old one first.
+   */
+  ownerTagSecret?: string;
+  /**
+   * Milliseconds `onInstanceCreated` may take; default 10000. Past it the flow fails as if the hook had thrown
+   * (the instance is deleted), so a hook that never settles cannot hold the callback open.
+   */
+  hookTimeoutMs?: number;
+  /**
+   * Origins allowed to call `POST {basePath}/instances` and `DELETE {basePath}/instances/{id}`, and the only origins
+   * a redirect-mode `return` URL may be on; default: the origins of the callback URLs.
+   */
+  allowedOrigins?: readonly string[];
+  /** Milliseconds a started flow stays valid; default and maximum 600000 (10 minutes). */
+  flowTtlMs?: number;
+  /** Receives one line per security or operations event; lines never contain a secret, code, state or token. */
+  log?: (line: string) => void;
+  /** `fetch` used for Cloud Elements calls; default the global one. */
+  fetch?: typeof fetch;
+  /**
+   * For tests: the clock the handler reads (epoch milliseconds), for flow start, expiry and the memory of used
+   * states, and the default instance name; default `Date.now`. Timeouts (`cloudElements.timeoutMs`) stay timers.
+   */
+  now?: () => number;
+  /**
+   * Where used states are remembered; default: this process's memory. Share one store between every process
+   * that serves the routes (`createRedisStateStore` from `ce-connect/server/redis`), or a state could be used
+   * once per process.
+   */
+  stateStore?: StateStore;
+}
+
+/**
+ * Where the handler remembers which states were used. Every single-use decision goes through
+ * {@link StateStore.consumeOnce}; one store shared by every process (Redis, `ce-connect/server/redis`) makes a
+ * state single-use across all of them (README, "Deploying to several processes").
+ */
+export interface StateStore {
+  /**
+   * Resolves `true` for the first caller of `key` within `ttlMs` and `false` for every later one, across every
+   * process that shares the store. Rejects when the store cannot decide; the handler then answers 503 and
+   * accepts nothing.
+   */
+  consumeOnce(key: string, ttlMs: number): Promise<boolean>;
+}
+
+/** What the browser learns about a connection (docs/protocol.md §12.3): never a token, never configuration. */
+export interface InstanceSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly element: { readonly key: string };
+  /** `needs-reconnect` when Cloud Elements reports the instance invalid (failed token refreshes) or disabled. */
+  readonly status: 'connected' | 'needs-reconnect';
+  readonly createdDate?: string;
+}
+
+/** What the callback page reports to the widget (the callback script adds `type` and `v`). */
+export type CallbackResult =
+  | { readonly state: string; readonly instanceId: string; readonly name: string }
+  | { readonly state: string; readonly error: string; readonly errorDescription: string };
