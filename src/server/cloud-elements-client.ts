@@ -85,8 +85,8 @@ export interface CreatedInstance {
 /** The Cloud Elements calls of the OAuth flow. */
 export interface CloudElementsClient {
   /**
-   * `POST /elements/{key}/oauth/url` with the secrets in the JSON body, and `site` as `siteAddress`; resolves to the
-   * provider URL.
+   * `GET /elements/{key}/oauth/url?apiKey&apiSecret&callbackUrl&state…` (or the POST variant, by option), with
+   * `site` as `siteAddress`; resolves to the provider URL.
    */
   oauthUrl(element: string, config: Readonly<ElementConfig>, state: string, site?: string): Promise<string>;
   /**
@@ -141,7 +141,7 @@ function parseJson(text: string): unknown {
 
 /** Creates the client; every call is aborted after `timeoutMs`. */
 export function createCloudElementsClient(options: ResolvedOptions): CloudElementsClient {
-  const { baseUrl, authorization, timeoutMs } = options.cloudElements;
+  const { baseUrl, authorization, timeoutMs, oauthUrlRequest } = options.cloudElements;
 
   /**
    * One call; resolves to the parsed JSON body of a 2xx answer, which must be an object or an array when `shape`
@@ -189,14 +189,21 @@ export function createCloudElementsClient(options: ResolvedOptions): CloudElemen
 
   return {
     async oauthUrl(element, config, state, site) {
-      const body = <Record<string, unknown>>await send('POST', `/elements/${encodeURIComponent(element)}/oauth/url`, 'object', {
+      const parameters: Record<string, string> = {
         apiKey: config.apiKey,
         apiSecret: config.apiSecret,
         callbackUrl: config.callbackUrl,
         state,
         ...(config.scope !== undefined && { scope: config.scope }),
         ...(site !== undefined && { siteAddress: site }),
-      });
+      };
+      const path = `/elements/${encodeURIComponent(element)}/oauth/url`;
+      // The documented GET carries the secrets in its query: that URL is never logged, and errors never hold it.
+      const body = <Record<string, unknown>>(
+        (oauthUrlRequest === 'get'
+          ? await send('GET', `${path}?${new URLSearchParams(parameters)}`, 'object')
+          : await send('POST', path, 'object', parameters))
+      );
       if (typeof body.oauthUrl !== 'string') throw new CloudElementsError('bad-response', 200);
       return body.oauthUrl;
     },

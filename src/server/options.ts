@@ -18,7 +18,12 @@ export function fail(message: string, entry = 'ce-connect/server'): never {
 /** Options after validation, in the shapes the modules use. */
 export interface ResolvedOptions extends ResolvedOwnerOptions {
   readonly basePath: string;
-  readonly cloudElements: { readonly baseUrl: string; readonly authorization: string; readonly timeoutMs: number };
+  readonly cloudElements: {
+    readonly baseUrl: string;
+    readonly authorization: string;
+    readonly timeoutMs: number;
+    readonly oauthUrlRequest: 'get' | 'post';
+  };
   readonly elements: ReadonlyMap<string, Readonly<ElementConfig>>;
   readonly cookieSecret: string;
   readonly secureCookies: boolean;
@@ -230,6 +235,12 @@ function resolveSecureCookies(elements: Map<string, Readonly<ElementConfig>>): b
   return schemes.has('https:');
 }
 
+function resolveOAuthUrlRequest(value: unknown): 'get' | 'post' {
+  if (value === undefined) return 'get';
+  if (value !== 'get' && value !== 'post') fail("cloudElements.oauthUrlRequest must be 'get' or 'post'");
+  return value;
+}
+
 /** Validates the handler options and returns them resolved; throws a TypeError naming the first problem. */
 export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) fail('options must be an object');
@@ -256,6 +267,7 @@ export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions 
       baseUrl: baseUrl.href.replace(/\/+$/, ''),
       authorization: `User ${userSecret}, Organization ${organizationSecret}`,
       timeoutMs: positiveInteger(ce.timeoutMs, 'cloudElements.timeoutMs', 10_000, MAX_TIMER_MS),
+      oauthUrlRequest: resolveOAuthUrlRequest(ce.oauthUrlRequest),
     },
     elements,
     cookieSecret: options.cookieSecret,

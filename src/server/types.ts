@@ -49,6 +49,11 @@ export interface CloudElementsOptions {
   organizationSecret: string;
   /** Milliseconds before a Cloud Elements call is aborted (answered 504); default 10000. */
   timeoutMs?: number;
+  /**
+   * How oauth/url is asked for: `'get'` (default), the documented `GET /elements/{key}/oauth/url?apiKey&…&state`
+   * every Cloud Elements client uses; `'post'`, the JSON-body variant, which nothing shows honours `state`.
+   */
+  oauthUrlRequest?: 'get' | 'post';
 }
 
 /** The instance JSON Cloud Elements returned, without its `token`. */

@@ -206,6 +206,7 @@ export async function startHarness({
   appOrigin,
   sessions = false,
   elements = {},
+  oauthUrlRequest,
 } = {}) {
   const harness = { responses: [], ceCalls: [], logs: [], created: [], reconnected: [], deleted: [] };
   harness.basePath = (serverOptions.basePath ?? '/api/ce').replace(/\/+$/, '');
@@ -232,6 +233,7 @@ export async function startHarness({
         baseUrl: `${sandboxServer.url}/elements/api-v2`,
         userSecret: SECRETS.userSecret,
         organizationSecret: SECRETS.organizationSecret,
+        ...(oauthUrlRequest && { oauthUrlRequest }),
       },
       elements: {
         sfdc: { apiKey: 'sfdc-key', apiSecret: SECRETS.sfdcApiSecret, callbackUrl: callback('sfdc') },

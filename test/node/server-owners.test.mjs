@@ -46,7 +46,9 @@ const ceCalls = (method, pattern) => harness.ceCalls.filter((call) => call.metho
 const instancePosts = () => ceCalls('POST', /\/instances$/);
 const instancePuts = () => ceCalls('PUT', /\/instances\/[^/]+$/);
 const instanceDeletes = () => ceCalls('DELETE', /\/instances\/[^/]+$/);
-const oauthUrlCalls = () => ceCalls('POST', /\/oauth\/url$/);
+/** The oauth/url calls (the documented GET), each with its query as `params`. */
+const oauthUrlCalls = () =>
+  ceCalls('GET', /\/oauth\/url$/).map((call) => ({ ...call, params: Object.fromEntries(new URL(call.url).searchParams) }));
 
 /** Every response so far is free of secrets and of every token ever issued (old ones included). */
 function assertNoTokenInAnyAnswer() {
@@ -255,7 +257,7 @@ describe('owner-scoped routes: another owner’s instance is unknown, never forb
       sessions: true,
       ceFetch: (input, init) => {
         const url = new URL(input);
-        url.search = ''; // every instance of the account, whatever the filter
+        if (url.pathname.endsWith('/instances')) url.search = ''; // every instance of the account, whatever the filter
         return fetch(url, init);
       },
     });
@@ -444,7 +446,7 @@ describe('reconnect: PUT /instances/{id} re-authorises the same instance', () =>
     assert.equal(put.body.configuration['oauth.callback.url'], `${harness.appUrl}/api/ce/sfdc/oauth/callback`);
     assert.ok(put.body.tags.includes(ownerTagFor('alice')));
     assert.equal(put.body.name, harness.created[0].instance.name, 'the instance keeps its name');
-    const oauthBodies = oauthUrlCalls().map((call) => JSON.parse(call.body));
+    const oauthBodies = oauthUrlCalls().map((call) => call.params);
     assert.equal(oauthBodies[1].callbackUrl, put.body.configuration['oauth.callback.url'], 'the same callback URL for both calls');
 
     assert.equal(instancePosts().length, 1, 'no second instance');
@@ -645,7 +647,7 @@ describe('per-element settings: configuration, tags and site addresses', () => {
       const finished = flow === '4a' ? await connect4a(alice, 'zendesk', '?site=acme') : await connect4b(alice, 'zendesk', '?site=acme');
       assert.equal(finished.status, flow === '4a' ? 200 : 201);
       const [oauthCall] = oauthUrlCalls();
-      assert.equal(JSON.parse(oauthCall.body).siteAddress, 'acme.zendesk.com');
+      assert.equal(oauthCall.params.siteAddress, 'acme.zendesk.com');
       const [post] = instancePosts();
       assert.equal(JSON.parse(post.body).configuration['zendesk.subdomain'], 'acme.zendesk.com');
       assert.equal(harness.sandbox.instances()[0].configuration['zendesk.subdomain'], 'acme.zendesk.com');
@@ -677,6 +679,6 @@ describe('per-element settings: configuration, tags and site addresses', () => {
     await harness.close();
     harness = await startHarness({ elements: { zendesk: { ...zendesk, siteAddress: 'fixed.zendesk.com' } } });
     assert.equal((await harness.browser().startFlow('zendesk', '?site=other')).status, 200);
-    assert.equal(JSON.parse(oauthUrlCalls()[0].body).siteAddress, 'fixed.zendesk.com');
+    assert.equal(oauthUrlCalls()[0].params.siteAddress, 'fixed.zendesk.com');
   });
 });

@@ -23,7 +23,7 @@ function inProcessHandler(overrides = {}) {
     onInstanceCreated: () => {},
     fetch: async (input, init) => {
       calls.push({ url: String(input), init });
-      const { state } = JSON.parse(init.body);
+      const state = new URL(String(input)).searchParams.get('state') ?? JSON.parse(init.body).state;
       const oauthUrl = `https://login.test/authorize?client_id=k&state=${state}`;
       return new Response(JSON.stringify({ element: 'sfdc', oauthUrl }), { status: 200 });
     },
@@ -47,11 +47,7 @@ describe('D-1, D-2: secrets stay on the server and out of URLs', () => {
     assert.equal(url.searchParams.get('state'), started.json.state);
     assert.deepEqual(Object.keys(started.json).sort(), ['element', 'oauthUrl', 'state']);
     // The sandbox really did send it: the server removed it.
-    const ceAnswer = await fetch(harness.ceCalls[0].url, {
-      method: 'POST',
-      headers: harness.ceCalls[0].headers,
-      body: harness.ceCalls[0].body,
-    }).then((r) => r.json());
+    const ceAnswer = await fetch(harness.ceCalls[0].url, { headers: harness.ceCalls[0].headers }).then((r) => r.json());
     assert.equal(new URL(ceAnswer.oauthUrl).searchParams.get('client_secret'), SECRETS.sfdcApiSecret);
   });
 
@@ -64,7 +60,8 @@ describe('D-1, D-2: secrets stay on the server and out of URLs', () => {
       (state) => `http://login.test/authorize?state=${state}`,
     ]) {
       const { handler } = inProcessHandler({
-        fetch: async (_input, init) => new Response(JSON.stringify({ oauthUrl: bad(JSON.parse(init.body).state) }), { status: 200 }),
+        fetch: async (input) =>
+          new Response(JSON.stringify({ oauthUrl: bad(new URL(String(input)).searchParams.get('state')) }), { status: 200 }),
       });
       const response = await handler(widgetRequest('/api/ce/sfdc/oauth/url'));
       assert.equal(response.status, 502);
@@ -74,32 +71,59 @@ describe('D-1, D-2: secrets stay on the server and out of URLs', () => {
     }
   });
 
-  test('both CE calls are POSTs with JSON bodies, the secrets only in body and Authorization (D-2)', async () => {
+  /** One flow 4b; the Cloud Elements calls it made and the bodies the browser saw. */
+  async function flowCalls() {
     harness = await startHarness({ callbackPath: () => '/cb' });
     const browser = harness.browser();
     const { state, location } = await authorize(browser, 'sfdc');
     await browser.postInstance({ element: { key: 'sfdc' }, providerData: { code: location.searchParams.get('code') }, state });
     assert.equal(harness.ceCalls.length, 2);
-    const [urlCall, instanceCall] = harness.ceCalls;
-    assert.equal(urlCall.url, `${harness.sandboxUrl}/elements/api-v2/elements/sfdc/oauth/url`);
-    assert.equal(instanceCall.url, `${harness.sandboxUrl}/elements/api-v2/instances`);
     for (const call of harness.ceCalls) {
-      assert.equal(call.method, 'POST');
-      assert.equal(call.headers.get('content-type'), 'application/json');
       assert.equal(call.headers.get('authorization'), `User ${SECRETS.userSecret}, Organization ${SECRETS.organizationSecret}`);
-      for (const secret of Object.values(SECRETS)) assert.equal(call.url.includes(secret), false);
+      for (const secret of [SECRETS.userSecret, SECRETS.organizationSecret]) assert.equal(call.url.includes(secret), false);
     }
-    const urlBody = JSON.parse(urlCall.body);
-    assert.deepEqual(urlBody, { apiKey: 'sfdc-key', apiSecret: SECRETS.sfdcApiSecret, callbackUrl: `${harness.appUrl}/cb`, state });
+    const [urlCall, instanceCall] = harness.ceCalls;
+    assert.equal(instanceCall.url, `${harness.sandboxUrl}/elements/api-v2/instances`);
+    assert.equal(instanceCall.method, 'POST');
+    assert.equal(instanceCall.headers.get('content-type'), 'application/json');
+    const app = { apiKey: 'sfdc-key', apiSecret: SECRETS.sfdcApiSecret, callbackUrl: `${harness.appUrl}/cb`, state };
     const instanceBody = JSON.parse(instanceCall.body);
     assert.deepEqual(instanceBody.element, { key: 'sfdc' });
     assert.deepEqual(instanceBody.providerData, { code: location.searchParams.get('code') });
     assert.deepEqual(instanceBody.configuration, {
-      'oauth.callback.url': urlBody.callbackUrl,
-      'oauth.api.key': urlBody.apiKey,
-      'oauth.api.secret': urlBody.apiSecret,
+      'oauth.callback.url': app.callbackUrl,
+      'oauth.api.key': app.apiKey,
+      'oauth.api.secret': app.apiSecret,
     });
     assert.equal(typeof instanceBody.name, 'string');
+    return { urlCall, app };
+  }
+
+  test('oauth/url is the documented GET with the app in its query; POST /instances has a JSON body (D-2)', async () => {
+    const { urlCall, app } = await flowCalls();
+    const url = new URL(urlCall.url);
+    assert.equal(urlCall.method, 'GET');
+    assert.equal(url.origin + url.pathname, `${harness.sandboxUrl}/elements/api-v2/elements/sfdc/oauth/url`);
+    assert.deepEqual(Object.fromEntries(url.searchParams), app);
+    assert.equal(urlCall.body, undefined);
+    assert.equal(
+      harness.logs.some((line) => JSON.stringify(line).includes(SECRETS.sfdcApiSecret)),
+      false,
+      'the query holds the app secret: never logged',
+    );
+  });
+
+  test("cloudElements.oauthUrlRequest: 'post' asks oauth/url with a JSON body, no secret in its URL (D-2)", async () => {
+    // Only the call's shape: whether Cloud Elements' POST variant keeps our state is not documented.
+    harness = await startHarness({ callbackPath: () => '/cb', oauthUrlRequest: 'post' });
+    await harness.browser().startFlow('sfdc');
+    const [urlCall] = harness.ceCalls;
+    assert.equal(urlCall.method, 'POST');
+    assert.equal(urlCall.url, `${harness.sandboxUrl}/elements/api-v2/elements/sfdc/oauth/url`);
+    assert.equal(urlCall.headers.get('content-type'), 'application/json');
+    const { state, ...app } = JSON.parse(urlCall.body);
+    assert.deepEqual(app, { apiKey: 'sfdc-key', apiSecret: SECRETS.sfdcApiSecret, callbackUrl: `${harness.appUrl}/cb` });
+    assert.equal(typeof state, 'string');
   });
 });
 
@@ -122,7 +146,7 @@ describe('D-3, D-4: states', () => {
     const { state } = await response.json();
     assert.notEqual(state, 'sfdc');
     assert.match(state, BASE64URL_43);
-    const sent = JSON.parse(calls[0].init.body);
+    const sent = Object.fromEntries(new URL(calls[0].url).searchParams);
     assert.equal(sent.state, state);
     assert.equal(sent.callbackUrl, 'https://app.test/api/ce/sfdc/oauth/callback');
     assert.equal(sent.apiKey, 'k');

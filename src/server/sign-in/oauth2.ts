@@ -7,7 +7,7 @@ import type { SignInKind } from './kind.js';
 
 /**
  * OAuth 2 sign-in (RFC 6749's authorisation code grant, through Cloud Elements): the provider URL comes from
- * `POST /elements/{key}/oauth/url`, checked before the browser sees it; the callback carries a `code` (or an
+ * `GET /elements/{key}/oauth/url`, checked before the browser sees it; the callback carries a `code` (or an
  * `error`), which Cloud Elements exchanges as `providerData: {code}`.
  */
 
