@@ -22,7 +22,7 @@ function serverRender(kind: 'wrapper' | 'bare', props: Record<string, unknown>, 
 }
 
 /** Renders its children and nothing else (so the hydrated tree matches the server's); calls `onHydrated` once committed. */
-function Hydrated({ onHydrated, children }: { onHydrated: () => void; children: ReactNode }) {
+function Hydrated({ onHydrated, children }: { onHydrated: () => void; children?: ReactNode }) {
   useEffect(onHydrated, [onHydrated]);
   return children;
 }
