@@ -16,6 +16,7 @@ import { createGates } from './test/support/gates.mjs';
 import { startProvider } from './test/support/provider.mjs';
 import { startRealBackend } from './test/support/real-backend.mjs';
 import { reactEsm } from './test/support/react-esm.mjs';
+import { reactSsr } from './test/support/react-ssr.mjs';
 import { createStats } from './test/support/stats.mjs';
 import { missingWebKit, startWebKitDriver, WEBKIT_INSTALL_HINT, webkitCapabilities } from './test/support/webkit-driver.mjs';
 import { resultsReporter, skipReasons } from './test/support/results-reporter.mjs';
@@ -133,8 +134,12 @@ export default {
   // start together and WebKit takes Chromium's place when it is done. Firefox, the slowest with popups, sets the
   // pace; a third browser from the start only slows it down on two cores.
   concurrentBrowsers: 2,
-  testFramework: { config: { timeout: 10000 } },
-  testsFinishTimeout: 240000,
+  // Bounds that only turn a hang into a failure, so they are minutes: a loaded 2-core machine slows a browser's
+  // start, a test and a whole file down without anything hanging (web-test-runner's defaults are 30 s for a
+  // browser to start and 2 min for a file's tests; mocha's 2 s for a test).
+  testFramework: { config: { timeout: 120_000 } },
+  browserStartTimeout: 300_000,
+  testsFinishTimeout: 1_200_000,
   browsers,
   // The default reporter for humans; per-browser counts in .test-results/browser.json for scripts/test.mjs.
   reporters: [defaultReporter(), resultsReporter({ skipReasons: skips })],
@@ -142,6 +147,7 @@ export default {
   plugins: [
     skips, // why tests were skipped, for the results reporter (test/support/engines.ts)
     reactEsm(), // `react` and `react-dom/client` as one ES module (test/react-wrapper.test.ts)
+    reactSsr(), // the `react-ssr` command: renderToString in Node, for the page to hydrate (test/react-ssr.test.ts)
     // esbuild reads this one file as it is (no `extends`): the base holds the options that change the output
     // (decorators, class fields). The type check of the tests is tsconfig.browser-tests.json's.
     esbuildPlugin({ ts: true, target: 'es2021', tsconfig: new URL('./tsconfig.base.json', import.meta.url).pathname }),

@@ -3,6 +3,15 @@ import puppeteer from 'puppeteer-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+/**
+ * Each end-to-end test's own bound, and the only one: it just turns a hang into a failure, so it is minutes.
+ * No suite or file has a deadline, because a loaded machine slows a whole file down without anything hanging.
+ */
+export const HANG_BOUND = { timeout: 180_000 };
+
+/** How long a browser may take to start: puppeteer's default (30 s) is exceeded on a loaded machine. */
+export const LAUNCH_BOUND = 120_000;
+
 /** `args`: more command-line switches (the render benchmark exposes gc()). */
 export function launchChromium({ args = [] } = {}) {
   return puppeteer.launch({
@@ -19,6 +28,7 @@ export function launchChromium({ args = [] } = {}) {
       ...args,
     ],
     ignoreDefaultArgs: ['--disable-popup-blocking'],
+    timeout: LAUNCH_BOUND,
   });
 }
 

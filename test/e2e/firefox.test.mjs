@@ -6,12 +6,12 @@ import { existsSync } from 'node:fs';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import puppeteer from 'puppeteer-core';
 import { startDemo } from '../../demo/server.mjs';
-import { eventsUntilSettled, nextOutcome } from './browser.mjs';
+import { eventsUntilSettled, HANG_BOUND, LAUNCH_BOUND, nextOutcome } from './browser.mjs';
 
 const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 const skip = existsSync(FIREFOX) ? false : `Firefox not found at ${FIREFOX} (apt-get install firefox-esr, or set FIREFOX_PATH)`;
 
-describe('the demo, end to end in Firefox', { timeout: 60000, skip }, () => {
+describe('the demo, end to end in Firefox', { skip }, () => {
   let demo;
   let browser;
   let page;
@@ -42,6 +42,7 @@ describe('the demo, end to end in Firefox', { timeout: 60000, skip }, () => {
       headless: true,
       // puppeteer turns Firefox's popup blocker off; the widget must pass the real one.
       extraPrefsFirefox: { 'dom.disable_open_during_load': true },
+      timeout: LAUNCH_BOUND,
     });
   });
   after(async () => {
@@ -84,7 +85,7 @@ describe('the demo, end to end in Firefox', { timeout: 60000, skip }, () => {
       return { outcome, consent, severed };
     }
 
-    it("a real click, Allow on the consent page: connected with the sandbox's instance id", async () => {
+    it("a real click, Allow on the consent page: connected with the sandbox's instance id", HANG_BOUND, async () => {
       const before = demo.sandbox.instances().length;
       const { outcome, severed } = await connectSalesforce('Allow');
       assert.equal(severed, false, 'without COOP the consent page keeps its opener');
@@ -96,7 +97,7 @@ describe('the demo, end to end in Firefox', { timeout: 60000, skip }, () => {
       assert.equal(await page.$eval('ce-connect-button[element="sfdc"]', (b) => b.getAttribute('status')), 'connected');
     });
 
-    it('Deny on the consent page ends in provider-denied, and nothing is created', async () => {
+    it('Deny on the consent page ends in provider-denied, and nothing is created', HANG_BOUND, async () => {
       const before = demo.sandbox.instances().length;
       const { outcome } = await connectSalesforce('Deny');
       const result = await outcome;
@@ -105,7 +106,7 @@ describe('the demo, end to end in Firefox', { timeout: 60000, skip }, () => {
       assert.equal(demo.sandbox.instances().length, before);
     });
 
-    it('the COOP scenario (the consent page severs the opener) still ends in connected', async (t) => {
+    it('the COOP scenario (the consent page severs the opener) still ends in connected', HANG_BOUND, async (t) => {
       await page.evaluate(async () => {
         await fetch('/demo-api/scenario', { method: 'POST', headers: { 'X-CE-Connect': '1' }, body: JSON.stringify({ scenario: 'coop' }) });
       });
@@ -124,7 +125,7 @@ describe('the demo, end to end in Firefox', { timeout: 60000, skip }, () => {
     });
   });
 
-  it('the real popup blocker is on: a click without a user gesture ends in popup-blocked', async (t) => {
+  it('the real popup blocker is on: a click without a user gesture ends in popup-blocked', HANG_BOUND, async (t) => {
     // puppeteer's evaluate() grants the page a user activation (WebDriver BiDi userActivation), so the
     // gesture-less click runs from a preload script and reports on the console; nothing is evaluated before it.
     const { context: own, page: bare } = await freshPage();

@@ -1,7 +1,7 @@
 // The package as a user gets it (README, "What is in the package"): a clean copy of the repository — what `git clone` gives,
 // with the working tree's contents: tracked and new files, no lib/, no dist/ — is packed with `npm pack` (its
-// `prepack`/`prepare` build), the tarball is installed into a scratch project from the local npm cache, and
-// then every entry point is used from there: imported in Node (server-side rendering, where
+// `prepack` build, which also strips the manifest's scripts), the tarball is installed into a scratch project
+// from the local npm cache, and then every entry point is used from there: imported in Node (server-side rendering, where
 // `ce-connect/callback` must do nothing), the dist/ bundles loaded in Chromium, and the typings checked with
 // no framework's types installed, then with each framework's alone.
 //
@@ -28,6 +28,8 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 let base; // the temporary folder
 let app; // the scratch project the tarball is installed into
 let packed; // the tarball's file list
+let manifestBefore; // the copy's package.json before `npm pack`
+let installWarnings; // what `npm install` of the tarball warned about
 
 /** Runs a command to completion; fails the test with its output when it fails. */
 function run(command, args, cwd, { ok = true } = {}) {
@@ -55,6 +57,7 @@ before(async () => {
   cleanCopy(clone);
   assert.ok(!existsSync(join(clone, 'lib')) && !existsSync(join(clone, 'dist')), 'the copy holds no build output');
   symlinkSync(join(root, 'node_modules'), join(clone, 'node_modules'), 'dir');
+  manifestBefore = readFileSync(join(clone, 'package.json'), 'utf8');
 
   run(npm, ['pack', '--pack-destination', base, '--loglevel', 'error'], clone);
   const tarball = readdirSync(base).find((name) => name.endsWith('.tgz'));
@@ -67,7 +70,11 @@ before(async () => {
   app = join(base, 'app');
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch-app', private: true, type: 'module' }, null, 2));
-  run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel', 'error', join(base, tarball)], app);
+  const install = run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel', 'warn', join(base, tarball)], app);
+  // npm's remarks about its own configuration are the machine's, not the package's.
+  installWarnings = `${install.stdout}\n${install.stderr}`
+    .split('\n')
+    .filter((line) => /^npm warn/i.test(line) && !/^npm warn config/i.test(line));
 });
 
 after(() => {
@@ -98,7 +105,10 @@ test('the tarball holds lib/, dist/, custom-elements.json, the README and packag
   ])
     assert.ok(packed.includes(file), `${file} is in the tarball`);
   assert.deepEqual(
-    packed.filter((file) => /^(src|test|scripts|demo|node_modules)\//.test(file)),
+    packed.filter(
+      (file) =>
+        /^(src|test|scripts|demo)\//.test(file) || (file.startsWith('node_modules/') && !file.startsWith('node_modules/@lit/react/')),
+    ),
     [],
   );
   // The wrapper and React stay out of the self-contained element bundle.
@@ -110,6 +120,29 @@ test('the tarball holds lib/, dist/, custom-elements.json, the README and packag
   assert.equal(pkg.customElements, 'custom-elements.json');
   const manifest = JSON.parse(readFileSync(join(app, 'node_modules/ce-connect', pkg.customElements), 'utf8'));
   assert.ok(manifest.modules.some((module) => module.declarations.some((declaration) => declaration.tagName === 'ce-connect-button')));
+});
+
+test('the published manifest: a LICENSE, no scripts (they name the unshipped scripts/), nothing to warn about, no @types/react', () => {
+  assert.ok(packed.includes('LICENSE'), 'LICENSE is in the tarball');
+  assert.match(
+    readFileSync(join(app, 'node_modules/ce-connect/LICENSE'), 'utf8'),
+    /^MIT License\n\nCopyright \(c\) 2026 ce-connect contributors\n/,
+  );
+  const pkg = JSON.parse(readFileSync(join(app, 'node_modules/ce-connect/package.json'), 'utf8'));
+  assert.equal(pkg.license, 'MIT');
+  assert.equal(pkg.scripts, undefined, 'the published package.json has no scripts');
+  assert.deepEqual(pkg.bin, { 'ce-connect-sandbox': './lib/sandbox/bin.js' });
+  assert.deepEqual(installWarnings, [], 'npm install of the tarball warns about nothing');
+  // The build scripts stay in the repository (a git install runs `prepare`): the pack put package.json back as it was.
+  assert.equal(readFileSync(join(base, 'clone/package.json'), 'utf8'), manifestBefore);
+  assert.ok(!existsSync(join(base, 'clone/.package.json.prepack')));
+  // Peers: only optional ones (React, redis), and nothing a dependency pulls in as its own peer. @lit/react ships
+  // inside the package (bundleDependencies), so npm does not install its peer @types/react for Vue or plain-HTML users.
+  assert.deepEqual(Object.keys(pkg.peerDependencies).sort(), Object.keys(pkg.peerDependenciesMeta).sort());
+  assert.ok(Object.values(pkg.peerDependenciesMeta).every((meta) => meta.optional === true));
+  assert.ok(packed.includes('node_modules/@lit/react/package.json'), '@lit/react is bundled');
+  assert.ok(!existsSync(join(app, 'node_modules/@types/react')), 'no @types/react installed');
+  assert.ok(!existsSync(join(app, 'node_modules/react')), 'no react installed');
 });
 
 test('Node (server-side rendering): every entry point imports without throwing; ce-connect/callback does nothing', () => {
@@ -211,8 +244,8 @@ export const attributes: CeConnectButtonAttributes = { element: 'sfdc', 'api-bas
 `;
 
 test('types without any framework installed: importing ce-connect type-checks (bundler and NodeNext resolution)', () => {
-  // @lit/react (a dependency, for ce-connect/react) brings @types/react as its peer: first as npm left it,
-  // then with it gone, as with a package manager that does not install peers.
+  // @lit/react (bundled, for ce-connect/react) names @types/react as its peer, which npm does not install for
+  // a bundled dependency: checked as npm left it, and again once more without it in case another tool put it there.
   assert.ok(
     !existsSync(join(app, 'node_modules/react')) &&
       !existsSync(join(app, 'node_modules/vue')) &&
