@@ -20,7 +20,7 @@ function htmlResponse(context: SandboxContext, status: number, page: RenderedPag
 
 /** A value like the provider's for a callback parameter besides code/state (QuickBooks realmId, Xero org). */
 function extraValue(name: string): string {
-  if (name === 'realmId') return String(randomInt(1e9, 1e10)) + String(randomInt(1e6, 1e7));
+  if (name === 'realmId') return String(randomInt(1e8, 1e9)) + String(randomInt(1e6, 1e7));
   if (name === 'dataSource') return 'QBO';
   return randomBytes(9).toString('hex');
 }
