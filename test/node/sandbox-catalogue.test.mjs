@@ -4,6 +4,7 @@
 // and fails with Cloud Elements' message when one input is wrong.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { manualClock } from './harness.mjs';
 import { createSandbox, sandboxCatalogue, SANDBOX_JIRA_SITE, SANDBOX_PASSWORD, SANDBOX_USERNAME } from '../../lib/sandbox/index.js';
 
 const AUTH = 'User sandbox-user-secret, Organization sandbox-organization-secret';
@@ -157,8 +158,8 @@ before(async () => {
 });
 after(() => server.close());
 
-async function api(path, { method = 'GET', body } = {}) {
-  const response = await fetch(`${server.baseUrl}${path}`, {
+async function api(path, { method = 'GET', body } = {}, target = server) {
+  const response = await fetch(`${target.baseUrl}${path}`, {
     method,
     headers: { Authorization: AUTH, ...(body !== undefined && { 'Content-Type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -196,7 +197,7 @@ async function decide(oauthUrl, decision = 'allow') {
  * The whole round trip for `key` with `row`: resolves `{ instance }`, or `{ at, result }` where Cloud Elements
  * refused. providerData is every callback parameter but state (+ the request-token secret for OAuth 1).
  */
-async function connect(key, row) {
+async function connect(key, row, target = server) {
   const element = sandboxCatalogue.find((e) => e.key === key);
   const configuration = { ...(row.configuration ?? {}) };
   let providerData = {};
@@ -205,13 +206,13 @@ async function connect(key, row) {
     let secret;
     let extra = { state: 'host-state-123' };
     if (oauth1) {
-      const token = await api(`/elements/${key}/oauth/token?${oauthQuery(row)}`);
+      const token = await api(`/elements/${key}/oauth/token?${oauthQuery(row)}`, {}, target);
       if (token.status !== 200) return { at: 'oauth/token', result: token };
       assert.deepEqual(Object.keys(token.body).sort(), ['secret', 'token']);
       secret = token.body.secret;
       extra = { requestToken: token.body.token };
     }
-    const url = await api(`/elements/${key}/oauth/url?${oauthQuery(row, extra)}`);
+    const url = await api(`/elements/${key}/oauth/url?${oauthQuery(row, extra)}`, {}, target);
     if (url.status !== 200) return { at: 'oauth/url', result: url };
     assert.equal(url.body.element, key);
     const callback = await decide(url.body.oauthUrl);
@@ -228,7 +229,8 @@ async function connect(key, row) {
   }
   const body = { element: { key }, name: `My ${element.name}`, tags: ['catalogue'], configuration };
   if (element.auth !== 'credentials') body.providerData = providerData;
-  const created = await api('/instances', { method: 'POST', body });
+  await row.beforeCreate?.();
+  const created = await api('/instances', { method: 'POST', body }, target);
   return created.status === 200 ? { instance: created.body, providerData } : { at: 'instances', result: created };
 }
 
@@ -329,6 +331,43 @@ describe('OAuth 1', () => {
     });
     assert.equal(again.status, 400);
     assert.equal(again.body.message, 'The OAuth token has already been used');
+  });
+
+  test('a verifier expires after codeTtlMs (sandbox clock); a request token waits 10 minutes for Allow', async () => {
+    const clock = manualClock();
+    const timed = createSandbox({ now: clock.now, codeTtlMs: 1000 });
+    const target = await timed.listen();
+    try {
+      const onTime = await connect('twitter', { beforeCreate: () => clock.advance(999) }, target);
+      assert.ok(onTime.instance, JSON.stringify(onTime.result?.body));
+      const late = await connect('twitter', { beforeCreate: () => clock.advance(1000) }, target);
+      assert.equal(late.result.body.message, 'The OAuth token has expired');
+      const token = (await api(`/elements/twitter/oauth/token?${oauthQuery({})}`, {}, target)).body;
+      clock.advance(10 * 60 * 1000);
+      const url = await api(`/elements/twitter/oauth/url?${oauthQuery({}, { requestToken: token.token })}`, {}, target);
+      assert.equal(url.body.message, 'The request token is not valid or has expired');
+    } finally {
+      await target.close();
+    }
+  });
+
+  test('PUT /instances/{id} re-authenticates an OAuth 1 instance with a fresh token, verifier and secret', async () => {
+    const { instance } = await connect('twitter', {});
+    // A fresh round trip up to the callback, then PUT instead of POST.
+    const token = (await api(`/elements/twitter/oauth/token?${oauthQuery({})}`)).body;
+    const { body } = await api(`/elements/twitter/oauth/url?${oauthQuery({}, { requestToken: token.token })}`);
+    const callback = await decide(body.oauthUrl);
+    const fresh = { oauth_token: callback.searchParams.get('oauth_token'), oauth_verifier: callback.searchParams.get('oauth_verifier') };
+    const configuration = { 'oauth.api.key': APP.apiKey, 'oauth.api.secret': APP.apiSecret, 'oauth.callback.url': APP.callbackUrl };
+    const wrong = await api(`/instances/${instance.id}`, { method: 'PUT', body: { providerData: { ...fresh }, configuration } });
+    assert.equal(wrong.body.message, 'You must provide secret in providerData in order to re-authenticate this instance');
+    const put = await api(`/instances/${instance.id}`, {
+      method: 'PUT',
+      body: { providerData: { ...fresh, secret: token.secret }, configuration },
+    });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    assert.equal(put.body.id, instance.id);
+    assert.notEqual(put.body.token, instance.token);
   });
 
   test('POST /instances without the OAuth 1 providerData names what is missing', async () => {
