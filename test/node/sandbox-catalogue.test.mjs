@@ -3,6 +3,7 @@
 // Allow → the callback's parameters → POST /instances — succeeds with the element's config row (docs/elements.md)
 // and fails with Cloud Elements' message when one input is wrong.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { manualClock } from './harness.mjs';
 import { createSandbox, sandboxCatalogue, SANDBOX_JIRA_SITE, SANDBOX_PASSWORD, SANDBOX_USERNAME } from '../../lib/sandbox/index.js';
@@ -11,48 +12,47 @@ const AUTH = 'User sandbox-user-secret, Organization sandbox-organization-secret
 const APP = { apiKey: 'app-key', apiSecret: 'app-secret', callbackUrl: 'https://app.test/ce/callback?tenant=7' };
 const REQUEST_ID = /^[0-9a-f]{24}$/;
 
+const VALUE_OF_TYPE = { email: SANDBOX_USERNAME, password: SANDBOX_PASSWORD, url: SANDBOX_JIRA_SITE };
+
+/** A cell of the table: `—` for none, else the text in backticks (JSON where `json`). */
+function cell(text, json = false) {
+  if (text === '—') return undefined;
+  const match = /^`([^`]+)`$/.exec(text);
+  assert.ok(match, `a table cell is \`…\` or —: ${text}`);
+  return json ? JSON.parse(match[1]) : match[1];
+}
+
 /**
- * What a host puts in its config for each element (docs/elements.md): extra oauth/url parameters, scope,
- * siteAddress, configuration of POST /instances; credentials elements: the configuration values.
+ * What a host puts in its config for each element, read from the table of docs/elements.md so the document and
+ * this test cannot drift: extra oauth/url parameters, scope, siteAddress, configuration of POST /instances;
+ * credentials elements: the fields, filled with the values the sandbox accepts.
  */
-const ROWS = {
-  sfdc: {},
-  hubspot: { configuration: { 'authentication.type': 'oauth2' } },
-  hubspotcrm: { configuration: { 'authentication.type': 'oauth2' } },
-  box: {},
-  dropbox: {},
-  googledrive: {},
-  onedrivev2: { scope: 'files.readwrite offline_access', configuration: { converged_app: true } },
-  sharepoint: {
-    siteAddress: 'acme.sharepoint.com',
-    configuration: {
-      'sharepoint.site.address': 'acme.sharepoint.com',
-      'sharepoint.document.library': 'Shared Documents',
-      'oauth.scope': 'Web.Write Web.Read Web.Manage',
-    },
-  },
-  quickbooks: {
-    oauthUrlParameters: { 'authentication.type': 'oauth2' },
-    scope: 'com.intuit.quickbooks.accounting',
-    configuration: { 'authentication.type': 'oauth2' },
-  },
-  zendesk: { siteAddress: 'acme', configuration: { 'zendesk.subdomain': 'acme' } },
-  slack: { scope: 'channels:read,chat:write', configuration: { 'oauth.scope': 'channels:read,chat:write' } },
-  shopify: {
-    siteAddress: 'acme-store',
-    configuration: { 'shopify.site.address': 'acme-store', 'oauth.scope': 'read_orders read_products' },
-  },
-  docusign: { configuration: { 'docusign.environment': 'demo' } },
-  xero: {},
-  jira: { configuration: { username: SANDBOX_USERNAME, password: SANDBOX_PASSWORD, 'base.url': SANDBOX_JIRA_SITE } },
-  zohocrm: { configuration: { 'crm.zohocrm.username': SANDBOX_USERNAME, 'crm.zohocrm.password': SANDBOX_PASSWORD } },
-  zohocrmv2: {},
-  twitter: {},
-  evernote: {
-    siteAddress: 'https://sandbox.evernote.com',
-    configuration: { 'oauth.request.url': 'https://sandbox.evernote.com', 'evernote.sandbox': 'true' },
-  },
-};
+function readTable() {
+  const markdown = readFileSync(new URL('../../docs/elements.md', import.meta.url), 'utf8');
+  const table = markdown.split('<!-- element-config-table')[1];
+  const lines = table.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| element '));
+  return Object.fromEntries(
+    lines.map((line) => {
+      const [, key, auth, oauthUrlParameters, scope, siteAddress, configuration, fields, extras] = line
+        .slice(2, -2)
+        .split(' | ')
+        .map((text) => text.trim());
+      const row = {
+        auth,
+        oauthUrlParameters: cell(oauthUrlParameters, true),
+        scope: cell(scope),
+        siteAddress: cell(siteAddress),
+        configuration: cell(configuration, true) ?? {},
+        fields: cell(fields, true),
+        extras: cell(extras)?.split(', ') ?? [],
+      };
+      for (const field of row.fields ?? []) row.configuration[field.key] = VALUE_OF_TYPE[field.type];
+      return [cell(key), row];
+    }),
+  );
+}
+
+const ROWS = readTable();
 
 /** One wrong input per element: how the row changes, where the flow stops, and Cloud Elements' message. */
 const WRONG = {
@@ -234,9 +234,16 @@ async function connect(key, row, target = server) {
   return created.status === 200 ? { instance: created.body, providerData } : { at: 'instances', result: created };
 }
 
-test('every element of the catalogue has a row and a wrong-input case here', () => {
+test('every element of the catalogue has a row in docs/elements.md that says what the catalogue does, and a wrong case here', () => {
   assert.deepEqual(sandboxCatalogue.map((e) => e.key).sort(), Object.keys(ROWS).sort());
   assert.deepEqual(Object.keys(WRONG).sort(), Object.keys(ROWS).sort());
+  for (const element of sandboxCatalogue) {
+    const row = ROWS[element.key];
+    assert.equal(row.auth, element.auth, element.key);
+    assert.deepEqual(row.extras, element.callbackExtras, element.key);
+    assert.deepEqual(row.fields, element.credentials, element.key);
+    assert.deepEqual(row.oauthUrlParameters, element.oauth2Parameters, element.key);
+  }
 });
 
 for (const element of sandboxCatalogue) {
