@@ -33,6 +33,8 @@ export interface Sandbox {
    * delivered or given up. Rejects with a TypeError for a bad change or an instance without events.
    */
   emitEvent(instanceId: number | string, change: SandboxChange): Promise<SandboxEventResult>;
+  /** The Cloud Elements API calls answered so far (the latest 1000, oldest first), e.g. to show nothing was sent. */
+  requests(): SandboxRequest[];
   /** Every webhook delivery attempt so far (the latest 1000), oldest first. */
   deliveries(): SandboxDelivery[];
   /** Serves this sandbox over HTTP (default `127.0.0.1`, a free port), as the `ce-connect-sandbox` command does. */
@@ -51,6 +53,24 @@ function decodeSegment(segment: string): string {
     return segment;
   }
 }
+
+/** The segments of `path` after `prefix/`, decoded. */
+function splitPath(path: string, prefix: string): string[] {
+  return path
+    .slice(prefix.length + 1)
+    .split('/')
+    .map(decodeSegment);
+}
+
+/** One Cloud Elements API call the sandbox answered (the path only: a query may carry an app's secret). */
+export interface SandboxRequest {
+  method: string;
+  path: string;
+  status: number;
+  at: string;
+}
+
+const MAX_REQUESTS_KEPT = 1000;
 
 function notAllowed(): Response {
   return ceError(405, 'Method not allowed');
@@ -116,29 +136,23 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     events: new EventHub(clock, () => context.options),
   };
 
+  const requestLog: SandboxRequest[] = [];
+  const logRequest = (entry: SandboxRequest) => {
+    requestLog.push(entry);
+    if (requestLog.length > MAX_REQUESTS_KEPT) requestLog.shift();
+  };
+
   async function handler(request: Request): Promise<Response | undefined> {
     const path = new URL(request.url).pathname;
     if (path.startsWith(`${SANDBOX_API_PATH}/`)) {
       const { latencyMs } = context.options;
       if (latencyMs > 0) await delay(latencyMs);
-      return routeApi(
-        context,
-        request,
-        path
-          .slice(SANDBOX_API_PATH.length + 1)
-          .split('/')
-          .map(decodeSegment),
-      );
+      const response = await routeApi(context, request, splitPath(path, SANDBOX_API_PATH));
+      logRequest({ method: request.method, path, status: response.status, at: new Date(context.store.now()).toISOString() });
+      return response;
     }
     if (path.startsWith(`${SANDBOX_CONTROL_PATH}/`)) {
-      return routeControl(
-        context,
-        request,
-        path
-          .slice(SANDBOX_CONTROL_PATH.length + 1)
-          .split('/')
-          .map(decodeSegment),
-      );
+      return routeControl(context, request, splitPath(path, SANDBOX_CONTROL_PATH));
     }
     const consent = path.startsWith('/oauth/') ? matchConsentPath(path) : undefined;
     if (!consent) return undefined;
@@ -168,6 +182,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     reset() {
       context.store.clear();
       context.events.clear();
+      requestLog.length = 0;
       context.options = initial;
     },
     invalidate(id) {
@@ -184,6 +199,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       }
     },
     deliveries: () => context.events.deliveries(),
+    requests: () => requestLog.map((entry) => ({ ...entry })),
     listen(listenOptions) {
       return listenSandbox(sandbox.handler, SANDBOX_API_PATH, listenOptions);
     },

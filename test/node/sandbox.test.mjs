@@ -483,6 +483,21 @@ describe('instance CRUD, scenarios and reset', () => {
     assert.equal(page.headers.get('cross-origin-opener-policy'), null);
   });
 
+  test('requests() lists the API calls answered, by path without the query (which may carry an app secret)', async () => {
+    const clock = manualClock(Date.UTC(2031, 0, 1));
+    const sandbox = createSandbox({ now: clock.now });
+    const query = new URLSearchParams(APP);
+    await call(sandbox, `/elements/api-v2/elements/box/oauth/url?${query}`);
+    await createInstance(sandbox, instanceBody('made-up'));
+    assert.deepEqual(sandbox.requests(), [
+      { method: 'GET', path: '/elements/api-v2/elements/box/oauth/url', status: 200, at: '2031-01-01T00:00:00.000Z' },
+      { method: 'POST', path: '/elements/api-v2/instances', status: 400, at: '2031-01-01T00:00:00.000Z' },
+    ]);
+    assert.equal(JSON.stringify(sandbox.requests()).includes(APP.apiSecret), false);
+    sandbox.reset();
+    assert.deepEqual(sandbox.requests(), []);
+  });
+
   test('instances() returns copies; paths outside the sandbox are not its own', async () => {
     const sandbox = createSandbox();
     await createInstance(sandbox, instanceBody(await codeFor(sandbox)));
