@@ -24,6 +24,12 @@ export interface SiteRule {
   readonly configurationKey?: string;
 }
 
+/** A required configuration entry: an example value, and whether the value must be exactly that. */
+export interface ConfigurationRequirement {
+  readonly example: string | boolean;
+  readonly fixed?: boolean;
+}
+
 /** One input of a credentials element (`POST /instances` configuration key). */
 export interface CredentialField {
   readonly key: string;
@@ -56,16 +62,16 @@ export interface SandboxElement {
   readonly oauth2Parameters?: Readonly<Record<string, string>>;
   /** Scope Cloud Elements requests when the caller gives none; absent where `scope` is required. */
   readonly defaultScope?: string;
-  /** Whether oauth/url requires `scope` (OAuth 2). */
-  readonly scopeRequired?: boolean;
+  /** For an element whose oauth/url requires `scope` (no default applies): an example scope. */
+  readonly requiredScope?: string;
   /** Separator of the scope list the provider takes (Slack: comma; every other element: space). */
   readonly scopeSeparator?: ' ' | ',';
   /** Whether Cloud Elements' OAuth URL for this element carries `client_secret` (as documented for sfdc). */
   readonly echoesClientSecret?: boolean;
   /** `siteAddress` on oauth/url (and oauth/token). */
   readonly site?: SiteRule;
-  /** Configuration entries `POST /instances` requires (besides the `oauth.*` ones), with a fixed value where one is. */
-  readonly requiredConfiguration: Readonly<Record<string, string | null>>;
+  /** Configuration entries `POST /instances` requires (besides the key, secret and callback URL). */
+  readonly requiredConfiguration: Readonly<Record<string, ConfigurationRequirement>>;
   /** Parameters the provider's callback carries besides code/state (or oauth_token/oauth_verifier); each required in `providerData`. */
   readonly callbackExtras: readonly string[];
   /** What an OAuth 1 fallback's callback carries besides oauth_token/oauth_verifier (QuickBooks: realmId, dataSource). */
@@ -77,7 +83,7 @@ export interface SandboxElement {
 /** A catalogue entry; `name` only for elements the package's browser-side name list leaves out. */
 type Entry = Omit<SandboxElement, 'name' | 'requiredConfiguration' | 'callbackExtras'> & {
   readonly name?: string;
-  readonly requiredConfiguration?: Readonly<Record<string, string | null>>;
+  readonly requiredConfiguration?: Readonly<Record<string, ConfigurationRequirement>>;
   readonly callbackExtras?: readonly string[];
 };
 
@@ -111,7 +117,7 @@ const ENTRIES: readonly Entry[] = [
     auth: 'oauth2',
     authorizePath: '/oauth/authorize',
     defaultScope: 'contacts content',
-    requiredConfiguration: { 'authentication.type': 'oauth2' },
+    requiredConfiguration: { 'authentication.type': { example: 'oauth2', fixed: true } },
   },
   {
     key: 'hubspotcrm',
@@ -122,7 +128,7 @@ const ENTRIES: readonly Entry[] = [
     auth: 'oauth2',
     authorizePath: '/oauth/authorize',
     defaultScope: 'crm.objects.contacts.read',
-    requiredConfiguration: { 'authentication.type': 'oauth2' },
+    requiredConfiguration: { 'authentication.type': { example: 'oauth2', fixed: true } },
   },
   { key: 'box', id: 1004, brandColour: '#0061D5', hub: 'documents', auth: 'oauth2', authorizePath: '/api/oauth2/authorize' },
   { key: 'dropbox', id: 1005, brandColour: '#0061FF', hub: 'documents', auth: 'oauth2', authorizePath: '/1/oauth2/authorize' },
@@ -144,8 +150,8 @@ const ENTRIES: readonly Entry[] = [
     hub: 'documents',
     auth: 'oauth2',
     authorizePath: '/common/oauth2/v2.0/authorize',
-    scopeRequired: true,
-    requiredConfiguration: { converged_app: null },
+    requiredScope: 'files.readwrite offline_access',
+    requiredConfiguration: { converged_app: { example: true } },
   },
   // DEVPORTAL sharepoint-create-instance: siteAddress "required if hosted" (always required here, stricter), a
   // host name (yoursite.sharepoint.com); configuration sharepoint.site.address, sharepoint.document.library, oauth.scope.
@@ -159,7 +165,11 @@ const ENTRIES: readonly Entry[] = [
     defaultScope: 'Web.Write Web.Read Web.Manage',
     echoesClientSecret: true,
     site: { required: true, shape: 'host', example: 'acme.sharepoint.com', configurationKey: 'sharepoint.site.address' },
-    requiredConfiguration: { 'sharepoint.site.address': null, 'sharepoint.document.library': null, 'oauth.scope': null },
+    requiredConfiguration: {
+      'sharepoint.site.address': { example: 'acme.sharepoint.com' },
+      'sharepoint.document.library': { example: 'Shared Documents' },
+      'oauth.scope': { example: 'Web.Write Web.Read Web.Manage' },
+    },
   },
   // DEVPORTAL quickbooksonline authenticate: OAuth 1.0 unless oauth/url asks for authentication.type=oauth2 and
   // scope=com.intuit.quickbooks.accounting; the OAuth 2 callback carries realmId, which providerData must carry
@@ -173,8 +183,8 @@ const ENTRIES: readonly Entry[] = [
     authorizePath: '/connect/oauth2',
     oauth1AuthorizePath: '/Connect/Begin',
     oauth2Parameters: { 'authentication.type': 'oauth2' },
-    scopeRequired: true,
-    requiredConfiguration: { 'authentication.type': 'oauth2' },
+    requiredScope: 'com.intuit.quickbooks.accounting',
+    requiredConfiguration: { 'authentication.type': { example: 'oauth2', fixed: true } },
     callbackExtras: ['realmId'],
     oauth1CallbackExtras: ['realmId', 'dataSource'],
   },
@@ -188,7 +198,7 @@ const ENTRIES: readonly Entry[] = [
     authorizePath: '/oauth/authorizations/new',
     defaultScope: 'read write',
     site: { required: true, shape: 'subdomain', example: 'acme', configurationKey: 'zendesk.subdomain' },
-    requiredConfiguration: { 'zendesk.subdomain': null },
+    requiredConfiguration: { 'zendesk.subdomain': { example: 'acme' } },
   },
   // DEVPORTAL slack-create-instance: scope comma-separated on oauth/url and again as oauth.scope.
   {
@@ -198,9 +208,9 @@ const ENTRIES: readonly Entry[] = [
     hub: 'collaboration',
     auth: 'oauth2',
     authorizePath: '/oauth/authorize',
-    scopeRequired: true,
+    requiredScope: 'channels:read,chat:write',
     scopeSeparator: ',',
-    requiredConfiguration: { 'oauth.scope': null },
+    requiredConfiguration: { 'oauth.scope': { example: 'channels:read,chat:write' } },
   },
   // DEVPORTAL shopify authenticate, SAMPLE ce-util.js: the shop as siteAddress, shopify.site.address = the shop
   // name only, and oauth.scope. siteAddress required here (stricter: nothing says it may be left out).
@@ -214,7 +224,7 @@ const ENTRIES: readonly Entry[] = [
     authorizePath: '/admin/oauth/authorize',
     defaultScope: 'read_orders read_products',
     site: { required: true, shape: 'subdomain', example: 'acme-store', configurationKey: 'shopify.site.address' },
-    requiredConfiguration: { 'shopify.site.address': null, 'oauth.scope': null },
+    requiredConfiguration: { 'shopify.site.address': { example: 'acme-store' }, 'oauth.scope': { example: 'read_orders read_products' } },
   },
   // DEVPORTAL docusign-create-instance: docusign.environment (e.g. demo); its oauth/url inputs are unknown [?]:
   // modelled as plain OAuth 2, the configuration entry required.
@@ -227,7 +237,7 @@ const ENTRIES: readonly Entry[] = [
     auth: 'oauth2',
     authorizePath: '/oauth/auth',
     defaultScope: 'signature',
-    requiredConfiguration: { 'docusign.environment': null },
+    requiredConfiguration: { 'docusign.environment': { example: 'demo' } },
   },
   // DEVPORTAL _archive/xero authenticate: OAuth 1 with a request token; providerData {oauth_token, oauth_verifier,
   // org, secret} — the callback carries org. (The KB's later OAuth 2 + tenant id flow is undocumented in detail [?].)
@@ -300,7 +310,7 @@ const ENTRIES: readonly Entry[] = [
     auth: 'oauth1',
     oauth1AuthorizePath: '/OAuth.action',
     site: { required: true, shape: 'https-url', example: 'https://sandbox.evernote.com' },
-    requiredConfiguration: { 'oauth.request.url': null, 'evernote.sandbox': null },
+    requiredConfiguration: { 'oauth.request.url': { example: 'https://sandbox.evernote.com' }, 'evernote.sandbox': { example: 'true' } },
   },
 ];
 
@@ -319,6 +329,35 @@ export const sandboxCatalogue: readonly SandboxElement[] = Object.freeze(
 /** Looks an element up by key or numeric id, as Cloud Elements' `{keyOrId}` path segments do. */
 export function findSandboxElement(keyOrId: string): SandboxElement | undefined {
   return sandboxCatalogue.find((element) => element.key === keyOrId || String(element.id) === keyOrId);
+}
+
+/**
+ * What a host backend puts in its config for the element (docs/elements.md's row) so that a connection succeeds
+ * against the sandbox: the example values of its required site, scope and configuration entries.
+ */
+export interface SandboxHostConfig {
+  readonly auth: SandboxAuth;
+  readonly oauthUrlParameters?: Readonly<Record<string, string>>;
+  readonly scope?: string;
+  readonly siteAddress?: string;
+  readonly configuration?: Readonly<Record<string, string | boolean>>;
+  readonly fields?: readonly CredentialField[];
+  /** Callback parameters besides code/state to forward in `providerData`. */
+  readonly callbackExtras: readonly string[];
+}
+
+/** The config row of an element (see {@link SandboxHostConfig}). */
+export function sandboxHostConfig(element: SandboxElement): SandboxHostConfig {
+  const configuration = Object.fromEntries(Object.entries(element.requiredConfiguration).map(([key, { example }]) => [key, example]));
+  return {
+    auth: element.auth,
+    ...(element.oauth2Parameters && { oauthUrlParameters: element.oauth2Parameters }),
+    ...(element.requiredScope !== undefined && { scope: element.requiredScope }),
+    ...(element.site?.required && { siteAddress: element.site.example }),
+    ...(Object.keys(configuration).length > 0 && { configuration }),
+    ...(element.credentials && { fields: element.credentials }),
+    callbackExtras: element.callbackExtras,
+  };
 }
 
 /** Whether the element has an OAuth 1 flow (OAuth 1 elements, and QuickBooks without its OAuth 2 parameters). */

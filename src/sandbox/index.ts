@@ -6,12 +6,15 @@ export { createSandbox, SANDBOX_API_PATH, SANDBOX_CONTROL_PATH, type Sandbox, ty
 export {
   sandboxCatalogue,
   findSandboxElement,
+  sandboxHostConfig,
   SANDBOX_USERNAME,
   SANDBOX_PASSWORD,
   SANDBOX_JIRA_SITE,
   type SandboxAuth,
   type SandboxElement,
   type SiteRule,
+  type SandboxHostConfig,
+  type ConfigurationRequirement,
   type CredentialField,
 } from './catalogue.js';
 export type { SandboxChange, SandboxDelivery, SandboxEventResult } from './events.js';

@@ -111,8 +111,8 @@ function checkConfiguration(element: SandboxElement, flow: Flow, configuration: 
   const required = Object.entries(element.requiredConfiguration).filter(([key]) => !skip.has(key));
   const missing = missingConfiguration(required.filter(([key]) => !isPresent(configuration[key])).map(([key]) => key));
   if (missing) return missing;
-  for (const [key, fixed] of required) {
-    if (fixed !== null && String(configuration[key]) !== fixed) return [400, `${key} must be "${fixed}" for ${element.name}`];
+  for (const [key, { example, fixed }] of required) {
+    if (fixed && configuration[key] !== example) return [400, `${key} must be "${String(example)}" for ${element.name}`];
   }
   const rule = element.site;
   const siteKey = rule?.configurationKey;

@@ -71,7 +71,8 @@ function readRegistration(element: SandboxElement, parameters: Parameters): Regi
 function readScope(element: SandboxElement, parameters: Parameters): string | undefined | Response {
   const scope = text(parameters, 'scope');
   if (scope === undefined) {
-    return element.scopeRequired ? ceError(400, `Missing required parameter: scope (${element.name})`) : element.defaultScope;
+    if (element.requiredScope === undefined) return element.defaultScope;
+    return ceError(400, `Missing required parameter: scope (${element.name}: e.g. ${element.requiredScope})`);
   }
   // The provider refuses a list in the wrong form (Slack's is comma-separated, the others space-separated).
   const comma = element.scopeSeparator === ',';
