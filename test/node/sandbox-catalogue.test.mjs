@@ -388,6 +388,24 @@ describe('OAuth 1', () => {
     assert.notEqual(put.body.token, instance.token);
   });
 
+  test('autoDecision answers the OAuth 1 consent page at once: allow → oauth_verifier, deny → denied', async () => {
+    for (const decision of ['allow', 'deny']) {
+      sandbox.configure({ autoDecision: decision });
+      try {
+        const token = (await api(`/elements/twitter/oauth/token?${oauthQuery({})}`)).body;
+        const { body } = await api(`/elements/twitter/oauth/url?${oauthQuery({}, { requestToken: token.token })}`);
+        const answer = await fetch(body.oauthUrl, { redirect: 'manual' });
+        assert.equal(answer.status, 303);
+        const callback = new URL(answer.headers.get('location'));
+        assert.equal(callback.searchParams.get('state'), 'twitter');
+        if (decision === 'allow') assert.ok(callback.searchParams.get('oauth_verifier'));
+        else assert.equal(callback.searchParams.get('denied'), token.token);
+      } finally {
+        sandbox.configure({ autoDecision: undefined });
+      }
+    }
+  });
+
   test('POST /instances without the OAuth 1 providerData names what is missing', async () => {
     const result = await api('/instances', {
       method: 'POST',
