@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { isLoopbackHost } from '../node/url-rules.js';
+import { SANDBOX_JIRA_SITE, SANDBOX_PASSWORD, SANDBOX_USERNAME } from './catalogue.js';
 import type { SandboxServer } from './listen.js';
 import { DEFAULT_ORGANIZATION_SECRET, DEFAULT_USER_SECRET, MAX_LATENCY_MS } from './options.js';
 import { createSandbox, SANDBOX_API_PATH } from './sandbox.js';
@@ -85,6 +86,7 @@ function main(): void {
       console.log(`Cloud Elements base URL: ${origin}${SANDBOX_API_PATH}`);
       console.log(`User secret: ${DEFAULT_USER_SECRET}`);
       console.log(`Organization secret: ${DEFAULT_ORGANIZATION_SECRET}`);
+      console.log(`Credentials elements accept: ${SANDBOX_USERNAME} / ${SANDBOX_PASSWORD} (Jira site ${SANDBOX_JIRA_SITE})`);
     },
     (error: Error) => {
       console.error(`ce-connect-sandbox: cannot listen on ${args.host}:${args.port}: ${error.message}`);

@@ -1,4 +1,5 @@
 import { readBodyText } from '../node/read-body.js';
+import type { EventHub } from './events.js';
 import type { ResolvedSandboxOptions } from './options.js';
 import type { SandboxStore } from './store.js';
 
@@ -6,6 +7,7 @@ import type { SandboxStore } from './store.js';
 export interface SandboxContext {
   options: ResolvedSandboxOptions;
   readonly store: SandboxStore;
+  readonly events: EventHub;
 }
 
 /** Reads a request body as text, up to 64 KB; `undefined` when it is larger or unreadable. */

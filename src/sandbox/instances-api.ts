@@ -3,27 +3,12 @@ import { checkAuthorization } from './authorization.js';
 import { findSandboxElement, type SandboxElement } from './catalogue.js';
 import { ceError, ceResponse, ceUnauthorized } from './ce-responses.js';
 import { parseJsonObject, readLimitedText, type SandboxContext } from './context.js';
-import type { Registration, SandboxInstance } from './store.js';
+import { compactElement, hydratedElement } from './element-definition.js';
+import { authenticate, isRecord, isRefusal, type Refusal } from './instance-authentication.js';
+import type { SandboxInstance } from './store.js';
 
 const MASK = '********';
-const MASKED_KEY = /secret|password|token|(^|\.)api\.key$/i;
-
-/** A failed check: status, message and what the provider said. */
-type Refusal = readonly [status: number, message: string, providerMessage?: string];
-
-const CODE_REFUSALS: Readonly<Record<'unknown' | 'used' | 'expired', Refusal>> = {
-  unknown: [400, 'The OAuth code is not valid', 'invalid_grant: authorization code not found'],
-  used: [400, 'The OAuth code has already been used', 'invalid_grant: authorization code already redeemed'],
-  expired: [400, 'The OAuth code has expired', 'invalid_grant: expired authorization code'],
-};
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isRefusal(value: SandboxElement | Refusal): value is Refusal {
-  return Array.isArray(value);
-}
+const MASKED_KEY = /secret|password|token|signature\.key$|(^|\.)api\.key$/i;
 
 /** The element from the path and/or the body; they must agree when both are given. */
 function resolveElement(pathKeyOrId: string | undefined, body: Record<string, unknown>): SandboxElement | Refusal {
@@ -39,34 +24,6 @@ function resolveElement(pathKeyOrId: string | undefined, body: Record<string, un
     return [400, 'The element in the body does not match the element in the path'];
   }
   return element;
-}
-
-/** What the provider compares when it redeems a code: each configuration value against the OAuth URL call. */
-const GRANT_RULES: ReadonlyArray<{ field: string; expected: (r: Registration) => string; refusal: Refusal }> = [
-  {
-    field: 'oauth.api.key',
-    expected: (r) => r.apiKey,
-    refusal: [400, 'oauth.api.key does not match the API key used for the OAuth URL', 'invalid_grant: code was issued to another client'],
-  },
-  {
-    field: 'oauth.api.secret',
-    expected: (r) => r.apiSecret,
-    refusal: [400, 'oauth.api.secret does not match the API secret used for the OAuth URL', 'invalid_client: client authentication failed'],
-  },
-  {
-    field: 'oauth.callback.url',
-    expected: (r) => r.callbackUrl,
-    refusal: [400, 'oauth.callback.url does not match the callback URL used for the OAuth URL', 'redirect_uri_mismatch'],
-  },
-];
-
-/** The first way the instance request differs from the grant, if any. */
-function checkGrant(element: SandboxElement, grant: Registration, configuration: Record<string, unknown>): Refusal | undefined {
-  if (grant.element !== element) {
-    const message = `The OAuth code was issued for element '${grant.element.key}', not '${element.key}'`;
-    return [400, message, 'invalid_grant: code was issued to another client'];
-  }
-  return GRANT_RULES.find((rule) => configuration[rule.field] !== rule.expected(grant))?.refusal;
 }
 
 /** The string tags of a request body's `tags` array; `undefined` when it has no array. */
@@ -86,6 +43,7 @@ function buildInstance(
   element: SandboxElement,
   body: Record<string, unknown>,
   configuration: Record<string, unknown>,
+  eventsEnabled: boolean,
 ): SandboxInstance {
   const tags = stringTags(body.tags) ?? [];
   return {
@@ -93,29 +51,7 @@ function buildInstance(
     name: body.name as string,
     createdDate: new Date(createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     token: randomBytes(32).toString('base64'),
-    element: {
-      id: element.id,
-      name: element.name,
-      key: element.key,
-      description: `${element.name} (ce-connect sandbox)`,
-      image: '',
-      active: true,
-      deleted: false,
-      typeOauth: false,
-      trialAccount: false,
-      resources: [],
-      transformationsEnabled: true,
-      bulkDownloadEnabled: true,
-      bulkUploadEnabled: true,
-      cloneable: true,
-      extendable: false,
-      beta: false,
-      authentication: { type: 'oauth2' },
-      extended: false,
-      hub: element.hub,
-      protocolType: 'http',
-      parameters: [],
-    },
+    element: hydratedElement(element) as SandboxInstance['element'],
     elementId: element.id,
     tags,
     provisionInteractions: [],
@@ -124,7 +60,7 @@ function buildInstance(
     maxCacheSize: 0,
     cacheTimeToLive: 0,
     configuration: maskedConfiguration(configuration),
-    eventsEnabled: false,
+    eventsEnabled,
     traceLoggingEnabled: false,
     cachingEnabled: false,
     externalAuthentication: 'none',
@@ -132,7 +68,7 @@ function buildInstance(
   };
 }
 
-/** `POST /instances` and `POST /elements/{keyOrId}/instances`: redeems the code and creates an instance. */
+/** `POST /instances` and `POST /elements/{keyOrId}/instances`: authenticates as the element does and creates an instance. */
 export async function createInstance(context: SandboxContext, request: Request, pathKeyOrId?: string): Promise<Response> {
   const { options, store } = context;
   if (checkAuthorization(request.headers.get('authorization'), options) !== 'valid') return ceUnauthorized();
@@ -143,25 +79,53 @@ export async function createInstance(context: SandboxContext, request: Request, 
   if (!body) return ceError(400, 'The request body must be a JSON object');
   const resolved = resolveElement(pathKeyOrId, body);
   if (isRefusal(resolved)) return ceError(...resolved);
-  const code = isRecord(body.providerData) ? body.providerData.code : undefined;
-  if (typeof code !== 'string' || code === '') {
-    return ceError(400, 'You must provide an OAuth code in order to create an instance of this element');
-  }
   if (typeof body.name !== 'string' || body.name.trim() === '') return ceError(400, 'An instance name is required');
   const configuration = isRecord(body.configuration) ? body.configuration : {};
-  const redemption = store.redeemCode(code);
-  if (redemption.status !== 'ok') return ceError(...CODE_REFUSALS[redemption.status]);
-  const refusal = checkGrant(resolved, redemption.registration, configuration);
-  if (refusal) return ceError(...refusal);
-  const instance = store.addInstance((id) => buildInstance(id, store.now(), resolved, body, configuration));
+  const outcome = authenticate(context, resolved, body, configuration, 'create an instance of this element');
+  if (isRefusal(outcome)) return ceError(...outcome);
+  const instance = store.addInstance((id) => buildInstance(id, store.now(), resolved, body, configuration, outcome.events !== undefined));
+  context.events.configure(instance.id, outcome.events);
   return ceResponse(200, instance);
 }
 
-/** `GET /instances?tags[]=a&tags[]=b`: the instances carrying every tag given (all of them without a tag). */
+/** Largest (and default) page of `GET /instances`; the real limits are not documented [?]: 200 is the sandbox's. */
+export const MAX_PAGE_SIZE = 200;
+
+/** The opaque `nextPage` token: the last id of the page, base64url'd (the real token is opaque too). */
+function pageToken(lastId: number): string {
+  return Buffer.from(`after:${lastId}`).toString('base64url');
+}
+
+function readPageToken(token: string): number | undefined {
+  const match = /^after:(\d{1,15})$/.exec(Buffer.from(token, 'base64url').toString());
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * `GET /instances?tags[]=a&tags[]=b[&pageSize][&nextPage][&hydrate=false]`: the instances carrying every tag given,
+ * a page at a time (`Elements-Next-Page-Token` when more remain; CHURROS general/headers.js), each embedding its
+ * element definition unless `hydrate=false` (CHURROS provisioner.js lists that way).
+ */
 function listInstances(context: SandboxContext, request: Request): Response {
-  const wanted = new URL(request.url).searchParams.getAll('tags[]');
-  const instances = context.store.listInstances().filter((instance) => wanted.every((tag) => instance.tags.includes(tag)));
-  return ceResponse(200, instances);
+  const query = new URL(request.url).searchParams;
+  const wanted = query.getAll('tags[]');
+  const sizeText = query.get('pageSize');
+  const pageSize = sizeText === null ? MAX_PAGE_SIZE : Number(sizeText);
+  if (!Number.isInteger(pageSize) || pageSize < 1) return ceError(400, 'pageSize must be a positive integer');
+  const tokenText = query.get('nextPage');
+  const after = tokenText === null || tokenText === '' ? 0 : readPageToken(tokenText);
+  if (after === undefined) return ceError(400, 'The nextPage token is not valid');
+  const matching = context.store
+    .listInstances()
+    .filter((instance) => instance.id > after && wanted.every((tag) => instance.tags.includes(tag)));
+  const page = matching.slice(0, Math.min(pageSize, MAX_PAGE_SIZE));
+  const hydrate = query.get('hydrate') !== 'false';
+  const body = hydrate ? page : page.map((instance) => ({ ...instance, element: compactElement(instance.element) }));
+  const response = ceResponse(200, body);
+  response.headers.set('Elements-Returned-Count', String(page.length));
+  const last = page.at(-1);
+  if (last && matching.length > page.length) response.headers.set('Elements-Next-Page-Token', pageToken(last.id));
+  return response;
 }
 
 /** `GET /instances`, `GET /instances/{id}`, `DELETE /instances/{id}`. */
@@ -169,10 +133,11 @@ export function manageInstances(context: SandboxContext, request: Request, id?: 
   const { options, store } = context;
   if (checkAuthorization(request.headers.get('authorization'), options) !== 'valid') return ceUnauthorized();
   if (id === undefined) return listInstances(context, request);
-  const instance = /^\d{1,15}$/.test(id) ? store.getInstance(Number(id)) : undefined;
+  const instance = findInstance(context, id);
   if (!instance) return ceError(404, `No instance found with id ${id}`);
   if (request.method === 'DELETE') {
     store.deleteInstance(instance.id);
+    context.events.configure(instance.id, undefined);
     return ceResponse(200);
   }
   return ceResponse(200, instance);
@@ -184,13 +149,13 @@ function findInstance(context: SandboxContext, id: string): SandboxInstance | un
 }
 
 /**
- * `PUT /instances/{id}`: re-authorises an instance with a fresh code, under the rules of `POST /instances` (the
- * code single-use and unexpired, issued for this instance's element, with the same key, secret and callback URL
- * as its oauth/url call). The id stays; the token is new, `valid` is true again, the configuration is the one
- * sent (masked), and `name` and `tags`, when sent, replace the stored ones.
+ * `PUT /instances/{id}`: re-authenticates an instance under the rules of `POST /instances` (a fresh code or OAuth 1
+ * token, single-use and unexpired, issued for this instance's element with the same key, secret and callback URL as
+ * its oauth/url call; or, for a credentials element, right credentials). The id stays; the token is new, `valid`
+ * is true again, the configuration is the one sent (masked), and `name` and `tags`, when sent, replace the stored ones.
  */
 export async function updateInstance(context: SandboxContext, request: Request, id: string): Promise<Response> {
-  const { options, store } = context;
+  const { options } = context;
   if (checkAuthorization(request.headers.get('authorization'), options) !== 'valid') return ceUnauthorized();
   if (!findInstance(context, id)) return ceError(404, `No instance found with id ${id}`);
   if (options.fail.instances) {
@@ -207,21 +172,17 @@ export async function updateInstance(context: SandboxContext, request: Request, 
   if (claimed !== undefined && !(isKey && findSandboxElement(String(claimed)) === element)) {
     return ceError(400, `The element in the body does not match the instance's element '${element.key}'`);
   }
-  const code = isRecord(body.providerData) ? body.providerData.code : undefined;
-  if (typeof code !== 'string' || code === '') {
-    return ceError(400, 'You must provide an OAuth code in order to re-authenticate this instance');
-  }
   if (body.name !== undefined && (typeof body.name !== 'string' || body.name.trim() === '')) {
     return ceError(400, 'The instance name must be a non-empty string');
   }
   const configuration = isRecord(body.configuration) ? body.configuration : {};
-  const redemption = store.redeemCode(code);
-  if (redemption.status !== 'ok') return ceError(...CODE_REFUSALS[redemption.status]);
-  const refusal = checkGrant(element, redemption.registration, configuration);
-  if (refusal) return ceError(...refusal);
+  const outcome = authenticate(context, element, body, configuration, 're-authenticate this instance');
+  if (isRefusal(outcome)) return ceError(...outcome);
   instance.token = randomBytes(32).toString('base64');
   instance.valid = true;
   instance.configuration = maskedConfiguration(configuration);
+  instance.eventsEnabled = outcome.events !== undefined;
+  context.events.configure(instance.id, outcome.events);
   if (typeof body.name === 'string') instance.name = body.name;
   instance.tags = stringTags(body.tags) ?? instance.tags;
   return ceResponse(200, instance);

@@ -17,6 +17,13 @@ export interface SandboxScenario {
   codeTtlMs?: number;
   /** Decide on the consent page without showing it (a 303 straight back), for headless tests. */
   autoDecision?: 'allow' | 'deny';
+  /**
+   * Waits before each retry of a failed event delivery; its length is the number of retries. Default
+   * `[1000, 4000, 16000]`: Cloud Elements' 2^(2x) back-off, in seconds instead of hours.
+   */
+  retryDelaysMs?: readonly number[];
+  /** How long one event delivery may take before it counts as failed; default 10000. */
+  deliveryTimeoutMs?: number;
 }
 
 /** Options of `createSandbox`. */
@@ -44,7 +51,12 @@ export interface ResolvedSandboxOptions {
   readonly fail: { readonly oauthUrl?: number; readonly instances?: number };
   readonly codeTtlMs: number;
   readonly autoDecision: 'allow' | 'deny' | undefined;
+  readonly retryDelaysMs: readonly number[];
+  readonly deliveryTimeoutMs: number;
 }
+
+/** Default waits between event delivery attempts (Cloud Elements' 2^(2x) back-off, in seconds). */
+export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = Object.freeze([1000, 4000, 16000]);
 
 /** Default User secret of the sandbox. */
 export const DEFAULT_USER_SECRET = 'sandbox-user-secret';
@@ -85,6 +97,12 @@ function publicOrigin(value: unknown): string | undefined {
   return fail('publicUrl must be an absolute http(s) URL');
 }
 
+function retryDelays(value: unknown): readonly number[] {
+  if (value === undefined) return DEFAULT_RETRY_DELAYS_MS;
+  if (!Array.isArray(value) || value.length > 20) fail('retryDelaysMs must be an array of at most 20 delays');
+  return Object.freeze(value.map((delay: unknown, index) => nonNegative(delay, `retryDelaysMs[${index}]`, 0, MAX_LATENCY_MS)));
+}
+
 /** Validates the `now` option; the default reads `Date.now` at each call. */
 export function resolveClock(value: unknown): () => number {
   if (value === undefined) return () => Date.now();
@@ -123,5 +141,7 @@ export function resolveSandboxOptions(options: SandboxOptions, previous?: Resolv
     },
     codeTtlMs: nonNegative(options.codeTtlMs, 'codeTtlMs', previous?.codeTtlMs ?? 60_000),
     autoDecision: has('autoDecision') ? options.autoDecision : previous?.autoDecision,
+    retryDelaysMs: has('retryDelaysMs') ? retryDelays(options.retryDelaysMs) : (previous?.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS),
+    deliveryTimeoutMs: nonNegative(options.deliveryTimeoutMs, 'deliveryTimeoutMs', previous?.deliveryTimeoutMs ?? 10_000, MAX_LATENCY_MS),
   };
 }

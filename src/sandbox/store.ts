@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SandboxElement } from './catalogue.js';
 
-/** The app details of one OAuth URL call: what the "provider" will later hold a code to. */
+/** The app details of one oauth/url (or oauth/token) call: what the "provider" will later hold a grant to. */
 export interface Registration {
   readonly element: SandboxElement;
   readonly apiKey: string;
@@ -10,17 +10,36 @@ export interface Registration {
   readonly siteAddress?: string;
 }
 
+/** An OAuth 1 request token from `oauth/token`, and what the consent page added to it. */
+export interface RequestToken {
+  readonly registration: Registration;
+  readonly secret: string;
+  /** Until Allow, the request token's lifetime; after it, the verifier's (the code lifetime). */
+  expiresAt: number;
+  /** Set by Allow on the consent page: the verifier and the callback's other parameters. */
+  verifier?: string;
+  extras?: Readonly<Record<string, string>>;
+  used: boolean;
+}
+
 /** A consent page that was shown and awaits Allow or Deny. */
 export interface PendingConsent {
   readonly registration: Registration;
   readonly state: string | undefined;
   readonly scope: string | undefined;
   readonly expiresAt: number;
+  /** The OAuth 1 request token the page authorises; absent for OAuth 2. */
+  readonly requestToken?: string;
 }
 
-/** What redeeming a code found. */
-export type Redemption =
-  { readonly status: 'ok'; readonly registration: Registration } | { readonly status: 'unknown' | 'used' | 'expired' };
+/** A redeemable OAuth 2 code: the app it was granted to and the callback's other parameters (QuickBooks realmId). */
+export interface Grant {
+  readonly registration: Registration;
+  readonly extras: Readonly<Record<string, string>>;
+}
+
+/** What redeeming a code or a request token found. */
+export type Redemption<T = Grant> = { readonly status: 'ok'; readonly grant: T } | { readonly status: 'unknown' | 'used' | 'expired' };
 
 /** A created instance as the sandbox stores and returns it (Cloud Elements reference §5.3). */
 export interface SandboxInstance {
@@ -58,7 +77,8 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
 export class SandboxStore {
   private readonly _registrations = new Map<string, Registration>();
   private readonly _consents = new Map<string, PendingConsent>();
-  private readonly _codes = new Map<string, { registration: Registration; expiresAt: number; used: boolean }>();
+  private readonly _codes = new Map<string, { grant: Grant; expiresAt: number; used: boolean }>();
+  private readonly _requestTokens = new Map<string, RequestToken>();
   private readonly _instances = new Map<number, SandboxInstance>();
   private _nextInstanceId = 4001;
 
@@ -95,10 +115,10 @@ export class SandboxStore {
   }
 
   /** Issues a single-use authorization code bound to the registration it was granted to. */
-  issueCode(registration: Registration, ttlMs: number): string {
+  issueCode(grant: Grant, ttlMs: number): string {
     this._forgetStaleCodes();
     const code = randomBytes(15).toString('base64url');
-    this._codes.set(code, { registration, expiresAt: this._now() + ttlMs, used: false });
+    this._codes.set(code, { grant, expiresAt: this._now() + ttlMs, used: false });
     return code;
   }
 
@@ -109,7 +129,31 @@ export class SandboxStore {
     if (entry.used) return { status: 'used' };
     entry.used = true;
     if (entry.expiresAt <= this._now()) return { status: 'expired' };
-    return { status: 'ok', registration: entry.registration };
+    return { status: 'ok', grant: entry.grant };
+  }
+
+  /** Issues an OAuth 1 request token and its secret for `oauth/token`, valid for `ttlMs`. */
+  issueRequestToken(registration: Registration, ttlMs: number): { token: string; secret: string } {
+    const token = `${registration.element.key}${randomBytes(24).toString('hex')}`;
+    const secret = randomBytes(18).toString('base64url');
+    remember(this._requestTokens, token, { registration, secret, expiresAt: this._now() + ttlMs, used: false });
+    return { token, secret };
+  }
+
+  /** An unexpired, unused request token (for oauth/url and the consent page). */
+  findRequestToken(token: string): RequestToken | undefined {
+    const entry = this._requestTokens.get(token);
+    return entry && !entry.used && entry.expiresAt > this._now() ? entry : undefined;
+  }
+
+  /** Redeems an authorised request token: any attempt uses it up, as `redeemCode` does. */
+  redeemRequestToken(token: string): Redemption<RequestToken> {
+    const entry = this._requestTokens.get(token);
+    if (!entry || entry.verifier === undefined) return { status: 'unknown' };
+    if (entry.used) return { status: 'used' };
+    entry.used = true;
+    if (entry.expiresAt <= this._now()) return { status: 'expired' };
+    return { status: 'ok', grant: entry };
   }
 
   /** Stores a new instance under the next id. */
@@ -139,6 +183,7 @@ export class SandboxStore {
     this._registrations.clear();
     this._consents.clear();
     this._codes.clear();
+    this._requestTokens.clear();
     this._instances.clear();
     this._nextInstanceId = 4001;
   }

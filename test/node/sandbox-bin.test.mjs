@@ -27,7 +27,7 @@ async function start(args) {
   child.stdout.setEncoding('utf8');
   for await (const chunk of child.stdout) {
     output += chunk;
-    if (output.includes('Organization secret:')) break;
+    if (/Credentials elements accept:.*\n/.test(output)) break;
   }
   return output.trim().split('\n');
 }
@@ -77,6 +77,7 @@ for (const signal of ['SIGTERM', 'SIGINT']) {
       assert.equal(lines[1], `Cloud Elements base URL: ${origin}/elements/api-v2`);
       assert.equal(lines[2], 'User secret: sandbox-user-secret');
       assert.equal(lines[3], 'Organization secret: sandbox-organization-secret');
+      assert.equal(lines[4], 'Credentials elements accept: demo@example.com / sandbox-password (Jira site https://acme.atlassian.net)');
 
       const response = await send(`${origin}/elements/api-v2/elements/sfdc/oauth/url`, {
         method: 'POST',

@@ -206,7 +206,7 @@ describe('PUT /instances/{id}: re-authorise', () => {
     clock.advance(3_600_000);
     const code = await codeFor(server);
     const body = instanceBody(code, { name: 'Renamed', tags: ['owner-a', 'new'] });
-    body.configuration['event.notification.enabled'] = true;
+    body.configuration['filter.response.nulls'] = false;
     const put = await api(server, `/instances/${created.id}?reAuthenticate=true`, { method: 'PUT', body });
     assert.equal(put.status, 200, JSON.stringify(put.body));
     assert.match(put.headers.get('elements-request-id'), REQUEST_ID);
@@ -222,7 +222,7 @@ describe('PUT /instances/{id}: re-authorise', () => {
       'oauth.callback.url': APP.callbackUrl,
       'oauth.api.key': '********',
       'oauth.api.secret': '********',
-      'event.notification.enabled': true,
+      'filter.response.nulls': false,
     });
     assert.equal('providerData' in put.body, false);
     // What Cloud Elements reports from now on.

@@ -80,8 +80,9 @@ function assertCeError(result, status, message) {
 }
 
 describe('oauth/url', () => {
-  test('POST with a JSON body → {element, oauthUrl}; the sfdc URL carries client_secret like the documented one', async () => {
+  test('POST with a JSON body → {element, oauthUrl}; the sfdc URL carries client_secret; POST ignores state', async () => {
     const sandbox = createSandbox();
+    // Nothing shows the real POST variant honours state (CHURROS testOAuthUrlPost sends none): the element key comes back.
     const { status, body } = await oauthUrl(sandbox, 'sfdc', { ...APP, state: 'abc' });
     assert.equal(status, 200);
     assert.deepEqual(Object.keys(body).sort(), ['element', 'oauthUrl']);
@@ -93,8 +94,12 @@ describe('oauth/url', () => {
     assert.equal(url.searchParams.get('client_id'), APP.apiKey);
     assert.equal(url.searchParams.get('client_secret'), APP.apiSecret);
     assert.equal(url.searchParams.get('redirect_uri'), APP.callbackUrl);
-    assert.equal(url.searchParams.get('state'), 'abc');
+    assert.equal(url.searchParams.get('state'), 'sfdc');
     assert.equal(url.searchParams.get('scope'), 'full refresh_token');
+    const viaGet = await json(
+      await call(sandbox, `/elements/api-v2/elements/sfdc/oauth/url?${new URLSearchParams({ ...APP, state: 'abc' })}`),
+    );
+    assert.equal(new URL(viaGet.body.oauthUrl).searchParams.get('state'), 'abc', 'GET honours it');
   });
 
   test('GET with query parameters, by numeric id; the state defaults to the element key; box has no client_secret', async () => {
@@ -190,7 +195,8 @@ describe('consent pages', () => {
 
   test('Allow → 303 to the callback with code and state, keeping its own query', async () => {
     const sandbox = createSandbox();
-    const { body } = await oauthUrl(sandbox, 'sfdc', { ...APP, state: 'my-state' });
+    const query = new URLSearchParams({ ...APP, state: 'my-state' });
+    const { body } = await json(await call(sandbox, `/elements/api-v2/elements/sfdc/oauth/url?${query}`));
     const { location } = await consent(sandbox, body.oauthUrl, 'allow');
     assert.equal(`${location.origin}${location.pathname}`, 'https://app.test/cb');
     assert.equal(location.searchParams.get('tenant'), '7');
@@ -477,6 +483,21 @@ describe('instance CRUD, scenarios and reset', () => {
     assert.equal(page.headers.get('cross-origin-opener-policy'), null);
   });
 
+  test('requests() lists the API calls answered, by path without the query (which may carry an app secret)', async () => {
+    const clock = manualClock(Date.UTC(2031, 0, 1));
+    const sandbox = createSandbox({ now: clock.now });
+    const query = new URLSearchParams(APP);
+    await call(sandbox, `/elements/api-v2/elements/box/oauth/url?${query}`);
+    await createInstance(sandbox, instanceBody('made-up'));
+    assert.deepEqual(sandbox.requests(), [
+      { method: 'GET', path: '/elements/api-v2/elements/box/oauth/url', status: 200, at: '2031-01-01T00:00:00.000Z' },
+      { method: 'POST', path: '/elements/api-v2/instances', status: 400, at: '2031-01-01T00:00:00.000Z' },
+    ]);
+    assert.equal(JSON.stringify(sandbox.requests()).includes(APP.apiSecret), false);
+    sandbox.reset();
+    assert.deepEqual(sandbox.requests(), []);
+  });
+
   test('instances() returns copies; paths outside the sandbox are not its own', async () => {
     const sandbox = createSandbox();
     await createInstance(sandbox, instanceBody(await codeFor(sandbox)));
@@ -500,8 +521,8 @@ describe('instance CRUD, scenarios and reset', () => {
   });
 });
 
-test('the catalogue: at least 12 elements, named from the package names, each with a colour and authorize path', () => {
-  assert.ok(sandboxCatalogue.length >= 12);
+test('the catalogue: at least 19 elements, named from the package names, each with a colour and a way to connect', () => {
+  assert.ok(sandboxCatalogue.length >= 19);
   const keys = new Set();
   for (const key of Object.keys(ELEMENT_NAMES))
     assert.ok(
@@ -516,7 +537,8 @@ test('the catalogue: at least 12 elements, named from the package names, each wi
     }
     assert.ok(element.name.length > 0 && element.name !== element.key, element.key);
     assert.match(element.brandColour, /^#[0-9A-F]{6}$/i);
-    assert.match(element.authorizePath, /^\/[\w./-]+$/);
+    if (element.auth === 'credentials') assert.ok(element.credentials.length > 0, element.key);
+    else assert.match(element.authorizePath ?? element.oauth1AuthorizePath, /^\/[\w./-]+$/);
     assert.equal(typeof element.id, 'number');
     keys.add(element.key);
   }
