@@ -242,6 +242,8 @@ export async function startHarness({
           apiSecret: SECRETS.hubspotApiSecret,
           callbackUrl: callback('hubspot'),
           scope: 'contacts',
+          // HubSpot's instance wants it (Cloud Elements' sample app sends it for every element).
+          configuration: { 'authentication.type': 'oauth2' },
         },
         ...Object.fromEntries(Object.entries(elements).map(([key, entry]) => [key, { callbackUrl: callback(key), ...entry }])),
       },

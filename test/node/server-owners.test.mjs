@@ -564,13 +564,14 @@ describe('per-element settings: configuration, tags and site addresses', () => {
   const zendesk = {
     apiKey: 'zendesk-key',
     apiSecret: 'SENTINELzendesksecret77',
-    siteAddress: (input) => (/^[a-z0-9][a-z0-9-]{0,62}$/.test(input) ? `${input}.zendesk.com` : null),
+    siteAddress: (input) => (/^[a-z0-9][a-z0-9-]{0,62}$/.test(input) ? input : null),
     siteConfigurationKey: 'zendesk.subdomain',
   };
 
   test('configuration and tags reach Cloud Elements with every POST and PUT /instances, with the owner tag', async () => {
     const configuration = {
       'event.notification.enabled': true,
+      'event.notification.callback.url': 'https://app.example/api/ce/events',
       'filter.response.nulls': false,
       'cache.size': 3,
       'event.vendor.type': 'polling',
@@ -647,10 +648,10 @@ describe('per-element settings: configuration, tags and site addresses', () => {
       const finished = flow === '4a' ? await connect4a(alice, 'zendesk', '?site=acme') : await connect4b(alice, 'zendesk', '?site=acme');
       assert.equal(finished.status, flow === '4a' ? 200 : 201);
       const [oauthCall] = oauthUrlCalls();
-      assert.equal(oauthCall.params.siteAddress, 'acme.zendesk.com');
+      assert.equal(oauthCall.params.siteAddress, 'acme');
       const [post] = instancePosts();
-      assert.equal(JSON.parse(post.body).configuration['zendesk.subdomain'], 'acme.zendesk.com');
-      assert.equal(harness.sandbox.instances()[0].configuration['zendesk.subdomain'], 'acme.zendesk.com');
+      assert.equal(JSON.parse(post.body).configuration['zendesk.subdomain'], 'acme');
+      assert.equal(harness.sandbox.instances()[0].configuration['zendesk.subdomain'], 'acme');
       // A reconnect takes the site again, and the PUT carries it too.
       const id = String(harness.sandbox.instances()[0].id);
       const again =
@@ -658,7 +659,7 @@ describe('per-element settings: configuration, tags and site addresses', () => {
           ? await connect4a(alice, 'zendesk', `?site=acme-eu&instance=${id}`)
           : await connect4b(alice, 'zendesk', `?site=acme-eu&instance=${id}`);
       assert.equal(again.status, 200);
-      assert.equal(JSON.parse(instancePuts()[0].body).configuration['zendesk.subdomain'], 'acme-eu.zendesk.com');
+      assert.equal(JSON.parse(instancePuts()[0].body).configuration['zendesk.subdomain'], 'acme-eu');
     });
   }
 
@@ -677,8 +678,8 @@ describe('per-element settings: configuration, tags and site addresses', () => {
     assert.deepEqual(alice.cookieNames(), ['ce-test-session']);
     // A fixed siteAddress ignores ?site= (and still reaches Cloud Elements).
     await harness.close();
-    harness = await startHarness({ elements: { zendesk: { ...zendesk, siteAddress: 'fixed.zendesk.com' } } });
+    harness = await startHarness({ elements: { zendesk: { ...zendesk, siteAddress: 'fixed' } } });
     assert.equal((await harness.browser().startFlow('zendesk', '?site=other')).status, 200);
-    assert.equal(oauthUrlCalls()[0].params.siteAddress, 'fixed.zendesk.com');
+    assert.equal(oauthUrlCalls()[0].params.siteAddress, 'fixed');
   });
 });

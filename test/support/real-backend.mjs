@@ -93,7 +93,12 @@ export async function startRealBackend({ pageOrigin, gates, stats }) {
       cloudElements: { baseUrl: `${clouds[cloud].origin}/elements/api-v2`, ...SECRETS },
       elements: {
         sfdc: { apiKey: 'sfdc-test-key', apiSecret: 'sfdc-test-secret-0001', callbackUrl: callbackUrl('sfdc') },
-        hubspot: { apiKey: 'hubspot-test-key', apiSecret: 'hubspot-test-secret-0001', callbackUrl: callbackUrl('hubspot') },
+        hubspot: {
+          apiKey: 'hubspot-test-key',
+          apiSecret: 'hubspot-test-secret-0001',
+          callbackUrl: callbackUrl('hubspot'),
+          configuration: { 'authentication.type': 'oauth2' },
+        },
       },
       cookieSecret: randomBytes(32).toString('base64url'),
       onInstanceCreated: ({ instance, token, request }) => {
