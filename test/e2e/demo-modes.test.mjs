@@ -4,8 +4,7 @@
 // round trip is two page loads, so the events are recorded in every document the tab loads.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { startDemo } from '../../demo/server.mjs';
-import { launchChromium } from './browser.mjs';
+import { resetDemo, startDemoInChromium, stopDemoInChromium } from '../node/support/demo-browser.mjs';
 
 const TERMINAL = ['connected', 'connect-error'];
 
@@ -17,22 +16,10 @@ describe("the demo's modes and languages, end to end in Chromium", { timeout: 60
   let popups;
   const logLines = [];
 
-  before(async () => {
-    demo = await startDemo({ port: 0, env: {}, log: (line) => logLines.push(line) });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await demo?.close();
-  });
+  before(async () => ({ demo, browser } = await startDemoInChromium(logLines)));
+  after(() => stopDemoInChromium({ demo, browser }));
   beforeEach(async () => {
-    const reset = await fetch(new URL('/demo-api/scenario', demo.url), {
-      method: 'POST',
-      headers: { 'X-CE-Connect': '1' },
-      body: JSON.stringify({ scenario: 'normal' }),
-    });
-    assert.equal(reset.status, 200);
-    demo.sandbox.reset();
+    await resetDemo(demo);
     context = await browser.createBrowserContext();
     page = await context.newPage();
     popups = 0;

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startDemo } from '../../demo/server.mjs';
-import { launchChromium, nextOutcome } from './browser.mjs';
+import { launchChromium } from '../../tools/chromium.mjs';
+import { nextOutcome, resetDemo, startDemoInChromium, stopDemoInChromium } from '../node/support/demo-browser.mjs';
 
 /** A request through node:http, which (unlike fetch) really sends the Host header it is given. */
 function send(url, { method = 'GET', headers = {}, body } = {}) {
@@ -59,24 +60,10 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
   let page;
   const logLines = [];
 
-  before(async () => {
-    demo = await startDemo({ port: 0, env: {}, log: (line) => logLines.push(line) });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await demo?.close();
-  });
+  before(async () => ({ demo, browser } = await startDemoInChromium(logLines)));
+  after(() => stopDemoInChromium({ demo, browser }));
   beforeEach(async () => {
-    const reset = await send(new URL('/demo-api/scenario', demo.url), {
-      method: 'POST',
-      headers: { 'X-CE-Connect': '1', 'Content-Type': 'application/json', Host: new URL(demo.url).host },
-      body: JSON.stringify({ scenario: 'normal' }),
-    });
-    assert.equal(reset.status, 200, reset.body);
-    assert.deepEqual(JSON.parse(reset.body), { scenario: 'normal' });
-    // Every test starts with nothing connected: Cloud Elements (the sandbox) forgets the instances.
-    demo.sandbox.reset();
+    await resetDemo(demo);
     page = await (await browser.createBrowserContext()).newPage();
     await page.goto(demo.url, { waitUntil: 'networkidle0' });
     await page.waitForSelector('ce-connect-button[element="sfdc"] >>> button');

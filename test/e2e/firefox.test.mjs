@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import puppeteer from 'puppeteer-core';
 import { startDemo } from '../../demo/server.mjs';
-import { eventsUntilSettled, nextOutcome } from './browser.mjs';
+import { eventsUntilSettled, nextOutcome, resetDemo } from '../node/support/demo-browser.mjs';
 
 const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 const skip = existsSync(FIREFOX) ? false : `Firefox not found at ${FIREFOX} (apt-get install firefox-esr, or set FIREFOX_PATH)`;
@@ -50,13 +50,7 @@ describe('the demo, end to end in Firefox', { timeout: 60000, skip }, () => {
   });
   describe('a real click on the Salesforce button, then the consent page', () => {
     beforeEach(async () => {
-      await fetch(new URL('/demo-api/scenario', demo.url), {
-        method: 'POST',
-        headers: { 'X-CE-Connect': '1' },
-        body: JSON.stringify({ scenario: 'normal' }),
-      });
-      // Nothing connected: each test connects anew (a connected button would reconnect its instance instead).
-      demo.sandbox.reset();
+      await resetDemo(demo);
       ({ context, page } = await freshPage());
       await page.goto(demo.url, { waitUntil: 'load' });
       await page.waitForSelector('ce-connect-button[element="sfdc"] >>> button');

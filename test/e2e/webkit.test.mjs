@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startDemo } from '../../demo/server.mjs';
 import { missingWebKit, startWebKitDriver, WEBKIT_INSTALL_HINT, webkitCapabilities } from '../support/webkit-driver.mjs';
+import { resetDemo } from '../node/support/demo-browser.mjs';
 
 const missing = missingWebKit();
 const skip = missing.length ? `${missing.join(', ')} not found (${WEBKIT_INSTALL_HINT})` : false;
@@ -87,13 +88,7 @@ describe('the demo, end to end in WebKit', { timeout: 60000, skip }, () => {
     await demo?.close();
   });
   beforeEach(async () => {
-    await fetch(new URL('/demo-api/scenario', demo.url), {
-      method: 'POST',
-      headers: { 'X-CE-Connect': '1' },
-      body: JSON.stringify({ scenario: 'normal' }),
-    });
-    // Nothing connected: each test connects anew (a connected button would reconnect its instance instead).
-    demo.sandbox.reset();
+    await resetDemo(demo);
     // Leftover popups of an earlier test, then a fresh demo page that records every event of the buttons.
     for (const handle of await session.windows()) {
       if (handle === main) continue;

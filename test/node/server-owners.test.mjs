@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, test } from 'node:test';
 import { createConnectHandler } from '../../lib/server/index.js';
-import { decide, forbiddenValues, openConsent, pageResult, SECRETS, startHarness } from './harness.mjs';
+import { decide, forbiddenValues, openConsent, pageResult, SECRETS, startHarness } from './support/harness.mjs';
 
 let harness;
 afterEach(async () => {
