@@ -1,5 +1,5 @@
 // `npm run graph`: the import graph of src/ from the TypeScript compiler's own pre-processor, by layer, and a check
-// of the layering rules the README's "Architecture" section states. Exits non-zero when a rule is broken.
+// of the layering rules CONTRIBUTING.md's "Architecture" section states. Exits non-zero when a rule is broken.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';

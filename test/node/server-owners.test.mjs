@@ -13,7 +13,7 @@ afterEach(async () => {
   harness = undefined;
 });
 
-/** The owner tag as the README documents it, computed independently of the handler. */
+/** The owner tag as docs/connections.md (Owners) documents it, computed independently of the handler. */
 function ownerTagFor(owner, secret = SECRETS.organizationSecret) {
   const key = createHmac('sha256', secret).update('ce-connect owner tag key v1').digest();
   return `ce-connect-owner:${createHmac('sha256', key).update(owner).digest('base64url')}`;
