@@ -3,8 +3,8 @@
 // "blocked popup" scenario refuses the popup) and the language picker (dist/i18n/{lang}.js). A redirect-mode
 // round trip is two page loads, so the events are recorded in every document the tab loads.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { resetDemo, startDemoInChromium, stopDemoInChromium } from '../node/support/demo-browser.mjs';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { demoInChromium } from '../node/support/demo-browser.mjs';
 
 const TERMINAL = ['connected', 'connect-error'];
 
@@ -16,10 +16,8 @@ describe("the demo's modes and languages, end to end in Chromium", { timeout: 60
   let popups;
   const logLines = [];
 
-  before(async () => ({ demo, browser } = await startDemoInChromium(logLines)));
-  after(() => stopDemoInChromium({ demo, browser }));
+  demoInChromium(logLines, (started) => ({ demo, browser } = started));
   beforeEach(async () => {
-    await resetDemo(demo);
     context = await browser.createBrowserContext();
     page = await context.newPage();
     popups = 0;

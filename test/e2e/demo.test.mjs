@@ -5,7 +5,7 @@ import { request as httpRequest } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startDemo } from '../../demo/server.mjs';
 import { launchChromium } from '../../tools/chromium.mjs';
-import { nextOutcome, resetDemo, startDemoInChromium, stopDemoInChromium } from '../node/support/demo-browser.mjs';
+import { demoInChromium, nextOutcome } from '../node/support/demo-browser.mjs';
 
 /** A request through node:http, which (unlike fetch) really sends the Host header it is given. */
 function send(url, { method = 'GET', headers = {}, body } = {}) {
@@ -60,10 +60,8 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
   let page;
   const logLines = [];
 
-  before(async () => ({ demo, browser } = await startDemoInChromium(logLines)));
-  after(() => stopDemoInChromium({ demo, browser }));
+  demoInChromium(logLines, (started) => ({ demo, browser } = started));
   beforeEach(async () => {
-    await resetDemo(demo);
     page = await (await browser.createBrowserContext()).newPage();
     await page.goto(demo.url, { waitUntil: 'networkidle0' });
     await page.waitForSelector('ce-connect-button[element="sfdc"] >>> button');

@@ -1,19 +1,27 @@
 // Helpers for the end-to-end tests of the demo (test/e2e/): a clean demo per test, and the buttons' events as
 // a page sees them.
 import assert from 'node:assert/strict';
+import { after, before, beforeEach } from 'node:test';
 import { startDemo } from '../../../demo/server.mjs';
 import { launchChromium } from '../../../tools/chromium.mjs';
 
-/** Starts the demo (what `npm start` runs, on a port the OS picks; its log lines go to `logLines`) and a Chromium. */
-export async function startDemoInChromium(logLines) {
-  const demo = await startDemo({ port: 0, env: {}, log: (line) => logLines.push(line) });
-  return { demo, browser: await launchChromium() };
-}
-
-/** Stops what startDemoInChromium started (either may be missing when the start failed). */
-export async function stopDemoInChromium({ demo, browser }) {
-  await browser?.close();
-  await demo?.close();
+/**
+ * For a `describe` of the demo in Chromium: starts the demo (what `npm start` runs, on a port the OS picks; its log
+ * lines go to `logLines`) and a Chromium before the suite and hands both to `started`, resets the demo before
+ * each test (resetDemo), and stops both after the suite.
+ */
+export function demoInChromium(logLines, started) {
+  let running = {};
+  before(async () => {
+    const demo = await startDemo({ port: 0, env: {}, log: (line) => logLines.push(line) });
+    running = { demo, browser: await launchChromium() };
+    started(running);
+  });
+  after(async () => {
+    await running.browser?.close();
+    await running.demo?.close();
+  });
+  beforeEach(() => resetDemo(running.demo));
 }
 
 /**
