@@ -85,4 +85,3 @@ describe('state checks', () => {
     expect(codeOf(() => checkState(STATE, new URL(`https://p.example/?state=${STATE}&state=${STATE}`)))).to.equal('insecure-state');
   });
 });
-
