@@ -4,11 +4,11 @@
 // round trip is two page loads, so the events are recorded in every document the tab loads.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { demoInChromium } from '../node/support/demo-browser.mjs';
+import { demoInChromium, E2E_DEADLINE } from '../node/support/demo-browser.mjs';
 
 const TERMINAL = ['connected', 'connect-error'];
 
-describe("the demo's modes and languages, end to end in Chromium", { timeout: 60000 }, () => {
+describe("the demo's modes and languages, end to end in Chromium", () => {
   let demo;
   let browser;
   let context;
@@ -31,10 +31,10 @@ describe("the demo's modes and languages, end to end in Chromium", { timeout: 60
     });
     await page.goto(demo.url, { waitUntil: 'networkidle0' });
     await page.waitForSelector('ce-connect-button[element="sfdc"] >>> button');
-  });
+  }, E2E_DEADLINE);
   afterEach(async () => {
     await context?.close();
-  });
+  }, E2E_DEADLINE);
 
   /** Clicks a radio of the page (mode, scenario) and waits until the page has logged the change. */
   async function choose(name, value) {
@@ -109,7 +109,7 @@ describe("the demo's modes and languages, end to end in Chromium", { timeout: 60
     return result.detail;
   }
 
-  it('redirect mode: the tab goes to the consent page and comes back connected, the page as it was', async () => {
+  it('redirect mode: the tab goes to the consent page and comes back connected, the page as it was', E2E_DEADLINE, async () => {
     await choose('mode', 'redirect');
     assert.deepEqual(
       [...new Set(await page.$$eval('ce-connect-button', (buttons) => buttons.map((b) => b.getAttribute('mode'))))],
@@ -124,7 +124,7 @@ describe("the demo's modes and languages, end to end in Chromium", { timeout: 60
     assert.deepEqual(await pageLog(), ['mode', 'connect-start', 'connect-redirect', 'back', 'connected']);
   });
 
-  it('redirect mode: a reconnect goes and comes back for the same instance', async () => {
+  it('redirect mode: a reconnect goes and comes back for the same instance', E2E_DEADLINE, async () => {
     await choose('mode', 'redirect');
     await roundTrip('hubspot');
     const first = await assertBackConnected('hubspot', 'redirect');
@@ -137,44 +137,52 @@ describe("the demo's modes and languages, end to end in Chromium", { timeout: 60
     assert.equal(demo.sandbox.instances().length, 1, 'no new instance');
   });
 
-  it('redirect mode: Back from the consent page, and the button is free again (a page restored from the back/forward cache)', async () => {
-    await choose('mode', 'redirect');
-    await page.evaluate(() => (window.__sameDocument = true));
-    const leaving = page.waitForNavigation({ waitUntil: 'load' });
-    await page.click('ce-connect-button[element="box"] >>> button');
-    await leaving;
-    await page.waitForSelector('::-p-xpath(//button[normalize-space()="Allow"])', { timeout: 10000 });
-    await page.goBack({ waitUntil: 'load' });
-    assert.equal(page.url(), demo.url);
-    assert.equal(
-      await page.evaluate(() => window.__sameDocument),
-      true,
-      'Chromium showed the page it left again, from its back/forward cache',
-    );
-    await page.waitForSelector('ce-connect-button[element="box"][status="idle"]', { timeout: 5000 });
-    assert.deepEqual(await pageLog(), ['mode', 'connect-start', 'connect-redirect', 'back', 'connect-cancel']);
-    assert.deepEqual(await page.evaluate(() => window.__ceEvents.at(-1)), {
-      type: 'connect-cancel',
-      detail: { element: 'box', reason: 'aborted' },
-    });
-    assert.equal(demo.sandbox.instances().length, 0);
-    // A new click goes again.
-    await roundTrip('box');
-    await assertBackConnected('box', 'redirect');
-  });
+  it(
+    'redirect mode: Back from the consent page, and the button is free again (a page restored from the back/forward cache)',
+    E2E_DEADLINE,
+    async () => {
+      await choose('mode', 'redirect');
+      await page.evaluate(() => (window.__sameDocument = true));
+      const leaving = page.waitForNavigation({ waitUntil: 'load' });
+      await page.click('ce-connect-button[element="box"] >>> button');
+      await leaving;
+      await page.waitForSelector('::-p-xpath(//button[normalize-space()="Allow"])', { timeout: 10000 });
+      await page.goBack({ waitUntil: 'load' });
+      assert.equal(page.url(), demo.url);
+      assert.equal(
+        await page.evaluate(() => window.__sameDocument),
+        true,
+        'Chromium showed the page it left again, from its back/forward cache',
+      );
+      await page.waitForSelector('ce-connect-button[element="box"][status="idle"]', { timeout: 5000 });
+      assert.deepEqual(await pageLog(), ['mode', 'connect-start', 'connect-redirect', 'back', 'connect-cancel']);
+      assert.deepEqual(await page.evaluate(() => window.__ceEvents.at(-1)), {
+        type: 'connect-cancel',
+        detail: { element: 'box', reason: 'aborted' },
+      });
+      assert.equal(demo.sandbox.instances().length, 0);
+      // A new click goes again.
+      await roundTrip('box');
+      await assertBackConnected('box', 'redirect');
+    },
+  );
 
-  it('auto mode with the blocked-popup scenario: the same click carries on in this tab and comes back connected', async () => {
-    await choose('scenario', 'blocked');
-    await choose('mode', 'auto');
-    assert.match(await page.$eval('#scenario-note', (note) => note.textContent), /auto mode carries on in this tab/);
-    await roundTrip('box');
-    await assertBackConnected('box', 'auto');
-    assert.equal(popups, 0, 'the blocker refused the popup: none was opened');
-    // The scenario is the server's: still armed on the page that came back.
-    assert.equal(await page.$eval('input[name="scenario"][value="blocked"]', (input) => input.checked), true);
-  });
+  it(
+    'auto mode with the blocked-popup scenario: the same click carries on in this tab and comes back connected',
+    E2E_DEADLINE,
+    async () => {
+      await choose('scenario', 'blocked');
+      await choose('mode', 'auto');
+      assert.match(await page.$eval('#scenario-note', (note) => note.textContent), /auto mode carries on in this tab/);
+      await roundTrip('box');
+      await assertBackConnected('box', 'auto');
+      assert.equal(popups, 0, 'the blocker refused the popup: none was opened');
+      // The scenario is the server's: still armed on the page that came back.
+      assert.equal(await page.$eval('input[name="scenario"][value="blocked"]', (input) => input.checked), true);
+    },
+  );
 
-  it('auto mode with a popup allowed: a popup, and the page stays', async () => {
+  it('auto mode with a popup allowed: a popup, and the page stays', E2E_DEADLINE, async () => {
     await choose('mode', 'auto');
     const url = page.url();
     const popup = new Promise((resolve) => page.once('popup', resolve));
@@ -188,7 +196,7 @@ describe("the demo's modes and languages, end to end in Chromium", { timeout: 60
     assert.equal(page.url(), url);
   });
 
-  it('the language picker: German labels at once, kept across a reload and a redirect', async () => {
+  it('the language picker: German labels at once, kept across a reload and a redirect', E2E_DEADLINE, async () => {
     await page.select('#language', 'de');
     await page.waitForFunction(() => document.getElementById('gallery').lang === 'de', { timeout: 10000 });
     const label = (key) =>

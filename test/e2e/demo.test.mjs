@@ -5,7 +5,7 @@ import { request as httpRequest } from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startDemo } from '../../demo/server.mjs';
 import { launchChromium } from '../../tools/chromium.mjs';
-import { demoInChromium, nextOutcome } from '../node/support/demo-browser.mjs';
+import { demoInChromium, E2E_DEADLINE, nextOutcome } from '../node/support/demo-browser.mjs';
 
 /** A request through node:http, which (unlike fetch) really sends the Host header it is given. */
 function send(url, { method = 'GET', headers = {}, body } = {}) {
@@ -54,7 +54,7 @@ function outcomeOf(events) {
   return events.find((event) => TERMINAL.includes(event.type));
 }
 
-describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
+describe('the demo, end to end in Chromium', () => {
   let demo;
   let browser;
   let page;
@@ -65,7 +65,7 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
     page = await (await browser.createBrowserContext()).newPage();
     await page.goto(demo.url, { waitUntil: 'networkidle0' });
     await page.waitForSelector('ce-connect-button[element="sfdc"] >>> button');
-  });
+  }, E2E_DEADLINE);
 
   /**
    * Clicks the Salesforce button with the page's events recorded, and answers the consent page with `choice`
@@ -101,7 +101,7 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
     );
   }
 
-  it('a request whose Host is not the canonical one is redirected there and changes nothing', async () => {
+  it('a request whose Host is not the canonical one is redirected there and changes nothing', E2E_DEADLINE, async () => {
     const canonical = new URL(demo.url);
     const other = `localhost:${canonical.port}`;
     const moved = await send(new URL('/demo-api/scenario', demo.url), {
@@ -115,7 +115,7 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
     assert.equal(JSON.parse(config.body).scenario, 'normal', 'the redirected POST did not switch the scenario');
   });
 
-  it("a real click, Allow on the consent page: connected with the sandbox's instance id, listed as connected", async () => {
+  it("a real click, Allow on the consent page: connected with the sandbox's instance id, listed as connected", E2E_DEADLINE, async () => {
     const before = demo.sandbox.instances().length;
     await connectSalesforce('Allow');
     const result = outcomeOf(await eventsUntilSettled(page));
@@ -142,7 +142,7 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
     assert.equal(await page.$eval('ce-connect-button[element="sfdc"]', (b) => b.getAttribute('status')), 'connected');
   });
 
-  it('Deny on the consent page ends in provider-denied, and nothing is created', async () => {
+  it('Deny on the consent page ends in provider-denied, and nothing is created', E2E_DEADLINE, async () => {
     const before = demo.sandbox.instances().length;
     await connectSalesforce('Deny');
     const result = outcomeOf(await eventsUntilSettled(page));
@@ -151,7 +151,7 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
     assert.equal(demo.sandbox.instances().length, before);
   });
 
-  it('the COOP scenario (the consent page severs the opener) still ends in connected', async () => {
+  it('the COOP scenario (the consent page severs the opener) still ends in connected', E2E_DEADLINE, async () => {
     await setScenario('coop');
     const before = demo.sandbox.instances().length;
     // Events are recorded from before the click; Allow is clicked whatever the button reported meanwhile.
@@ -165,7 +165,7 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
     assert.equal(demo.sandbox.instances().length, before + 1);
   });
 
-  it("the backend-error scenario ends in connect-error backend, with the server's message", async () => {
+  it("the backend-error scenario ends in connect-error backend, with the server's message", E2E_DEADLINE, async () => {
     await setScenario('error');
     await connectSalesforce(null);
     const result = outcomeOf(await eventsUntilSettled(page));
@@ -174,7 +174,7 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
     assert.equal(result.detail.status, 502);
   });
 
-  it('the blocked-popup scenario ends in popup-blocked without a backend call', async () => {
+  it('the blocked-popup scenario ends in popup-blocked without a backend call', E2E_DEADLINE, async () => {
     await setScenario('blocked');
     const requests = [];
     page.on('request', (request) => requests.push(`${request.method()} ${new URL(request.url()).pathname}`));
@@ -193,7 +193,7 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
     assert.equal(popups, 0);
   });
 
-  it('the page is usable at phone width: no horizontal scrolling', async () => {
+  it('the page is usable at phone width: no horizontal scrolling', E2E_DEADLINE, async () => {
     await page.setViewport({ width: 390, height: 844 });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
@@ -249,7 +249,7 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
     );
   }
 
-  it('Expire → "Reconnect Salesforce"; the reconnect keeps the Instance ID and the new token is stored', async () => {
+  it('Expire → "Reconnect Salesforce"; the reconnect keeps the Instance ID and the new token is stored', E2E_DEADLINE, async () => {
     const first = await connectWithAllow('sfdc');
     const id = first.instanceId;
     await waitForLabel('sfdc', 'Connected to Salesforce');
@@ -290,7 +290,7 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
     assert.equal(await page.$eval('ce-connect-button[element="sfdc"]', (b) => b.getAttribute('instance-id')), id);
   });
 
-  it("Disconnect (the element's own button) deletes the card's instance at Cloud Elements and clears the card", async () => {
+  it("Disconnect (the element's own button) deletes the card's instance at Cloud Elements and clears the card", E2E_DEADLINE, async () => {
     const { instanceId } = await connectWithAllow('hubspot');
     await waitForLabel('hubspot', 'Connected to HubSpot');
     assert.ok(demo.tokens.has(instanceId));
@@ -309,7 +309,7 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
     assert.equal(await page.$('ce-connect-button[element="hubspot"] >>> [part="disconnect"]'), null);
   });
 
-  it("user B does not see, check, expire or delete user A's connection; each has their own", async () => {
+  it("user B does not see, check, expire or delete user A's connection; each has their own", E2E_DEADLINE, async () => {
     const alice = await connectWithAllow('sfdc');
     await waitForLabel('sfdc', 'Connected to Salesforce');
 
@@ -349,7 +349,7 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
     assert.equal(demo.tokens.get(bob.instanceId).owner, 'bob');
   });
 
-  it('Zendesk asks for the subdomain: a refused one is invalid-config, a good one signs in on that site', async () => {
+  it('Zendesk asks for the subdomain: a refused one is invalid-config, a good one signs in on that site', E2E_DEADLINE, async () => {
     await page.type('#site-zendesk', 'Not a subdomain!');
     await recordEvents(page);
     await page.click('ce-connect-button[element="zendesk"] >>> button');
@@ -377,19 +377,19 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
   });
 });
 
-describe('flow 4b through the real server: a static callback page, then POST /api/ce/instances', { timeout: 60000 }, () => {
+describe('flow 4b through the real server: a static callback page, then POST /api/ce/instances', () => {
   let demo;
   let browser;
   before(async () => {
     demo = await startDemo({ port: 0, env: {}, flow: '4b', log: () => undefined });
     browser = await launchChromium();
-  });
+  }, E2E_DEADLINE);
   after(async () => {
     await browser?.close();
     await demo?.close();
-  });
+  }, E2E_DEADLINE);
 
-  it('Allow on the consent page: the widget posts the code to the backend and gets the instance id', async () => {
+  it('Allow on the consent page: the widget posts the code to the backend and gets the instance id', E2E_DEADLINE, async () => {
     const page = await browser.newPage();
     await page.goto(demo.url, { waitUntil: 'networkidle0' });
     await page.waitForSelector('ce-connect-button[element="hubspot"] >>> button');

@@ -6,12 +6,12 @@ import { existsSync } from 'node:fs';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import puppeteer from 'puppeteer-core';
 import { startDemo } from '../../demo/server.mjs';
-import { eventsUntilSettled, nextOutcome, resetDemo } from '../node/support/demo-browser.mjs';
+import { E2E_DEADLINE, eventsUntilSettled, nextOutcome, resetDemo } from '../node/support/demo-browser.mjs';
 
 const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 const skip = existsSync(FIREFOX) ? false : `Firefox not found at ${FIREFOX} (apt-get install firefox-esr, or set FIREFOX_PATH)`;
 
-describe('the demo, end to end in Firefox', { timeout: 60000, skip }, () => {
+describe('the demo, end to end in Firefox', { skip }, () => {
   let demo;
   let browser;
   let page;
@@ -43,22 +43,22 @@ describe('the demo, end to end in Firefox', { timeout: 60000, skip }, () => {
       // puppeteer turns Firefox's popup blocker off; the widget must pass the real one.
       extraPrefsFirefox: { 'dom.disable_open_during_load': true },
     });
-  });
+  }, E2E_DEADLINE);
   after(async () => {
     await browser?.close();
     await demo?.close();
-  });
+  }, E2E_DEADLINE);
   describe('a real click on the Salesforce button, then the consent page', () => {
     beforeEach(async () => {
       await resetDemo(demo);
       ({ context, page } = await freshPage());
       await page.goto(demo.url, { waitUntil: 'load' });
       await page.waitForSelector('ce-connect-button[element="sfdc"] >>> button');
-    });
+    }, E2E_DEADLINE);
     afterEach(async () => {
       await context?.close().catch(() => undefined);
       context = undefined;
-    });
+    }, E2E_DEADLINE);
 
     /** Clicks the Salesforce button for real; answers the consent page with `choice` ("Allow", "Deny") unless null. */
     async function connectSalesforce(choice) {
@@ -78,7 +78,7 @@ describe('the demo, end to end in Firefox', { timeout: 60000, skip }, () => {
       return { outcome, consent, severed };
     }
 
-    it("a real click, Allow on the consent page: connected with the sandbox's instance id", async () => {
+    it("a real click, Allow on the consent page: connected with the sandbox's instance id", E2E_DEADLINE, async () => {
       const before = demo.sandbox.instances().length;
       const { outcome, severed } = await connectSalesforce('Allow');
       assert.equal(severed, false, 'without COOP the consent page keeps its opener');
@@ -90,7 +90,7 @@ describe('the demo, end to end in Firefox', { timeout: 60000, skip }, () => {
       assert.equal(await page.$eval('ce-connect-button[element="sfdc"]', (b) => b.getAttribute('status')), 'connected');
     });
 
-    it('Deny on the consent page ends in provider-denied, and nothing is created', async () => {
+    it('Deny on the consent page ends in provider-denied, and nothing is created', E2E_DEADLINE, async () => {
       const before = demo.sandbox.instances().length;
       const { outcome } = await connectSalesforce('Deny');
       const result = await outcome;
@@ -99,7 +99,7 @@ describe('the demo, end to end in Firefox', { timeout: 60000, skip }, () => {
       assert.equal(demo.sandbox.instances().length, before);
     });
 
-    it('the COOP scenario (the consent page severs the opener) still ends in connected', async (t) => {
+    it('the COOP scenario (the consent page severs the opener) still ends in connected', E2E_DEADLINE, async (t) => {
       await page.evaluate(async () => {
         await fetch('/demo-api/scenario', { method: 'POST', headers: { 'X-CE-Connect': '1' }, body: JSON.stringify({ scenario: 'coop' }) });
       });
@@ -118,7 +118,7 @@ describe('the demo, end to end in Firefox', { timeout: 60000, skip }, () => {
     });
   });
 
-  it('the real popup blocker is on: a click without a user gesture ends in popup-blocked', async (t) => {
+  it('the real popup blocker is on: a click without a user gesture ends in popup-blocked', E2E_DEADLINE, async (t) => {
     // puppeteer's evaluate() grants the page a user activation (WebDriver BiDi userActivation), so the
     // gesture-less click runs from a preload script and reports on the console; nothing is evaluated before it.
     const { context: own, page: bare } = await freshPage();

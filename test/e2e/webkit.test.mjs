@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startDemo } from '../../demo/server.mjs';
 import { missingWebKit, startWebKitDriver, WEBKIT_INSTALL_HINT, webkitCapabilities } from '../support/webkit-driver.mjs';
-import { resetDemo } from '../node/support/demo-browser.mjs';
+import { E2E_DEADLINE, resetDemo } from '../node/support/demo-browser.mjs';
 
 const missing = missingWebKit();
 const skip = missing.length ? `${missing.join(', ')} not found (${WEBKIT_INSTALL_HINT})` : false;
@@ -69,7 +69,7 @@ function webDriver(base) {
   };
 }
 
-describe('the demo, end to end in WebKit', { timeout: 60000, skip }, () => {
+describe('the demo, end to end in WebKit', { skip }, () => {
   let demo;
   let driver;
   let session;
@@ -81,12 +81,12 @@ describe('the demo, end to end in WebKit', { timeout: 60000, skip }, () => {
     const client = webDriver(`http://127.0.0.1:${driver.port}`);
     session = await client.newSession();
     main = await session.window();
-  });
+  }, E2E_DEADLINE);
   after(async () => {
     await session?.delete().catch(() => undefined);
     await driver?.stop();
     await demo?.close();
-  });
+  }, E2E_DEADLINE);
   beforeEach(async () => {
     await resetDemo(demo);
     // Leftover popups of an earlier test, then a fresh demo page that records every event of the buttons.
@@ -105,7 +105,7 @@ describe('the demo, end to end in WebKit', { timeout: 60000, skip }, () => {
       for (const type of ['connect-start', 'connected', 'connect-error', 'connect-cancel']) {
         document.addEventListener(type, (event) => window.__events.push({ type, detail: event.detail }));
       }`);
-  });
+  }, E2E_DEADLINE);
 
   const events = () => session.execute('return window.__events');
   /** Every event so far, once a `connected` or `connect-error` has come (a popup-closed cancel is no end). */
@@ -138,13 +138,16 @@ describe('the demo, end to end in WebKit', { timeout: 60000, skip }, () => {
     return { severed };
   }
 
-  it('the real popup blocker is on: window.open from a script (no gesture) returns null', async () => {
+  it('the real popup blocker is on: window.open from a script (no gesture) returns null', E2E_DEADLINE, async () => {
     assert.equal(await session.execute('const w = window.open("about:blank", "_blank"); w?.close(); return w === null;'), true);
   });
 
-  it('control: a real click whose handler awaits a fetch before window.open is blocked, a synchronous one is not', async () => {
-    // What makes the real-click tests below meaningful: a widget that awaited before opening would fail them.
-    await session.execute(`for (const mode of ['await', 'sync']) {
+  it(
+    'control: a real click whose handler awaits a fetch before window.open is blocked, a synchronous one is not',
+    E2E_DEADLINE,
+    async () => {
+      // What makes the real-click tests below meaningful: a widget that awaited before opening would fail them.
+      await session.execute(`for (const mode of ['await', 'sync']) {
       const button = document.createElement('button');
       button.id = 'control-' + mode;
       button.textContent = mode;
@@ -156,15 +159,16 @@ describe('the demo, end to end in WebKit', { timeout: 60000, skip }, () => {
       });
       document.body.prepend(button);
     }`);
-    for (const mode of ['await', 'sync']) await session.click(await session.find('css selector', `#control-${mode}`));
-    const results = await session.until(
-      () => session.execute('return window.__await && window.__sync && [window.__await, window.__sync]'),
-      'the control clicks',
-    );
-    assert.deepEqual(results, ['blocked', 'opened']);
-  });
+      for (const mode of ['await', 'sync']) await session.click(await session.find('css selector', `#control-${mode}`));
+      const results = await session.until(
+        () => session.execute('return window.__await && window.__sync && [window.__await, window.__sync]'),
+        'the control clicks',
+      );
+      assert.deepEqual(results, ['blocked', 'opened']);
+    },
+  );
 
-  it('a click without a user gesture meets the blocker and ends in popup-blocked, and no popup is left', async () => {
+  it('a click without a user gesture meets the blocker and ends in popup-blocked, and no popup is left', E2E_DEADLINE, async () => {
     await session.execute('document.querySelector(\'ce-connect-button[element="sfdc"]\').shadowRoot.querySelector("button").click()');
     const seen = await outcome(5000);
     assert.equal(seen.at(-1).type, 'connect-error', JSON.stringify(seen));
@@ -172,26 +176,30 @@ describe('the demo, end to end in WebKit', { timeout: 60000, skip }, () => {
     assert.deepEqual(await session.windows(), [main]);
   });
 
-  it("a real click opens the popup (not blocked); Allow on the consent page: connected with the sandbox's instance id", async () => {
-    const before = demo.sandbox.instances().length;
-    const { severed } = await connectSalesforce('Allow');
-    assert.equal(severed, false, 'without COOP the consent page keeps its opener');
-    const seen = await outcome();
-    assert.deepEqual(
-      seen.map((e) => e.type),
-      ['connect-start', 'connected'],
-      JSON.stringify(seen),
-    );
-    const created = demo.sandbox.instances();
-    assert.equal(created.length, before + 1);
-    assert.equal(seen.at(-1).detail.instanceId, String(created.at(-1).id));
-    assert.equal(
-      await session.execute('return document.querySelector(\'ce-connect-button[element="sfdc"]\').getAttribute("status")'),
-      'connected',
-    );
-  });
+  it(
+    "a real click opens the popup (not blocked); Allow on the consent page: connected with the sandbox's instance id",
+    E2E_DEADLINE,
+    async () => {
+      const before = demo.sandbox.instances().length;
+      const { severed } = await connectSalesforce('Allow');
+      assert.equal(severed, false, 'without COOP the consent page keeps its opener');
+      const seen = await outcome();
+      assert.deepEqual(
+        seen.map((e) => e.type),
+        ['connect-start', 'connected'],
+        JSON.stringify(seen),
+      );
+      const created = demo.sandbox.instances();
+      assert.equal(created.length, before + 1);
+      assert.equal(seen.at(-1).detail.instanceId, String(created.at(-1).id));
+      assert.equal(
+        await session.execute('return document.querySelector(\'ce-connect-button[element="sfdc"]\').getAttribute("status")'),
+        'connected',
+      );
+    },
+  );
 
-  it('Deny on the consent page ends in provider-denied, and nothing is created', async () => {
+  it('Deny on the consent page ends in provider-denied, and nothing is created', E2E_DEADLINE, async () => {
     const before = demo.sandbox.instances().length;
     await connectSalesforce('Deny');
     const seen = await outcome();
@@ -204,7 +212,7 @@ describe('the demo, end to end in WebKit', { timeout: 60000, skip }, () => {
     assert.equal(demo.sandbox.instances().length, before);
   });
 
-  it('the COOP scenario (the consent page severs the opener) still ends in connected', async (t) => {
+  it('the COOP scenario (the consent page severs the opener) still ends in connected', E2E_DEADLINE, async (t) => {
     await fetch(new URL('/demo-api/scenario', demo.url), {
       method: 'POST',
       headers: { 'X-CE-Connect': '1' },

@@ -6,6 +6,12 @@ import { startDemo } from '../../../demo/server.mjs';
 import { launchChromium } from '../../../tools/chromium.mjs';
 
 /**
+ * The deadline of each end-to-end test and hook, its own: a deadline over a whole suite grows with the suite and
+ * with the machine's load (a loaded 2-core machine took 65.7 s for a suite held to 60 s), one test's does not.
+ */
+export const E2E_DEADLINE = { timeout: 60_000 };
+
+/**
  * For a `describe` of the demo in Chromium: starts the demo (what `npm start` runs, on a port the OS picks; its log
  * lines go to `logLines`) and a Chromium before the suite and hands both to `started`, resets the demo before
  * each test (resetDemo), and stops both after the suite.
@@ -16,12 +22,12 @@ export function demoInChromium(logLines, started) {
     const demo = await startDemo({ port: 0, env: {}, log: (line) => logLines.push(line) });
     running = { demo, browser: await launchChromium() };
     started(running);
-  });
+  }, E2E_DEADLINE);
   after(async () => {
     await running.browser?.close();
     await running.demo?.close();
-  });
-  beforeEach(() => resetDemo(running.demo));
+  }, E2E_DEADLINE);
+  beforeEach(() => resetDemo(running.demo), E2E_DEADLINE);
 }
 
 /**
