@@ -2,7 +2,7 @@
 // `node scripts/screenshots.mjs` (needs a build: `npm run build`).
 import { mkdir } from 'node:fs/promises';
 import { startDemo } from '../demo/server.mjs';
-import { launchChromium } from '../test/e2e/browser.mjs';
+import { launchChromium } from '../tools/chromium.mjs';
 
 const demo = await startDemo({ port: 0, env: {}, log: () => undefined });
 const browser = await launchChromium();

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startDemo } from '../../demo/server.mjs';
-import { HANG_BOUND } from './browser.mjs';
 import { missingWebKit, startWebKitDriver, WEBKIT_INSTALL_HINT, webkitCapabilities } from '../support/webkit-driver.mjs';
+import { HANG_BOUND, resetDemo } from '../node/support/demo-browser.mjs';
 
 const missing = missingWebKit();
 const skip = missing.length ? `${missing.join(', ')} not found (${WEBKIT_INSTALL_HINT})` : false;
@@ -82,20 +82,14 @@ describe('the demo, end to end in WebKit', { skip }, () => {
     const client = webDriver(`http://127.0.0.1:${driver.port}`);
     session = await client.newSession();
     main = await session.window();
-  });
+  }, HANG_BOUND);
   after(async () => {
     await session?.delete().catch(() => undefined);
     await driver?.stop();
     await demo?.close();
-  });
+  }, HANG_BOUND);
   beforeEach(async () => {
-    await fetch(new URL('/demo-api/scenario', demo.url), {
-      method: 'POST',
-      headers: { 'X-CE-Connect': '1' },
-      body: JSON.stringify({ scenario: 'normal' }),
-    });
-    // Nothing connected: each test connects anew (a connected button would reconnect its instance instead).
-    demo.sandbox.reset();
+    await resetDemo(demo);
     // Leftover popups of an earlier test, then a fresh demo page that records every event of the buttons.
     for (const handle of await session.windows()) {
       if (handle === main) continue;
@@ -112,7 +106,7 @@ describe('the demo, end to end in WebKit', { skip }, () => {
       for (const type of ['connect-start', 'connected', 'connect-error', 'connect-cancel']) {
         document.addEventListener(type, (event) => window.__events.push({ type, detail: event.detail }));
       }`);
-  });
+  }, HANG_BOUND);
 
   const events = () => session.execute('return window.__events');
   /** Every event so far, once a `connected` or `connect-error` has come (a popup-closed cancel is no end). */
@@ -149,9 +143,12 @@ describe('the demo, end to end in WebKit', { skip }, () => {
     assert.equal(await session.execute('const w = window.open("about:blank", "_blank"); w?.close(); return w === null;'), true);
   });
 
-  it('control: a real click whose handler awaits a fetch before window.open is blocked, a synchronous one is not', HANG_BOUND, async () => {
-    // What makes the real-click tests below meaningful: a widget that awaited before opening would fail them.
-    await session.execute(`for (const mode of ['await', 'sync']) {
+  it(
+    'control: a real click whose handler awaits a fetch before window.open is blocked, a synchronous one is not',
+    HANG_BOUND,
+    async () => {
+      // What makes the real-click tests below meaningful: a widget that awaited before opening would fail them.
+      await session.execute(`for (const mode of ['await', 'sync']) {
       const button = document.createElement('button');
       button.id = 'control-' + mode;
       button.textContent = mode;
@@ -163,13 +160,14 @@ describe('the demo, end to end in WebKit', { skip }, () => {
       });
       document.body.prepend(button);
     }`);
-    for (const mode of ['await', 'sync']) await session.click(await session.find('css selector', `#control-${mode}`));
-    const results = await session.until(
-      () => session.execute('return window.__await && window.__sync && [window.__await, window.__sync]'),
-      'the control clicks',
-    );
-    assert.deepEqual(results, ['blocked', 'opened']);
-  });
+      for (const mode of ['await', 'sync']) await session.click(await session.find('css selector', `#control-${mode}`));
+      const results = await session.until(
+        () => session.execute('return window.__await && window.__sync && [window.__await, window.__sync]'),
+        'the control clicks',
+      );
+      assert.deepEqual(results, ['blocked', 'opened']);
+    },
+  );
 
   it('a click without a user gesture meets the blocker and ends in popup-blocked, and no popup is left', HANG_BOUND, async () => {
     await session.execute('document.querySelector(\'ce-connect-button[element="sfdc"]\').shadowRoot.querySelector("button").click()');
