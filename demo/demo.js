@@ -479,7 +479,13 @@ function followFlow(detail) {
   const button = document.querySelector(`ce-connect-button[element="${CSS.escape(detail.element)}"]`);
   click = { element: detail.element, after: newestSeq, reconnect: Boolean(button?.instanceId) };
   const mode = options.mode === 'redirect' ? 'redirect' : 'popup';
-  picture.show({ seq: `page-${Date.now()}`, element: detail.element, mode, reconnect: click.reconnect, steps: [{ id: 'url', status: 'running' }] });
+  picture.show({
+    seq: `page-${Date.now()}`,
+    element: detail.element,
+    mode,
+    reconnect: click.reconnect,
+    steps: [{ id: 'url', status: 'running' }],
+  });
   flowEvents?.close();
   flowEvents = new EventSource('/demo/flow-events');
   flowEvents.addEventListener('flow', (event) => showServerFlow(JSON.parse(event.data)));
@@ -492,7 +498,9 @@ async function endFlow(type, detail) {
   const shown = showServerFlow(view);
   if (type === 'connected' || (shown && view.status !== 'running')) return stopFollowing(following);
   // It never reached the backend, or stopped between its steps: the page says where.
-  const base = shown ? view : { seq: `page-${Date.now()}`, element: detail.element, mode: options.mode, reconnect: following?.reconnect, steps: [] };
+  const base = shown
+    ? view
+    : { seq: `page-${Date.now()}`, element: detail.element, mode: options.mode, reconnect: following?.reconnect, steps: [] };
   const done = new Set(base.steps.filter((step) => step.status === 'done').map((step) => step.id));
   let stopped = false;
   const steps = ['url', 'consent', 'instances'].map((id) => {
@@ -500,7 +508,12 @@ async function endFlow(type, detail) {
     if (done.has(id)) return known;
     if (stopped) return { ...known, status: 'skipped' };
     stopped = true;
-    return { ...known, status: 'failed', stop: 'page', reason: `The button reported ${type} ${detail.code ?? detail.reason ?? ''}${detail.message ? `: ${detail.message}` : ''}` };
+    return {
+      ...known,
+      status: 'failed',
+      stop: 'page',
+      reason: `The button reported ${type} ${detail.code ?? detail.reason ?? ''}${detail.message ? `: ${detail.message}` : ''}`,
+    };
   });
   picture.show({ ...base, seq: base.seq, steps });
   stopFollowing(following);

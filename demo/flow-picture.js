@@ -53,7 +53,15 @@ function drawing(step, state) {
   const picture = svg(
     'svg',
     { viewBox: `0 0 ${WIDTH} ${height}`, 'aria-hidden': 'true', focusable: 'false', class: 'step-svg' },
-    svg('defs', {}, svg('marker', { id: marker, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, svg('path', { d: 'M0,0 L10,5 L0,10 z', fill: 'currentColor' }))),
+    svg(
+      'defs',
+      {},
+      svg(
+        'marker',
+        { id: marker, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
+        svg('path', { d: 'M0,0 L10,5 L0,10 z', fill: 'currentColor' }),
+      ),
+    ),
     ...LANES.map((lane) => svg('line', { x1: laneX(lane.id), y1: 0, x2: laneX(lane.id), y2: height, class: 'lane-line' })),
   );
   step.arrows.forEach((arrow, index) => {
@@ -136,7 +144,13 @@ export function createFlowPicture({ list, lanes, summary, flow }) {
       return;
     }
     const failed = view.steps.find((state) => state.status === 'failed');
-    const who = [view.element, view.mode, view.reconnect ? 'reconnect' : '', view.state ? `state ${view.state}` : '', view.owner ? `owner ${view.owner}` : '']
+    const who = [
+      view.element,
+      view.mode,
+      view.reconnect ? 'reconnect' : '',
+      view.state ? `state ${view.state}` : '',
+      view.owner ? `owner ${view.owner}` : '',
+    ]
       .filter(Boolean)
       .join(' · ');
     summary.textContent = failed

@@ -65,9 +65,9 @@ async function messageOf(response) {
  */
 export function createFlowRecorder({ now = () => performance.now(), basePath = '/api/ce' } = {}) {
   const requests = new AsyncLocalStorage(); // the handler request being answered, for fetch() and log()
-  const newest = new Map(); // owner → their newest flow
+  const newest = new Map(); // browser session → its newest flow
   const byState = new Map(); // full state → flow (the newest few hundred)
-  const listeners = new Map(); // owner → Set of callbacks
+  const listeners = new Map(); // browser session → Set of callbacks
   let sequence = 0;
 
   function step(flow, id) {
@@ -75,7 +75,7 @@ export function createFlowRecorder({ now = () => performance.now(), basePath = '
   }
 
   function changed(flow) {
-    for (const listener of listeners.get(flow.owner) ?? []) listener(view(flow));
+    for (const listener of listeners.get(flow.session) ?? []) listener(view(flow));
   }
 
   function remember(flow, state) {
@@ -127,7 +127,10 @@ export function createFlowRecorder({ now = () => performance.now(), basePath = '
     const logged = record.logs.find((line) => reasonOf(line));
     if (logged) return { reason: reasonOf(logged), stop: laneOf(logged) };
     const message = response ? await messageOf(response) : undefined;
-    return { reason: message ? `${response.status}: ${message}` : `The backend answered ${response?.status ?? 'nothing'}.`, stop: 'backend' };
+    return {
+      reason: message ? `${response.status}: ${message}` : `The backend answered ${response?.status ?? 'nothing'}.`,
+      stop: 'backend',
+    };
   }
 
   /** The flow a callback or exchange belongs to, by its full state. */
@@ -141,29 +144,40 @@ export function createFlowRecorder({ now = () => performance.now(), basePath = '
     const created = logs.find((l) => l.event === 'instance.created' || l.event === 'instance.reconnected');
     const call = record.calls.find((c) => /^(POST|PUT) \/instances/.test(c.line));
     if (created) {
-      return finish(flow, 'instances', 'done', { instanceId: created.fields.instanceId, ms: call?.ms ?? now() - step(flow, 'instances').started });
+      return finish(flow, 'instances', 'done', {
+        instanceId: created.fields.instanceId,
+        ms: call?.ms ?? now() - step(flow, 'instances').started,
+      });
     }
     if (call) {
-      return finish(flow, 'instances', 'failed', { ms: call.ms, stop: 'ce', reason: `Cloud Elements answered ${call.status} to ${call.line}.` });
+      return finish(flow, 'instances', 'failed', {
+        ms: call.ms,
+        stop: 'ce',
+        reason: `Cloud Elements answered ${call.status} to ${call.line}.`,
+      });
     }
     return failure(record, response).then((why) => finish(flow, 'instances', 'failed', why));
   }
 
-  /** Runs `answer()` (the handler) for one request, recording what it means for a flow. */
-  async function observe(request, owner, answer) {
+  /**
+   * Runs `answer()` (the handler) for one request of browser session `session` (kept apart from other
+   * browsers, even of the same user), whose user is `owner`, recording what it means for a flow.
+   */
+  async function observe(request, { session, owner }, answer) {
     const url = new URL(request.url);
     const path = url.pathname;
     const record = { logs: [], calls: [] };
-    if (/\/oauth\/url$/.test(path)) return observeUrl(request, url, owner, record, answer);
+    if (/\/oauth\/url$/.test(path)) return observeUrl(url, session, owner, record, answer);
     if (/\/oauth\/callback$/.test(path)) return observeCallback(url, owner, record, answer);
     if (path === `${basePath}/instances` && request.method === 'POST') return observeExchange(request, owner, record, answer);
     return answer();
   }
 
-  async function observeUrl(request, url, owner, record, answer) {
+  async function observeUrl(url, session, owner, record, answer) {
     const element = path2element(url.pathname);
     const flow = {
       seq: ++sequence,
+      session,
       owner: owner ?? null,
       element,
       mode: url.searchParams.has('return') ? 'redirect' : 'popup',
@@ -172,7 +186,7 @@ export function createFlowRecorder({ now = () => performance.now(), basePath = '
       state: undefined,
       steps: STEP_IDS.map((id) => ({ id, status: 'pending', calls: [], checks: [] })),
     };
-    if (owner) newest.set(owner, flow);
+    if (session) newest.set(session, flow);
     begin(flow, 'url');
     changed(flow);
     const response = await requests.run(record, answer);
@@ -229,7 +243,8 @@ export function createFlowRecorder({ now = () => performance.now(), basePath = '
     const response = await requests.run(record, answer);
     const s = step(flow, 'instances');
     s.calls.push(...record.calls.map((c) => `${c.line} → ${c.status}`));
-    if (!record.logs.some((l) => l.event === 'exchange.rejected')) s.checks.push(`state ${shortState(flow.state)} ✓`, `owner ${owner ?? '?'} ✓`);
+    if (!record.logs.some((l) => l.event === 'exchange.rejected'))
+      s.checks.push(`state ${shortState(flow.state)} ✓`, `owner ${owner ?? '?'} ✓`);
     await settleInstances(flow, record, response);
     changed(flow);
     return response;
@@ -243,7 +258,10 @@ export function createFlowRecorder({ now = () => performance.now(), basePath = '
     const consent = step(flow, 'consent');
     consent.calls.push('provider → GET /callback.html (code + state)');
     // The query is the provider's (or anyone's): only a short, plain error name goes on.
-    const error = url.searchParams.get('error')?.replace(/[^\w.-]/g, '?').slice(0, 40);
+    const error = url.searchParams
+      .get('error')
+      ?.replace(/[^\w.-]/g, '?')
+      .slice(0, 40);
     const denied = { event: 'callback.provider-error', fields: { error } };
     if (error) finish(flow, 'consent', 'failed', { reason: reasonOf(denied), stop: laneOf(denied) });
     else finish(flow, 'consent', 'done');
@@ -251,7 +269,7 @@ export function createFlowRecorder({ now = () => performance.now(), basePath = '
   }
 
   return {
-    observe: (request, owner, answer) => observe(request, owner, answer),
+    observe,
     /**
      * The handler's `fetch` option: times each Cloud Elements call of the request being answered, named by its
      * method and path below `baseUrl` (no query: that is where the secrets of oauth/url would travel).
@@ -278,13 +296,16 @@ export function createFlowRecorder({ now = () => performance.now(), basePath = '
       sink(line);
     },
     callbackPage,
-    /** The newest flow of `owner`, as the page may see it, or null. */
-    latest: (owner) => view(newest.get(owner)),
-    /** Calls `listener(view)` whenever a flow of `owner` changes; returns the unsubscribe function. */
-    subscribe(owner, listener) {
-      if (!listeners.has(owner)) listeners.set(owner, new Set());
-      listeners.get(owner).add(listener);
-      return () => listeners.get(owner)?.delete(listener);
+    /** The newest flow of browser session `session`, as its page may see it, or null. */
+    latest: (session) => view(newest.get(session)),
+    /** Calls `listener(view)` whenever a flow of `session` changes; returns the unsubscribe function. */
+    subscribe(session, listener) {
+      if (!listeners.has(session)) listeners.set(session, new Set());
+      listeners.get(session).add(listener);
+      return () => {
+        listeners.get(session)?.delete(listener);
+        if (listeners.get(session)?.size === 0) listeners.delete(session);
+      };
     },
   };
 }

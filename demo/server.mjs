@@ -158,7 +158,10 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
         users,
       });
     }
-    if (path === '/demo-api/flow' && req.method === 'GET') return json(res, 200, { flow: user ? recorder.latest(user) : null });
+    if (path === '/demo-api/flow' && req.method === 'GET') {
+      const session = sessions.sessionOf(req.headers.cookie);
+      return json(res, 200, { flow: session ? recorder.latest(session) : null });
+    }
     if (path === '/demo-api/user' && req.method === 'POST') {
       // Signing in as another demo user: a new session cookie, as a host app's own login would set.
       const id = (await readJson(req))?.user;
@@ -202,19 +205,21 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
     }
   }
 
-  /** `GET /demo/flow-events`: the signed-in user's newest flow now, then each time it changes (Server-Sent Events). */
+  /** `GET /demo/flow-events`: this browser's newest flow now, then each time it changes (Server-Sent Events). */
   function flowEvents(req, res) {
-    const user = sessions.userOf(req.headers.cookie);
-    if (!user) return json(res, 401, { message: 'Not signed in' });
+    const session = sessions.sessionOf(req.headers.cookie);
+    if (!session) return json(res, 401, { message: 'Not signed in' });
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
     const send = (flow) => res.write(`event: flow\ndata: ${JSON.stringify(flow)}\n\n`);
-    send(recorder.latest(user));
-    req.on('close', recorder.subscribe(user, send));
+    send(recorder.latest(session));
+    req.on('close', recorder.subscribe(session, send));
   }
 
   const apiListener = toNodeListener(async (request) => {
     const path = new URL(request.url).pathname;
-    const response = await recorder.observe(request, sessions.authorize(request), () => handler(request));
+    const cookie = request.headers.get('cookie');
+    const seen = { session: sessions.sessionOf(cookie), owner: sessions.userOf(cookie) };
+    const response = await recorder.observe(request, seen, () => handler(request));
     return explainSiteRefusal(path, response);
   });
   const server = createServer(async (req, res) => {

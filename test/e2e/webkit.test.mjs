@@ -7,66 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startDemo } from '../../demo/server.mjs';
-import { missingWebKit, startWebKitDriver, WEBKIT_INSTALL_HINT, webkitCapabilities } from '../support/webkit-driver.mjs';
+import { missingWebKit, startWebKitDriver, WEBKIT_INSTALL_HINT } from '../support/webkit-driver.mjs';
+import { webDriver } from './webdriver.mjs';
 
 const missing = missingWebKit();
 const skip = missing.length ? `${missing.join(', ')} not found (${WEBKIT_INSTALL_HINT})` : false;
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A minimal WebDriver (classic, HTTP) client: just the commands these tests use. */
-function webDriver(base) {
-  async function command(method, path, body) {
-    const response = await fetch(base + path, {
-      method,
-      headers: body ? { 'Content-Type': 'application/json' } : {},
-      body: body && JSON.stringify(body),
-      signal: AbortSignal.timeout(20000),
-    });
-    const { value } = await response.json();
-    if (!response.ok) throw new Error(`WebDriver ${method} ${path}: ${value?.error}: ${value?.message}`);
-    return value;
-  }
-  const elementId = (reference) => Object.values(reference)[0];
-  return {
-    command,
-    async newSession() {
-      const { sessionId } = await command('POST', '/session', {
-        capabilities: { alwaysMatch: webkitCapabilities() },
-      });
-      const s = `/session/${sessionId}`;
-      const session = {
-        delete: () => command('DELETE', s),
-        navigate: (url) => command('POST', `${s}/url`, { url }),
-        url: () => command('GET', `${s}/url`),
-        execute: (script, ...args) => command('POST', `${s}/execute/sync`, { script, args }),
-        window: () => command('GET', `${s}/window`),
-        windows: () => command('GET', `${s}/window/handles`),
-        switchTo: (handle) => command('POST', `${s}/window`, { handle }),
-        closeWindow: () => command('DELETE', `${s}/window`),
-        find: (using, value) => command('POST', `${s}/element`, { using, value }).then(elementId),
-        findInShadow: async (hostSelector, selector) => {
-          const host = await session.find('css selector', hostSelector);
-          const root = elementId(await command('GET', `${s}/element/${host}/shadow`));
-          return elementId(await command('POST', `${s}/shadow/${root}/element`, { using: 'css selector', value: selector }));
-        },
-        /** A real click: WebKit synthesises it in the UI process, so the page sees a user gesture. */
-        click: (element) => command('POST', `${s}/element/${element}/click`, {}),
-        /** Polls `read` until it returns something truthy. */
-        async until(read, what, timeout = 10000) {
-          const deadline = Date.now() + timeout;
-          for (;;) {
-            const value = await read();
-            if (value) return value;
-            if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-            await sleep(100);
-          }
-        },
-      };
-      return session;
-    },
-  };
-}
 
 describe('the demo, end to end in WebKit', { timeout: 60000, skip }, () => {
   let demo;
