@@ -9,7 +9,7 @@ import { launchChromium } from './browser.mjs';
 
 const TERMINAL = ['connected', 'connect-error'];
 
-describe("the demo's modes and languages, end to end in Chromium", { timeout: 60000 }, () => {
+describe("the demo's modes and languages, end to end in Chromium", { timeout: 240000 }, () => {
   let demo;
   let browser;
   let context;

@@ -53,7 +53,7 @@ function outcomeOf(events) {
   return events.find((event) => TERMINAL.includes(event.type));
 }
 
-describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
+describe('the demo, end to end in Chromium', { timeout: 240000 }, () => {
   let demo;
   let browser;
   let page;
@@ -392,7 +392,7 @@ describe('the demo, end to end in Chromium', { timeout: 60000 }, () => {
   });
 });
 
-describe('flow 4b through the real server: a static callback page, then POST /api/ce/instances', { timeout: 60000 }, () => {
+describe('flow 4b through the real server: a static callback page, then POST /api/ce/instances', { timeout: 240000 }, () => {
   let demo;
   let browser;
   before(async () => {
