@@ -5,7 +5,7 @@
 
 // The same module the page's <script> loads (one instance): the names the widget labels by itself.
 import { ELEMENT_NAMES } from '/dist/ce-connect.js';
-import { createFlowPicture } from '/demo/flow-picture.js';
+import { createFlowPicture, stoppedOnPage } from '/demo/flow-picture.js';
 import { LANGUAGES, MODES, SLOT_LABELS, keepLogEntry, loadLanguage, readLog, readOptions, saveOptions } from '/demo/options.js';
 
 const $ = (id) => document.getElementById(id);
@@ -448,14 +448,14 @@ function applyLanguage() {
 }
 
 /**
- * The live sequence picture (demo/flow-picture.js): the server reports the signed-in user's newest flow, step by
+ * The live sequence picture (demo/flow-picture.js): the server reports this browser's newest flow, step by
  * step (GET /demo/flow-events while a flow runs, GET /demo-api/flow once when it ends or the page loads); the
  * page adds what only it knows — a flow that stopped before the backend heard of it (a blocked popup, a popup
  * closed at consent).
  */
 let picture;
 let newestSeq = 0; // the newest server flow shown
-let click; // the flow this page started and is following: { element, mode, reconnect, after }
+let click; // the flow this page started and is following: { element, reconnect, after (the newest seq before it) }
 let flowEvents;
 
 const idleFlow = (element) => ({ seq: 0, element, mode: options.mode === 'redirect' ? 'redirect' : 'popup', steps: [] });
@@ -501,21 +501,8 @@ async function endFlow(type, detail) {
   const base = shown
     ? view
     : { seq: `page-${Date.now()}`, element: detail.element, mode: options.mode, reconnect: following?.reconnect, steps: [] };
-  const done = new Set(base.steps.filter((step) => step.status === 'done').map((step) => step.id));
-  let stopped = false;
-  const steps = ['url', 'consent', 'instances'].map((id) => {
-    const known = base.steps.find((step) => step.id === id) ?? { id, calls: [], checks: [] };
-    if (done.has(id)) return known;
-    if (stopped) return { ...known, status: 'skipped' };
-    stopped = true;
-    return {
-      ...known,
-      status: 'failed',
-      stop: 'page',
-      reason: `The button reported ${type} ${detail.code ?? detail.reason ?? ''}${detail.message ? `: ${detail.message}` : ''}`,
-    };
-  });
-  picture.show({ ...base, seq: base.seq, steps });
+  const why = `${detail.code ?? detail.reason ?? ''}${detail.message ? `: ${detail.message}` : ''}`;
+  picture.show(stoppedOnPage(base, `The button reported ${type} ${why}`, config.flow));
   stopFollowing(following);
 }
 

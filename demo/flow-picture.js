@@ -91,6 +91,22 @@ function drawing(step, state) {
 }
 
 /**
+ * `view` with its first step that is not done marked as stopped on the page for `reason`, and the later ones
+ * not reached: a flow the page saw end (a blocked popup, a popup closed) where the server saw nothing more.
+ */
+export function stoppedOnPage(view, reason, flow) {
+  let stopped = false;
+  const steps = stepsOf({ ...view, flow }).map(({ id }) => {
+    const known = view.steps.find((step) => step.id === id) ?? { id, calls: [], checks: [] };
+    if (known.status === 'done') return known;
+    if (stopped) return { ...known, status: 'skipped' };
+    stopped = true;
+    return { ...known, status: 'failed', stop: 'page', reason };
+  });
+  return { ...view, steps };
+}
+
+/**
  * Creates the picture in `list` (an <ol>) with the lane headers in `lanes` and a one-line live summary in
  * `summary`. `flow` is the demo's callback flow ('4a' or '4b'). Returns `show(view)`; `view` is the server's
  * flow view or one the page made (a flow that never reached the server).
