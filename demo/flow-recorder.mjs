@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 export const STEP_IDS = ['url', 'consent', 'instances'];
 
 const KEPT_STATES = 200;
+const KEPT_SESSIONS = 1000;
 
 /** Why a step stopped, in words, from the handler's log events (`event` and its fields). */
 function reasonOf({ event, fields }) {
@@ -186,7 +187,11 @@ export function createFlowRecorder({ now = () => performance.now(), basePath = '
       state: undefined,
       steps: STEP_IDS.map((id) => ({ id, status: 'pending', calls: [], checks: [] })),
     };
-    if (session) newest.set(session, flow);
+    if (session) {
+      newest.delete(session); // re-inserted last, so the oldest session is the first forgotten
+      newest.set(session, flow);
+      if (newest.size > KEPT_SESSIONS) newest.delete(newest.keys().next().value);
+    }
     begin(flow, 'url');
     changed(flow);
     const response = await requests.run(record, answer);
