@@ -167,20 +167,16 @@ describe("the demo's modes and languages, end to end in Chromium", () => {
     },
   );
 
-  it(
-    'auto mode with the blocked-popup scenario: the same click carries on in this tab and comes back connected',
-    HANG_BOUND,
-    async () => {
-      await choose('scenario', 'blocked');
-      await choose('mode', 'auto');
-      assert.match(await page.$eval('#scenario-note', (note) => note.textContent), /auto mode carries on in this tab/);
-      await roundTrip('box');
-      await assertBackConnected('box', 'auto');
-      assert.equal(popups, 0, 'the blocker refused the popup: none was opened');
-      // The scenario is the server's: still armed on the page that came back.
-      assert.equal(await page.$eval('input[name="scenario"][value="blocked"]', (input) => input.checked), true);
-    },
-  );
+  it('auto mode with the blocked-popup scenario: the same click carries on in this tab and comes back connected', HANG_BOUND, async () => {
+    await choose('scenario', 'blocked');
+    await choose('mode', 'auto');
+    assert.match(await page.$eval('#scenario-note', (note) => note.textContent), /auto mode carries on in this tab/);
+    await roundTrip('box');
+    await assertBackConnected('box', 'auto');
+    assert.equal(popups, 0, 'the blocker refused the popup: none was opened');
+    // The scenario is the server's: still armed on the page that came back.
+    assert.equal(await page.$eval('input[name="scenario"][value="blocked"]', (input) => input.checked), true);
+  });
 
   it('auto mode with a popup allowed: a popup, and the page stays', HANG_BOUND, async () => {
     await choose('mode', 'auto');

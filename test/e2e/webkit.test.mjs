@@ -7,68 +7,12 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startDemo } from '../../demo/server.mjs';
-import { missingWebKit, startWebKitDriver, WEBKIT_INSTALL_HINT, webkitCapabilities } from '../support/webkit-driver.mjs';
+import { missingWebKit, startWebKitDriver, WEBKIT_INSTALL_HINT } from '../support/webkit-driver.mjs';
 import { HANG_BOUND, resetDemo } from '../node/support/demo-browser.mjs';
+import { webDriver } from './webdriver.mjs';
 
 const missing = missingWebKit();
 const skip = missing.length ? `${missing.join(', ')} not found (${WEBKIT_INSTALL_HINT})` : false;
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A minimal WebDriver (classic, HTTP) client: just the commands these tests use. */
-function webDriver(base) {
-  async function command(method, path, body) {
-    const response = await fetch(base + path, {
-      method,
-      headers: body ? { 'Content-Type': 'application/json' } : {},
-      body: body && JSON.stringify(body),
-      // A hang bound only: starting a session (MiniBrowser) takes far longer on a loaded machine than on an idle one.
-      signal: AbortSignal.timeout(120_000),
-    });
-    const { value } = await response.json();
-    if (!response.ok) throw new Error(`WebDriver ${method} ${path}: ${value?.error}: ${value?.message}`);
-    return value;
-  }
-  const elementId = (reference) => Object.values(reference)[0];
-  return {
-    command,
-    async newSession() {
-      const { sessionId } = await command('POST', '/session', {
-        capabilities: { alwaysMatch: webkitCapabilities() },
-      });
-      const s = `/session/${sessionId}`;
-      const session = {
-        delete: () => command('DELETE', s),
-        navigate: (url) => command('POST', `${s}/url`, { url }),
-        url: () => command('GET', `${s}/url`),
-        execute: (script, ...args) => command('POST', `${s}/execute/sync`, { script, args }),
-        window: () => command('GET', `${s}/window`),
-        windows: () => command('GET', `${s}/window/handles`),
-        switchTo: (handle) => command('POST', `${s}/window`, { handle }),
-        closeWindow: () => command('DELETE', `${s}/window`),
-        find: (using, value) => command('POST', `${s}/element`, { using, value }).then(elementId),
-        findInShadow: async (hostSelector, selector) => {
-          const host = await session.find('css selector', hostSelector);
-          const root = elementId(await command('GET', `${s}/element/${host}/shadow`));
-          return elementId(await command('POST', `${s}/shadow/${root}/element`, { using: 'css selector', value: selector }));
-        },
-        /** A real click: WebKit synthesises it in the UI process, so the page sees a user gesture. */
-        click: (element) => command('POST', `${s}/element/${element}/click`, {}),
-        /** Polls `read` until it returns something truthy. */
-        async until(read, what, timeout = 10000) {
-          const deadline = Date.now() + timeout;
-          for (;;) {
-            const value = await read();
-            if (value) return value;
-            if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-            await sleep(100);
-          }
-        },
-      };
-      return session;
-    },
-  };
-}
 
 describe('the demo, end to end in WebKit', { skip }, () => {
   let demo;
@@ -143,12 +87,9 @@ describe('the demo, end to end in WebKit', { skip }, () => {
     assert.equal(await session.execute('const w = window.open("about:blank", "_blank"); w?.close(); return w === null;'), true);
   });
 
-  it(
-    'control: a real click whose handler awaits a fetch before window.open is blocked, a synchronous one is not',
-    HANG_BOUND,
-    async () => {
-      // What makes the real-click tests below meaningful: a widget that awaited before opening would fail them.
-      await session.execute(`for (const mode of ['await', 'sync']) {
+  it('control: a real click whose handler awaits a fetch before window.open is blocked, a synchronous one is not', HANG_BOUND, async () => {
+    // What makes the real-click tests below meaningful: a widget that awaited before opening would fail them.
+    await session.execute(`for (const mode of ['await', 'sync']) {
       const button = document.createElement('button');
       button.id = 'control-' + mode;
       button.textContent = mode;
@@ -160,14 +101,13 @@ describe('the demo, end to end in WebKit', { skip }, () => {
       });
       document.body.prepend(button);
     }`);
-      for (const mode of ['await', 'sync']) await session.click(await session.find('css selector', `#control-${mode}`));
-      const results = await session.until(
-        () => session.execute('return window.__await && window.__sync && [window.__await, window.__sync]'),
-        'the control clicks',
-      );
-      assert.deepEqual(results, ['blocked', 'opened']);
-    },
-  );
+    for (const mode of ['await', 'sync']) await session.click(await session.find('css selector', `#control-${mode}`));
+    const results = await session.until(
+      () => session.execute('return window.__await && window.__sync && [window.__await, window.__sync]'),
+      'the control clicks',
+    );
+    assert.deepEqual(results, ['blocked', 'opened']);
+  });
 
   it('a click without a user gesture meets the blocker and ends in popup-blocked, and no popup is left', HANG_BOUND, async () => {
     await session.execute('document.querySelector(\'ce-connect-button[element="sfdc"]\').shadowRoot.querySelector("button").click()');
