@@ -48,7 +48,10 @@ const NEUTRAL = { autoDecision: undefined, latencyMs: 0, fail: {}, coop: false }
  */
 /** The kinds of sign-in and the settings this demo's handler can configure. */
 const DEMO_AUTH = new Set(['oauth2']);
-const isDemoElement = (element) => DEMO_AUTH.has(element.auth) && !sandboxHostConfig(element).oauthUrlParameters;
+const isDemoElement = (element) => {
+  const { oauthUrlParameters, configuration = {} } = sandboxHostConfig(element);
+  return DEMO_AUTH.has(element.auth) && !oauthUrlParameters && !Object.keys(configuration).some((key) => key.startsWith('oauth.'));
+};
 
 /** What docs/elements.md tells a host to put in the element's config (scope, site, configuration). */
 function demoHostConfig(key) {
