@@ -129,16 +129,15 @@ export async function createInstance(
   return name ? { id, name } : { id };
 }
 
+/** What the backend said of an instance: `undefined` when it said nothing usable. */
+export type InstanceHealthAnswer = 'connected' | 'needs-reconnect' | 'missing' | undefined;
+
 /**
  * Asks the host backend how a connection the host knows about is doing: `needs-reconnect` or `connected`
  * when it says so, `missing` when it does not know the instance (`404 {"code": "unknown-instance"}`), and
  * `undefined` for any other outcome (a backend without the route keeps the page's own view).
  */
-export async function checkInstance(
-  apiBase: URL,
-  id: string,
-  signal: AbortSignal,
-): Promise<'connected' | 'needs-reconnect' | 'missing' | undefined> {
+export async function checkInstance(apiBase: URL, id: string, signal: AbortSignal): Promise<InstanceHealthAnswer> {
   const answer = await call(apiBase, `instances/${encodeURIComponent(id)}`, 'network', { signal });
   if (answer.status === 404 && answer.body?.code === 'unknown-instance') return 'missing';
   const status = answer.body?.status;
