@@ -68,7 +68,8 @@ async function call(apiBase: URL, path: string, codeIfUnreachable: ConnectErrorC
     const parsed: unknown = /^application\/([\w.+-]*\+)?json\s*(;|$)/i.test(response.headers.get('content-type') ?? '')
       ? JSON.parse(await readBounded(response))
       : undefined;
-    if (typeof parsed === 'object' && parsed && !Array.isArray(parsed)) answer.body = parsed as Record<string, unknown>;
+    // Copied onto no prototype: a field the backend did not send reads undefined even if Object.prototype is polluted.
+    if (typeof parsed === 'object' && parsed && !Array.isArray(parsed)) answer.body = Object.assign(Object.create(null) as Record<string, unknown>, parsed);
   } catch (error) {
     if ((error as Error)?.name === 'AbortError') throw error;
   }
@@ -103,10 +104,10 @@ export async function requestOAuthUrl(
   return { oauthUrl: body.oauthUrl, state: body.state };
 }
 
-/** Flow 4b: hands the provider's code to the host backend, which creates (or, for a reconnect, re-authorises) the instance. */
+/** Flow 4b: hands the provider's code (with the callback's other parameters, `providerData`) to the host backend, which creates (or, for a reconnect, re-authorises) the instance. */
 export async function createInstance(
   apiBase: URL,
-  request: { element: string; code: string; state: string; name: string },
+  request: { element: string; providerData: Record<string, string>; state: string; name: string },
   signal: AbortSignal,
 ): Promise<CreatedInstance> {
   const init: RequestInit = {
@@ -114,7 +115,7 @@ export async function createInstance(
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({
       element: { key: request.element },
-      providerData: { code: request.code },
+      providerData: request.providerData,
       state: request.state,
       name: request.name,
     }),

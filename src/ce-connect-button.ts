@@ -257,7 +257,7 @@ export class CeConnectButton extends LitElement {
       _done: (flow, result, quiet) => {
         if (!this._isCurrent(flow)) return;
         this._flow = undefined;
-        if ('instanceId' in result) this._succeed(result);
+        if (!(result instanceof Error)) this._succeed(result);
         else if (!quiet) this._fail(element, result);
         else {
           // A late result that failed: the flow already had its terminal event (popup-closed).
@@ -298,7 +298,7 @@ export class CeConnectButton extends LitElement {
   /** The button is busy with a flow again: a fresh promise for `connect()` callers, status `connecting`. */
   private _begin(): Promise<ConnectedDetail> {
     let settle!: (result: ConnectedDetail | Error) => void;
-    const promise = new Promise<ConnectedDetail>((resolve, reject) => (settle = (r) => ('instanceId' in r ? resolve(r) : reject(r))));
+    const promise = new Promise<ConnectedDetail>((resolve, reject) => (settle = (r) => (r instanceof Error ? reject(r) : resolve(r))));
     promise.catch(() => undefined); // reported as events; a caller who keeps the promise still sees the rejection
     this._pending = { _promise: promise, _settle: settle };
     this._status = 'connecting';

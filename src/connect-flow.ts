@@ -156,7 +156,7 @@ export class ConnectFlow {
     }
   }
 
-  private async _finish({ state, instanceId, name, code, error, errorDescription }: CallbackMessage): Promise<void> {
+  private async _finish({ state, instanceId, name, code, providerData, error, errorDescription }: CallbackMessage): Promise<void> {
     // From here on the popup closing itself is expected, not a cancel.
     const late = this._phase == LINGERING;
     this._phase = late ? EXCHANGING_LATE : EXCHANGING;
@@ -164,9 +164,15 @@ export class ConnectFlow {
     const { element, apiBase, instanceName, instance } = this._config;
     try {
       if (code)
-        ({ id: instanceId, name } = await createInstance(apiBase, { element, code, state, name: instanceName }, this._abort.signal));
+        ({ id: instanceId, name } = await createInstance(
+          apiBase,
+          { element, providerData: { ...providerData, code }, state, name: instanceName },
+          this._abort.signal,
+        ));
       if (instanceId)
         return this._end({ element, instanceId, ...(name && { name }), ...(instance === instanceId && { reconnected: true }) });
+      // invalid_callback: the callback page refused the provider's parameters; nothing was sent anywhere.
+      if (error == 'invalid_callback') return this._end(new ConnectError('invalid-callback'));
       const kind =
         error === 'access_denied' ? 'provider-denied' : /^exchange[_-]failed$/.test(error!) ? 'exchange-failed' : 'provider-error';
       this._end(new ConnectError(kind, toDisplayText(errorDescription)));
@@ -183,7 +189,8 @@ export class ConnectFlow {
     const phase = this._phase;
     if (phase == DONE) return;
     this._stop();
-    if (typeof result === 'object' && result !== null && 'instanceId' in result) {
+    // An own property: an `instanceId` inherited from a polluted Object.prototype never turns a failure into a success.
+    if (typeof result === 'object' && result !== null && Object.hasOwn(result, 'instanceId')) {
       this._report._done(this, result as ConnectedDetail, false);
     } else if (phase != LINGERING) {
       this._report._done(this, result instanceof ConnectError ? result : new ConnectError('network'), phase == EXCHANGING_LATE);

@@ -49,6 +49,7 @@ describe('every error code of docs/protocol.md §3.3, with a clean ending', () =
       'insecure-state',
       'provider-denied',
       'provider-error',
+      'invalid-callback',
       'exchange-failed',
       'timeout',
       'disconnect-failed',
