@@ -69,7 +69,8 @@ async function call(apiBase: URL, path: string, codeIfUnreachable: ConnectErrorC
       ? JSON.parse(await readBounded(response))
       : undefined;
     // Copied onto no prototype: a field the backend did not send reads undefined even if Object.prototype is polluted.
-    if (typeof parsed === 'object' && parsed && !Array.isArray(parsed)) answer.body = Object.assign(Object.create(null) as Record<string, unknown>, parsed);
+    if (typeof parsed === 'object' && parsed && !Array.isArray(parsed))
+      answer.body = Object.assign(Object.create(null) as Record<string, unknown>, parsed);
   } catch (error) {
     if ((error as Error)?.name === 'AbortError') throw error;
   }

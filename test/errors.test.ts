@@ -1,5 +1,5 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
-import { CONNECT_ERROR_CODES, ConnectError, type CeConnectButton } from '../src/index.js';
+import { CONNECT_ERROR_CODES, ConnectError, defineTexts, type CeConnectButton } from '../src/index.js';
 import { backendStats, clickToCall, mountButton, nextOutcome, popupClosed, realClick, uid, watchPopups } from './support/helpers.js';
 
 type Outcome = Awaited<ReturnType<typeof nextOutcome>>;
@@ -220,5 +220,33 @@ describe('every error code of docs/protocol.md §3.3, with a clean ending', () =
     const { detail } = await errored;
     expect(error).to.be.instanceOf(ConnectError);
     expect(error).to.include({ code: 'backend', status: 500, message: detail.message });
+  });
+});
+
+describe('a page whose Object.prototype is polluted', () => {
+  let watch: ReturnType<typeof watchPopups>;
+  beforeEach(() => (watch = watchPopups()));
+  afterEach(() => {
+    delete (Object.prototype as { instanceId?: string }).instanceId;
+    watch.restore();
+    for (const popup of watch.popups) popup.close();
+  });
+
+  it('an inherited instanceId never turns a failure into connected', async () => {
+    const { el } = await mountButton('deny');
+    (Object.prototype as { instanceId?: string }).instanceId = '666';
+    const outcome = nextOutcome(el);
+    await realClick(el);
+    const event = await outcome;
+    expect(event.type).to.equal('connect-error');
+    expect(event.detail.code).to.equal('provider-denied');
+    expect(el.status).to.equal('error');
+  });
+
+  it("defineTexts('__proto__', …) writes nothing to Object.prototype, and inherited texts are never shown", async () => {
+    defineTexts('__proto__', { connect: 'polluted' });
+    expect(({} as { connect?: string }).connect).to.equal(undefined);
+    const el = await fixture<CeConnectButton>(html`<ce-connect-button element="unknown-key"></ce-connect-button>`);
+    expect(el.shadowRoot!.querySelector('slot')!.textContent!.trim()).to.equal('Connect');
   });
 });
