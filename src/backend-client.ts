@@ -51,17 +51,19 @@ async function readBounded(response: Response): Promise<string> {
  */
 async function call(apiBase: URL, path: string, codeIfUnreachable: ConnectErrorCode, init: RequestInit): Promise<Answer> {
   let response: Response;
+  const crossOrigin = apiBase.origin !== location.origin;
   try {
     response = await fetch(apiBase.href + path, {
       ...init,
       headers: { Accept: 'application/json', 'X-CE-Connect': '1', ...init.headers },
       // Same-origin keeps cookies to the origin; a cross-origin api-base is the host's explicit CORS opt-in.
-      credentials: apiBase.origin === location.origin ? 'same-origin' : 'include',
+      credentials: crossOrigin ? 'include' : 'same-origin',
       redirect: 'manual',
     });
   } catch (error) {
     if ((error as Error)?.name === 'AbortError') throw error;
-    throw new ConnectError(codeIfUnreachable);
+    // A cross-origin fetch that fails outright is most often a CORS refusal, which the page cannot tell apart.
+    throw new ConnectError(codeIfUnreachable, crossOrigin ? "The backend refused this page's origin, or could not be reached." : undefined);
   }
   const answer: Answer = { status: response.type === 'opaqueredirect' ? 0 : response.status };
   try {

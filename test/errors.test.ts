@@ -1,6 +1,16 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { CONNECT_ERROR_CODES, ConnectError, defineTexts, type CeConnectButton } from '../src/index.js';
-import { backendStats, clickToCall, mountButton, nextOutcome, popupClosed, realClick, uid, watchPopups } from './support/helpers.js';
+import {
+  backendStats,
+  clickToCall,
+  mountButton,
+  nextOutcome,
+  popupClosed,
+  realClick,
+  uid,
+  waitUntil,
+  watchPopups,
+} from './support/helpers.js';
 
 type Outcome = Awaited<ReturnType<typeof nextOutcome>>;
 
@@ -248,5 +258,20 @@ describe('a page whose Object.prototype is polluted', () => {
     expect(({} as { connect?: string }).connect).to.equal(undefined);
     const el = await fixture<CeConnectButton>(html`<ce-connect-button element="unknown-key"></ce-connect-button>`);
     expect(el.shadowRoot!.querySelector('slot')!.textContent!.trim()).to.equal('Connect');
+  });
+});
+
+describe('an api-base on another origin', () => {
+  it("a fetch the browser refuses (no CORS answer) is network, saying the backend may have refused this page's origin", async () => {
+    const other = `http://localhost:${location.port}/api/t/${uid()}/allow`;
+    const { el } = await mountButton('allow', { 'api-base': other });
+    let failure: unknown;
+    await clickToCall(() => el.connect().catch((error: unknown) => (failure = error)));
+    await waitUntil(() => failure, 'connect() should reject');
+    expect(failure).to.include({ code: 'network', message: "The backend refused this page's origin, or could not be reached." });
+  });
+
+  it('the same origin keeps the plain network text', async () => {
+    expect(new ConnectError('network').message).to.equal('Could not reach the server.');
   });
 });
