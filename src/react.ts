@@ -25,13 +25,18 @@ const events = {
   [Name in keyof ConnectEventMap as `on${PropName<Name>}`]: EventName<ConnectEventMap[Name]>;
 };
 
-/** `<ce-connect-button>` as a React component; importing this module registers the element. */
-export const ConnectButton = createComponent({
+const Component = createComponent({
   react: React,
   tagName: TAG_NAME,
   elementClass: CeConnectButton,
   events,
   displayName: 'ConnectButton',
 });
+
+/** The props of {@link ConnectButton}: `element` is required; `status` is the element's output, never a prop. */
+export type ConnectButtonProps = Omit<React.ComponentProps<typeof Component>, 'element' | 'status'> & { element: string };
+
+/** `<ce-connect-button>` as a React component; importing this module registers the element. */
+export const ConnectButton = Component as unknown as React.ForwardRefExoticComponent<ConnectButtonProps>;
 
 export type { CeConnectButton };

@@ -52,6 +52,8 @@ const PROJECTS = [
       'bad-attribute.tsx': /'elemnt' does not exist/,
       'bad-detail.tsx': /'instanceid' does not exist on type 'ConnectedDetail'/,
       'wrapper-bad-prop.tsx': /'elemnt' does not exist/,
+      'wrapper-no-element.tsx': /Property 'element' is missing/,
+      'wrapper-status-prop.tsx': /'status' does not exist/,
       'wrapper-bad-detail.tsx': /'instanceid' does not exist on type 'ConnectedDetail'/,
     },
   },
