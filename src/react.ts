@@ -36,7 +36,25 @@ const Component = createComponent({
 /** The props of {@link ConnectButton}: `element` is required; `status` is the element's output, never a prop. */
 export type ConnectButtonProps = Omit<React.ComponentProps<typeof Component>, 'element' | 'status'> & { element: string };
 
-/** `<ce-connect-button>` as a React component; importing this module registers the element. */
-export const ConnectButton = Component as unknown as React.ForwardRefExoticComponent<ConnectButtonProps>;
+/**
+ * `<ce-connect-button>` as a React component; importing this module registers the element. `instanceId` is
+ * handed to the element only when the app's value changes (docs/element.md, "A controlled instanceId"): a
+ * re-render with the app's older value never undoes what the element did itself since (connected, disconnected).
+ */
+export const ConnectButton = React.forwardRef<CeConnectButton, ConnectButtonProps>(function ConnectButton({ instanceId, ...props }, ref) {
+  const element = React.useRef<CeConnectButton | null>(null);
+  React.useLayoutEffect(() => {
+    if (instanceId != null && element.current) element.current.instanceId = instanceId;
+  }, [instanceId]);
+  const setRef = React.useCallback(
+    (node: CeConnectButton | null) => {
+      element.current = node;
+      if (typeof ref == 'function') ref(node);
+      else if (ref) ref.current = node;
+    },
+    [ref],
+  );
+  return React.createElement(Component, { ...props, ref: setRef });
+});
 
 export type { CeConnectButton };
