@@ -17,7 +17,7 @@ import {
 import { InstanceHealth } from './instance-health.js';
 import { focusPopup } from './popup.js';
 import type { CallbackMessage } from './protocol.js';
-import { takeReturnedResult } from './redirect.js';
+import { leaving, takeReturnedResult } from './redirect.js';
 import { TEXTS, textFor, type ConnectTextKey, type ConnectTexts } from './texts.js';
 import { styles } from './ce-connect-button.styles.js';
 
@@ -269,10 +269,15 @@ export class CeConnectButton extends LitElement {
       _resumed: (flow) => void (this._isCurrent(flow) && this._begin()),
       // The host may keep the page (`preventDefault()`): the flow ends as a cancel. Once it leaves, a page the
       // browser shows again from its back-forward cache (the user pressed Back at the provider) is not still
-      // connecting: that flow ends as a cancel too. The pending record stays: going forward again can still finish.
+      // connecting: that flow ends as a cancel too, as does a page that never left. The pending record stays: going
+      // forward again can still finish.
       _leaving: (flow) => {
         if (!this.dispatchEvent(new ConnectRedirectEvent({ element }))) return (this.cancel(), false);
-        addEventListener('pageshow', () => this._isCurrent(flow) && this.cancel(), { once: true });
+        const stay = () => this._isCurrent(flow) && this.cancel();
+        addEventListener('pageshow', stay, { once: true });
+        // Still here and visible well after leaving (a "Stay" at a beforeunload prompt, a cancelled navigation): usable again.
+        const timer = setTimeout(() => document.visibilityState == 'visible' && stay(), leaving._stayGrace);
+        addEventListener('pagehide', () => clearTimeout(timer), { once: true });
         return true;
       },
     };

@@ -6,7 +6,7 @@ import { checkOAuthUrl, checkState } from './oauth-url.js';
 import { closePopup, isPopupOpen, openBlankPopup } from './popup.js';
 import type { CallbackMessage } from './protocol.js';
 import { toDisplayText } from './protocol-rules.js';
-import { recordRedirect } from './redirect.js';
+import { leaving, recordRedirect } from './redirect.js';
 
 /** How the button reaches the provider: a popup, the whole tab (redirect), or a popup with the tab as fallback. */
 export type ConnectMode = 'popup' | 'redirect' | 'auto';
@@ -149,7 +149,7 @@ export class ConnectFlow {
         recordRedirect({ state, element, ...(instance && { instance }), returnUrl: returnUrl!, startedAt: Date.now() });
         if (!this._report._leaving(this)) return recordRedirect();
         this._phase = NAVIGATING;
-        location.assign(url.href);
+        leaving._assign(url.href);
       }
     } catch (error) {
       this._end(error);

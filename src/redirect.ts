@@ -42,6 +42,13 @@ function takeStoredResult(): CallbackMessage | null {
   }
 }
 
+/**
+ * How this page leaves for the provider, and how long after that it may still be here, visible, before the flow
+ * counts as not having left (the user chose "Stay" at a `beforeunload` prompt, or the navigation was cancelled).
+ * An object, so that a test can replace the navigation and shorten the wait.
+ */
+export const leaving = { _assign: (url: string) => location.assign(url), _stayGrace: 4000 };
+
 /** Records the flow this tab is about to leave for; `undefined` removes the record. */
 export function recordRedirect(record?: PendingRedirect): void {
   if (record) sessionStorage.setItem(PENDING_KEY, JSON.stringify(record));

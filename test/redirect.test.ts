@@ -485,3 +485,37 @@ describe('redirect mode: back from the provider', () => {
     expect(pending()).to.include({ element: 'sfdc' });
   });
 });
+
+describe('redirect mode: a page that does not leave', () => {
+  it('"Stay" at a beforeunload prompt (a navigation that never happens): connect-cancel aborted, the button usable again', async () => {
+    const { leaving } = await import('../src/redirect.js');
+    const { _assign: assign, _stayGrace: grace } = leaving;
+    const assigned: string[] = [];
+    // The one branch where the navigation is replaced: the browser kept the page.
+    leaving._assign = (url: string) => void assigned.push(url);
+    leaving._stayGrace = 50;
+    const id = uid();
+    const wrapper = document.createElement('div');
+    wrapper.innerHTML = `<ce-connect-button element="sfdc" mode="redirect" api-base="/api/t/${id}/allow"></ce-connect-button>`;
+    document.body.append(wrapper);
+    const el = wrapper.firstElementChild as CeConnectButton;
+    try {
+      await el.updateComplete;
+      const events: string[] = [];
+      for (const name of ['connect-redirect', 'connect-cancel', 'connect-error', 'connected'])
+        el.addEventListener(name, (event) => events.push(`${name}:${(event as CustomEvent).detail.reason ?? ''}`));
+      el.shadowRoot!.querySelector('button')!.click();
+      await waitUntil(() => events.includes('connect-cancel:aborted'), 'the flow ends as a cancel');
+      expect(assigned).to.have.length(1);
+      expect(events).to.deep.equal(['connect-redirect:', 'connect-cancel:aborted']);
+      await el.updateComplete;
+      expect(el.status).to.equal('idle');
+      expect(el.shadowRoot!.querySelector('button')!.getAttribute('aria-busy')).to.equal('false');
+    } finally {
+      leaving._assign = assign;
+      leaving._stayGrace = grace;
+      wrapper.remove();
+      sessionStorage.removeItem(PENDING_KEY);
+    }
+  });
+});
