@@ -62,13 +62,8 @@ export class CeConnectButton extends LitElement {
    * there. Importing `ce-connect` already registers `ce-connect-button` in the global registry.
    */
   static define(tag = 'ce-connect-button', registry: CustomElementRegistry = customElements): void {
-    if (registry.get(tag)) return;
-    try {
-      registry.define(tag, this);
-    } catch {
-      // This class is registered already (under another tag or in another registry): a subclass is a new constructor.
-      registry.define(tag, class extends this {});
-    }
+    // A subclass: one constructor can be registered once, and `ce-connect` registers this one as `ce-connect-button`.
+    if (!registry.get(tag)) registry.define(tag, class extends this {});
   }
 
   static override properties = {
@@ -276,8 +271,8 @@ export class CeConnectButton extends LitElement {
         const stay = () => this._isCurrent(flow) && this.cancel();
         addEventListener('pageshow', stay, { once: true });
         // Still here and visible well after leaving (a "Stay" at a beforeunload prompt, a cancelled navigation): usable again.
-        const timer = setTimeout(() => document.visibilityState == 'visible' && stay(), leaving._stayGrace);
-        addEventListener('pagehide', () => clearTimeout(timer), { once: true });
+        // (A page that did leave runs no timer; one restored from the back-forward cache was cancelled by pageshow.)
+        setTimeout(() => document.visibilityState == 'visible' && stay(), leaving._stayGrace);
         return true;
       },
     };

@@ -172,9 +172,14 @@ export class ConnectFlow {
       if (instanceId)
         return this._end({ element, instanceId, ...(name && { name }), ...(instance === instanceId && { reconnected: true }) });
       // invalid_callback: the callback page refused the provider's parameters; nothing was sent anywhere.
-      if (error == 'invalid_callback') return this._end(new ConnectError('invalid-callback'));
       const kind =
-        error === 'access_denied' ? 'provider-denied' : /^exchange[_-]failed$/.test(error!) ? 'exchange-failed' : 'provider-error';
+        error === 'access_denied'
+          ? 'provider-denied'
+          : error == 'invalid_callback'
+            ? 'invalid-callback'
+            : /^exchange[_-]failed$/.test(error!)
+              ? 'exchange-failed'
+              : 'provider-error';
       this._end(new ConnectError(kind, toDisplayText(errorDescription)));
     } catch (failure) {
       this._end(failure);

@@ -114,7 +114,7 @@ export function encodeReturnFragment(fields: Record<string, string>): string {
 export function decodeReturnFragment(text: string): CallbackMessage | null {
   try {
     const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-    const json = new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
+    const json = new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)));
     return parseCallbackMessage({ ...JSON.parse(json), type: MESSAGE_TYPE, v: 1 });
   } catch {
     return null;

@@ -32,10 +32,6 @@ export type ConnectTexts = { [K in ConnectTextKey]?: string };
 const registry: Record<string, ConnectTexts> = ((globalThis as Record<symbol, unknown>)[Symbol.for('ce-connect.texts')] ??=
   Object.create(null)) as Record<string, ConnectTexts>;
 
-/** `texts[key]` when `texts` has it as its own property. */
-const own = (texts: ConnectTexts | undefined, key: string): string | undefined =>
-  texts && Object.hasOwn(texts, key) ? texts[key as ConnectTextKey] : undefined;
-
 /**
  * Sets texts for every button on the page whose language is `lang` (a BCP 47 tag such as `de` or `de-CH`;
  * `en` for pages that name none). Later calls add to earlier ones. Call it before the buttons render.
@@ -50,5 +46,6 @@ export function defineTexts(lang: string, texts: ConnectTexts): void {
  */
 export function textFor(host: HTMLElement, texts: ConnectTexts | undefined, key: ConnectTextKey): string {
   const lang = (host.closest('[lang]')?.getAttribute('lang') || document.documentElement.lang || 'en').toLowerCase();
-  return own(texts, key) ?? own(registry[lang], key) ?? own(registry[lang.split('-')[0]], key) ?? TEXTS[key];
+  // The registry's tables have no prototype; the host's own `texts` is read for its own properties.
+  return (texts && Object.hasOwn(texts, key) ? texts[key] : (registry[lang]?.[key] ?? registry[lang.split('-')[0]]?.[key])) ?? TEXTS[key];
 }
