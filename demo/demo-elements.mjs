@@ -35,7 +35,7 @@ function accepts(options) {
 export function handlerFeatures(origin, events) {
   const callbackUrl = `${origin}/api/ce/probe/oauth/callback`;
   return {
-    kinds: accepts({ elements: { zohocrm: { auth: 'credentials', fields: [{ key: 'user', label: 'User' }] } } }),
+    kinds: accepts({ origin, elements: { zohocrm: { auth: 'credentials', fields: [{ key: 'user', label: 'User' }] } } }),
     urlParameters: !accepts({ elements: { sfdc: { apiKey: 'k', apiSecret: 's', callbackUrl, oauthUrlParameters: { apiKey: 'x' } } } }),
     events: events !== undefined,
   };

@@ -341,7 +341,14 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
           callbackUrl: flow === '4b' ? `${origin}/callback.html` : `${origin}/api/ce/${key}/oauth/callback`,
         },
       }))
-    : demoElements({ origin, flow, features, secret: randomBytes(6).toString('hex'), extra, handlerOptions: events ? { events } : {} });
+    : demoElements({
+        origin,
+        flow,
+        features,
+        secret: randomBytes(6).toString('hex'),
+        extra,
+        handlerOptions: { origin, ...(events && { events }) },
+      });
   for (const { element, config } of configured) kinds.set(element.key, config.auth ?? 'oauth2');
   catalogue = configured.map(({ element: { key, name, hub, brandColour }, config }) => ({
     key,
@@ -355,6 +362,8 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
   }));
   handler = ceServer.createConnectHandler({
     basePath: '/api/ce',
+    // The origin the handler is served on: its own pages (a credentials form, a connect link) live there.
+    origin,
     appName: APP_NAME,
     cloudElements,
     elements: Object.fromEntries(configured.map(({ element, config }) => [element.key, config])),
