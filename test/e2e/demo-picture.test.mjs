@@ -99,7 +99,6 @@ describe("the demo's sequence picture, end to end in Chromium", () => {
     assert.doesNotMatch(seen, /code=/, 'no code');
     assert.match(flow.state, /^[\w-]{6}…$/);
     assert.equal(flow.owner, 'alice');
-    // The documented GET oauth/url, named without its query (where the secrets travel).
     assert.deepEqual(flow.steps[0].calls, ['GET /elements/sfdc/oauth/url → 200']);
     assert.ok(!logLines.join('\n').includes(instance.token));
   });
