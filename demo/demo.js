@@ -807,6 +807,7 @@ renderGallery();
 renderScenarios();
 renderLinkPanel();
 wireTheme();
+$('tab-feed').hidden = !config.features?.events;
 $('host-on').checked = config.features?.hostOn ?? true;
 $('host-on').addEventListener('change', () => setHost($('host-on').checked));
 stream.load();
