@@ -87,6 +87,21 @@ describe('the demo, version-3 scenes, in Chromium', () => {
     assert.ok(!logLines.join('\n').includes('sandbox-password'), 'the password is in no log line');
   });
 
+  it('QuickBooks, Slack, SharePoint and Shopify connect with their oauth/url parameters and scopes', HANG_BOUND, async (t) => {
+    const keys = [];
+    for (const key of ['quickbooks', 'slack', 'sharepoint', 'shopify']) if (await hasCard(key)) keys.push(key);
+    if (keys.length === 0) return t.skip('this build of ce-connect/server has no oauthUrlParameters');
+    for (const key of keys) {
+      await allow(await openPopup(key));
+      assert.match(await connected(key), /^\d+$/, key);
+    }
+    const snippet = await page.evaluate(() => {
+      document.querySelector('.card[data-key="quickbooks"]')?.click();
+      return document.getElementById('snippet').textContent;
+    });
+    if (keys.includes('quickbooks')) assert.match(snippet, /oauthUrlParameters: \{ 'authentication\.type': 'oauth2' \}/);
+  });
+
   /** Connects Salesforce (Allow) and answers its card. */
   async function connectSalesforce() {
     await allow(await openPopup('sfdc'));
