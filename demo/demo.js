@@ -121,7 +121,7 @@ function testValuesNote(key, testValues) {
   const fields = config.catalogue.find((e) => e.key === key)?.config?.fields ?? [];
   return el(
     'dl',
-    { class: 'test-values', 'aria-label': 'Sandbox test values' },
+    { class: 'test-values', title: 'Values the sandbox accepts' },
     ...fields.flatMap((field) => [el('dt', {}, field.label), el('dd', {}, el('code', {}, testValues[field.key] ?? ''))]),
   );
 }
