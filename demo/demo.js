@@ -120,9 +120,10 @@ function siteField(key) {
 function testValuesNote(key, testValues) {
   const fields = config.catalogue.find((e) => e.key === key)?.config?.fields ?? [];
   return el(
-    'dl',
-    { class: 'test-values', title: 'Values the sandbox accepts' },
-    ...fields.flatMap((field) => [el('dt', {}, field.label), el('dd', {}, el('code', {}, testValues[field.key] ?? ''))]),
+    'div',
+    { class: 'test-values' },
+    el('span', { class: 'test-values-title' }, 'The sandbox accepts:'),
+    el('dl', {}, ...fields.flatMap((field) => [el('dt', {}, field.label), el('dd', {}, el('code', {}, testValues[field.key] ?? ''))])),
   );
 }
 
@@ -189,6 +190,8 @@ function select(key) {
   saveOptions({ selected: key });
   for (const card of document.querySelectorAll('.card')) card.classList.toggle('selected', card.dataset.key === key);
   renderSnippet();
+  // Before any flow, the picture shows the steps of the selected element's kind of sign-in.
+  if (picture && !click && $('flow-steps').dataset.status === 'idle') picture.show(idleFlow(key));
 }
 
 function renderSnippet() {
@@ -232,9 +235,14 @@ const handler = createConnectHandler({
   events: { signingKeys: [process.env.CE_EVENTS_KEY], onEvent: ({ owner, element, events }) => queue.push({ owner, element, events }) },`
       : ''
   }${
-    config.features?.links
+    config.features?.links || kindOf(selected) === 'credentials'
       ? `
-  appName: 'Acme Analytics', // shown on connect-link and credentials pages`
+  appName: 'Acme Analytics', // shown on the handler's own pages: connect links, credentials forms`
+      : ''
+  }${
+    kindOf(selected) === 'credentials'
+      ? `
+  origin: 'https://app.example.com', // where the handler serves the credentials form (no callback URL to tell)`
       : ''
   }
   cookieSecret: process.env.CE_COOKIE_SECRET,${returns}
