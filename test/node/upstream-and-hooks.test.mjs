@@ -222,7 +222,7 @@ describe('hardening 4: a create that times out does not leave an instance behind
       pair.logs.filter((line) => !line.includes('flow.started')),
       [
         'ce-connect cloud-elements.failed call=instances failure=timeout',
-        'ce-connect instance.create-timeout element=sfdc found=1',
+        'ce-connect instance.create-timeout element=sfdc found=1 matching=1',
         `ce-connect instance.removed element=sfdc instanceId=${instance.id} reason=create-timeout`,
       ],
     );
