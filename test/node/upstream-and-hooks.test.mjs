@@ -228,6 +228,64 @@ describe('hardening 4: a create that times out does not leave an instance behind
     );
   });
 
+  test('#19 item 2: an upstream that ignores tags[] → only the one instance of this flow, owner and element is deleted', async (t) => {
+    // Cloud Elements answers the tag look-up with every instance of the account: the late one of this flow, one
+    // of another owner, one without tags and one of another element that carries this flow's and owner's tags.
+    let late;
+    const pair = inProcess({
+      around: async (request, forward) => {
+        const url = new URL(request.url);
+        if (request.method === 'GET' && url.pathname.endsWith('/instances')) {
+          const flowTag = url.searchParams.get('tags[]');
+          late = pair.sandbox.instances()[0];
+          const ownerTag = late.tags.find((tag) => tag.startsWith('ce-connect-owner:'));
+          const others = [
+            { id: 9001, element: { key: 'sfdc' }, tags: ['ce-connect-owner:someone-else', flowTag] },
+            { id: 9002, element: { key: 'sfdc' } },
+            { id: 9003, element: { key: 'hubspot' }, tags: [flowTag, ownerTag] },
+          ];
+          return Response.json([{ id: late.id, element: { key: 'sfdc' }, tags: late.tags }, ...others]);
+        }
+        return slowCreate()(request, forward);
+      },
+    });
+    const { request } = await pair.callbackRequest();
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const pending = pair.handler(request);
+    while (pair.sandbox.instances().length === 0) await settle();
+    t.mock.timers.tick(10_000);
+    assert.equal(pageResult(await (await pending).text()).error, 'exchange_failed');
+    const deletes = pair.calls.filter((call) => call.method === 'DELETE').map((call) => call.url.split('/').at(-1));
+    assert.deepEqual(deletes, [String(late.id)], 'only the instance this flow made');
+    assert.deepEqual(pair.sandbox.instances(), []);
+    assert.ok(pair.logs.includes('ce-connect instance.create-timeout element=sfdc found=4 matching=1'), pair.logs.join('\n'));
+    for (const id of [9001, 9002, 9003]) {
+      assert.ok(pair.logs.includes(`ce-connect instance.kept element=sfdc instanceId=${id} reason=not-this-flow`), pair.logs.join('\n'));
+    }
+  });
+
+  test("#19 item 2: two instances that both look like this flow's → neither is deleted, both logged", async (t) => {
+    let late;
+    const pair = inProcess({
+      around: async (request, forward) => {
+        if (request.method === 'GET' && new URL(request.url).pathname.endsWith('/instances')) {
+          late = pair.sandbox.instances()[0];
+          return Response.json([late, { ...late, id: 9100 }]);
+        }
+        return slowCreate()(request, forward);
+      },
+    });
+    const { request } = await pair.callbackRequest();
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const pending = pair.handler(request);
+    while (pair.sandbox.instances().length === 0) await settle();
+    t.mock.timers.tick(10_000);
+    await pending;
+    assert.equal(pair.calls.filter((call) => call.method === 'DELETE').length, 0);
+    assert.ok(pair.logs.includes(`ce-connect instance.kept element=sfdc instanceId=${late.id} reason=ambiguous`), pair.logs.join('\n'));
+    assert.ok(pair.logs.includes('ce-connect instance.kept element=sfdc instanceId=9100 reason=ambiguous'));
+  });
+
   test('flow 4b: 504 after the clean-up; a failed look-up is logged distinctly', async (t) => {
     let lookups = 0;
     const pair = inProcess({
