@@ -4,52 +4,21 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createConnectHandler } from '../../lib/server/index.js';
-import { createSandbox } from '../../lib/sandbox/index.js';
+import { inProcess } from './harness.mjs';
 
 const CE_BASE = 'https://ce.test/elements/api-v2';
 const APP = 'https://app.test';
 const API_SECRET = 'SENTINEL-api-secret-4242';
-const JSON_HEADERS = { 'X-CE-Connect': '1', Accept: 'application/json' };
+const SFDC = { apiKey: 'k', apiSecret: API_SECRET, callbackUrl: `${APP}/api/ce/sfdc/oauth/callback` };
 
-/** The handler against an in-process sandbox that allows every consent; every CE call and log line recorded. */
-function inProcess({ fetchDouble, elements, cloudElements = {} } = {}) {
-  const sandbox = createSandbox({ userSecret: 'u-secret', organizationSecret: 'o-secret', autoDecision: 'allow' });
-  const calls = [];
-  const logs = [];
-  const handler = createConnectHandler({
-    cloudElements: { baseUrl: CE_BASE, userSecret: 'u-secret', organizationSecret: 'o-secret', ...cloudElements },
-    elements: elements ?? { sfdc: { apiKey: 'k', apiSecret: API_SECRET, callbackUrl: `${APP}/api/ce/sfdc/oauth/callback` } },
-    cookieSecret: 'c'.repeat(32),
-    onInstanceCreated: () => {},
-    log: (line) => logs.push(line),
-    fetch: async (input, init) => {
-      const request = new Request(input, init);
-      calls.push({ method: request.method, url: request.url, body: init.body });
-      return fetchDouble ? fetchDouble(request, (r) => sandbox.handler(r)) : sandbox.handler(request);
-    },
-  });
-  const call = async (path, init = {}) =>
-    handler(new Request(`${APP}/api/ce/${path}`, { ...init, headers: { ...JSON_HEADERS, ...init.headers } }));
-  return {
-    sandbox,
-    calls,
-    logs,
-    handler,
-    call,
-    /** One full flow 4a: oauth/url → consent (allowed) → the callback route; resolves to the callback page's status. */
-    async connect(element = 'sfdc') {
-      const started = await call(`${element}/oauth/url`);
-      assert.equal(started.status, 200, await started.clone().text());
-      const { oauthUrl } = await started.json();
-      const cookie = started.headers
-        .getSetCookie()
-        .map((value) => value.split(';')[0])
-        .join('; ');
-      const consent = await sandbox.handler(new Request(oauthUrl));
-      const page = await handler(new Request(consent.headers.get('location'), { headers: { Cookie: cookie } }));
-      assert.match(await page.text(), /"instanceId"/);
-    },
+/** The shared in-process pair, with `connect()`: one full flow 4a (oauth/url → consent → the callback route). */
+function pairWith({ fetchDouble, elements, cloudElements } = {}) {
+  const pair = inProcess({ ...(fetchDouble && { around: fetchDouble }), elements: elements ?? { sfdc: SFDC }, cloudElements });
+  pair.connect = async () => {
+    const { request } = await pair.callbackRequest();
+    assert.match(await (await pair.handler(request)).text(), /"instanceId"/);
   };
+  return pair;
 }
 
 const listCalls = (calls) => calls.filter((call) => call.method === 'GET' && new URL(call.url).pathname.endsWith('/instances'));
@@ -57,7 +26,7 @@ const listCalls = (calls) => calls.filter((call) => call.method === 'GET' && new
 describe('oauth/url as documented', () => {
   test('GET with oauthUrlParameters, the scope as given (Slack: commas) and the POST variant carrying them too', async () => {
     for (const oauthUrlRequest of ['get', 'post']) {
-      const pair = inProcess({
+      const pair = pairWith({
         cloudElements: { oauthUrlRequest },
         fetchDouble: async (request) => {
           const params = request.method === 'GET' ? Object.fromEntries(new URL(request.url).searchParams) : await request.json();
@@ -96,7 +65,7 @@ describe('oauth/url as documented', () => {
     ],
   ]) {
     test(`oauth/url that ${title}: no log line or answer holds the apiSecret or the URL's query`, async () => {
-      const pair = inProcess({ fetchDouble, cloudElements: { timeoutMs: 50 } });
+      const pair = pairWith({ fetchDouble, cloudElements: { timeoutMs: 50 } });
       const answer = await pair.call('sfdc/oauth/url');
       assert.ok(answer.status >= 500, String(answer.status));
       const text = await answer.text();
@@ -115,7 +84,7 @@ describe('oauth/url as documented', () => {
 
 describe('lists page through Elements-Next-Page-Token with hydrate=false (#19 item 10)', () => {
   test('an owner with 250 instances sees all of them in one GET {api-base}/instances; a stale id is 404 unknown-instance', async () => {
-    const pair = inProcess();
+    const pair = pairWith();
     for (let i = 0; i < 250; i += 1) await pair.connect();
     // The precondition of #19 item 10: hydrated, one page of these is more than the 1 MiB a Cloud Elements answer may be.
     const hydrated = await pair.sandbox.handler(
@@ -145,7 +114,7 @@ describe('lists page through Elements-Next-Page-Token with hydrate=false (#19 it
 
   test('past 1,000 instances the list is cut, with a log line, never a 502', async () => {
     let served = 0;
-    const pair = inProcess({
+    const pair = pairWith({
       // A Cloud Elements with no end of instances: every page full, always a next one.
       fetchDouble: async (request) => {
         const tag = new URL(request.url).searchParams.get('tags[]');
