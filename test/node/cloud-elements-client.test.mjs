@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createConnectHandler } from '../../lib/server/index.js';
-import { inProcess } from './harness.mjs';
+import { inProcess } from './support/harness.mjs';
 
 const CE_BASE = 'https://ce.test/elements/api-v2';
 const APP = 'https://app.test';

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createConnectHandler } from '../../lib/server/index.js';
 import { readProviderAnswer } from '../../lib/provider-answer.js';
-import { readElementsTable } from '../support/elements-table.mjs';
-import { decide, openConsent, pageResult, startHarness } from './harness.mjs';
+import { readElementsTable } from './support/elements-table.mjs';
+import { decide, openConsent, pageResult, startHarness } from './support/harness.mjs';
 
 const ROWS = Object.entries(readElementsTable());
 const OAUTH2_ROWS = ROWS.filter(([, row]) => row.auth === 'oauth2');

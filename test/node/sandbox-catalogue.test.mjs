@@ -4,8 +4,8 @@
 // and fails with Cloud Elements' message when one input is wrong.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { manualClock } from './harness.mjs';
-import { readElementsTable as readTable } from '../support/elements-table.mjs';
+import { manualClock } from './support/harness.mjs';
+import { readElementsTable as readTable } from './support/elements-table.mjs';
 import {
   createSandbox,
   sandboxCatalogue,

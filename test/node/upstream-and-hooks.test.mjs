@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { afterEach, describe, test } from 'node:test';
 import { createConnectHandler } from '../../lib/server/index.js';
-import { authorize, inProcess, pageResult, startHarness } from './harness.mjs';
+import { authorize, inProcess, pageResult, startHarness } from './support/harness.mjs';
 
 const APP = 'https://app.test';
 

@@ -2,7 +2,7 @@
 // (the sandbox's catalogue, and full flows through the real handler), so the document and the tests cannot drift.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { SANDBOX_JIRA_SITE, SANDBOX_PASSWORD, SANDBOX_USERNAME } from '../../lib/sandbox/index.js';
+import { SANDBOX_JIRA_SITE, SANDBOX_PASSWORD, SANDBOX_USERNAME } from '../../../lib/sandbox/index.js';
 
 const VALUE_OF_TYPE = { email: SANDBOX_USERNAME, password: SANDBOX_PASSWORD, url: SANDBOX_JIRA_SITE };
 
@@ -20,7 +20,7 @@ function cell(text, json = false) {
  * credentials elements: the fields, filled with the values the sandbox accepts.
  */
 export function readElementsTable() {
-  const markdown = readFileSync(new URL('../../docs/elements.md', import.meta.url), 'utf8');
+  const markdown = readFileSync(new URL('../../../docs/elements.md', import.meta.url), 'utf8');
   const table = markdown.split('<!-- element-config-table')[1];
   const lines = table.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| element '));
   return Object.fromEntries(
