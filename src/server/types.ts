@@ -14,8 +14,14 @@ export interface ElementConfig {
    * (`https://app.example/api/ce/sfdc/oauth/callback`) or a static callback page (flow 4b).
    */
   callbackUrl: string;
-  /** OAuth scope to request, when the element takes one. */
+  /** OAuth scope to request, when the element takes one: sent as given (Slack's is comma-separated). */
   scope?: string;
+  /**
+   * Extra query parameters of `oauth/url` (and of `oauth/token`), e.g. QuickBooks Online
+   * `{ "authentication.type": "oauth2" }`. They cannot replace `apiKey`, `apiSecret`, `callbackUrl`, `state`,
+   * `requestToken`, `scope` or `siteAddress`.
+   */
+  oauthUrlParameters?: Readonly<Record<string, string>>;
   /**
    * Provider site address (e.g. `https://test.salesforce.com`), when the element takes one; or a function that
    * turns what the user typed (the element's `site`, sent as `?site=`) into the site address, or refuses it with
@@ -29,7 +35,8 @@ export interface ElementConfig {
   siteConfigurationKey?: string;
   /**
    * Extra instance settings sent with every `POST`/`PUT /instances` (e.g. `event.notification.enabled`,
-   * `filter.response.nulls`); an `oauth.*` key is refused (those come from apiKey, apiSecret and callbackUrl).
+   * `filter.response.nulls`, `oauth.scope`); `oauth.api.key`, `oauth.api.secret`, `oauth.callback.url` and
+   * `oauth.user.*` are refused (those come from apiKey, apiSecret and callbackUrl, or from Cloud Elements).
    */
   configuration?: Readonly<Record<string, string | number | boolean>>;
   /** Extra Cloud Elements tags of this element's instances, besides the owner tag. */

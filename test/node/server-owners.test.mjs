@@ -603,7 +603,7 @@ describe('per-element settings: configuration, tags and site addresses', () => {
     assert.ok(instance.tags.includes('team-a'));
   });
 
-  test('an oauth.* configuration key, a reserved tag, a bad siteConfigurationKey or hook is refused at creation with a TypeError', () => {
+  test('a reserved oauth.* configuration key, a reserved tag, a bad siteConfigurationKey or hook is refused at creation with a TypeError', () => {
     const base = {
       cloudElements: { userSecret: 'u-secret', organizationSecret: 'o-secret' },
       cookieSecret: 'c'.repeat(32),
@@ -612,12 +612,17 @@ describe('per-element settings: configuration, tags and site addresses', () => {
     const sfdc = { apiKey: 'k', apiSecret: 's', callbackUrl: 'https://app.test/cb' };
     for (const [name, settings, message, topLevel = {}] of [
       ['oauth.api.key', { configuration: { 'oauth.api.key': 'other' } }, /must not set "oauth\.api\.key"/],
-      ['OAuth.scope', { configuration: { 'OAuth.scope': 'x' } }, /must not set "OAuth\.scope"/],
-      ['oauth.callback.url', { configuration: { 'oauth.callback.url': 'https://evil.example/cb' } }, /oauth\.\* settings come from/],
+      ['OAuth.User.Token', { configuration: { 'OAuth.User.Token': 'x' } }, /must not set "OAuth\.User\.Token"/],
+      ['oauth.user.refresh_token', { configuration: { 'oauth.user.refresh_token': 'x' } }, /oauth\.user\.\* come from the handler/],
+      ['oauth.callback.url', { configuration: { 'oauth.callback.url': 'https://evil.example/cb' } }, /come from the handler/],
       ['an object value', { configuration: { nested: { a: 1 } } }, /must be a string, a finite number or a boolean/],
       ['a reserved tag', { tags: ['ce-connect-owner:forged'] }, /must not start with/],
       ['a non-array tags', { tags: 'crm' }, /tags must be an array/],
-      ['an oauth.* siteConfigurationKey', { siteAddress: () => null, siteConfigurationKey: 'oauth.site' }, /must not be an oauth/],
+      [
+        'a reserved siteConfigurationKey',
+        { siteAddress: () => null, siteConfigurationKey: 'oauth.api.key' },
+        /siteConfigurationKey must not be "oauth\.api\.key"/,
+      ],
       ['a siteConfigurationKey without siteAddress', { siteConfigurationKey: 'zendesk.subdomain' }, /needs a siteAddress/],
       ['a siteAddress of another type', { siteAddress: 42 }, /siteAddress must be a non-empty string or a function/],
       ['authorize not a function', {}, /authorize must be a function/, { authorize: 'alice' }],
@@ -632,7 +637,16 @@ describe('per-element settings: configuration, tags and site addresses', () => {
       );
     }
     assert.doesNotThrow(() =>
-      createConnectHandler({ ...base, elements: { sfdc: { ...sfdc, configuration: { 'filter.response.nulls': true }, tags: ['crm'] } } }),
+      createConnectHandler({
+        ...base,
+        elements: {
+          sfdc: {
+            ...sfdc,
+            configuration: { 'filter.response.nulls': true, 'oauth.scope': 'a b', 'oauth.request.url': 'x' },
+            tags: ['crm'],
+          },
+        },
+      }),
     );
   });
 

@@ -9,6 +9,7 @@ import { findOwnedInstance, unknownInstance } from '../owned-instance.js';
 import { pageOriginMismatch } from '../page-origin.js';
 import { readReturnInput } from '../return-url.js';
 import { signInKindOf } from '../sign-in/kinds.js';
+import { siteAddressProblem } from '../element-rules.js';
 import type { ElementConfig } from '../types.js';
 
 /**
@@ -31,7 +32,7 @@ function siteRefused(message: string): FlowInputs {
  * The site address for the oauth/url call: the configured string, or what the configured function makes of the
  * user's `?site=` input (a missing, unreadable or refused input is a 400 naming the field).
  */
-function readSite(context: ConnectContext, config: Readonly<ElementConfig>, inputs: string[]): FlowInputs {
+function readSite(context: ConnectContext, element: string, config: Readonly<ElementConfig>, inputs: string[]): FlowInputs {
   const { siteAddress } = config;
   if (typeof siteAddress !== 'function') return { ok: true, ...(siteAddress !== undefined && { site: siteAddress }) };
   const input = inputs.length === 1 ? (inputs[0] as string).trim() : '';
@@ -43,6 +44,9 @@ function readSite(context: ConnectContext, config: Readonly<ElementConfig>, inpu
     context.log('site.invalid-address', { reason: 'not-a-site-address' });
     return siteRefused('This site address cannot be used');
   }
+  // A URL where the element takes a bare subdomain (Zendesk) would fail at Cloud Elements: say what it takes.
+  const problem = siteAddressProblem(element, site);
+  if (problem !== undefined) return siteRefused(problem);
   return { ok: true, site };
 }
 
@@ -59,7 +63,7 @@ async function readFlowInputs(
   owner: string,
 ): Promise<FlowInputs> {
   const query = new URL(request.url).searchParams;
-  const site = readSite(context, config, query.getAll('site'));
+  const site = readSite(context, element, config, query.getAll('site'));
   if (!site.ok) return site;
   const ids = query.getAll('instance').filter((id) => id !== '');
   if (ids.length === 0) return site;
