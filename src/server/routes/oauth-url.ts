@@ -2,7 +2,7 @@ import { isInstanceName } from '../../protocol-rules.js';
 import { upstreamResponse } from '../cloud-elements-client.js';
 import type { ConnectContext } from '../context.js';
 import { FlowCookieTooLargeError } from '../flow.js';
-import { ownerDigest } from '../host.js';
+import { ownerDigest, ownerRoutesRefusal } from '../host.js';
 import { errorResponse, jsonResponse, refuse } from '../http.js';
 import { isSiteAddress } from '../options.js';
 import { findOwnedInstance, unknownInstance } from '../owned-instance.js';
@@ -64,6 +64,8 @@ async function readFlowInputs(
   const ids = query.getAll('instance').filter((id) => id !== '');
   if (ids.length === 0) return site;
   if (ids.length > 1) return { ok: false, response: errorResponse(400, 'Expected at most one instance') };
+  const refused = ownerRoutesRefusal(context, 'oauth-url');
+  if (refused) return { ok: false, response: refused };
   const id = ids[0] as string;
   let found;
   try {
