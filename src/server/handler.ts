@@ -1,5 +1,6 @@
 import { ELEMENT_KEY_PATTERN } from '../protocol-rules.js';
 import { createContext, type ConnectContext } from './context.js';
+import { preflightResponse, withCors } from './cors.js';
 import { withOwner, withOwnerRoute } from './host.js';
 import { errorResponse, methodNotAllowed } from './http.js';
 import { resolveOptions } from './options.js';
@@ -32,8 +33,8 @@ function routeInstances(context: ConnectContext, request: Request, id: string | 
  * null → 401).
  */
 async function route(context: ConnectContext, request: Request, segments: readonly string[]): Promise<Response> {
-  // No CORS: a preflight is how a foreign page would ask to send X-CE-Connect, so it is always refused.
-  if (request.method === 'OPTIONS') return errorResponse(403, 'Cross-origin requests are not allowed');
+  // A preflight is how a page on another origin asks to send X-CE-Connect: answered for allowedOrigins only.
+  if (request.method === 'OPTIONS') return preflightResponse(request, context.options.allowedOrigins);
   const [first = '', second, third, ...extra] = segments;
   if (segments.length === 1 && first === 'callback.js') {
     return request.method === 'GET' ? handleCallbackScript() : methodNotAllowed('GET');
@@ -81,13 +82,15 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectHan
   return async (request) => {
     const path = new URL(request.url).pathname;
     if (path !== context.options.basePath && !path.startsWith(prefix)) return undefined;
+    let response: Response;
     try {
-      return await route(context, request, path.slice(prefix.length).split('/'));
+      response = await route(context, request, path.slice(prefix.length).split('/'));
     } catch {
       // A fixed reason, never the error: it may come from host code (a hook, a store), and its name or message
       // can hold anything, a token included, or throw when read.
       context.log('request.failed', { reason: 'internal-error' });
-      return errorResponse(500, 'Internal error');
+      response = errorResponse(500, 'Internal error');
     }
+    return withCors(request, response, context.options.allowedOrigins);
   };
 }
