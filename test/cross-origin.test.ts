@@ -9,10 +9,13 @@ import '../src/index.js';
 /** The element's text for a refused cross-origin fetch (src/backend-client.ts). */
 const CORS_TEXT = "The backend refused this page's origin, or could not be reached.";
 
-async function backendOrigin(): Promise<string> {
+/** A button whose api-base is `basePath` on the backend's origin (another port of this host). */
+async function mountCrossOrigin(basePath: string): Promise<CeConnectButton> {
   const origin = ((await (await fetch('/api/cross-origin-backend')).json()) as { origin: string }).origin;
   expect(origin).not.to.equal(location.origin);
-  return origin;
+  return fixture<CeConnectButton>(
+    html`<ce-connect-button element="sfdc" api-base=${origin + basePath} closed-grace="100"></ce-connect-button>`,
+  );
 }
 
 describe('a backend on another origin (CORS for allowedOrigins)', () => {
@@ -26,10 +29,7 @@ describe('a backend on another origin (CORS for allowedOrigins)', () => {
   });
 
   it('an allowed page: connect (flow 4b, the code POSTed cross-origin with the flow cookie) and disconnect succeed', async () => {
-    const apiBase = `${await backendOrigin()}/api/cross`;
-    const el = await fixture<CeConnectButton>(
-      html`<ce-connect-button element="sfdc" api-base=${apiBase} closed-grace="100"></ce-connect-button>`,
-    );
+    const el = await mountCrossOrigin('/api/cross');
     const connected = oneEvent(el, 'connected');
     await realClick(el);
     const { detail } = await connected;
@@ -43,10 +43,7 @@ describe('a backend on another origin (CORS for allowedOrigins)', () => {
   });
 
   it('a page whose origin the backend does not allow: connect-error network with the CORS text, no popup left open', async () => {
-    const apiBase = `${await backendOrigin()}/api/cross-refused`;
-    const el = await fixture<CeConnectButton>(
-      html`<ce-connect-button element="sfdc" api-base=${apiBase} closed-grace="100"></ce-connect-button>`,
-    );
+    const el = await mountCrossOrigin('/api/cross-refused');
     const failed = oneEvent(el, 'connect-error');
     await realClick(el);
     const { detail } = await failed;
