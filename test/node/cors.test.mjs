@@ -3,7 +3,7 @@
 // riding along same-site (two ports of 127.0.0.1, as app.example.com → api.example.com).
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { decide, openConsent, SECRETS, startHarness } from './harness.mjs';
+import { decide, openConsent, SECRETS, startHarness } from './support/harness.mjs';
 
 /** The page's origin: another port of the same host (same-site), where nothing needs to listen. */
 const PAGE = 'http://127.0.0.1:1';
