@@ -48,12 +48,16 @@ const NEUTRAL = { autoDecision: undefined, latencyMs: 0, fail: {}, coop: false }
  */
 /** The kinds of sign-in and the settings this demo's handler can configure. */
 const DEMO_AUTH = new Set(['oauth2']);
-const isDemoElement = (element) => DEMO_AUTH.has(element.auth) && !sandboxHostConfig(element).oauthUrlParameters;
+const isDemoElement = (element) => {
+  const { oauthUrlParameters, configuration = {} } = sandboxHostConfig(element);
+  return DEMO_AUTH.has(element.auth) && !oauthUrlParameters && !Object.keys(configuration).some((key) => key.startsWith('oauth.'));
+};
 
 /** What docs/elements.md tells a host to put in the element's config (scope, site, configuration). */
 function demoHostConfig(key) {
   const element = sandboxCatalogue.find((each) => each.key === key);
-  if (!element) return {};
+  // Zendesk's site is what the user types (ZENDESK_SITE), not a fixed example.
+  if (!element || key === 'zendesk') return {};
   const { scope, siteAddress, configuration } = sandboxHostConfig(element);
   return { ...(scope && { scope }), ...(siteAddress && { siteAddress }), ...(configuration && { configuration }) };
 }
