@@ -157,7 +157,8 @@ async function createInstance(
 /**
  * Re-authorises the owner's instance: `PUT /instances/{id}` with the full create body (same key, secret and
  * callback URL, the element's configuration and the owner tag), then `onInstanceReconnected` with the token,
- * which may have changed. A failure deletes nothing: it is the user's existing connection.
+ * which may have changed (or, without that hook, `onInstanceCreated` with `reconnected: true`). A failure deletes
+ * nothing: it is the user's existing connection.
  */
 async function reauthorize(
   context: ConnectContext,
@@ -175,14 +176,15 @@ async function reauthorize(
   } catch (error) {
     return { ok: false, failure: upstreamFailure(error, 'instance-reauthorize', log) };
   }
+  const event = { element, instance: updated.instance, token: updated.token, owner, request: requestForHost(request) };
+  // The token may have rotated: without the reconnect hook, the create hook stores it (marked as a reconnect).
   const hook = options.onInstanceReconnected;
-  if (hook) {
-    const event = { element, instance: updated.instance, token: updated.token, owner, request: requestForHost(request) };
-    const outcome = await callHost(options.hookTimeoutMs, () => hook(event));
-    if (!outcome.ok) {
-      log('instance.store-failed', { element, instanceId: id, reason: `hook-${outcome.failure}` });
-      return { ok: false, failure: { status: 500, message: NOT_SAVED } };
-    }
+  const outcome = await callHost(options.hookTimeoutMs, () =>
+    hook ? hook(event) : options.onInstanceCreated({ ...event, reconnected: true }),
+  );
+  if (!outcome.ok) {
+    log('instance.store-failed', { element, instanceId: id, reason: `hook-${outcome.failure}` });
+    return { ok: false, failure: { status: 500, message: NOT_SAVED } };
   }
   log('instance.reconnected', { element, instanceId: id });
   const returnedName = updated.instance.name;

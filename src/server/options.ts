@@ -170,6 +170,11 @@ export const DEFAULT_OWNER = 'default';
 export interface ResolvedOwnerOptions {
   /** The host's `authorize`, or one that answers {@link DEFAULT_OWNER}. */
   readonly authorize: (request: Request) => unknown;
+  /**
+   * Whether the host passed `authorize`. Without it the owner routes (list, status, delete, reconnect) answer 401:
+   * every caller would be the same owner, so anyone could delete or reconnect everyone's instances.
+   */
+  readonly ownerRoutes: boolean;
   readonly onInstanceReconnected: ConnectHandlerOptions['onInstanceReconnected'];
   readonly onInstanceDeleted: ConnectHandlerOptions['onInstanceDeleted'];
   /** HMAC key of the owner tags and of the owner digest in flow cookies. */
@@ -192,8 +197,10 @@ export function resolveOwnerOptions(options: ConnectHandlerOptions, organization
   if (ownerTagSecret !== undefined && (typeof ownerTagSecret !== 'string' || ownerTagSecret.length < 16)) {
     fail('ownerTagSecret must be a string of at least 16 characters');
   }
+  const authorize = optionalFunction(options.authorize, 'authorize');
   return {
-    authorize: optionalFunction(options.authorize, 'authorize') ?? (() => DEFAULT_OWNER),
+    authorize: authorize ?? (() => DEFAULT_OWNER),
+    ownerRoutes: authorize !== undefined,
     onInstanceReconnected: optionalFunction(options.onInstanceReconnected, 'onInstanceReconnected'),
     onInstanceDeleted: optionalFunction(options.onInstanceDeleted, 'onInstanceDeleted'),
     ownerKey: createHmac('sha256', ownerTagSecret ?? organizationSecret)

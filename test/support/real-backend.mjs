@@ -126,6 +126,8 @@ export async function startRealBackend({ pageOrigin, gates, stats }) {
         return fetch(input, init);
       },
       cookieSecret: randomBytes(32).toString('base64url'),
+      // One user: the owner routes (status, reconnect, disconnect) need authorize (#19 item 1).
+      authorize: () => 'default',
       onInstanceCreated: ({ instance, token, request }) => {
         const uid = request.headers.get('x-test-uid');
         if (uid) stats.for(uid).created.push({ id: String(instance.id), name: instance.name, token });
