@@ -13,6 +13,7 @@ import { webdriverLauncher } from '@web/test-runner-webdriver';
 import puppeteer from 'puppeteer-core';
 import { CHROMIUM, chromiumArgs, ignoreDefaultArgs } from './tools/chromium.mjs';
 import { fakeBackend } from './test/support/fake-backend.mjs';
+import { startCrossOriginBackend } from './test/support/cross-origin-backend.mjs';
 import { createGates } from './test/support/gates.mjs';
 import { startProvider } from './test/support/provider.mjs';
 import { startRealBackend } from './test/support/real-backend.mjs';
@@ -58,6 +59,7 @@ const gates = createGates();
 const stats = createStats();
 const provider = await startProvider(gates);
 const realBackend = await startRealBackend({ pageOrigin: `http://127.0.0.1:${port}`, gates, stats });
+const crossOriginBackend = await startCrossOriginBackend({ pageOrigin: `http://127.0.0.1:${port}` });
 
 const browsers = [];
 if (wanted('chromium')) {
@@ -134,7 +136,7 @@ export default {
   browsers,
   // The default reporter for humans; per-browser counts in .test-results/browser.json for scripts/test.mjs.
   reporters: [defaultReporter(), resultsReporter({ skipReasons: skips })],
-  middleware: [realBackend.middleware, fakeBackend(provider, { gates, stats })],
+  middleware: [realBackend.middleware, crossOriginBackend.middleware, fakeBackend(provider, { gates, stats })],
   plugins: [
     skips, // why tests were skipped, for the results reporter (test/support/engines.ts)
     reactEsm(), // `react` and `react-dom/client` as one ES module (test/react-wrapper.test.ts)
@@ -144,7 +146,10 @@ export default {
     esbuildPlugin({ ts: true, target: 'es2021', tsconfig: new URL('./tsconfig.base.json', import.meta.url).pathname }),
     {
       name: 'stop-backends',
-      serverStop: () => (gates.releaseAll(), Promise.all([provider.close(), realBackend.close(), webkitDriver?.stop()])),
+      serverStop: () => (
+        gates.releaseAll(),
+        Promise.all([provider.close(), realBackend.close(), crossOriginBackend.close(), webkitDriver?.stop()])
+      ),
     },
   ],
 };

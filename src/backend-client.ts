@@ -90,7 +90,8 @@ function query(parameters: Record<string, string | undefined>): string {
  * (`name`: in flow 4a the backend creates the instance from a redirect, which cannot carry it), as do the
  * instance a reconnect re-authorises (`instance`), the site the user named (`site`) and, in redirect mode, the
  * page to come back to (`mode=redirect&return=`). A refused site or return URL (`400 {"field": "site"}`,
- * `{"field": "return"}`) is the page's configuration problem: `invalid-config` with the backend's message.
+ * `{"field": "return"}`) is the page's configuration problem: `invalid-config` with the backend's message; a `502 {"code":
+ * "invalid-oauth-url"}` (the element's config makes no usable sign-in URL) is `invalid-oauth-url` with it.
  */
 export async function requestOAuthUrl(
   apiBase: URL,
@@ -102,7 +103,15 @@ export async function requestOAuthUrl(
   const answer = await call(apiBase, `${encodeURIComponent(element)}/oauth/url${query(parameters)}`, 'network', { signal });
   const { status, body } = answer;
   if (status && !ok(answer))
-    throw refusal(status === 400 && /^(site|return)$/.test(body?.field as string) ? 'invalid-config' : 'backend', answer);
+    throw refusal(
+      status === 400 && /^(site|return)$/.test(body?.field as string)
+        ? 'invalid-config'
+        : // The backend's own verdict that Cloud Elements could not make a usable URL from the host's element config.
+          body?.code == 'invalid-oauth-url'
+          ? 'invalid-oauth-url'
+          : 'backend',
+      answer,
+    );
   if (typeof body?.oauthUrl !== 'string' || body.element !== element || !status) throw new ConnectError('bad-response');
   return { oauthUrl: body.oauthUrl, state: body.state };
 }

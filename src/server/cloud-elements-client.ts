@@ -95,13 +95,15 @@ export interface CloudElementsClient {
    * comes.
    */
   createInstance(request: InstanceRequest): Promise<CreatedInstance>;
-  /** `GET /instances?tags[]={tag}`: the ids of the instances carrying `tag`. */
-  findInstanceIds(tag: string): Promise<Array<number | string>>;
   /** `DELETE /instances/{id}`: removes an instance the host could not store, or one its owner disconnects. */
   deleteInstance(id: number | string): Promise<void>;
   /** `GET /instances/{id}`, without the token; a missing instance is an `error-status` 404. */
   getInstance(id: string): Promise<CloudElementsInstance>;
-  /** `GET /instances?tags[]={tag}`: the instances carrying `tag`, without their tokens (one page). */
+  /**
+   * `GET /instances?tags[]={tag}&hydrate=false`, page after page (`Elements-Next-Page-Token`): the instances
+   * carrying `tag` (as Cloud Elements says: callers check the tags themselves), without their tokens; at most
+   * {@link MAX_LISTED_INSTANCES}, a longer list cut with a log line.
+   */
   listInstances(tag: string): Promise<CloudElementsInstance[]>;
   /**
    * `PUT /instances/{id}` with the full create body (the same builder as `createInstance`: key, secret and
@@ -139,8 +141,19 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** Instances asked for per page of a list: small enough that a page of unhydrated instances stays far below 1 MiB. */
+const LIST_PAGE_SIZE = 100;
+/** Most instances one list reads (docs/protocol.md §12.3): past it the list is cut, with a log line. */
+export const MAX_LISTED_INSTANCES = 1000;
+
+/** The next page's token, when Cloud Elements says more remain; a malformed one ends the list. */
+function nextPageToken(headers: Headers): string | undefined {
+  const token = headers.get('elements-next-page-token');
+  return token !== null && /^[A-Za-z0-9_.~+/=-]{1,512}$/.test(token) ? token : undefined;
+}
+
 /** Creates the client; every call is aborted after `timeoutMs`. */
-export function createCloudElementsClient(options: ResolvedOptions): CloudElementsClient {
+export function createCloudElementsClient(options: ResolvedOptions, log: Logger): CloudElementsClient {
   const { baseUrl, authorization, timeoutMs, oauthUrlRequest } = options.cloudElements;
 
   /**
@@ -153,6 +166,21 @@ export function createCloudElementsClient(options: ResolvedOptions): CloudElemen
     shape?: 'object' | 'array',
     payload?: unknown,
   ): Promise<unknown> {
+    return (await call(method, path, shape, payload)).body;
+  }
+
+  /** One page of a list: its instances and the answer's headers (the next page's token). */
+  async function sendForPage(path: string): Promise<{ body: unknown[]; headers: Headers }> {
+    const { body, headers } = await call('GET', path, 'array');
+    return { body: body as unknown[], headers };
+  }
+
+  async function call(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    shape?: 'object' | 'array',
+    payload?: unknown,
+  ): Promise<{ body: unknown; headers: Headers }> {
     // A referenced timer (AbortSignal.timeout's is not), so a pending call keeps the process alive until it ends.
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -184,7 +212,7 @@ export function createCloudElementsClient(options: ResolvedOptions): CloudElemen
     if (shape && (typeof body !== 'object' || body === null || isArray !== (shape === 'array'))) {
       throw new CloudElementsError('bad-response', response.status, safeRequestId(response, body));
     }
-    return body;
+    return { body, headers: response.headers };
   }
 
   return {
@@ -196,6 +224,8 @@ export function createCloudElementsClient(options: ResolvedOptions): CloudElemen
         state,
         ...(config.scope !== undefined && { scope: config.scope }),
         ...(site !== undefined && { siteAddress: site }),
+        // Validated at creation never to replace the handler's own parameters (options.ts).
+        ...config.oauthUrlParameters,
       };
       const path = `/elements/${encodeURIComponent(element)}/oauth/url`;
       // The documented GET carries the secrets in its query: that URL is never logged, and errors never hold it.
@@ -217,13 +247,6 @@ export function createCloudElementsClient(options: ResolvedOptions): CloudElemen
       return { instance: instance as CloudElementsInstance, token };
     },
 
-    async findInstanceIds(tag) {
-      const body = <unknown[]>await send('GET', `/instances?${new URLSearchParams({ 'tags[]': tag })}`, 'array');
-      const ids = body.map((instance: unknown) => (instance as { id?: unknown } | null)?.id);
-      if (!ids.every(isInstanceId)) throw new CloudElementsError('bad-response', 200);
-      return ids as Array<number | string>;
-    },
-
     async deleteInstance(id) {
       await send('DELETE', `/instances/${encodeURIComponent(String(id))}`);
     },
@@ -233,8 +256,20 @@ export function createCloudElementsClient(options: ResolvedOptions): CloudElemen
     },
 
     async listInstances(tag) {
-      const body = <unknown[]>await send('GET', `/instances?${new URLSearchParams({ 'tags[]': tag })}`, 'array');
-      return body.map(withoutToken);
+      const instances: CloudElementsInstance[] = [];
+      let nextPage: string | undefined;
+      do {
+        const query = new URLSearchParams({ 'tags[]': tag, hydrate: 'false', pageSize: String(LIST_PAGE_SIZE) });
+        if (nextPage !== undefined) query.set('nextPage', nextPage);
+        const { body, headers } = await sendForPage(`/instances?${query}`);
+        instances.push(...body.map(withoutToken));
+        nextPage = nextPageToken(headers);
+        if (instances.length >= MAX_LISTED_INSTANCES) {
+          if (nextPage !== undefined || instances.length > MAX_LISTED_INSTANCES) log('instance-list.cut', { kept: MAX_LISTED_INSTANCES });
+          return instances.slice(0, MAX_LISTED_INSTANCES);
+        }
+      } while (nextPage !== undefined);
+      return instances;
     },
 
     async reauthorizeInstance(id, request) {

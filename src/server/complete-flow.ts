@@ -5,7 +5,9 @@ import { CloudElementsError, instanceTags, upstreamFailure, type BrowserFailure,
 import type { ConnectContext } from './context.js';
 import type { PendingFlow, RejectReason } from './flow.js';
 import { callHost, isFlowOwner, ownerTag, requestForHost } from './host.js';
+import { carriesTags, instanceElement } from './instance-view.js';
 import { ELEMENT_NOT_CONFIGURED, NOT_SAVED } from './messages.js';
+import type { CloudElementsInstance } from './types.js';
 
 /**
  * How every flow ends, whichever route carries the provider's answer (flow 4a: the callback route; flow 4b:
@@ -87,20 +89,31 @@ async function removeOrphan(context: ConnectContext, element: string, id: number
 
 /**
  * After a create that timed out: Cloud Elements may have created the instance and answered too late. Nobody
- * holds its token and the user is told to try again (which makes another), so it is found by this flow's tag
- * and deleted. One created after the look-up stays, tagged; the log line says how many were found.
+ * holds its token and the user is told to try again (which makes another), so it is looked up by this flow's tag
+ * and deleted — but only an instance that carries this flow's tag and the owner's tag and is of the flow's
+ * element, and only when exactly one does: a Cloud Elements that ignored `tags[]` must never lead us to delete
+ * instances we did not make (docs/security.md, hardening item 2). Anything else found is logged, never touched.
  */
-async function removeLateInstances(context: ConnectContext, element: string, tag: string): Promise<void> {
-  let ids: Array<number | string>;
+async function removeLateInstance(context: ConnectContext, element: string, tag: string, ownerTagOfFlow: string): Promise<void> {
+  let listed: CloudElementsInstance[];
   try {
-    ids = await context.cloudElements.findInstanceIds(tag);
+    listed = await context.cloudElements.listInstances(tag);
   } catch (error) {
     const failure = error instanceof CloudElementsError ? error.failure : 'unknown';
     context.log('instance.create-timeout', { element, lookup: 'failed', failure });
     return;
   }
-  context.log('instance.create-timeout', { element, found: ids.length });
-  for (const id of ids) await removeOrphan(context, element, id, 'create-timeout');
+  const ours = listed.filter((instance) => carriesTags(instance, tag, ownerTagOfFlow) && instanceElement(instance) === element);
+  context.log('instance.create-timeout', { element, found: listed.length, matching: ours.length });
+  for (const other of listed) {
+    if (!ours.includes(other)) context.log('instance.kept', { element, instanceId: String(other.id), reason: 'not-this-flow' });
+  }
+  const [only] = ours;
+  if (only !== undefined && ours.length === 1) {
+    await removeOrphan(context, element, only.id, 'create-timeout');
+    return;
+  }
+  for (const instance of ours) context.log('instance.kept', { element, instanceId: String(instance.id), reason: 'ambiguous' });
 }
 
 /**
@@ -117,12 +130,13 @@ async function createInstance(
   const { element, config, name } = asked;
   const { options, log } = context;
   const tag = flowTag(exchange.flow.state);
+  const ownersTag = ownerTag(context, owner);
   let created;
   try {
-    created = await context.cloudElements.createInstance({ ...asked, tags: instanceTags(config, ownerTag(context, owner), tag) });
+    created = await context.cloudElements.createInstance({ ...asked, tags: instanceTags(config, ownersTag, tag) });
   } catch (error) {
     const failure = upstreamFailure(error, 'instances', log);
-    if (error instanceof CloudElementsError && error.failure === 'timeout') await removeLateInstances(context, element, tag);
+    if (error instanceof CloudElementsError && error.failure === 'timeout') await removeLateInstance(context, element, tag, ownersTag);
     return { ok: false, failure };
   }
   const { id } = created.instance;
@@ -143,7 +157,8 @@ async function createInstance(
 /**
  * Re-authorises the owner's instance: `PUT /instances/{id}` with the full create body (same key, secret and
  * callback URL, the element's configuration and the owner tag), then `onInstanceReconnected` with the token,
- * which may have changed. A failure deletes nothing: it is the user's existing connection.
+ * which may have changed (or, without that hook, `onInstanceCreated` with `reconnected: true`). A failure deletes
+ * nothing: it is the user's existing connection.
  */
 async function reauthorize(
   context: ConnectContext,
@@ -161,14 +176,15 @@ async function reauthorize(
   } catch (error) {
     return { ok: false, failure: upstreamFailure(error, 'instance-reauthorize', log) };
   }
+  const event = { element, instance: updated.instance, token: updated.token, owner, request: requestForHost(request) };
+  // The token may have rotated: without the reconnect hook, the create hook stores it (marked as a reconnect).
   const hook = options.onInstanceReconnected;
-  if (hook) {
-    const event = { element, instance: updated.instance, token: updated.token, owner, request: requestForHost(request) };
-    const outcome = await callHost(options.hookTimeoutMs, () => hook(event));
-    if (!outcome.ok) {
-      log('instance.store-failed', { element, instanceId: id, reason: `hook-${outcome.failure}` });
-      return { ok: false, failure: { status: 500, message: NOT_SAVED } };
-    }
+  const outcome = await callHost(options.hookTimeoutMs, () =>
+    hook ? hook(event) : options.onInstanceCreated({ ...event, reconnected: true }),
+  );
+  if (!outcome.ok) {
+    log('instance.store-failed', { element, instanceId: id, reason: `hook-${outcome.failure}` });
+    return { ok: false, failure: { status: 500, message: NOT_SAVED } };
   }
   log('instance.reconnected', { element, instanceId: id });
   const returnedName = updated.instance.name;

@@ -22,7 +22,7 @@ export function createContext(options: ResolvedOptions): ConnectContext {
   return {
     options,
     flows: new FlowRegistry(cookies, options.flowTtlMs, options.now, options.stateStore, log),
-    cloudElements: createCloudElementsClient(options),
+    cloudElements: createCloudElementsClient(options, log),
     log,
   };
 }

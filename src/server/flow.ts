@@ -115,9 +115,9 @@ export class FlowCookieTooLargeError extends Error {
 }
 
 /**
- * Signs, reads and clears flow cookies. Each pending flow lives in its own cookie, so two sign-ins started
- * at the same moment do not overwrite each other's record (a single shared cookie would be last-writer-wins),
- * unless they take the same one of the {@link MAX_PENDING_FLOWS} slots (see `slotFor`).
+ * Signs, reads and clears flow cookies. Each pending flow lives in its own cookie, named after its state, so two
+ * sign-ins started at the same moment, for one element or two, do not overwrite each other's record (a shared
+ * cookie would be last-writer-wins: the other tab stranded on "You can close this window").
  */
 export class FlowCookies {
   private readonly _prefix: string;
@@ -144,18 +144,14 @@ export class FlowCookies {
   }
 
   /**
-   * The cookie name for a new flow of `element`: one of {@link MAX_PENDING_FLOWS} fixed slots, none of `taken`
-   * (the flows that stay). Fixed names are what bound the cookies a browser holds whatever the sequence of
-   * starts: concurrent ones cannot see each other's cookies, and with a fresh name each, ten of them left ten
-   * more (dozens make every request under the cookie's path fail with 431 until they expire). The search starts
-   * at a slot derived from the element, so concurrent starts for different elements seldom share one; when two
-   * do, the later answer's flow is the one that can complete.
+   * The cookie name of the flow with `state`: derived from the state (a digest, not the state), so every flow has
+   * its own cookie. Concurrent starts cannot see each other's cookies; with names shared per element (as before),
+   * two started at once for one element took the same cookie and the first could never complete. A burst of
+   * concurrent starts can leave as many cookies as it had requests; the next start trims them to
+   * {@link MAX_PENDING_FLOWS} (only the page's own script can send such a burst: oauth/url needs X-CE-Connect).
    */
-  slotFor(element: string, taken: readonly string[]): string {
-    const first = createHash('sha256').update(element).digest()[0]!;
-    const slots = Array.from({ length: MAX_PENDING_FLOWS }, (_, i) => this._prefix + ((first + i) % MAX_PENDING_FLOWS));
-    // The caller keeps fewer than MAX_PENDING_FLOWS flows, so a slot is always free.
-    return slots.find((name) => !taken.includes(name)) ?? slots[0]!;
+  nameFor(state: string): string {
+    return this._prefix + createHash('sha256').update(`ce-connect flow cookie v2|${state}`).digest('base64url').slice(0, 16);
   }
 
   /** Every correctly signed flow in a Cookie header, plus the names of our cookies that failed verification. */
@@ -204,7 +200,12 @@ function digest(state: string): Buffer {
 
 // A host's own store is host code: only our stores' error classes are logged by name, never an error's text
 // (which could quote a connection string or a secret), and a throwing `name` getter cannot break the request.
-const OWN_STORE_ERRORS = new Set(['StateStoreTimeoutError', 'StateStoreMemoryLostError', 'StateStoreReplyError']);
+const OWN_STORE_ERRORS = new Set([
+  'StateStoreTimeoutError',
+  'StateStoreMemoryLostError',
+  'StateStoreReplyError',
+  'StateStoreEvictionPolicyError',
+]);
 
 function storeFailure(error: unknown): string {
   try {
@@ -248,13 +249,10 @@ export class FlowRegistry {
     const evicted = live.slice(0, Math.max(0, live.length - (MAX_PENDING_FLOWS - 1)));
     const stale = [...invalid, ...[...dead, ...evicted].map((flow) => flow.cookieName)];
     const setCookies = stale.map((name) => this._cookies.clear(name));
+    const state = randomBytes(32).toString('base64url');
     const flow: PendingFlow = {
-      // A fixed slot, not a fresh name: concurrent starts could otherwise leave more than MAX_PENDING_FLOWS.
-      cookieName: this._cookies.slotFor(
-        element,
-        live.slice(evicted.length).map((kept) => kept.cookieName),
-      ),
-      state: randomBytes(32).toString('base64url'),
+      cookieName: this._cookies.nameFor(state),
+      state,
       element,
       expiresAt: now + this._ttlMs,
       ...details,

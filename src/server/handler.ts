@@ -1,6 +1,7 @@
 import { ELEMENT_KEY_PATTERN } from '../protocol-rules.js';
 import { createContext, type ConnectContext } from './context.js';
-import { withOwner } from './host.js';
+import { preflightResponse, withCors } from './cors.js';
+import { withOwner, withOwnerRoute } from './host.js';
 import { errorResponse, methodNotAllowed } from './http.js';
 import { resolveOptions } from './options.js';
 import { handleCallback } from './routes/callback.js';
@@ -17,12 +18,12 @@ function routeInstances(context: ConnectContext, request: Request, id: string | 
   const method = request.method;
   if (id === undefined) {
     if (method === 'POST') return withOwner(context, request, 'json', (owner) => handlePostInstances(context, request, owner));
-    if (method === 'GET') return withOwner(context, request, 'json', (owner) => handleListInstances(context, request, owner));
+    if (method === 'GET') return withOwnerRoute(context, request, (owner) => handleListInstances(context, request, owner));
     return Promise.resolve(methodNotAllowed('GET, POST'));
   }
   if (id === '') return Promise.resolve(errorResponse(404, 'Not found'));
-  if (method === 'GET') return withOwner(context, request, 'json', (owner) => handleGetInstance(context, request, owner, id));
-  if (method === 'DELETE') return withOwner(context, request, 'json', (owner) => handleDeleteInstance(context, request, owner, id));
+  if (method === 'GET') return withOwnerRoute(context, request, (owner) => handleGetInstance(context, request, owner, id));
+  if (method === 'DELETE') return withOwnerRoute(context, request, (owner) => handleDeleteInstance(context, request, owner, id));
   return Promise.resolve(methodNotAllowed('GET, DELETE'));
 }
 
@@ -32,8 +33,8 @@ function routeInstances(context: ConnectContext, request: Request, id: string | 
  * null → 401).
  */
 async function route(context: ConnectContext, request: Request, segments: readonly string[]): Promise<Response> {
-  // No CORS: a preflight is how a foreign page would ask to send X-CE-Connect, so it is always refused.
-  if (request.method === 'OPTIONS') return errorResponse(403, 'Cross-origin requests are not allowed');
+  // A preflight is how a page on another origin asks to send X-CE-Connect: answered for allowedOrigins only.
+  if (request.method === 'OPTIONS') return preflightResponse(request, context.options.allowedOrigins);
   const [first = '', second, third, ...extra] = segments;
   if (segments.length === 1 && first === 'callback.js') {
     return request.method === 'GET' ? handleCallbackScript() : methodNotAllowed('GET');
@@ -55,6 +56,20 @@ async function route(context: ConnectContext, request: Request, segments: readon
 }
 
 /**
+ * Once per handler: without `authorize` the owner routes answer 401 and every flow belongs to the one owner
+ * "default". To the host's log, or the console when it gave none (a warning nobody sees warns nobody).
+ */
+function warnNoAuthorize(context: ConnectContext, toConsole: boolean): void {
+  context.log('authorize.missing', { owner: 'default', 'owner-routes': 'refused-401' });
+  if (toConsole) {
+    console.warn(
+      'ce-connect/server: no authorize option, so every request has the owner "default" and listing, reconnecting and ' +
+        'deleting connections answer 401. Pass authorize: (request) => userId, or authorize: () => "default" for a single-user app.',
+    );
+  }
+}
+
+/**
  * Creates the host-backend handler for the widget: `GET {basePath}/{element}/oauth/url`,
  * `GET {basePath}/{element}/oauth/callback`, `POST {basePath}/instances` and `GET {basePath}/callback.js`, and the
  * owner's instances: `GET {basePath}/instances`, `GET|DELETE {basePath}/instances/{id}`.
@@ -62,17 +77,20 @@ async function route(context: ConnectContext, request: Request, segments: readon
  */
 export function createConnectHandler(options: ConnectHandlerOptions): ConnectHandler {
   const context = createContext(resolveOptions(options));
+  if (!context.options.ownerRoutes) warnNoAuthorize(context, options.log === undefined);
   const prefix = `${context.options.basePath}/`;
   return async (request) => {
     const path = new URL(request.url).pathname;
     if (path !== context.options.basePath && !path.startsWith(prefix)) return undefined;
+    let response: Response;
     try {
-      return await route(context, request, path.slice(prefix.length).split('/'));
+      response = await route(context, request, path.slice(prefix.length).split('/'));
     } catch {
       // A fixed reason, never the error: it may come from host code (a hook, a store), and its name or message
       // can hold anything, a token included, or throw when read.
       context.log('request.failed', { reason: 'internal-error' });
-      return errorResponse(500, 'Internal error');
+      response = errorResponse(500, 'Internal error');
     }
+    return withCors(request, response, context.options.allowedOrigins);
   };
 }

@@ -87,6 +87,11 @@ async function resolveOwner(context: ConnectContext, request: Request): Promise<
     log('authorize.failed', { reason: 'not-a-string' });
     return { kind: 'failed' };
   }
+  // Owner ids are hashed as UTF-8, which turns every lone surrogate into U+FFFD: two such ids would be one owner.
+  if (!(owner as string & { isWellFormed(): boolean }).isWellFormed()) {
+    log('authorize.failed', { reason: 'not-well-formed' });
+    return { kind: 'failed' };
+  }
   return { kind: 'owner', owner };
 }
 
@@ -95,6 +100,27 @@ const REFUSALS = {
   failed: [500, 'Internal error'],
   unavailable: [503, STORE_UNAVAILABLE],
 } as const;
+
+/** The 401 of an owner route (list, status, delete, reconnect) on a handler without `authorize`. */
+export const OWNER_ROUTES_NEED_AUTHORIZE =
+  'Listing, reconnecting and deleting connections needs the authorize option of createConnectHandler: ' +
+  'authorize: (request) => the signed-in user\'s id, or authorize: () => "default" for a single-user app';
+
+/**
+ * The refusal of an owner route when the host gave no `authorize` (`undefined` when it did): every caller would be
+ * the one owner "default", able to list, delete and reconnect everyone's instances.
+ */
+export function ownerRoutesRefusal(context: ConnectContext, route: string): Response | undefined {
+  if (context.options.ownerRoutes) return undefined;
+  context.log('request.refused', { route, reason: 'no-authorize' });
+  return errorResponse(401, OWNER_ROUTES_NEED_AUTHORIZE);
+}
+
+/** {@link withOwner} for the owner routes: 401 without `authorize` (see {@link ownerRoutesRefusal}). */
+export function withOwnerRoute(context: ConnectContext, request: Request, route: (owner: string) => Promise<Response>): Promise<Response> {
+  const refused = ownerRoutesRefusal(context, 'instances');
+  return refused ? Promise.resolve(refused) : withOwner(context, request, 'json', route);
+}
 
 /**
  * Runs `route` for the request's owner, or answers 401 (nobody signed in), 500 or 503. `page`: the request is the

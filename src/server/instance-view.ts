@@ -15,9 +15,15 @@ function tagNames(instance: CloudElementsInstance): string[] {
     .filter((tag): tag is string => typeof tag === 'string');
 }
 
+/** Whether the instance carries every one of `tags`. */
+export function carriesTags(instance: CloudElementsInstance, ...tags: string[]): boolean {
+  const names = tagNames(instance);
+  return tags.every((tag) => names.includes(tag));
+}
+
 /** Whether the instance carries the owner's tag. */
 export function ownsInstance(instance: CloudElementsInstance, ownerTag: string): boolean {
-  return tagNames(instance).includes(ownerTag);
+  return carriesTags(instance, ownerTag);
 }
 
 /** The instance's element key, as Cloud Elements reports it (`element.key`). */

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { parseWebUrl } from '../node/url-rules.js';
 import { ELEMENT_KEY_PATTERN } from '../protocol-rules.js';
+import { siteAddressProblem } from './element-rules.js';
 import { isStateStore, MAX_FLOW_TTL_MS } from './state-store.js';
 import type { ConnectHandlerOptions, ElementConfig, SiteAddressFunction, StateStore } from './types.js';
 
@@ -67,9 +68,7 @@ function resolveConfiguration(key: string, value: unknown): Readonly<Record<stri
   if (!isPlainObject(value)) fail(`elements.${key}.configuration must be an object of string, number or boolean values`);
   for (const [name, setting] of Object.entries(value)) {
     if (name === '' || name.length > 256 || !PRINTABLE.test(name)) fail(`elements.${key}.configuration has an invalid key`);
-    // Key, secret and callback URL come from apiKey/apiSecret/callbackUrl only: one source for both calls.
-    if (/^oauth\./i.test(name))
-      fail(`elements.${key}.configuration must not set "${name}": oauth.* settings come from apiKey, apiSecret and callbackUrl`);
+    if (isReservedConfigurationKey(name)) fail(`elements.${key}.configuration must not set "${name}": ${RESERVED_CONFIGURATION_REASON}`);
     const type = typeof setting;
     if (type !== 'string' && type !== 'boolean' && !(type === 'number' && Number.isFinite(setting))) {
       fail(`elements.${key}.configuration["${name}"] must be a string, a finite number or a boolean`);
@@ -90,6 +89,54 @@ function resolveTags(key: string, value: unknown): readonly string[] {
   return Object.freeze([...new Set(value as string[])]);
 }
 
+// ---- Calls as Cloud Elements documents them (docs/protocol.md §10.1): scope, oauthUrlParameters, configuration ----
+
+/**
+ * Configuration keys the handler or Cloud Elements writes: key, secret and callback URL come from
+ * apiKey/apiSecret/callbackUrl only (one source for both calls), and `oauth.user.*` holds the user's tokens.
+ * Any other key, `oauth.scope` among them, is the host's to set.
+ */
+const RESERVED_CONFIGURATION = /^oauth\.(api\.key|api\.secret|callback\.url|user\.)/i;
+const RESERVED_CONFIGURATION_REASON = 'oauth.api.key, oauth.api.secret, oauth.callback.url and oauth.user.* come from the handler';
+
+function isReservedConfigurationKey(name: string): boolean {
+  return RESERVED_CONFIGURATION.test(name);
+}
+
+/** Query parameters of oauth/url (and oauth/token) the handler sets itself: `oauthUrlParameters` cannot replace them. */
+const RESERVED_OAUTH_URL_PARAMETERS = ['apiKey', 'apiSecret', 'callbackUrl', 'state', 'requestToken', 'scope', 'siteAddress'];
+/** A query parameter name Cloud Elements documents (`authentication.type`, `use_sandbox`): no spaces or controls. */
+const PARAMETER_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** Validates `elements[key].oauthUrlParameters`: at most 16 string parameters that do not replace the handler's own. */
+export function resolveOAuthUrlParameters(key: string, value: unknown): Readonly<Record<string, string>> | undefined {
+  if (value === undefined) return undefined;
+  if (!isPlainObject(value) || Object.keys(value).length > 16) {
+    fail(`elements.${key}.oauthUrlParameters must be an object of at most 16 string values`);
+  }
+  for (const [name, parameter] of Object.entries(value)) {
+    if (!PARAMETER_NAME.test(name)) fail(`elements.${key}.oauthUrlParameters has an invalid parameter name`);
+    if (RESERVED_OAUTH_URL_PARAMETERS.some((reserved) => reserved.toLowerCase() === name.toLowerCase())) {
+      fail(`elements.${key}.oauthUrlParameters must not set "${name}": the handler sets ${RESERVED_OAUTH_URL_PARAMETERS.join(', ')}`);
+    }
+    if (typeof parameter !== 'string' || parameter.length > 2048 || !/^[^\p{Cc}]*$/u.test(parameter)) {
+      fail(`elements.${key}.oauthUrlParameters["${name}"] must be a string of at most 2,048 characters without control characters`);
+    }
+  }
+  return Object.freeze({ ...(value as Record<string, string>) });
+}
+
+/** `elements[key].scope`: sent as given, so a comma-separated list (Slack's) is fine; no control characters. */
+function resolveScope(key: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '' || value.length > 2048 || !PRINTABLE.test(value)) {
+    fail(`elements.${key}.scope must be a non-empty string of at most 2,048 characters without control characters`);
+  }
+  return value;
+}
+
+// ---- end of the documented-calls block ----
+
 /** Validates `configuration`, `tags`, `siteAddress` and `siteConfigurationKey` of `elements[key]`. */
 export function resolveElementSettings(key: string, config: Partial<ElementConfig>): ResolvedElementSettings {
   const { siteAddress, siteConfigurationKey } = config;
@@ -101,7 +148,9 @@ export function resolveElementSettings(key: string, config: Partial<ElementConfi
     if (typeof siteConfigurationKey !== 'string' || siteConfigurationKey === '' || !PRINTABLE.test(siteConfigurationKey)) {
       fail(`elements.${key}.siteConfigurationKey must be a non-empty string such as "zendesk.subdomain"`);
     }
-    if (/^oauth\./i.test(siteConfigurationKey)) fail(`elements.${key}.siteConfigurationKey must not be an oauth.* setting`);
+    if (isReservedConfigurationKey(siteConfigurationKey)) {
+      fail(`elements.${key}.siteConfigurationKey must not be "${siteConfigurationKey}": ${RESERVED_CONFIGURATION_REASON}`);
+    }
     if (siteAddress === undefined) fail(`elements.${key}.siteConfigurationKey needs a siteAddress`);
     if (Object.hasOwn(configuration, siteConfigurationKey))
       fail(`elements.${key}.configuration must not also set the siteConfigurationKey "${siteConfigurationKey}"`);
@@ -121,6 +170,11 @@ export const DEFAULT_OWNER = 'default';
 export interface ResolvedOwnerOptions {
   /** The host's `authorize`, or one that answers {@link DEFAULT_OWNER}. */
   readonly authorize: (request: Request) => unknown;
+  /**
+   * Whether the host passed `authorize`. Without it the owner routes (list, status, delete, reconnect) answer 401:
+   * every caller would be the same owner, so anyone could delete or reconnect everyone's instances.
+   */
+  readonly ownerRoutes: boolean;
   readonly onInstanceReconnected: ConnectHandlerOptions['onInstanceReconnected'];
   readonly onInstanceDeleted: ConnectHandlerOptions['onInstanceDeleted'];
   /** HMAC key of the owner tags and of the owner digest in flow cookies. */
@@ -143,8 +197,10 @@ export function resolveOwnerOptions(options: ConnectHandlerOptions, organization
   if (ownerTagSecret !== undefined && (typeof ownerTagSecret !== 'string' || ownerTagSecret.length < 16)) {
     fail('ownerTagSecret must be a string of at least 16 characters');
   }
+  const authorize = optionalFunction(options.authorize, 'authorize');
   return {
-    authorize: optionalFunction(options.authorize, 'authorize') ?? (() => DEFAULT_OWNER),
+    authorize: authorize ?? (() => DEFAULT_OWNER),
+    ownerRoutes: authorize !== undefined,
     onInstanceReconnected: optionalFunction(options.onInstanceReconnected, 'onInstanceReconnected'),
     onInstanceDeleted: optionalFunction(options.onInstanceDeleted, 'onInstanceDeleted'),
     ownerKey: createHmac('sha256', ownerTagSecret ?? organizationSecret)
@@ -163,10 +219,6 @@ function requireText(value: unknown, name: string): string {
   // A secret with a comma or line break would corrupt the Authorization header it is placed in.
   if (/[\r\n,]/.test(value)) fail(`${name} must not contain commas or line breaks`);
   return value;
-}
-
-function optionalText(value: unknown, name: string): string | undefined {
-  return value === undefined ? undefined : requireText(value, name);
 }
 
 function positiveInteger(value: unknown, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -191,6 +243,12 @@ function resolveBasePath(value: unknown): string {
   return path;
 }
 
+/** A fixed `siteAddress` in the shape the element documents (Zendesk: `acme`, not `https://acme.zendesk.com`). */
+function checkSiteShape(key: string, siteAddress: unknown): void {
+  const problem = typeof siteAddress === 'string' ? siteAddressProblem(key, siteAddress) : undefined;
+  if (problem !== undefined) fail(`elements.${key}.siteAddress: ${problem}`);
+}
+
 function resolveElement(key: string, entry: unknown): Readonly<ElementConfig> {
   if (!ELEMENT_KEY_PATTERN.test(key)) fail(`element key "${key}" must match ${ELEMENT_KEY_PATTERN}`);
   if (typeof entry !== 'object' || entry === null) fail(`elements.${key} must be an object`);
@@ -199,11 +257,13 @@ function resolveElement(key: string, entry: unknown): Readonly<ElementConfig> {
   const callback = parseWebUrl(config.callbackUrl, true);
   if (!callback)
     fail(`elements.${key}.callbackUrl must be an absolute https URL (http only for loopback hosts) without user-info or fragment`);
+  checkSiteShape(key, config.siteAddress);
   return Object.freeze({
     apiKey: requireText(config.apiKey, `elements.${key}.apiKey`),
     apiSecret: requireText(config.apiSecret, `elements.${key}.apiSecret`),
     callbackUrl: config.callbackUrl as string,
-    scope: optionalText(config.scope, `elements.${key}.scope`),
+    scope: resolveScope(key, config.scope),
+    oauthUrlParameters: resolveOAuthUrlParameters(key, config.oauthUrlParameters),
     ...resolveElementSettings(key, config),
   });
 }

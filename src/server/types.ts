@@ -14,8 +14,14 @@ export interface ElementConfig {
    * (`https://app.example/api/ce/sfdc/oauth/callback`) or a static callback page (flow 4b).
    */
   callbackUrl: string;
-  /** OAuth scope to request, when the element takes one. */
+  /** OAuth scope to request, when the element takes one: sent as given (Slack's is comma-separated). */
   scope?: string;
+  /**
+   * Extra query parameters of `oauth/url` (and of `oauth/token`), e.g. QuickBooks Online
+   * `{ "authentication.type": "oauth2" }`. They cannot replace `apiKey`, `apiSecret`, `callbackUrl`, `state`,
+   * `requestToken`, `scope` or `siteAddress`.
+   */
+  oauthUrlParameters?: Readonly<Record<string, string>>;
   /**
    * Provider site address (e.g. `https://test.salesforce.com`), when the element takes one; or a function that
    * turns what the user typed (the element's `site`, sent as `?site=`) into the site address, or refuses it with
@@ -29,7 +35,8 @@ export interface ElementConfig {
   siteConfigurationKey?: string;
   /**
    * Extra instance settings sent with every `POST`/`PUT /instances` (e.g. `event.notification.enabled`,
-   * `filter.response.nulls`); an `oauth.*` key is refused (those come from apiKey, apiSecret and callbackUrl).
+   * `filter.response.nulls`, `oauth.scope`); `oauth.api.key`, `oauth.api.secret`, `oauth.callback.url` and
+   * `oauth.user.*` are refused (those come from apiKey, apiSecret and callbackUrl, or from Cloud Elements).
    */
   configuration?: Readonly<Record<string, string | number | boolean>>;
   /** Extra Cloud Elements tags of this element's instances, besides the owner tag. */
@@ -71,6 +78,11 @@ export interface InstanceCreatedEvent {
   owner: string;
   /** The browser request that completed the flow (for the host's session lookup). */
   request: Request;
+  /**
+   * `true` when this is a reconnect of an existing instance (same id, maybe a new token) and the host gave no
+   * `onInstanceReconnected`: store the token again, do not add a second record. Absent for a new instance.
+   */
+  reconnected?: true;
 }
 
 /** What `onInstanceReconnected` receives once Cloud Elements re-authorised an instance (same id). */
@@ -112,11 +124,15 @@ export interface ConnectHandlerOptions {
   onInstanceCreated: (event: InstanceCreatedEvent) => void | Promise<void>;
   /**
    * The host's own user or tenant id for this request, from its own session, or `null` when nobody is signed in
-   * (every route then answers 401); may be async. Default: every request has the owner `"default"` — fine for a
-   * demo, unsafe for an app with several users (anyone could list, reconnect and delete every instance).
+   * (every route then answers 401); may be async. Without it every request has the owner `"default"` and the
+   * owner routes (`GET`/`DELETE {basePath}/instances…`, oauth/url `?instance=`) answer 401, since anyone could list,
+   * reconnect and delete every instance; a single-user app says so with `authorize: () => "default"`.
    */
   authorize?: (request: Request) => string | null | Promise<string | null>;
-  /** Called after a reconnect re-authorised an instance, with its (maybe new) Element Token. A throw fails the flow. */
+  /**
+   * Called after a reconnect re-authorised an instance, with its (maybe new) Element Token. A throw fails the flow.
+   * Without it, `onInstanceCreated` receives the reconnect, with `reconnected: true`, so the new token is stored.
+   */
   onInstanceReconnected?: (event: InstanceReconnectedEvent) => void | Promise<void>;
   /** Called after Cloud Elements deleted an instance at its owner's request (never when Cloud Elements failed). */
   onInstanceDeleted?: (event: InstanceDeletedEvent) => void | Promise<void>;

@@ -129,13 +129,14 @@ describe('oauth/url: mode and return', () => {
   });
 
   test('a flow that would not fit in one cookie (long name, site address and return URL) → 400 field "return", before Cloud Elements', async () => {
-    const site = { apiKey: 'zendesk-key', apiSecret: 'SENTINELzendesksecret77', siteAddress: (input) => input.repeat(2) };
-    harness = await startHarness({ elements: { zendesk: site } });
+    // An element whose site address has no documented shape (Zendesk's must be a bare subdomain).
+    const site = { apiKey: 'servicenow-key', apiSecret: 'SENTINELservicenowsecret77', siteAddress: (input) => input.repeat(2) };
+    harness = await startHarness({ elements: { servicenow: site } });
     const browser = harness.browser();
     // Three UTF-8 bytes per character: the largest name and site address the handler accepts.
     const extra = `&site=${encodeURIComponent('界'.repeat(256))}&name=${encodeURIComponent('名'.repeat(200))}`;
     assertRefused(
-      await browser.startFlow('zendesk', redirectQuery(`${harness.appUrl}/${'a'.repeat(900)}`, extra)),
+      await browser.startFlow('servicenow', redirectQuery(`${harness.appUrl}/${'a'.repeat(900)}`, extra)),
       'return',
       'too large a flow',
     );
@@ -189,7 +190,7 @@ describe('flow 4a in redirect mode: the callback route answers 303 to the return
     assert.deepEqual(answer.fields, {
       state,
       error: 'invalid_request',
-      errorDescription: 'The sign-in response carried both a code and an error.',
+      errorDescription: 'The sign-in response was malformed.',
     });
 
     ({ state } = (await browser.startFlow('sfdc', redirectQuery(returnPage()))).json);

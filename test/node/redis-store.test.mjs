@@ -3,6 +3,7 @@
 // the handler on it. Plus: no other entry point loads `redis`.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -102,6 +103,102 @@ describe('createRedisStateStore on a real Redis', { skip }, () => {
     await assert.rejects(store.consumeOnce('paused', MEMORY_MS), { name: 'StateStoreTimeoutError' });
     await admin.sendCommand(['CLIENT', 'UNPAUSE']);
     assert.equal(await store.consumeOnce('paused', MEMORY_MS), false);
+  });
+
+  test('a Redis restart: sign-ins started after it complete without a host restart; one started before fails closed (#19 item 5)', async () => {
+    const stateStore = createRedisStateStore(client, RELAXED);
+    harness = await startHarness({ callbackPath: () => '/cb', server: { stateStore } });
+    const browser = harness.browser();
+    const complete = async ({ state, location }) =>
+      browser.postInstance({ element: { key: 'sfdc' }, providerData: { code: location.searchParams.get('code') }, state });
+    assert.equal((await complete(await authorize(browser))).status, 201, 'before the restart');
+    const before = await authorize(browser);
+    // Not events.once: it would reject on the 'error' the lost connection emits.
+    const ready = new Promise((resolve) => client.once('ready', resolve));
+    await redis.stop(); // SIGKILL: nothing saved, as a crash or a restart without persistence
+    await redis.start();
+    await ready; // the host's client reconnected by itself
+    // Redis counts its uptime in whole seconds, so only sign-ins started a second after its start can be vouched
+    // for: wait until it has been up that long (a condition, not a deadline).
+    while (Number(/uptime_in_seconds:(\d+)/.exec(await admin.info('server'))[1]) < 2) await delay(100);
+    const after = [await authorize(browser), await authorize(browser)];
+    for (const flow of after) assert.equal((await complete(flow)).status, 201, harness.logs.filter((l) => l.includes('store')).join('; '));
+    const refused = await complete(before);
+    assert.equal(refused.status, 503, 'issued before Redis forgot: it may have been used, so it is refused');
+    assert.equal((await complete(await authorize(browser))).status, 201, 'and the store still works');
+    assert.equal(harness.instanceCalls().length, 4);
+  });
+
+  test('a FLUSHALL (not a restart) still refuses every state issued before the first call that noticed it', async () => {
+    const store = createRedisStateStore(client, RELAXED);
+    assert.equal(await store.consumeOnce('warm-up', MEMORY_MS), true);
+    await admin.flushAll();
+    // Issued 5 s ago, after the server started but before the memory was lost: it cannot be vouched for.
+    await assert.rejects(store.consumeOnce('issued-5s-ago', MEMORY_MS - 5000), { name: 'StateStoreMemoryLostError' });
+  });
+
+  test('maxmemory-policy other than noeviction → every call refused with StateStoreEvictionPolicyError, unless allowEviction (#19 item 4)', async (t) => {
+    t.after(() => admin.configSet('maxmemory-policy', 'noeviction'));
+    for (const policy of ['volatile-lru', 'allkeys-lru', 'volatile-ttl', 'allkeys-random']) {
+      await admin.configSet('maxmemory-policy', policy);
+      const store = createRedisStateStore(client, RELAXED);
+      await assert.rejects(store.consumeOnce(`k-${policy}`, MEMORY_MS), (error) => {
+        assert.equal(error.name, 'StateStoreEvictionPolicyError');
+        assert.match(error.message, new RegExp(`maxmemory-policy is ${policy}`));
+        assert.match(error.message, /noeviction/);
+        assert.match(error.message, /allowEviction/);
+        return true;
+      });
+      assert.equal(await admin.exists(`{ce-connect:used-states}:${createHash('sha256').update(`k-${policy}`).digest('base64url')}`), 0);
+      const optedOut = createRedisStateStore(client, { ...RELAXED, allowEviction: true });
+      assert.equal(await optedOut.consumeOnce(`k-${policy}`, MEMORY_MS), true, 'the host opted out');
+    }
+    // Fixed without a host restart: the check is repeated until it passes.
+    await admin.configSet('maxmemory-policy', 'allkeys-lru');
+    const store = createRedisStateStore(client, RELAXED);
+    await assert.rejects(store.consumeOnce('later', MEMORY_MS), { name: 'StateStoreEvictionPolicyError' });
+    await admin.configSet('maxmemory-policy', 'noeviction');
+    assert.equal(await store.consumeOnce('later', MEMORY_MS), true);
+    // The handler answers 503 and logs the error's name.
+    await admin.configSet('maxmemory-policy', 'volatile-lru');
+    harness = await startHarness({ callbackPath: () => '/cb', server: { stateStore: createRedisStateStore(client, RELAXED) } });
+    const browser = harness.browser();
+    const { state, location } = await authorize(browser);
+    const answer = await browser.postInstance({
+      element: { key: 'sfdc' },
+      providerData: { code: location.searchParams.get('code') },
+      state,
+    });
+    assert.equal(answer.status, 503);
+    assert.ok(
+      harness.logs.some((line) => /state-store\.failed error=StateStoreEvictionPolicyError/.test(line)),
+      harness.logs.join('\n'),
+    );
+  });
+
+  test('a Redis that forbids CONFIG (renamed or ACL): a clear refusal, and allowEviction opts out', async (t) => {
+    const limited = createClient({ url: redis.url, disableOfflineQueue: true });
+    limited.on('error', () => {});
+    await limited.connect();
+    t.after(() => limited.destroy());
+    // What an ACL-restricted or managed Redis answers to CONFIG GET: an error reply.
+    const forbidding = {
+      evalSha: (...args) => limited.evalSha(...args),
+      eval: (...args) => limited.eval(...args),
+      configGet: () => Promise.reject(new Error("NOPERM this user has no permissions to run the 'config|get' command")),
+    };
+    await assert.rejects(createRedisStateStore(forbidding, RELAXED).consumeOnce('c1', MEMORY_MS), (error) => {
+      assert.equal(error.name, 'StateStoreEvictionPolicyError');
+      assert.match(error.message, /could not read maxmemory-policy/);
+      assert.match(error.message, /allowEviction/);
+      return true;
+    });
+    assert.equal(await createRedisStateStore(forbidding, { ...RELAXED, allowEviction: true }).consumeOnce('c1', MEMORY_MS), true);
+    // A client object without any way to send CONFIG GET is refused at creation unless the host opted out.
+    const bare = { evalSha: forbidding.evalSha, eval: forbidding.eval };
+    assert.throws(() => createRedisStateStore(bare, RELAXED), /allowEviction/);
+    assert.equal(await createRedisStateStore(bare, { ...RELAXED, allowEviction: true }).consumeOnce('c2', MEMORY_MS), true);
+    assert.throws(() => createRedisStateStore(client, { allowEviction: 'yes' }), TypeError);
   });
 
   test('bad arguments are TypeErrors', async () => {

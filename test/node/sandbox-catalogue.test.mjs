@@ -3,9 +3,9 @@
 // Allow → the callback's parameters → POST /instances — succeeds with the element's config row (docs/elements.md)
 // and fails with Cloud Elements' message when one input is wrong.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { manualClock } from './support/harness.mjs';
+import { readElementsTable as readTable } from './support/elements-table.mjs';
 import {
   createSandbox,
   sandboxCatalogue,
@@ -18,47 +18,6 @@ import {
 const AUTH = 'User sandbox-user-secret, Organization sandbox-organization-secret';
 const APP = { apiKey: 'app-key', apiSecret: 'app-secret', callbackUrl: 'https://app.test/ce/callback?tenant=7' };
 const REQUEST_ID = /^[0-9a-f]{24}$/;
-
-const VALUE_OF_TYPE = { email: SANDBOX_USERNAME, password: SANDBOX_PASSWORD, url: SANDBOX_JIRA_SITE };
-
-/** A cell of the table: `—` for none, else the text in backticks (JSON where `json`). */
-function cell(text, json = false) {
-  if (text === '—') return undefined;
-  const match = /^`([^`]+)`$/.exec(text);
-  assert.ok(match, `a table cell is \`…\` or —: ${text}`);
-  return json ? JSON.parse(match[1]) : match[1];
-}
-
-/**
- * What a host puts in its config for each element, read from the table of docs/elements.md so the document and
- * this test cannot drift: extra oauth/url parameters, scope, siteAddress, configuration of POST /instances;
- * credentials elements: the fields, filled with the values the sandbox accepts.
- */
-function readTable() {
-  const markdown = readFileSync(new URL('../../docs/elements.md', import.meta.url), 'utf8');
-  const table = markdown.split('<!-- element-config-table')[1];
-  const lines = table.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| element '));
-  return Object.fromEntries(
-    lines.map((line) => {
-      const [, key, auth, oauthUrlParameters, scope, siteAddress, configuration, fields, extras] = line
-        .slice(2, -2)
-        .split(' | ')
-        .map((text) => text.trim());
-      const documented = {
-        auth,
-        oauthUrlParameters: cell(oauthUrlParameters, true),
-        scope: cell(scope),
-        siteAddress: cell(siteAddress),
-        configuration: cell(configuration, true),
-        fields: cell(fields, true),
-        callbackExtras: cell(extras)?.split(', ') ?? [],
-      };
-      const row = { ...documented, documented, configuration: { ...documented.configuration } };
-      for (const field of row.fields ?? []) row.configuration[field.key] = VALUE_OF_TYPE[field.type];
-      return [cell(key), row];
-    }),
-  );
-}
 
 const ROWS = readTable();
 

@@ -113,7 +113,9 @@ describe('owner: a flow completes only for the owner who started it', () => {
     const browser = harness.browser();
     browser.signIn('alice@example.com');
     const started = await browser.startFlow('sfdc');
-    const [, payload] = /^ce-connect-flow-\d=([^.;]+)\./.exec(browser.lastSetCookies.find((c) => c.startsWith('ce-connect-flow-')));
+    const [, payload] = /^ce-connect-flow-[A-Za-z0-9_-]{16}=([^.;]+)\./.exec(
+      browser.lastSetCookies.find((c) => c.startsWith('ce-connect-flow-')),
+    );
     const record = JSON.parse(Buffer.from(payload, 'base64url').toString());
     assert.match(record.o, /^[A-Za-z0-9_-]{43}$/);
     assert.equal(JSON.stringify(record).includes('alice'), false);
@@ -130,17 +132,61 @@ describe('owner: a flow completes only for the owner who started it', () => {
     );
   });
 
-  test('without authorize every request has the owner "default"', async () => {
+  test('without authorize a new flow has the owner "default" (4a and 4b), and the owner routes fail closed: 401 saying how to enable them (#19 item 1)', async () => {
     harness = await startHarness();
     const { result } = await connect4a(harness.browser());
     assert.equal(harness.created[0].owner, 'default');
     assert.ok(harness.sandbox.instances()[0].tags.includes(ownerTagFor('default')));
+    assert.equal((await connect4b(harness.browser())).status, 201, 'flow 4b completes too');
+    const callsBefore = harness.ceCalls.length;
+    const stranger = harness.browser();
+    const answers = [
+      await stranger.api('instances'),
+      await stranger.api(`instances/${result.instanceId}`),
+      await stranger.api(`instances/${result.instanceId}`, { method: 'DELETE' }),
+      await stranger.startFlow('sfdc', `?instance=${result.instanceId}`),
+    ];
+    for (const answer of answers) {
+      assert.equal(answer.status, 401, answer.url);
+      const body = JSON.parse(answer.body);
+      assert.deepEqual(Object.keys(body), ['message']);
+      assert.match(body.message, /authorize/);
+    }
+    assert.equal(harness.ceCalls.length, callsBefore, 'no Cloud Elements call: nothing listed, read, deleted or reconnected');
+    assert.equal(stranger.cookieNames().length, 0, 'no reconnect flow was started');
+    assert.equal(harness.sandbox.instances().length, 2);
+    const warnings = harness.logs.filter((line) => line.includes('authorize.missing'));
+    assert.equal(warnings.length, 1, 'one warning, at creation, however many requests');
+    assert.equal(harness.logs.indexOf(warnings[0]), 0, 'logged when the handler was created');
+  });
+
+  test('a single-user app says so with authorize: () => "default": every browser is that owner, the owner routes work', async () => {
+    harness = await startHarness({ server: { authorize: () => 'default' } });
+    const { result } = await connect4a(harness.browser());
     const listed = await harness.browser().api('instances');
     assert.deepEqual(
       listed.json.instances.map((i) => i.id),
       [result.instanceId],
       'any browser is the same owner',
     );
+    assert.equal(harness.logs.filter((line) => line.includes('authorize.missing')).length, 0);
+  });
+
+  test('an owner id that is not a well-formed string (a lone surrogate) → 500 and a log line, never a collision (#19 item 6)', async () => {
+    // "\ud800" and "\udfff" are both encoded as U+FFFD in UTF-8: hashed that way they were one owner.
+    let owner = 'x\ud800';
+    harness = await startHarness({ server: { authorize: () => owner } });
+    const refused = [await harness.browser().startFlow('sfdc'), await harness.browser().api('instances')];
+    for (const answer of refused) {
+      assert.equal(answer.status, 500, answer.url);
+      assert.deepEqual(Object.keys(JSON.parse(answer.body)), ['message']);
+    }
+    assert.ok(harness.logs.some((line) => /authorize\.failed reason=not-well-formed/.test(line)));
+    owner = 'x\udfff';
+    assert.equal((await harness.browser().api('instances')).status, 500);
+    assert.equal(harness.ceCalls.length, 0, 'no Cloud Elements call for such an owner');
+    owner = 'x\ud83d\ude00'; // a well-formed pair is an ordinary owner
+    assert.equal((await harness.browser().api('instances')).status, 200);
   });
 });
 
@@ -486,6 +532,29 @@ describe('reconnect: PUT /instances/{id} re-authorises the same instance', () =>
     assertNoTokenInAnyAnswer();
   });
 
+  test('without onInstanceReconnected the new token goes to onInstanceCreated with reconnected: true (#19 item 11)', async () => {
+    harness = await startHarness({ sessions: true, server: { onInstanceReconnected: undefined } });
+    const alice = harness.browser();
+    alice.signIn('alice');
+    const id = (await connect4a(alice)).result.instanceId;
+    assert.equal(harness.created.length, 1);
+    assert.equal(harness.created[0].reconnected, undefined, 'a new instance is not a reconnect');
+    const oldToken = harness.created[0].token;
+    const { status, result } = await connect4a(alice, 'sfdc', `?instance=${id}`);
+    assert.equal(status, 200);
+    assert.equal(result.instanceId, id);
+    assert.equal(harness.created.length, 2, 'the host is handed the rotated token');
+    const event = harness.created[1];
+    assert.equal(event.reconnected, true);
+    assert.equal(event.element, 'sfdc');
+    assert.equal(event.owner, 'alice');
+    assert.equal(String(event.instance.id), id);
+    assert.equal(event.token, harness.sandbox.instances()[0].token);
+    assert.notEqual(event.token, oldToken);
+    assert.equal(harness.sandbox.instances().length, 1, 'still one instance');
+    assertNoTokenInAnyAnswer();
+  });
+
   test('Bob completing Alice’s reconnect → 403, no PUT; Alice’s instance keeps its token', async () => {
     harness = await startHarness({ sessions: true, callbackPath: () => '/static/callback.html' });
     const browser = harness.browser();
@@ -603,7 +672,7 @@ describe('per-element settings: configuration, tags and site addresses', () => {
     assert.ok(instance.tags.includes('team-a'));
   });
 
-  test('an oauth.* configuration key, a reserved tag, a bad siteConfigurationKey or hook is refused at creation with a TypeError', () => {
+  test('a reserved oauth.* configuration key, a reserved tag, a bad siteConfigurationKey or hook is refused at creation with a TypeError', () => {
     const base = {
       cloudElements: { userSecret: 'u-secret', organizationSecret: 'o-secret' },
       cookieSecret: 'c'.repeat(32),
@@ -612,12 +681,17 @@ describe('per-element settings: configuration, tags and site addresses', () => {
     const sfdc = { apiKey: 'k', apiSecret: 's', callbackUrl: 'https://app.test/cb' };
     for (const [name, settings, message, topLevel = {}] of [
       ['oauth.api.key', { configuration: { 'oauth.api.key': 'other' } }, /must not set "oauth\.api\.key"/],
-      ['OAuth.scope', { configuration: { 'OAuth.scope': 'x' } }, /must not set "OAuth\.scope"/],
-      ['oauth.callback.url', { configuration: { 'oauth.callback.url': 'https://evil.example/cb' } }, /oauth\.\* settings come from/],
+      ['OAuth.User.Token', { configuration: { 'OAuth.User.Token': 'x' } }, /must not set "OAuth\.User\.Token"/],
+      ['oauth.user.refresh_token', { configuration: { 'oauth.user.refresh_token': 'x' } }, /oauth\.user\.\* come from the handler/],
+      ['oauth.callback.url', { configuration: { 'oauth.callback.url': 'https://evil.example/cb' } }, /come from the handler/],
       ['an object value', { configuration: { nested: { a: 1 } } }, /must be a string, a finite number or a boolean/],
       ['a reserved tag', { tags: ['ce-connect-owner:forged'] }, /must not start with/],
       ['a non-array tags', { tags: 'crm' }, /tags must be an array/],
-      ['an oauth.* siteConfigurationKey', { siteAddress: () => null, siteConfigurationKey: 'oauth.site' }, /must not be an oauth/],
+      [
+        'a reserved siteConfigurationKey',
+        { siteAddress: () => null, siteConfigurationKey: 'oauth.api.key' },
+        /siteConfigurationKey must not be "oauth\.api\.key"/,
+      ],
       ['a siteConfigurationKey without siteAddress', { siteConfigurationKey: 'zendesk.subdomain' }, /needs a siteAddress/],
       ['a siteAddress of another type', { siteAddress: 42 }, /siteAddress must be a non-empty string or a function/],
       ['authorize not a function', {}, /authorize must be a function/, { authorize: 'alice' }],
@@ -632,7 +706,16 @@ describe('per-element settings: configuration, tags and site addresses', () => {
       );
     }
     assert.doesNotThrow(() =>
-      createConnectHandler({ ...base, elements: { sfdc: { ...sfdc, configuration: { 'filter.response.nulls': true }, tags: ['crm'] } } }),
+      createConnectHandler({
+        ...base,
+        elements: {
+          sfdc: {
+            ...sfdc,
+            configuration: { 'filter.response.nulls': true, 'oauth.scope': 'a b', 'oauth.request.url': 'x' },
+            tags: ['crm'],
+          },
+        },
+      }),
     );
   });
 

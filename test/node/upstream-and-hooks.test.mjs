@@ -8,10 +8,8 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { afterEach, describe, test } from 'node:test';
 import { createConnectHandler } from '../../lib/server/index.js';
-import { createSandbox } from '../../lib/sandbox/index.js';
-import { authorize, pageResult, startHarness } from './support/harness.mjs';
+import { authorize, inProcess, pageResult, startHarness } from './support/harness.mjs';
 
-const CE_BASE = 'https://ce.test/elements/api-v2';
 const APP = 'https://app.test';
 
 let harness;
@@ -19,46 +17,6 @@ afterEach(async () => {
   await harness?.close();
   harness = undefined;
 });
-
-/**
- * The handler against an in-process sandbox that decides consent by itself. `around(request, forward)` may stand
- * between the two (to hold or change an answer). Every CE call and log line is recorded.
- */
-function inProcess({ around = (request, forward) => forward(request), ...overrides } = {}) {
-  const sandbox = createSandbox({ userSecret: 'u-secret', organizationSecret: 'o-secret', autoDecision: 'allow' });
-  const calls = [];
-  const logs = [];
-  const handler = createConnectHandler({
-    cloudElements: { baseUrl: CE_BASE, userSecret: 'u-secret', organizationSecret: 'o-secret' },
-    elements: { sfdc: { apiKey: 'k', apiSecret: 'api-secret-value', callbackUrl: `${APP}/api/ce/sfdc/oauth/callback` } },
-    cookieSecret: 'c'.repeat(32),
-    onInstanceCreated: () => {},
-    log: (line) => logs.push(line),
-    fetch: async (input, init) => {
-      const request = new Request(input, init);
-      calls.push({ method: request.method, url: request.url, body: init.body });
-      return around(request, (r) => sandbox.handler(r));
-    },
-    ...overrides,
-  });
-  return {
-    sandbox,
-    calls,
-    logs,
-    handler,
-    /** oauth/url, then the provider's redirect: the callback request a browser would send (with its cookie). */
-    async callbackRequest() {
-      const started = await handler(new Request(`${APP}/api/ce/sfdc/oauth/url`, { headers: { 'X-CE-Connect': '1' } }));
-      const { oauthUrl, state } = await started.json();
-      const cookie = started.headers
-        .getSetCookie()
-        .map((value) => value.split(';')[0])
-        .join('; ');
-      const consent = await sandbox.handler(new Request(oauthUrl));
-      return { state, request: new Request(consent.headers.get('location'), { headers: { Cookie: cookie } }) };
-    },
-  };
-}
 
 /** Lets every pending promise callback and I/O callback run (mocked timers do not move). */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -219,13 +177,64 @@ describe('hardening 4: a create that times out does not leave an instance behind
     assert.equal(new URL(lookup.url).searchParams.get('tags[]'), tag);
     assert.ok(pair.calls.some((call) => call.method === 'DELETE' && call.url.endsWith(`/instances/${instance.id}`)));
     assert.deepEqual(
-      pair.logs.filter((line) => !line.includes('flow.started')),
+      // Without the creation-time warning of a handler without authorize (#19 item 1).
+      pair.logs.filter((line) => !line.includes('flow.started') && !line.includes('authorize.missing')),
       [
         'ce-connect cloud-elements.failed call=instances failure=timeout',
-        'ce-connect instance.create-timeout element=sfdc found=1',
+        'ce-connect instance.create-timeout element=sfdc found=1 matching=1',
         `ce-connect instance.removed element=sfdc instanceId=${instance.id} reason=create-timeout`,
       ],
     );
+  });
+
+  /**
+   * Flow 4a whose create times out while `lookup(flowTag, late)` answers the clean-up's tag look-up (`late`: the
+   * instance Cloud Elements made); resolves to the late instance, the ids deleted and the log.
+   */
+  async function timedOutCreate(t, lookup) {
+    const pair = inProcess({
+      around: async (request, forward) => {
+        const url = new URL(request.url);
+        if (request.method !== 'GET' || !url.pathname.endsWith('/instances')) return slowCreate()(request, forward);
+        return Response.json(lookup(url.searchParams.get('tags[]'), pair.sandbox.instances()[0]));
+      },
+    });
+    const { request } = await pair.callbackRequest();
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const pending = pair.handler(request);
+    while (pair.sandbox.instances().length === 0) await settle();
+    const [late] = pair.sandbox.instances();
+    t.mock.timers.tick(10_000);
+    assert.equal(pageResult(await (await pending).text()).error, 'exchange_failed');
+    const deletes = pair.calls.filter((call) => call.method === 'DELETE').map((call) => call.url.split('/').at(-1));
+    return { late, deletes, logs: pair.logs, left: pair.sandbox.instances() };
+  }
+
+  test('#19 item 2: an upstream that ignores tags[] → only the one instance of this flow, owner and element is deleted', async (t) => {
+    // Cloud Elements answers the tag look-up with every instance of the account: the late one of this flow, one
+    // of another owner, one without tags and one of another element that carries this flow's and owner's tags.
+    const { late, deletes, logs, left } = await timedOutCreate(t, (flowTag, late) => {
+      const ownerTag = late.tags.find((tag) => tag.startsWith('ce-connect-owner:'));
+      return [
+        { id: late.id, element: { key: 'sfdc' }, tags: late.tags },
+        { id: 9001, element: { key: 'sfdc' }, tags: ['ce-connect-owner:someone-else', flowTag] },
+        { id: 9002, element: { key: 'sfdc' } },
+        { id: 9003, element: { key: 'hubspot' }, tags: [flowTag, ownerTag] },
+      ];
+    });
+    assert.deepEqual(deletes, [String(late.id)], 'only the instance this flow made');
+    assert.deepEqual(left, []);
+    assert.ok(logs.includes('ce-connect instance.create-timeout element=sfdc found=4 matching=1'), logs.join('\n'));
+    for (const id of [9001, 9002, 9003]) {
+      assert.ok(logs.includes(`ce-connect instance.kept element=sfdc instanceId=${id} reason=not-this-flow`), logs.join('\n'));
+    }
+  });
+
+  test("#19 item 2: two instances that both look like this flow's → neither is deleted, both logged", async (t) => {
+    const { late, deletes, logs } = await timedOutCreate(t, (_flowTag, late) => [late, { ...late, id: 9100 }]);
+    assert.deepEqual(deletes, []);
+    assert.ok(logs.includes(`ce-connect instance.kept element=sfdc instanceId=${late.id} reason=ambiguous`), logs.join('\n'));
+    assert.ok(logs.includes('ce-connect instance.kept element=sfdc instanceId=9100 reason=ambiguous'));
   });
 
   test('flow 4b: 504 after the clean-up; a failed look-up is logged distinctly', async (t) => {
@@ -311,7 +320,10 @@ describe('hardening 6: host errors are opaque', () => {
     const response = await pair.handler(new Request(`${APP}/api/ce/sfdc/oauth/url`, { headers: { 'X-CE-Connect': '1' } }));
     assert.equal(response.status, 500);
     assert.deepEqual(await response.json(), { message: 'Internal error' });
-    assert.deepEqual(logs, ['ce-connect request.failed reason=internal-error']);
+    assert.deepEqual(
+      logs.filter((line) => !line.includes('authorize.missing')), // the creation-time warning (#19 item 1)
+      ['ce-connect request.failed reason=internal-error'],
+    );
   });
 });
 

@@ -40,6 +40,8 @@ export interface BackendStats {
   deleted: string[];
   /** Real backend: where the provider (the sandbox) sent the popup back to. */
   providerRedirect: string | null;
+  /** Real backend: the providerData the handler sent with its last POST /instances to Cloud Elements. */
+  providerData: Record<string, string> | null;
   /** Fake backend: the `instance` and `site` of the last oauth/url request; status checks and deletes made. */
   instanceParam?: string | null;
   site?: string | null;

@@ -10,7 +10,8 @@
 // The uid and gates are stripped before the handler sees the request, so the handler runs with its real
 // basePath (/api/real/{scenario}), cookie path and callback URL. Stats (GET /api/stats/{uid}) get what the
 // handler and the sandbox did for that uid: oauth/url and POST /instances requests, instances created (with
-// their tokens, so a test can look for them where they must never be), the provider's redirect back.
+// their tokens, so a test can look for them where they must never be), the provider's redirect back, and the
+// providerData the handler sent to Cloud Elements (QuickBooks Online `quickbooks` sends `realmId` back).
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { createConnectHandler, toNodeListener } from '../../lib/server/index.js';
@@ -61,6 +62,7 @@ function withPath(request, path, extraHeaders = {}) {
  */
 export async function startRealBackend({ pageOrigin, gates, stats }) {
   const flows = new Map(); // state → { uid, gates }
+  const codes = new Map(); // the provider's code → uid, so the handler's POST /instances can be told apart
   const servers = [];
   const clouds = {};
   for (const [name, options] of Object.entries(CLOUDS)) {
@@ -73,7 +75,12 @@ export async function startRealBackend({ pageOrigin, gates, stats }) {
       if (flow && new URL(request.url).pathname.endsWith('/authorize') && flow.gates.has('gate-consent'))
         await gates.pass(flow.uid, 'consent');
       const response = await sandbox.handler(request);
-      if (flow && response?.headers.get('location')) stats.for(flow.uid).providerRedirect = response.headers.get('location');
+      const location = response?.headers.get('location');
+      if (flow && location) {
+        stats.for(flow.uid).providerRedirect = location;
+        const code = new URL(location).searchParams.get('code');
+        if (code) codes.set(code, flow.uid);
+      }
       return response;
     };
     const { server, origin } = await listen((req, res) => listener(req, res));
@@ -99,8 +106,28 @@ export async function startRealBackend({ pageOrigin, gates, stats }) {
           callbackUrl: callbackUrl('hubspot'),
           configuration: { 'authentication.type': 'oauth2' },
         },
+        // docs/elements.md's row: OAuth 2 only when asked for; its callback carries realmId.
+        quickbooks: {
+          apiKey: 'quickbooks-test-key',
+          apiSecret: 'quickbooks-test-secret-0001',
+          callbackUrl: callbackUrl('quickbooks'),
+          oauthUrlParameters: { 'authentication.type': 'oauth2' },
+          scope: 'com.intuit.quickbooks.accounting',
+          configuration: { 'authentication.type': 'oauth2' },
+        },
+      },
+      // What the handler sends to Cloud Elements' POST /instances: its providerData, recorded for the flow's uid.
+      fetch: async (input, init = {}) => {
+        if (init.method === 'POST' && String(input).endsWith('/instances') && typeof init.body === 'string') {
+          const { providerData } = JSON.parse(init.body);
+          const uid = codes.get(providerData?.code);
+          if (uid) stats.for(uid).providerData = providerData;
+        }
+        return fetch(input, init);
       },
       cookieSecret: randomBytes(32).toString('base64url'),
+      // One user: the owner routes (status, reconnect, disconnect) need authorize (#19 item 1).
+      authorize: () => 'default',
       onInstanceCreated: ({ instance, token, request }) => {
         const uid = request.headers.get('x-test-uid');
         if (uid) stats.for(uid).created.push({ id: String(instance.id), name: instance.name, token });

@@ -14,6 +14,7 @@ export function createStats() {
           reconnected: [],
           deleted: [],
           providerRedirect: null,
+          providerData: null,
         });
       return byUid.get(uid);
     },

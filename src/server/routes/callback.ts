@@ -51,8 +51,8 @@ export async function handleCallback(context: ConnectContext, request: Request, 
   if (!config) return page({ state, error: 'exchange_failed', errorDescription: EXCHANGE_FAILED });
   const answer = await signInKindOf(config).complete(request, flow);
   if (answer.kind === 'invalid') {
-    log('callback.rejected', { element, reason: 'invalid-parameters' });
-    return page({ state, error: 'invalid_request', errorDescription: answer.description });
+    log('callback.rejected', { element, reason: answer.error === 'invalid_callback' ? 'invalid-callback' : 'invalid-parameters' });
+    return page({ state, error: answer.error, errorDescription: answer.description });
   }
   if (answer.kind === 'error') {
     log('callback.provider-error', { element, error: answer.error });

@@ -1,5 +1,6 @@
 import { BodyTooLargeError, readBodyText } from '../../node/read-body.js';
 import { CODE_PATTERN, isInstanceName, STATE_PATTERN } from '../../protocol-rules.js';
+import { isProviderData } from '../../provider-answer.js';
 import { upstreamResponse } from '../cloud-elements-client.js';
 import { claimFlow, completeFlow } from '../complete-flow.js';
 import type { ConnectContext } from '../context.js';
@@ -83,9 +84,15 @@ const MAX_BODY_BYTES = 16 * 1024;
 /** The body of `POST {basePath}/instances`. */
 interface ExchangeBody {
   readonly elementKey: string;
-  readonly code: string;
+  /** `{code, …}`: the code and every other parameter the provider's callback carried (QuickBooks `realmId`). */
+  readonly providerData: Readonly<Record<string, string>>;
   readonly state: string;
   readonly name: string;
+}
+
+/** `400 {"message", "code": "invalid-callback"}`: provider data beyond the bounds of docs/protocol.md §6.3. */
+function invalidCallback(): Response {
+  return jsonResponse(400, { message: 'The sign-in response carried parameters that cannot be passed on', code: 'invalid-callback' });
 }
 
 const REJECTIONS = {
@@ -100,8 +107,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Checks the body's shape; `undefined` when anything is missing, mistyped or out of range. */
-function parseExchangeBody(text: string): ExchangeBody | undefined {
+/**
+ * Checks the body's shape: `undefined` when anything is missing, mistyped or out of range; `invalid-callback`
+ * when `providerData` holds, besides its code, more or other than the bounds allow (the shared reader's rule).
+ */
+function parseExchangeBody(text: string): ExchangeBody | 'invalid-callback' | undefined {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -110,12 +120,13 @@ function parseExchangeBody(text: string): ExchangeBody | undefined {
   }
   if (!isRecord(body) || !isRecord(body.element) || !isRecord(body.providerData)) return undefined;
   const { key } = body.element;
-  const { code } = body.providerData;
+  const { code, ...extras } = body.providerData;
   const { state, name = '' } = body;
   if (typeof key !== 'string' || typeof code !== 'string' || !CODE_PATTERN.test(code)) return undefined;
   if (typeof state !== 'string' || !STATE_PATTERN.test(state)) return undefined;
   if (!isInstanceName(name)) return undefined;
-  return { elementKey: key, code, state, name: name.trim() };
+  if (!isProviderData(extras)) return 'invalid-callback';
+  return { elementKey: key, providerData: { ...extras, code }, state, name: name.trim() };
 }
 
 /**
@@ -134,7 +145,11 @@ export async function handlePostInstances(context: ConnectContext, request: Requ
     return errorResponse(400, 'The request body could not be read');
   }
   const body = parseExchangeBody(text);
-  if (!body) return errorResponse(400, 'Expected {"element": {"key"}, "providerData": {"code"}, "state", "name"?}');
+  if (body === 'invalid-callback') {
+    log('exchange.rejected', { reason: 'invalid-callback' });
+    return invalidCallback();
+  }
+  if (!body) return errorResponse(400, 'Expected {"element": {"key"}, "providerData": {"code", …}, "state", "name"?}');
   const claimed = await claimFlow(context, request, body.state, body.elementKey, owner);
   if (claimed.flow === undefined) {
     log('exchange.rejected', { reason: claimed.reason });
@@ -149,7 +164,7 @@ export async function handlePostInstances(context: ConnectContext, request: Requ
       : errorResponse(400, 'The element does not match the sign-in that was started', { setCookies });
   }
   const name = body.name || (flow.name ?? '');
-  const outcome = await completeFlow(context, request, { flow, providerData: { code: body.code }, name, owner });
+  const outcome = await completeFlow(context, request, { flow, providerData: body.providerData, name, owner });
   if (!outcome.ok) return errorResponse(outcome.failure.status, outcome.failure.message, { setCookies });
   const created = { id: outcome.instanceId, name: outcome.name, element: { key: flow.element } };
   // A reconnect re-authorised the same instance: 200 with its id; a new one is 201.

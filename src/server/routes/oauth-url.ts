@@ -2,13 +2,14 @@ import { isInstanceName } from '../../protocol-rules.js';
 import { upstreamResponse } from '../cloud-elements-client.js';
 import type { ConnectContext } from '../context.js';
 import { FlowCookieTooLargeError } from '../flow.js';
-import { ownerDigest } from '../host.js';
+import { ownerDigest, ownerRoutesRefusal } from '../host.js';
 import { errorResponse, jsonResponse, refuse } from '../http.js';
 import { isSiteAddress } from '../options.js';
 import { findOwnedInstance, unknownInstance } from '../owned-instance.js';
 import { pageOriginMismatch } from '../page-origin.js';
 import { readReturnInput } from '../return-url.js';
 import { signInKindOf } from '../sign-in/kinds.js';
+import { siteAddressProblem } from '../element-rules.js';
 import type { ElementConfig } from '../types.js';
 
 /**
@@ -31,7 +32,7 @@ function siteRefused(message: string): FlowInputs {
  * The site address for the oauth/url call: the configured string, or what the configured function makes of the
  * user's `?site=` input (a missing, unreadable or refused input is a 400 naming the field).
  */
-function readSite(context: ConnectContext, config: Readonly<ElementConfig>, inputs: string[]): FlowInputs {
+function readSite(context: ConnectContext, element: string, config: Readonly<ElementConfig>, inputs: string[]): FlowInputs {
   const { siteAddress } = config;
   if (typeof siteAddress !== 'function') return { ok: true, ...(siteAddress !== undefined && { site: siteAddress }) };
   const input = inputs.length === 1 ? (inputs[0] as string).trim() : '';
@@ -43,6 +44,9 @@ function readSite(context: ConnectContext, config: Readonly<ElementConfig>, inpu
     context.log('site.invalid-address', { reason: 'not-a-site-address' });
     return siteRefused('This site address cannot be used');
   }
+  // A URL where the element takes a bare subdomain (Zendesk) would fail at Cloud Elements: say what it takes.
+  const problem = siteAddressProblem(element, site);
+  if (problem !== undefined) return siteRefused(problem);
   return { ok: true, site };
 }
 
@@ -59,11 +63,13 @@ async function readFlowInputs(
   owner: string,
 ): Promise<FlowInputs> {
   const query = new URL(request.url).searchParams;
-  const site = readSite(context, config, query.getAll('site'));
+  const site = readSite(context, element, config, query.getAll('site'));
   if (!site.ok) return site;
   const ids = query.getAll('instance').filter((id) => id !== '');
   if (ids.length === 0) return site;
   if (ids.length > 1) return { ok: false, response: errorResponse(400, 'Expected at most one instance') };
+  const refused = ownerRoutesRefusal(context, 'oauth-url');
+  if (refused) return { ok: false, response: refused };
   const id = ids[0] as string;
   let found;
   try {
@@ -96,12 +102,6 @@ export async function handleOAuthUrl(context: ConnectContext, request: Request, 
   if (refused) return refused;
   const config = options.elements.get(element);
   if (!config) return errorResponse(404, 'Unknown element');
-  // A page the guard lets through but on the wrong origin (localhost vs 127.0.0.1) is told which origin works.
-  const mismatch = pageOriginMismatch(request, config.callbackUrl, `${options.basePath}/${element}/oauth/callback`);
-  if (mismatch) {
-    log('request.refused', { route: 'oauth-url', reason: 'page-origin', element });
-    return errorResponse(400, mismatch);
-  }
   // The cookie is only sent if Cloud Elements answers; a failed call leaves no pending flow behind.
   const query = new URL(request.url).searchParams;
   const requested = query.getAll('name');
@@ -110,6 +110,17 @@ export async function handleOAuthUrl(context: ConnectContext, request: Request, 
   if (!mode.ok) {
     log('request.refused', { route: 'oauth-url', reason: `invalid-${mode.field}`, element });
     return mode.response;
+  }
+  // A page the guard lets through but on the wrong origin (localhost vs 127.0.0.1) is told which origin works. A
+  // redirect-mode flow of an allowed page on another origin (docs/server.md, "A backend on another origin") needs
+  // no message from the callback page: its result comes back by the 303 to its return URL.
+  const crossOriginRedirect = mode.returnUrl !== undefined && options.allowedOrigins.has(request.headers.get('origin') ?? '');
+  const mismatch = crossOriginRedirect
+    ? undefined
+    : pageOriginMismatch(request, config.callbackUrl, `${options.basePath}/${element}/oauth/callback`);
+  if (mismatch) {
+    log('request.refused', { route: 'oauth-url', reason: 'page-origin', element });
+    return errorResponse(400, mismatch);
   }
   const inputs = await readFlowInputs(context, request, element, config, owner);
   if (!inputs.ok) return inputs.response;

@@ -49,4 +49,5 @@ export type SignInStarted = { readonly ok: true; readonly oauthUrl: string } | {
 export type SignInAnswer =
   | { readonly kind: 'granted'; readonly providerData: Readonly<Record<string, string>> }
   | { readonly kind: 'error'; readonly error: string; readonly description: string }
-  | { readonly kind: 'invalid'; readonly description: string };
+  /** `invalid_callback`: parameters beyond the bounds of provider data; `invalid_request`: anything else unusable. */
+  | { readonly kind: 'invalid'; readonly error: 'invalid_request' | 'invalid_callback'; readonly description: string };

@@ -1,8 +1,9 @@
 import { parseWebUrl } from '../../node/url-rules.js';
 import { MAX_OAUTH_URL_LENGTH, SECRET_PARAMETER } from '../../protocol-rules.js';
 import { readProviderAnswer } from '../callback-params.js';
-import { upstreamFailure } from '../cloud-elements-client.js';
-import { errorResponse } from '../http.js';
+import { CloudElementsError, upstreamFailure } from '../cloud-elements-client.js';
+import { oauthUrlHint } from '../element-rules.js';
+import { errorResponse, jsonResponse } from '../http.js';
 import type { SignInKind } from './kind.js';
 
 /**
@@ -41,21 +42,43 @@ export function sanitizeOAuthUrl(raw: string, state: string, secrets: readonly s
   return result;
 }
 
+/** Whether a provider URL is OAuth 1.0's (it carries the request token): an element configured for the wrong flow. */
+function isOAuth1Url(raw: string): boolean {
+  const url = parseWebUrl(raw, true);
+  return url !== undefined && url.searchParams.has('oauth_token');
+}
+
+/** What the callback page says about an unusable answer (the shared reader gives no text of its own). */
+const INVALID_ANSWER = {
+  invalid_request: 'The sign-in response was malformed.',
+  invalid_callback: 'The sign-in response carried parameters that cannot be passed on.',
+} as const;
+
 export const oauth2: SignInKind = {
   name: 'oauth2',
 
   async start(context, { element, config, state, site }) {
     const { options, log } = context;
+    // The host's config is what is wrong: the answer says what to set (the element reports `invalid-oauth-url`).
+    const misconfigured = () => ({
+      ok: false as const,
+      response: jsonResponse(502, { message: oauthUrlHint(element, config), code: 'invalid-oauth-url' }),
+    });
     let rawUrl: string;
     try {
       rawUrl = await context.cloudElements.oauthUrl(element, config, state, site);
     } catch (error) {
       const failure = upstreamFailure(error, 'oauth-url', log);
+      if (error instanceof CloudElementsError && error.failure === 'error-status' && error.status === 400) {
+        return misconfigured();
+      }
       return { ok: false, response: errorResponse(failure.status, failure.message) };
     }
     const oauthUrl = sanitizeOAuthUrl(rawUrl, state, options.secrets);
     if (!oauthUrl) {
       log('cloud-elements.unusable-oauth-url', { element });
+      // An OAuth 1.0 provider URL (its request token) for an element run as OAuth 2: QuickBooks without its parameter.
+      if (isOAuth1Url(rawUrl)) return misconfigured();
       return { ok: false, response: errorResponse(502, 'Cloud Elements sent an unusable OAuth URL') };
     }
     return { ok: true, oauthUrl };
@@ -63,6 +86,10 @@ export const oauth2: SignInKind = {
 
   complete(request) {
     const answer = readProviderAnswer(new URL(request.url).searchParams);
-    return answer.kind === 'code' ? { kind: 'granted', providerData: { code: answer.code } } : answer;
+    // Every other callback parameter (QuickBooks `realmId`, …) goes on to Cloud Elements beside the code.
+    if (answer.kind === 'code') return { kind: 'granted', providerData: { ...answer.providerData, code: answer.code } };
+    if (answer.kind === 'invalid') return { ...answer, description: INVALID_ANSWER[answer.error] };
+    const fallback = answer.error === 'access_denied' ? 'Access was denied.' : 'The provider reported an error.';
+    return { ...answer, description: answer.description || fallback };
   },
 };

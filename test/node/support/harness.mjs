@@ -301,3 +301,50 @@ export function manualClock(start = Date.UTC(2030, 0, 2, 3, 4, 5)) {
 export function forbiddenValues(harness) {
   return [...Object.values(SECRETS), ...harness.sandbox.instances().map((instance) => instance.token)];
 }
+
+/**
+ * The handler against an in-process sandbox that decides consent by itself (no sockets, so the handler's timers can
+ * be mocked). `around(request, forward)` may stand between the two (to hold, change or replace an answer); every CE
+ * call and log line is recorded. `elements` and `cloudElements` replace or extend the defaults (one sfdc element).
+ */
+export function inProcess({ around = (request, forward) => forward(request), elements, cloudElements = {}, ...overrides } = {}) {
+  const app = 'https://app.test';
+  const sandbox = createSandbox({ userSecret: 'u-secret', organizationSecret: 'o-secret', autoDecision: 'allow' });
+  const calls = [];
+  const logs = [];
+  const handler = createConnectHandler({
+    cloudElements: { baseUrl: 'https://ce.test/elements/api-v2', userSecret: 'u-secret', organizationSecret: 'o-secret', ...cloudElements },
+    elements: elements ?? { sfdc: { apiKey: 'k', apiSecret: 'api-secret-value', callbackUrl: `${app}/api/ce/sfdc/oauth/callback` } },
+    cookieSecret: 'c'.repeat(32),
+    onInstanceCreated: () => {},
+    log: (line) => logs.push(line),
+    fetch: async (input, init) => {
+      const request = new Request(input, init);
+      calls.push({ method: request.method, url: request.url, body: init.body });
+      return around(request, (r) => sandbox.handler(r));
+    },
+    ...overrides,
+  });
+  return {
+    sandbox,
+    calls,
+    logs,
+    handler,
+    /** A JSON route of the handler as the widget calls it. */
+    call: (path, init = {}) =>
+      handler(
+        new Request(`${app}/api/ce/${path}`, { ...init, headers: { 'X-CE-Connect': '1', Accept: 'application/json', ...init.headers } }),
+      ),
+    /** oauth/url, then the provider's redirect: the callback request a browser would send (with its cookie). */
+    async callbackRequest(element = 'sfdc') {
+      const started = await handler(new Request(`${app}/api/ce/${element}/oauth/url`, { headers: { 'X-CE-Connect': '1' } }));
+      const { oauthUrl, state } = await started.json();
+      const cookie = started.headers
+        .getSetCookie()
+        .map((value) => value.split(';')[0])
+        .join('; ');
+      const consent = await sandbox.handler(new Request(oauthUrl));
+      return { state, request: new Request(consent.headers.get('location'), { headers: { Cookie: cookie } }) };
+    },
+  };
+}
