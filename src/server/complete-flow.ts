@@ -4,7 +4,7 @@ import { isInstanceName } from '../protocol-rules.js';
 import { CloudElementsError, instanceTags, upstreamFailure, type BrowserFailure, type InstanceRequest } from './cloud-elements-client.js';
 import type { ConnectContext } from './context.js';
 import type { PendingFlow, RejectReason } from './flow.js';
-import { callHost, isFlowOwner, ownerTag, requestForHost } from './host.js';
+import { callHost, isFlowOwner, ownerTag, requestForHost, sealedOwnerTags } from './host.js';
 import { ELEMENT_NOT_CONFIGURED, NOT_SAVED } from './messages.js';
 
 /**
@@ -119,7 +119,8 @@ async function createInstance(
   const tag = flowTag(exchange.flow.state);
   let created;
   try {
-    created = await context.cloudElements.createInstance({ ...asked, tags: instanceTags(config, ownerTag(context, owner), tag) });
+    const tags = instanceTags(config, ownerTag(context, owner), tag, ...sealedOwnerTags(context, owner));
+    created = await context.cloudElements.createInstance({ ...asked, tags });
   } catch (error) {
     const failure = upstreamFailure(error, 'instances', log);
     if (error instanceof CloudElementsError && error.failure === 'timeout') await removeLateInstances(context, element, tag);
@@ -157,7 +158,8 @@ async function reauthorize(
   const { options, log } = context;
   let updated;
   try {
-    updated = await context.cloudElements.reauthorizeInstance(id, { ...asked, tags: instanceTags(config, ownerTag(context, owner)) });
+    const tags = instanceTags(config, ownerTag(context, owner), ...sealedOwnerTags(context, owner));
+    updated = await context.cloudElements.reauthorizeInstance(id, { ...asked, tags });
   } catch (error) {
     return { ok: false, failure: upstreamFailure(error, 'instance-reauthorize', log) };
   }
