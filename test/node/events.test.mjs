@@ -2,9 +2,12 @@
 // owner tag, and POST {basePath}/events — signatures, replays, onEvent failures, the body bound, the owner look-up
 // and the log — over real HTTP against the sandbox, and end to end from the sandbox's emitEvent.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { createConnectHandler, verifyEventSignature } from '../../lib/server/index.js';
 import { decide, forbiddenValues, manualClock, openConsent, pageResult, SECRETS, startHarness } from './harness.mjs';
 
@@ -428,4 +431,26 @@ test('nothing secret in a log line: no signing key, signature, owner id or Eleme
   assert.ok(harness.logs.some((line) => line.includes('event.refused')));
   assert.ok(harness.logs.some((line) => line.includes('event.failed')));
   for (const line of harness.logs) for (const value of forbidden) assert.equal(line.includes(value), false, `${line} leaks`);
+});
+
+test('docs/events.md: the Express recipe verifies the raw body as written', () => {
+  const docs = readFileSync(new URL('../../docs/events.md', import.meta.url), 'utf8');
+  const recipe = /```js\n(import express[\s\S]*?)\n```/.exec(docs)?.[1];
+  assert.ok(recipe, 'docs/events.md has the Express recipe');
+  const body = payload();
+  const check = `
+const server = app.listen(0, '127.0.0.1');
+await new Promise((resolve) => server.once('listening', resolve));
+const url = 'http://127.0.0.1:' + server.address().port + '/hooks/cloud-elements';
+const post = (signature) => fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...(signature && { 'Elements-Webhook-Signature': signature }) }, body: ${JSON.stringify(body)} });
+console.log([(await post(${JSON.stringify(sign(body))})).status, (await post(${JSON.stringify(sign(body, KEYS[1]))})).status, (await post(null)).status].join(','));
+server.close();`;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', `${recipe}\n${check}`], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    encoding: 'utf8',
+    env: { ...process.env, CE_EVENTS_KEY: KEYS[0] },
+    timeout: 60_000,
+  });
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stdout.trim(), '200,401,401');
 });
