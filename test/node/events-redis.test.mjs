@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { startCloudElements, startHandlerProcess } from './multi-process.mjs';
-import { redisMissing, startRedis } from './redis-server.mjs';
+import { startCloudElements, startHandlerProcess } from '../../tools/multi-process.mjs';
+import { redisMissing, startRedis } from '../../tools/redis-server.mjs';
 
 const skip = redisMissing();
 const KEY = 'events-redis-signing-key-0123456789abcdef';

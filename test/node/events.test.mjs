@@ -9,7 +9,7 @@ import { request as httpRequest } from 'node:http';
 import { afterEach, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createConnectHandler, verifyEventSignature } from '../../lib/server/index.js';
-import { decide, forbiddenValues, manualClock, openConsent, pageResult, SECRETS, startHarness } from './harness.mjs';
+import { decide, forbiddenValues, manualClock, openConsent, pageResult, SECRETS, startHarness } from './support/harness.mjs';
 
 const KEYS = ['events-signing-key-one-0123456789abcdef', 'events-signing-key-two-0123456789abcdef'];
 const CHANGE = { objectType: 'Contact', eventType: 'UPDATED', objectId: '003A000001' };
