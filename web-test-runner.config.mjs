@@ -140,7 +140,7 @@ export default {
     reactEsm(), // `react` and `react-dom/client` as one ES module (test/react-wrapper.test.ts)
     reactSsr(), // the `react-ssr` command: renderToString in Node, for the page to hydrate (test/react-ssr.test.ts)
     // esbuild reads this one file as it is (no `extends`): the base holds the options that change the output
-    // (decorators, class fields). The type check of the tests is tsconfig.browser-tests.json's.
+    // (class fields). The type check of the tests is tsconfig.browser-tests.json's.
     esbuildPlugin({ ts: true, target: 'es2021', tsconfig: new URL('./tsconfig.base.json', import.meta.url).pathname }),
     {
       name: 'stop-backends',

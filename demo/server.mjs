@@ -56,7 +56,8 @@ const isDemoElement = (element) => {
 /** What docs/elements.md tells a host to put in the element's config (scope, site, configuration). */
 function demoHostConfig(key) {
   const element = sandboxCatalogue.find((each) => each.key === key);
-  if (!element) return {};
+  // Zendesk's site is what the user types (ZENDESK_SITE), not a fixed example.
+  if (!element || key === 'zendesk') return {};
   const { scope, siteAddress, configuration } = sandboxHostConfig(element);
   return { ...(scope && { scope }), ...(siteAddress && { siteAddress }), ...(configuration && { configuration }) };
 }

@@ -21,7 +21,7 @@ const layer = (file) => {
   if (path.startsWith('server/')) return 'server';
   if (path.startsWith('sandbox/')) return 'sandbox';
   if (path.startsWith('node/')) return 'node';
-  if (['elements.ts', 'protocol.ts', 'protocol-rules.ts'].includes(path)) return 'shared';
+  if (['elements.ts', 'protocol.ts', 'protocol-rules.ts', 'provider-answer.ts'].includes(path)) return 'shared';
   return path === 'callback.ts' ? 'callback' : 'browser';
 };
 // Who may import whom: browser code never reaches Node code; the server and the sandbox never reach into each

@@ -99,7 +99,7 @@ describe("the demo's sequence picture, end to end in Chromium", () => {
     assert.doesNotMatch(seen, /code=/, 'no code');
     assert.match(flow.state, /^[\w-]{6}…$/);
     assert.equal(flow.owner, 'alice');
-    assert.deepEqual(flow.steps[0].calls, ['POST /elements/sfdc/oauth/url → 200']);
+    assert.deepEqual(flow.steps[0].calls, ['GET /elements/sfdc/oauth/url → 200']);
     assert.ok(!logLines.join('\n').includes(instance.token));
   });
 

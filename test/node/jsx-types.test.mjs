@@ -52,6 +52,8 @@ const PROJECTS = [
       'bad-attribute.tsx': /'elemnt' does not exist/,
       'bad-detail.tsx': /'instanceid' does not exist on type 'ConnectedDetail'/,
       'wrapper-bad-prop.tsx': /'elemnt' does not exist/,
+      'wrapper-no-element.tsx': /Property 'element' is missing/,
+      'wrapper-status-prop.tsx': /'status' does not exist/,
       'wrapper-bad-detail.tsx': /'instanceid' does not exist on type 'ConnectedDetail'/,
     },
   },
@@ -130,8 +132,8 @@ test('the typings list every attribute, property and event the manifest (custom-
     [...settable.map((a) => a.fieldName), ...propertyOnly.map((m) => m.name)].sort(),
   );
   const events = element.events.map((event) => event.name).sort();
-  assert.deepEqual(interfaceKeys('src/jsx/attributes.ts', 'CeConnectButtonEventMap'), events);
+  assert.deepEqual(interfaceKeys('src/events.ts', 'ConnectEventMap'), events);
   // ce-connect/react: one `on…` prop per event.
   const wrapper = readFileSync(join(root, 'src/react.ts'), 'utf8');
-  assert.deepEqual([...wrapper.matchAll(/^\s+on\w+: '([a-z-]+)' as EventName</gm)].map((match) => match[1]).sort(), events);
+  assert.deepEqual([...wrapper.matchAll(/^\s+on\w+: '([a-z-]+)',$/gm)].map((match) => match[1]).sort(), events);
 });

@@ -48,6 +48,8 @@ export interface BackendStats {
   /** Fake backend: the `mode` and `return` of the last oauth/url request (redirect mode). */
   mode?: string | null;
   returnUrl?: string | null;
+  /** Fake backend: the JSON body of the last POST /instances. */
+  instanceBody?: { element?: { key: string }; providerData?: Record<string, string>; state?: string; name?: string };
 }
 
 /** A step of the flow a test can hold: add `gate-{step}` to the backend flags. */
