@@ -24,7 +24,7 @@ export interface CallbackMessage {
 
 /** The BroadcastChannel a flow listens on; unguessable because the state is. */
 export function channelName(state: string): string {
-  return `ce-connect:${state}`;
+  return 'ce-connect:' + state;
 }
 
 // Each optional field: its pattern, the same the server applies (protocol-rules.ts). Names and descriptions are
