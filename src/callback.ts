@@ -41,7 +41,7 @@ function embeddedResult(): Result | null | undefined {
   if (block?.type !== 'application/json') return undefined;
   try {
     // Never a code from here: the fields of flow 4a only, checked and normalised as the query's are (toMessage).
-    const { code, providerData, ...result } = JSON.parse(block.textContent ?? '') as Result;
+    const { code, providerData, ...result } = JSON.parse(block.text) as Result;
     return result.state ? result : null;
   } catch {
     return null;

@@ -61,5 +61,5 @@ export function readProviderAnswer(query: URLSearchParams): ProviderAnswer {
   // fromEntries defines own properties: a parameter named `__proto__` is data, never a prototype.
   const providerData = Object.fromEntries(extras);
   if (Object.keys(providerData).length < extras.length || !isProviderData(providerData)) return invalid('invalid_callback');
-  return extras.length ? { kind: 'code', code: code!, providerData } : { kind: 'code', code: code! };
+  return { kind: 'code', code: code!, ...(extras.length > 0 && { providerData }) };
 }
