@@ -1,11 +1,18 @@
-// `npm run bench` runs every benchmark; `npm run bench -- browser`, `-- render` or `-- server` runs one.
+// `npm run bench` runs every benchmark; `npm run bench -- browser`, `-- render`, `-- server` or
+// `-- events` runs one.
 //   browser: click → connected in headless Chromium, flows 4a and 4b (scripts/bench-browser.mjs)
 //   render:  1,000 native buttons vs. bare Lit buttons vs. <ce-connect-button>s in one Chromium page
 //            (scripts/bench-render.mjs)
 //   server:  GET oauth/url + callback completions per second, one process in memory vs. two on Redis
 //            (scripts/bench-server.mjs)
+//   events:  verified webhook deliveries per second on one process (scripts/bench-events.mjs)
 // All need `npm run build`.
-const benches = { browser: './bench-browser.mjs', render: './bench-render.mjs', server: './bench-server.mjs' };
+const benches = {
+  browser: './bench-browser.mjs',
+  render: './bench-render.mjs',
+  server: './bench-server.mjs',
+  events: './bench-events.mjs',
+};
 const which = process.argv[2] ?? 'all';
 if (which !== 'all' && !Object.hasOwn(benches, which)) {
   console.error(`Unknown benchmark "${which}": use ${Object.keys(benches).join(', ')}, or nothing for all.`);

@@ -23,7 +23,7 @@ import {
   parseCallbackMessage,
   type CallbackMessage,
 } from './protocol.js';
-import { ERROR_CODE_PATTERN, toDisplayText } from './protocol-rules.js';
+import { toDisplayText } from './protocol-rules.js';
 import { readProviderAnswer } from './provider-answer.js';
 
 type Result = Omit<CallbackMessage, 'type' | 'v'>;
@@ -40,24 +40,20 @@ function embeddedResult(): Result | null | undefined {
   const block = document.getElementById(RESULT_ID) as HTMLScriptElement | null;
   if (block?.type !== 'application/json') return undefined;
   try {
-    const data = JSON.parse(block.textContent ?? '') as Record<string, unknown>;
-    const result: Record<string, string> = {};
-    for (const key of ['state', 'instanceId', 'name', 'error', 'errorDescription']) {
-      if (typeof data[key] === 'string') result[key] = data[key] as string;
-    }
-    return result.state ? (result as unknown as Result) : null;
+    // Never a code from here: the fields of flow 4a only, checked and normalised as the query's are (toMessage).
+    const { code, providerData, ...result } = JSON.parse(block.text) as Result;
+    return result.state ? result : null;
   } catch {
     return null;
   }
 }
 
-/** Flow 4b: the provider's answer in the query (src/provider-answer.ts); a repeated `state` is an invalid request. */
+/** Flow 4b: the provider's answer in the query (src/provider-answer.ts, where a repeated `state` is an invalid request). */
 function queryResult(query: URLSearchParams): Result | undefined {
   const states = query.getAll('state');
-  // Two different states cannot be attributed to one flow: stay silent, the widget times out.
-  if (!states[0] || states.some((value) => value !== states[0])) return undefined;
   const state = states[0];
-  if (states.length > 1) return { state, error: 'invalid_request' };
+  // Two different states cannot be attributed to one flow: stay silent, the widget times out.
+  if (!state || states.some((value) => value !== state)) return undefined;
   // `{code, providerData?}` or `{error}`, and the description under the message's name for it.
   const { kind, description, ...answer } = readProviderAnswer(query) as { kind: string; description: string };
   return { state, ...answer, ...(description && { errorDescription: description }) };
@@ -66,23 +62,22 @@ function queryResult(query: URLSearchParams): Result | undefined {
 /** The origin to post to: this page's, or the configured one — never a wildcard; `undefined` fails closed. */
 function targetOrigin(): string | undefined {
   const configured = document.querySelector<HTMLMetaElement>('meta[name="ce-connect-target-origin"]')?.content;
-  if (configured === undefined) return location.origin;
   try {
-    const url = new URL(configured);
-    return /^https?:$/.test(url.protocol) && url.origin === configured ? configured : undefined;
+    // An http(s) origin exactly as the URL parser writes it: a scheme, a host and a port, nothing else.
+    return configured === undefined
+      ? location.origin
+      : /^https?:/.test(configured) && new URL(configured).origin === configured
+        ? configured
+        : undefined;
   } catch {
     return undefined;
   }
 }
 
 function showStatus(text: string): void {
-  let status = document.getElementById(STATUS_ID);
-  if (!status) {
-    status = document.createElement('p');
-    status.id = STATUS_ID;
-    document.body.append(status);
-  }
-  status.textContent = text;
+  (
+    document.getElementById(STATUS_ID) ?? document.body.appendChild(Object.assign(document.createElement('p'), { id: STATUS_ID }))
+  ).textContent = text;
 }
 
 /**
@@ -91,16 +86,19 @@ function showStatus(text: string): void {
  * it does accept, so the user's Deny is reported as such instead of the flow silently running into a timeout.
  */
 function toMessage(result: Result): CallbackMessage | null {
-  const { state, instanceId } = result;
+  const { state, instanceId, error } = result;
+  const message = (fields: object) => parseCallbackMessage({ type: MESSAGE_TYPE, v: 1, state, ...fields });
   const name = toDisplayText(result.name);
-  const message =
-    parseCallbackMessage({ type: MESSAGE_TYPE, v: 1, ...result }) ??
-    // An instance whose name the widget would refuse (control characters, too long) is still a success.
-    (instanceId ? parseCallbackMessage({ type: MESSAGE_TYPE, v: 1, state, instanceId, ...(name && { name }) }) : null);
-  if (message) return message;
-  const error = result.error && ERROR_CODE_PATTERN.test(result.error) ? result.error : 'invalid_request';
   const description = toDisplayText(result.errorDescription);
-  return parseCallbackMessage({ type: MESSAGE_TYPE, v: 1, state, error, ...(description && { errorDescription: description }) });
+  const withDescription = (code: unknown) => message({ error: code, ...(description && { errorDescription: description }) });
+  return (
+    message(result) ??
+    // An instance whose name the widget would refuse (control characters, too long) is still a success.
+    (instanceId ? message({ instanceId, ...(name && { name }) }) : null) ??
+    // An error code the widget would refuse (or none) is reported as `invalid_request`.
+    withDescription(error) ??
+    withDescription('invalid_request')
+  );
 }
 
 function deliver(message: CallbackMessage, origin: string): void {
@@ -164,9 +162,9 @@ function run(): void {
     }
   }
   if (message && origin) deliver(message, origin);
-  showStatus(origin ? 'You can close this window.' : 'This sign-in page is misconfigured. You can close this window.');
+  showStatus((origin ? '' : 'This sign-in page is misconfigured. ') + 'You can close this window.');
   // A short delay lets the messages leave before the window goes away.
-  setTimeout(() => window.close(), 150);
+  setTimeout(close, 150);
 }
 
 // Server-side rendering imports every entry point in Node, where there is no page to act on (README, "Server-side rendering").

@@ -13,26 +13,26 @@ export const ELEMENT_KEY_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
  * A state the backend generated: at least 22 base64url characters (≥ 128 bits), as the contract says, and at most
  * 512 (a bound, so nothing unbounded is carried or compared). The server's own states are 43.
  */
-export const STATE_PATTERN = /^[A-Za-z0-9_-]{22,512}$/;
+export const STATE_PATTERN = /^[\w-]{22,512}$/;
 
 /** An instance id as text (a path segment, a query value, a message field): Cloud Elements' ids are numbers; a short token-like string is tolerated. */
-export const INSTANCE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const INSTANCE_ID_PATTERN = /^[\w-]{1,64}$/;
 
 /**
  * An Instance ID as the widget accepts it from any host backend (the contract only says a string): visible ASCII,
  * at most 128. Wider than {@link INSTANCE_ID_PATTERN} on purpose: a custom backend may name its instances its own
  * way, and the widget only shows and hands back the id (URL-encoded); ce-connect/server's ids always fit both.
  */
-export const RESULT_INSTANCE_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
+export const RESULT_INSTANCE_ID_PATTERN = /^[!-~]{1,128}$/;
 
 /** An authorization code: 1–4096 visible ASCII characters (RFC 6749 VSCHAR without the space, which no provider's code contains). */
-export const CODE_PATTERN = /^[\x21-\x7e]{1,4096}$/;
+export const CODE_PATTERN = /^[!-~]{1,4096}$/;
 
 /** A provider's OAuth error code (`access_denied`, `invalid_scope`, …); anything else is reported as `invalid_request`. */
-export const ERROR_CODE_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+export const ERROR_CODE_PATTERN = /^[\w.-]{1,64}$/;
 
 /** Text that may be shown to the user as it is: what {@link toDisplayText} yields (names, error descriptions). */
-export const DISPLAY_TEXT_PATTERN = /^[^\u0000-\u001f\u007f]{0,256}$/u;
+export const DISPLAY_TEXT_PATTERN = /^[^\0-\x1f\x7f]{0,256}$/u;
 
 /**
  * Text from the network made safe to show: one line without control characters, at most 256 characters, else
@@ -40,8 +40,8 @@ export const DISPLAY_TEXT_PATTERN = /^[^\u0000-\u001f\u007f]{0,256}$/u;
  */
 export function toDisplayText(text: unknown): string | undefined {
   if (typeof text !== 'string') return undefined;
-  const line = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return line.length > 256 ? `${line.slice(0, 255)}…` : line || undefined;
+  const line = text.replace(/[\0-\x1f\x7f]+/g, ' ').trim();
+  return line.length > 256 ? line.slice(0, 255) + '…' : line || undefined;
 }
 
 /**

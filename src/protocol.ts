@@ -24,7 +24,7 @@ export interface CallbackMessage {
 
 /** The BroadcastChannel a flow listens on; unguessable because the state is. */
 export function channelName(state: string): string {
-  return `ce-connect:${state}`;
+  return 'ce-connect:' + state;
 }
 
 // Each optional field: its pattern, the same the server applies (protocol-rules.ts). Names and descriptions are
@@ -54,23 +54,19 @@ export function parseCallbackMessage(data: unknown): CallbackMessage | null {
   try {
     // A plain object only (null throws here; arrays, class instances and primitives have another prototype).
     if (Object.getPrototypeOf(data) !== Object.prototype) return null;
-    // Own properties only: an inherited (polluted) field is not part of the message.
-    const { type, v, state, ...fields }: Record<string, unknown> = { type: 0, v: 0, state: 0, ...(data as object) };
+    // Own properties only: an inherited (polluted) field is not part of the message. `state` stays third.
+    const { type, v, ...fields }: Record<string, unknown> = { type: 0, v: 0, state: 0, ...(data as object) };
     const keys = Object.keys(fields);
     const shape = SHAPES.find(([first]) => keys.includes(first));
-    const valid = (key: string, value: unknown) =>
-      key == 'providerData'
+    // Every field belongs to the shape (`state` to all of them) and has its type and pattern.
+    const valid = (key: string, value = fields[key]) =>
+      (key == 'state' || shape!.includes(key)) &&
+      (key == 'providerData'
         ? Object.getPrototypeOf(value) === Object.prototype && isProviderData(value)
-        : typeof value == 'string' && FIELD_PATTERNS[key].test(value);
-    if (
-      type !== MESSAGE_TYPE ||
-      v !== 1 ||
-      !valid('state', state) ||
-      !shape ||
-      keys.some((key) => !shape.includes(key) || !valid(key, fields[key]))
-    )
-      return null;
-    return Object.assign(Object.create(null) as CallbackMessage, { type, v, state }, fields);
+        : typeof value == 'string' && FIELD_PATTERNS[key].test(value));
+    return type === MESSAGE_TYPE && v === 1 && shape && keys.every((key) => valid(key))
+      ? Object.assign(Object.create(null) as CallbackMessage, { type, v }, fields)
+      : null;
   } catch {
     // A hostile object (a throwing getter, a revoked proxy) is simply not a message.
     return null;

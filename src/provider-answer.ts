@@ -5,7 +5,7 @@
  */
 import { CODE_PATTERN, ERROR_CODE_PATTERN, toDisplayText } from './protocol-rules.js';
 
-/** The callback parameters that are not provider data: ours (`state`) and the OAuth answer's own. */
+/** The callback parameters that are not provider data: ours (`state`) and the OAuth answer's own; the first four at most once. */
 const ANSWER_PARAMETERS = ['state', 'code', 'error', 'error_description', 'error_uri'];
 
 /** A provider-data parameter name (QuickBooks `realmId`, …): the characters of an OAuth error code, 1–64 of them. */
@@ -42,24 +42,24 @@ const invalid = (error: 'invalid_request' | 'invalid_callback' = 'invalid_reques
 });
 
 /**
- * Reads `code` or `error`/`error_description`; duplicates, both, neither or malformed values are invalid. With a
- * code, every other parameter (not `state`, not the error fields) is provider data: a repeated name or one beyond
- * the bounds makes the answer `invalid_callback`, so nothing of it is ever sent on.
+ * Reads `code` or `error`/`error_description`; duplicates (of these or of `state`), both, neither or malformed
+ * values are invalid. With a code, every other parameter (not `state`, not the error fields) is provider data: a
+ * repeated name or one beyond the bounds makes the answer `invalid_callback`, so nothing of it is ever sent on.
  */
 export function readProviderAnswer(query: URLSearchParams): ProviderAnswer {
-  const codes = query.getAll('code');
-  const errors = query.getAll('error');
-  const descriptions = query.getAll('error_description');
-  const [code] = codes;
-  const [error] = errors;
-  if (codes.length > 1 || errors.length > 1 || descriptions.length > 1 || (code !== undefined && error !== undefined)) return invalid();
+  const code = query.get('code');
+  const error = query.get('error');
+  // A repeated `state` is checked here too, so the callback script needs no rule of its own for it.
+  if (ANSWER_PARAMETERS.slice(0, 4).some((name) => query.getAll(name).length > 1) || (code !== null && error !== null)) return invalid();
   // Without a description ('') the widget shows its own text for the error, in the page's language.
-  if (error !== undefined)
-    return ERROR_CODE_PATTERN.test(error) ? { kind: 'error', error, description: toDisplayText(descriptions[0]) ?? '' } : invalid();
+  if (error !== null)
+    return ERROR_CODE_PATTERN.test(error)
+      ? { kind: 'error', error, description: toDisplayText(query.get('error_description')) ?? '' }
+      : invalid();
   if (!CODE_PATTERN.test(code ?? '')) return invalid();
   const extras = [...query].filter(([name]) => !ANSWER_PARAMETERS.includes(name));
   // fromEntries defines own properties: a parameter named `__proto__` is data, never a prototype.
   const providerData = Object.fromEntries(extras);
   if (Object.keys(providerData).length < extras.length || !isProviderData(providerData)) return invalid('invalid_callback');
-  return extras.length ? { kind: 'code', code: code!, providerData } : { kind: 'code', code: code! };
+  return { kind: 'code', code: code!, ...(extras.length > 0 && { providerData }) };
 }

@@ -5,6 +5,8 @@
 //
 // It writes one JSON line per event to stdout: {"event":"listening","port"}, {"event":"redis-ready"} (each time
 // its client is (re)connected), {"event":"redis-down"}; every response carries `X-Served-By: <id>`.
+// With `"events": {"signingKeys": […], "failFirst": [deliveryId…]}` it serves POST /api/ce/events and writes
+// {"event":"delivered","deliveryId","owner"} per delivery; onEvent throws at the first try of a `failFirst` id.
 // It stops when its stdin closes (its parent went away) or on SIGTERM.
 import { createServer } from 'node:http';
 import { createConnectHandler, toNodeListener } from 'ce-connect/server';
@@ -35,12 +37,21 @@ const elements = Object.fromEntries(
     { apiKey: `${key}-key`, apiSecret: `${key}-api-secret-0123`, callbackUrl: `${config.appUrl}/api/ce/${key}/oauth/callback` },
   ]),
 );
+const failing = new Set(config.events?.failFirst ?? []);
+const events = config.events && {
+  signingKeys: config.events.signingKeys,
+  onEvent: (event) => {
+    if (failing.delete(event.deliveryId)) throw new Error('failing on purpose');
+    say({ event: 'delivered', deliveryId: event.deliveryId, owner: event.owner });
+  },
+};
 const handler = createConnectHandler({
   cloudElements: { baseUrl: config.ceBaseUrl, userSecret: config.userSecret, organizationSecret: config.organizationSecret },
   elements,
   cookieSecret: config.cookieSecret,
   onInstanceCreated: () => {},
   ...(stateStore && { stateStore }),
+  ...(events && { events }),
 });
 const listener = toNodeListener(handler, { origin: config.appUrl });
 const server = createServer((request, response) => {

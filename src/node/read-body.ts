@@ -8,12 +8,20 @@ export class BodyTooLargeError extends Error {
  * cancels the stream) at the first byte over. For a compressed response the limit counts decoded bytes.
  */
 export async function readBodyText(message: Request | Response, limitBytes: number): Promise<string> {
+  return (await readBodyBytes(message, limitBytes)).toString('utf8');
+}
+
+/**
+ * Reads a body as bytes, exactly as sent (a signature covers the bytes, not a decoded text), under the same
+ * limit as {@link readBodyText}: a declared `Content-Length` over it is refused before a byte is read.
+ */
+export async function readBodyBytes(message: Request | Response, limitBytes: number): Promise<Buffer> {
   const declared = Number(message.headers.get('content-length') ?? '0');
   if (declared > limitBytes) {
     await message.body?.cancel().catch(() => {});
     throw new BodyTooLargeError();
   }
-  if (!message.body) return '';
+  if (!message.body) return Buffer.alloc(0);
   const reader: ReadableStreamDefaultReader<Uint8Array> = message.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -27,5 +35,5 @@ export async function readBodyText(message: Request | Response, limitBytes: numb
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }

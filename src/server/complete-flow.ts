@@ -4,7 +4,7 @@ import { isInstanceName } from '../protocol-rules.js';
 import { CloudElementsError, instanceTags, upstreamFailure, type BrowserFailure, type InstanceRequest } from './cloud-elements-client.js';
 import type { ConnectContext } from './context.js';
 import type { PendingFlow, RejectReason } from './flow.js';
-import { callHost, isFlowOwner, ownerTag, requestForHost } from './host.js';
+import { callHost, isFlowOwner, ownerTag, requestForHost, sealedOwnerTags } from './host.js';
 import { carriesTags, instanceElement } from './instance-view.js';
 import { ELEMENT_NOT_CONFIGURED, NOT_SAVED } from './messages.js';
 import type { CloudElementsInstance } from './types.js';
@@ -133,7 +133,8 @@ async function createInstance(
   const ownersTag = ownerTag(context, owner);
   let created;
   try {
-    created = await context.cloudElements.createInstance({ ...asked, tags: instanceTags(config, ownersTag, tag) });
+    const tags = instanceTags(config, ownersTag, tag, ...sealedOwnerTags(context, owner));
+    created = await context.cloudElements.createInstance({ ...asked, tags });
   } catch (error) {
     const failure = upstreamFailure(error, 'instances', log);
     if (error instanceof CloudElementsError && error.failure === 'timeout') await removeLateInstance(context, element, tag, ownersTag);
@@ -172,7 +173,8 @@ async function reauthorize(
   const { options, log } = context;
   let updated;
   try {
-    updated = await context.cloudElements.reauthorizeInstance(id, { ...asked, tags: instanceTags(config, ownerTag(context, owner)) });
+    const tags = instanceTags(config, ownerTag(context, owner), ...sealedOwnerTags(context, owner));
+    updated = await context.cloudElements.reauthorizeInstance(id, { ...asked, tags });
   } catch (error) {
     return { ok: false, failure: upstreamFailure(error, 'instance-reauthorize', log) };
   }

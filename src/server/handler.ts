@@ -1,6 +1,7 @@
 import { ELEMENT_KEY_PATTERN } from '../protocol-rules.js';
 import { createContext, type ConnectContext } from './context.js';
 import { preflightResponse, withCors } from './cors.js';
+import { handleEvents } from './events.js';
 import { withOwner, withOwnerRoute } from './host.js';
 import { errorResponse, methodNotAllowed } from './http.js';
 import { resolveOptions } from './options.js';
@@ -28,9 +29,9 @@ function routeInstances(context: ConnectContext, request: Request, id: string | 
 }
 
 /**
- * The route table: `GET callback.js`; the owner's instances; `GET {element}/oauth/url` and
- * `GET {element}/oauth/callback`. Every route but the static script runs for the request's owner (`authorize`;
- * null → 401).
+ * The route table: `GET callback.js`; the owner's instances; `POST events` (Cloud Elements' signed webhooks);
+ * `GET {element}/oauth/url` and `GET {element}/oauth/callback`. Every route but the static script and the events
+ * route runs for the request's owner (`authorize`; null → 401).
  */
 async function route(context: ConnectContext, request: Request, segments: readonly string[]): Promise<Response> {
   // A preflight is how a page on another origin asks to send X-CE-Connect: answered for allowedOrigins only.
@@ -40,6 +41,7 @@ async function route(context: ConnectContext, request: Request, segments: readon
     return request.method === 'GET' ? handleCallbackScript() : methodNotAllowed('GET');
   }
   if (first === 'instances' && segments.length <= 2) return routeInstances(context, request, second);
+  if (segments.length === 1 && first === 'events') return handleEvents(context, request);
   if (second !== 'oauth' || (third !== 'url' && third !== 'callback') || extra.length > 0) {
     return errorResponse(404, 'Not found');
   }

@@ -3,6 +3,7 @@ import { callbackPageResponse } from './callback-page.js';
 import type { ConnectContext } from './context.js';
 import { errorResponse } from './http.js';
 import { STORE_UNAVAILABLE } from './messages.js';
+import { openOwner, ownerSealKey, SEALED_OWNER_TAG_PREFIX, sealOwner } from './owner-seal.js';
 
 /**
  * Every rule that faces the host's code: calling it (`authorize` and the hooks) within a deadline and without
@@ -60,6 +61,30 @@ export function ownerDigest(context: ConnectContext, owner: string): string {
 /** The Cloud Elements tag of the owner's instances: opaque, and stable while the owner key is. */
 export function ownerTag(context: ConnectContext, owner: string): string {
   return OWNER_TAG_PREFIX + ownerDigest(context, owner);
+}
+
+/**
+ * The sealed owner tag of an instance (besides the owner tag, which stays as it is): the owner id encrypted under a
+ * key derived from the owner key, so the events route can tell whose instance sent an event. Empty when the id is
+ * too long to seal.
+ */
+export function sealedOwnerTags(context: ConnectContext, owner: string): string[] {
+  const tag = sealOwner(ownerSealKey(context.options.ownerKey), owner);
+  return tag === undefined ? [] : [tag];
+}
+
+/**
+ * The owner an instance's tags name: a sealed owner tag this handler opens, whose owner's tag the instance also
+ * carries (a sealed tag copied onto someone else's instance does not count); `undefined` when the tags do not tell.
+ */
+export function ownerFromTags(context: ConnectContext, tags: readonly string[]): string | undefined {
+  const key = ownerSealKey(context.options.ownerKey);
+  for (const tag of tags) {
+    if (!tag.startsWith(SEALED_OWNER_TAG_PREFIX)) continue;
+    const owner = openOwner(key, tag);
+    if (owner !== undefined && tags.includes(ownerTag(context, owner))) return owner;
+  }
+  return undefined;
 }
 
 /** Whether a flow (its recorded owner digest) was started by `owner`; compared in constant time. */

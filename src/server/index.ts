@@ -15,6 +15,11 @@ export type {
   SiteAddressFunction,
   InstanceSummary,
   CallbackResult,
+  ConnectionEvent,
+  ElementEventSettings,
+  EventChange,
+  EventsOptions,
 } from './types.js';
+export { verifyEventSignature } from './event-signature.js';
 export { MAX_PENDING_FLOWS } from './flow.js';
 export { createMemoryStateStore, type MemoryStateStore, type MemoryStateStoreOptions, type StateStore } from './state-store.js';

@@ -8,7 +8,7 @@ export function isInstanceIdText(value: unknown): value is string {
 }
 
 /** Tags at Cloud Elements are strings (older answers: `{id, name}` objects). */
-function tagNames(instance: CloudElementsInstance): string[] {
+export function tagNames(instance: CloudElementsInstance): string[] {
   const tags = Array.isArray(instance.tags) ? (instance.tags as unknown[]) : [];
   return tags
     .map((tag) => (typeof tag === 'object' && tag !== null ? (tag as { name?: unknown }).name : tag))

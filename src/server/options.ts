@@ -3,7 +3,7 @@ import { parseWebUrl } from '../node/url-rules.js';
 import { ELEMENT_KEY_PATTERN } from '../protocol-rules.js';
 import { siteAddressProblem } from './element-rules.js';
 import { isStateStore, MAX_FLOW_TTL_MS } from './state-store.js';
-import type { ConnectHandlerOptions, ElementConfig, SiteAddressFunction, StateStore } from './types.js';
+import type { ConnectHandlerOptions, ElementConfig, EventsOptions, SiteAddressFunction, StateStore } from './types.js';
 
 /**
  * Every option rule of `createConnectHandler` (docs/protocol.md §12, §12.5): validation with a TypeError naming
@@ -40,6 +40,8 @@ export interface ResolvedOptions extends ResolvedOwnerOptions {
   readonly stateStore: StateStore | undefined;
   /** Every configured secret, so a response can be checked for accidental echoes. */
   readonly secrets: readonly string[];
+  /** The `events` option resolved; `undefined` when events are not configured (`POST {basePath}/events` is 404). */
+  readonly events: ResolvedEvents | undefined;
 }
 
 /** The per-element settings, resolved: configuration and tags always present (maybe empty), all frozen. */
@@ -51,7 +53,7 @@ export interface ResolvedElementSettings {
 }
 
 /** Tags the handler writes itself; a configured tag may not look like one. */
-const RESERVED_TAG = /^ce-connect-(owner:|flow-)/;
+const RESERVED_TAG = /^ce-connect-(owner:|owner-sealed:|flow-)/;
 /** What the handler may put into a configuration key, a tag or a site address: no control characters. */
 const PRINTABLE = /^[^\p{Cc}]+$/u;
 /** Longest site address kept in the flow cookie (it travels from oauth/url to the exchange in it). */
@@ -84,7 +86,8 @@ function resolveTags(key: string, value: unknown): readonly string[] {
     if (typeof tag !== 'string' || tag.trim() === '' || tag.length > 128 || !PRINTABLE.test(tag)) {
       fail(`elements.${key}.tags must hold non-empty strings of at most 128 characters`);
     }
-    if (RESERVED_TAG.test(tag)) fail(`elements.${key}.tags must not start with "ce-connect-owner:" or "ce-connect-flow-"`);
+    if (RESERVED_TAG.test(tag))
+      fail(`elements.${key}.tags must not start with "ce-connect-owner:", "ce-connect-owner-sealed:" or "ce-connect-flow-"`);
   }
   return Object.freeze([...new Set(value as string[])]);
 }
@@ -321,8 +324,10 @@ export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions 
   if (options.now !== undefined && typeof options.now !== 'function') fail('now must be a function returning epoch milliseconds');
   if (options.stateStore !== undefined && !isStateStore(options.stateStore)) fail('stateStore must have a consumeOnce(key, ttlMs) method');
   const elements = resolveElements(options.elements);
+  const basePath = resolveBasePath(options.basePath);
+  const events = resolveEvents(options, elements, basePath);
   return {
-    basePath: resolveBasePath(options.basePath),
+    basePath,
     cloudElements: {
       baseUrl: baseUrl.href.replace(/\/+$/, ''),
       authorization: `User ${userSecret}, Organization ${organizationSecret}`,
@@ -347,6 +352,123 @@ export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions 
       options.cookieSecret,
       ...[...elements.values()].map((e) => e.apiSecret),
       ...(typeof options.ownerTagSecret === 'string' ? [options.ownerTagSecret] : []),
+      ...(events?.signingKeys ?? []),
     ],
+    events,
   };
+}
+
+// ── Events after `connected` (docs/events.md) ─────────────────────────────────────────────────────────────────
+
+/** The `events` option after validation. */
+export interface ResolvedEvents {
+  readonly signingKeys: readonly string[];
+  readonly onEvent: EventsOptions['onEvent'];
+  readonly ownerOf: EventsOptions['ownerOf'];
+  /** The store of delivery ids (the handler's `stateStore`), with `release`; `undefined`: this process's memory. */
+  readonly store: (StateStore & Required<Pick<StateStore, 'release'>>) | undefined;
+}
+
+/** The instance settings the handler writes for events; an element's own `configuration` may not set them too. */
+const EVENT_KEYS = [
+  'event.notification.enabled',
+  'event.vendor.type',
+  'event.notification.callback.url',
+  'event.notification.signature.key',
+  'event.poller.refresh_interval',
+] as const;
+const POLLER_CONFIGURATION = 'event.poller.configuration';
+/** Cloud Elements' object names: letters, digits, `_`, `-` and `.` (no JSON or path characters). */
+const OBJECT_NAME = /^[A-Za-z0-9_.-]{1,100}$/;
+const DEFAULT_POLL_MINUTES = 15;
+
+/** The signing keys: 1–10 strings of at least 32 characters, without control characters. */
+function resolveSigningKeys(value: unknown): readonly string[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > 10) fail('events.signingKeys must be an array of 1 to 10 keys');
+  for (const key of value) {
+    if (typeof key !== 'string' || key.length < 32 || !PRINTABLE.test(key)) {
+      fail('events.signingKeys must hold strings of at least 32 characters without control characters');
+    }
+  }
+  return Object.freeze([...(value as string[])]);
+}
+
+/** The Cloud Elements event configuration of one element's instances (merged into its `configuration`). */
+function eventConfiguration(
+  key: string,
+  entry: unknown,
+  config: Readonly<ElementConfig>,
+  callbackUrl: string,
+  signingKey: string,
+): Record<string, string | number | boolean> {
+  if (!isPlainObject(entry)) fail(`elements.${key}.events must be an object`);
+  const { vendorType = 'webhook', pollMinutes, objects } = entry as Record<string, unknown>;
+  if (vendorType !== 'webhook' && vendorType !== 'polling') fail(`elements.${key}.events.vendorType must be "webhook" or "polling"`);
+  const own = config.configuration ?? {};
+  for (const name of EVENT_KEYS) {
+    if (Object.hasOwn(own, name)) fail(`elements.${key}.configuration must not set "${name}" when elements.${key}.events is set`);
+  }
+  const settings: Record<string, string | number | boolean> = {
+    'event.notification.enabled': true,
+    'event.vendor.type': vendorType,
+    'event.notification.callback.url': callbackUrl,
+    'event.notification.signature.key': signingKey,
+  };
+  if (vendorType === 'webhook') {
+    if (pollMinutes !== undefined || objects !== undefined) fail(`elements.${key}.events: pollMinutes and objects are for polling only`);
+    return settings;
+  }
+  settings['event.poller.refresh_interval'] = positiveInteger(
+    pollMinutes,
+    `elements.${key}.events.pollMinutes`,
+    DEFAULT_POLL_MINUTES,
+    24 * 60,
+  );
+  if (objects !== undefined) {
+    if (!Array.isArray(objects) || objects.length === 0 || !objects.every((name) => typeof name === 'string' && OBJECT_NAME.test(name))) {
+      fail(`elements.${key}.events.objects must be a non-empty array of object names such as "contacts"`);
+    }
+    if (Object.hasOwn(own, POLLER_CONFIGURATION))
+      fail(`elements.${key}.configuration must not set "${POLLER_CONFIGURATION}" as well as events.objects`);
+    // Cloud Elements' shape: one entry per object; the element's own defaults fill in its URL and date fields.
+    settings[POLLER_CONFIGURATION] = JSON.stringify(Object.fromEntries((objects as string[]).map((name) => [name, { idField: 'id' }])));
+  }
+  return settings;
+}
+
+/**
+ * Validates the `events` option and every `elements[key].events`, and merges each element's event configuration
+ * into its `configuration`, so creation and reconnection send it through the one instance-body builder.
+ */
+function resolveEvents(
+  options: ConnectHandlerOptions,
+  elements: Map<string, Readonly<ElementConfig>>,
+  basePath: string,
+): ResolvedEvents | undefined {
+  const raw = options.elements as Readonly<Record<string, { events?: unknown }>>;
+  const wanted = [...elements.keys()].filter((key) => raw[key]?.events !== undefined);
+  const value: unknown = options.events;
+  if (value === undefined) {
+    if (wanted.length > 0) fail(`elements.${wanted[0]}.events needs the handler option events ({ signingKeys, onEvent })`);
+    return undefined;
+  }
+  if (!isPlainObject(value)) fail('events must be an object { signingKeys, onEvent, callbackUrl?, ownerOf? }');
+  const events = value as Partial<EventsOptions>;
+  const signingKeys = resolveSigningKeys(events.signingKeys);
+  if (typeof events.onEvent !== 'function') fail('events.onEvent must be a function');
+  const ownerOf = optionalFunction(events.ownerOf, 'events.ownerOf');
+  if (events.callbackUrl !== undefined && !parseWebUrl(events.callbackUrl, true)) {
+    fail('events.callbackUrl must be an absolute https URL (http only for loopback hosts)');
+  }
+  const store = options.stateStore;
+  if (store !== undefined && typeof store.release !== 'function') {
+    fail('stateStore must also have release(key) when events are configured (a failed delivery must not count as delivered)');
+  }
+  for (const key of wanted) {
+    const config = elements.get(key)!;
+    const callbackUrl = events.callbackUrl ?? `${new URL(config.callbackUrl).origin}${basePath}/events`;
+    const configuration = { ...config.configuration, ...eventConfiguration(key, raw[key]!.events, config, callbackUrl, signingKeys[0]!) };
+    elements.set(key, Object.freeze({ ...config, configuration: Object.freeze(configuration) }));
+  }
+  return { signingKeys, onEvent: events.onEvent, ownerOf, store: store as ResolvedEvents['store'] };
 }

@@ -83,9 +83,15 @@ redis.call('SET', KEYS[1], string.format('%d', tonumber(t[1]) * 1000 + math.floo
 return 1
 `;
 
+// Forgets one key (`release`): a script too, so the store needs nothing of the client but EVAL and EVALSHA.
+const RELEASE_SCRIPT = `redis.call('DEL', KEYS[1])
+return 1
+`;
+
 const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
 const CONSUME_SHA = sha1(CONSUME_SCRIPT);
 const EPOCH_SHA = sha1(EPOCH_SCRIPT);
+const RELEASE_SHA = sha1(RELEASE_SCRIPT);
 
 /** The policy out of a `CONFIG GET maxmemory-policy` reply: node-redis gives an object, RESP2 a flat array. */
 function policyOf(reply: unknown): unknown {
@@ -163,22 +169,31 @@ export function createRedisStateStore(client: RedisScriptClient, options: RedisS
   // The first call waits for this, so that this process's own first call cannot be the one that sets the epoch.
   const started = bounded(run(EPOCH_SHA, EPOCH_SCRIPT, [epochKey], []), timeoutMs).catch(() => undefined);
 
+  // Only a digest reaches Redis, whatever the caller passes.
+  const usedKey = (key: unknown): string => {
+    if (typeof key !== 'string' || key === '') throw new TypeError('ce-connect/server/redis: key must be a non-empty string');
+    return `{${namespace}}:${createHash('sha256').update(key).digest('base64url')}`;
+  };
+
   return {
     async consumeOnce(key, ttlMs) {
-      if (typeof key !== 'string' || key === '') throw new TypeError('ce-connect/server/redis: key must be a non-empty string');
+      const stored = usedKey(key);
       if (!Number.isInteger(ttlMs) || ttlMs <= 0) throw new TypeError('ce-connect/server/redis: ttlMs must be a positive integer');
       await started;
       if (!policyChecked) await checkPolicy();
-      // Only a digest reaches Redis, whatever the caller passes.
-      const usedKey = `{${namespace}}:${createHash('sha256').update(key).digest('base64url')}`;
       const args = [String(ttlMs), String(USED_STATE_MEMORY_MS)];
-      const reply = await bounded(run(CONSUME_SHA, CONSUME_SCRIPT, [usedKey, epochKey], args), timeoutMs);
+      const reply = await bounded(run(CONSUME_SHA, CONSUME_SCRIPT, [stored, epochKey], args), timeoutMs);
       if (reply === 1) return true;
       if (reply === 0) return false;
       if (reply === -1) {
         throw new StateStoreError('StateStoreMemoryLostError', 'Redis lost its memory of used states after this state was issued');
       }
       throw new StateStoreError('StateStoreReplyError', 'Redis sent an unexpected reply');
+    },
+
+    async release(key) {
+      const stored = usedKey(key);
+      await bounded(run(RELEASE_SHA, RELEASE_SCRIPT, [stored], []), timeoutMs);
     },
   };
 }

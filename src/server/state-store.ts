@@ -98,6 +98,11 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
       push(at + ttlMs, key);
       return Promise.resolve(true);
     },
+    // Its heap entry stays and is skipped as stale when swept (`expiry` no longer matches it).
+    release(key) {
+      expiry.delete(key);
+      return Promise.resolve();
+    },
   };
 }
 

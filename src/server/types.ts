@@ -41,6 +41,11 @@ export interface ElementConfig {
   configuration?: Readonly<Record<string, string | number | boolean>>;
   /** Extra Cloud Elements tags of this element's instances, besides the owner tag. */
   tags?: readonly string[];
+  /**
+   * Events after `connected` (docs/events.md): every instance of this element is created and reconnected with
+   * Cloud Elements' event configuration, delivering to `POST {basePath}/events`. Needs the handler's `events`.
+   */
+  events?: ElementEventSettings;
 }
 
 /** Turns the site the user typed into the provider's site address, or refuses it (`null`). */
@@ -169,6 +174,11 @@ export interface ConnectHandlerOptions {
    * once per process.
    */
   stateStore?: StateStore;
+  /**
+   * Events after `connected` (docs/events.md): the signing keys and the hook of `POST {basePath}/events`, for the
+   * elements whose entry has `events`.
+   */
+  events?: EventsOptions;
 }
 
 /**
@@ -183,6 +193,11 @@ export interface StateStore {
    * accepts nothing.
    */
   consumeOnce(key: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Forgets `key`, so that the next `consumeOnce(key)` is first again. Optional; the events route needs it (a
+   * delivery whose `onEvent` failed must not be remembered as delivered).
+   */
+  release?(key: string): Promise<void>;
 }
 
 /** What the browser learns about a connection (docs/protocol.md §12.3): never a token, never configuration. */
@@ -199,3 +214,61 @@ export interface InstanceSummary {
 export type CallbackResult =
   | { readonly state: string; readonly instanceId: string; readonly name: string }
   | { readonly state: string; readonly error: string; readonly errorDescription: string };
+
+// ── Events after `connected` (docs/events.md) ─────────────────────────────────────────────────────────────────
+
+/** How Cloud Elements learns of an element's changes, and which objects it watches. */
+export interface ElementEventSettings {
+  /** `webhook` (default): the provider tells Cloud Elements; `polling`: Cloud Elements asks every `pollMinutes`. */
+  vendorType?: 'webhook' | 'polling';
+  /** Minutes between polls (`event.poller.refresh_interval`), polling only; default 15. */
+  pollMinutes?: number;
+  /** The objects to poll (`event.poller.configuration`), e.g. `["contacts", "accounts"]`; polling only. */
+  objects?: readonly string[];
+}
+
+/** One change at the provider, as Cloud Elements reports it. */
+export interface EventChange {
+  readonly objectType: string;
+  /** `CREATED`, `UPDATED`, `DELETED` or `UNKNOWN`. */
+  readonly eventType: string;
+  readonly objectId: string;
+}
+
+/** What `events.onEvent` receives for one verified, first-time delivery. */
+export interface ConnectionEvent {
+  /** The instance the changes happened at; `null` when the delivery does not name one. */
+  readonly instanceId: string | null;
+  /** The element key (from the instance, else from the delivery); `null` when neither says. */
+  readonly element: string | null;
+  /** The changes, in the order Cloud Elements listed them (up to 20 per delivery). */
+  readonly events: readonly EventChange[];
+  /** The owner id, from the instance's sealed owner tag, else `events.ownerOf`; `null` when neither knows. */
+  readonly owner: string | null;
+  /** The delivery id (`Elements-Webhook-Id`, else the message's `eventId`): the same on every retry. */
+  readonly deliveryId: string;
+  /** The whole parsed webhook body, as Cloud Elements sent it (`{message: {eventId, events, raw, …}}`). */
+  readonly raw: unknown;
+}
+
+/** The handler's `events` option. */
+export interface EventsOptions {
+  /**
+   * Webhook signing keys, each at least 32 characters. The first is given to new and reconnected instances; every
+   * one verifies, so a key is rotated by putting the new one first and dropping the old one once no instance uses
+   * it (reconnect them).
+   */
+  signingKeys: readonly string[];
+  /**
+   * Called once per verified delivery; may be async. `POST {basePath}/events` answers 200 only after it settles,
+   * and 500 when it throws or takes longer than `hookTimeoutMs` — then Cloud Elements retries the delivery.
+   */
+  onEvent: (event: ConnectionEvent) => void | Promise<void>;
+  /** Where Cloud Elements delivers; default `{origin of the element's callbackUrl}{basePath}/events`. */
+  callbackUrl?: string;
+  /**
+   * The owner of an instance whose tags do not tell (one made before version 3, or one whose owner id was too
+   * long to seal); `null` when unknown. May be async.
+   */
+  ownerOf?: (instanceId: string) => string | null | undefined | Promise<string | null | undefined>;
+}

@@ -666,7 +666,9 @@ describe('per-element settings: configuration, tags and site addresses', () => {
       assert.deepEqual(body.tags.slice(-3), [ownerTagFor('alice'), 'team-a', 'crm']);
     }
     assert.match(JSON.parse(post.body).tags[0], /^ce-connect-flow-/, 'plus the flow tag on creation');
-    assert.equal(JSON.parse(put.body).tags.length, 3);
+    const putTags = JSON.parse(put.body).tags;
+    assert.equal(putTags.length, 4, 'the sealed owner tag, the owner tag and the two configured tags');
+    assert.match(putTags[0], /^ce-connect-owner-sealed:/);
     const [instance] = harness.sandbox.instances();
     assert.equal(instance.configuration['event.vendor.type'], 'polling');
     assert.ok(instance.tags.includes('team-a'));
