@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { parseWebUrl } from '../node/url-rules.js';
 import { ELEMENT_KEY_PATTERN } from '../protocol-rules.js';
+import { checkOAuth1Callback, refuseOAuthSettings, resolveAppName, resolveAuth, resolveFields, resolveOwnOrigin } from './kind-options.js';
 import { isStateStore, MAX_FLOW_TTL_MS } from './state-store.js';
 import type { ConnectHandlerOptions, ElementConfig, SiteAddressFunction, StateStore } from './types.js';
 
@@ -39,6 +40,11 @@ export interface ResolvedOptions extends ResolvedOwnerOptions {
   readonly stateStore: StateStore | undefined;
   /** Every configured secret, so a response can be checked for accidental echoes. */
   readonly secrets: readonly string[];
+  // --- sign-in kinds (kind-options.ts) ---
+  /** The app's name on the credentials form. */
+  readonly appName: string | undefined;
+  /** The public origin of the handler's pages; set whenever a credentials element is configured. */
+  readonly ownOrigin: string | undefined;
 }
 
 /** The per-element settings, resolved: configuration and tags always present (maybe empty), all frozen. */
@@ -195,6 +201,15 @@ function resolveElement(key: string, entry: unknown): Readonly<ElementConfig> {
   if (!ELEMENT_KEY_PATTERN.test(key)) fail(`element key "${key}" must match ${ELEMENT_KEY_PATTERN}`);
   if (typeof entry !== 'object' || entry === null) fail(`elements.${key} must be an object`);
   const config = entry as Partial<ElementConfig>;
+  const auth = resolveAuth(key, config.auth, fail);
+  if (auth === 'credentials') {
+    // No OAuth app: empty key, secret and callback URL, which nothing of a credentials flow reads.
+    refuseOAuthSettings(key, config, fail);
+    const settings = resolveElementSettings(key, config);
+    const fields = resolveFields(key, config.fields, settings.configuration, fail);
+    return Object.freeze({ apiKey: '', apiSecret: '', callbackUrl: '', auth, fields, scope: undefined, ...settings });
+  }
+  if (config.fields !== undefined) fail(`elements.${key}.fields is only for a credentials element`);
   // https, or plain http on loopback for local development: a code must never travel in cleartext.
   const callback = parseWebUrl(config.callbackUrl, true);
   if (!callback)
@@ -204,6 +219,7 @@ function resolveElement(key: string, entry: unknown): Readonly<ElementConfig> {
     apiSecret: requireText(config.apiSecret, `elements.${key}.apiSecret`),
     callbackUrl: config.callbackUrl as string,
     scope: optionalText(config.scope, `elements.${key}.scope`),
+    auth,
     ...resolveElementSettings(key, config),
   });
 }
@@ -216,8 +232,17 @@ function resolveElements(value: unknown): Map<string, Readonly<ElementConfig>> {
   return elements;
 }
 
-function resolveOrigins(value: unknown, elements: Map<string, Readonly<ElementConfig>>): Set<string> {
-  if (value === undefined) return new Set([...elements.values()].map((e) => new URL(e.callbackUrl).origin));
+/** The elements that sign in through a callback URL (every kind but credentials). */
+function withCallback(elements: Map<string, Readonly<ElementConfig>>): Array<Readonly<ElementConfig>> {
+  return [...elements.values()].filter((e) => e.auth !== 'credentials');
+}
+
+function resolveOrigins(value: unknown, elements: Map<string, Readonly<ElementConfig>>, ownOrigin: string | undefined): Set<string> {
+  if (value === undefined) {
+    const origins = new Set(withCallback(elements).map((e) => new URL(e.callbackUrl).origin));
+    if (ownOrigin !== undefined) origins.add(ownOrigin);
+    return origins;
+  }
   if (!Array.isArray(value)) fail('allowedOrigins must be an array of origins');
   return new Set(
     value.map((origin: unknown) => {
@@ -228,8 +253,9 @@ function resolveOrigins(value: unknown, elements: Map<string, Readonly<ElementCo
   );
 }
 
-function resolveSecureCookies(elements: Map<string, Readonly<ElementConfig>>): boolean {
-  const schemes = new Set([...elements.values()].map((e) => new URL(e.callbackUrl).protocol));
+function resolveSecureCookies(elements: Map<string, Readonly<ElementConfig>>, ownOrigin: string | undefined): boolean {
+  const schemes = new Set(withCallback(elements).map((e) => new URL(e.callbackUrl).protocol));
+  if (ownOrigin !== undefined) schemes.add(new URL(ownOrigin).protocol);
   // One flow cookie serves every element, so its Secure flag cannot differ per callback URL.
   if (schemes.size > 1) fail('all callbackUrls must use the same scheme (all https, or all http for local development)');
   return schemes.has('https:');
@@ -261,8 +287,11 @@ export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions 
   if (options.now !== undefined && typeof options.now !== 'function') fail('now must be a function returning epoch milliseconds');
   if (options.stateStore !== undefined && !isStateStore(options.stateStore)) fail('stateStore must have a consumeOnce(key, ttlMs) method');
   const elements = resolveElements(options.elements);
+  const basePath = resolveBasePath(options.basePath);
+  for (const [key, config] of elements) checkOAuth1Callback(key, config, basePath, fail);
+  const ownOrigin = resolveOwnOrigin(options.origin, elements, fail);
   return {
-    basePath: resolveBasePath(options.basePath),
+    basePath,
     cloudElements: {
       baseUrl: baseUrl.href.replace(/\/+$/, ''),
       authorization: `User ${userSecret}, Organization ${organizationSecret}`,
@@ -271,9 +300,9 @@ export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions 
     },
     elements,
     cookieSecret: options.cookieSecret,
-    secureCookies: resolveSecureCookies(elements),
+    secureCookies: resolveSecureCookies(elements, ownOrigin),
     flowTtlMs: positiveInteger(options.flowTtlMs, 'flowTtlMs', MAX_FLOW_TTL_MS, MAX_FLOW_TTL_MS),
-    allowedOrigins: resolveOrigins(options.allowedOrigins, elements),
+    allowedOrigins: resolveOrigins(options.allowedOrigins, elements, ownOrigin),
     onInstanceCreated: options.onInstanceCreated,
     hookTimeoutMs: positiveInteger(options.hookTimeoutMs, 'hookTimeoutMs', 10_000, MAX_TIMER_MS),
     log: options.log ?? (() => {}),
@@ -285,8 +314,10 @@ export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions 
       userSecret,
       organizationSecret,
       options.cookieSecret,
-      ...[...elements.values()].map((e) => e.apiSecret),
+      ...withCallback(elements).map((e) => e.apiSecret),
       ...(typeof options.ownerTagSecret === 'string' ? [options.ownerTagSecret] : []),
     ],
+    appName: resolveAppName(options.appName, fail),
+    ownOrigin,
   };
 }
