@@ -66,6 +66,12 @@ export function checkOAuth1Callback(key: string, config: Readonly<ElementConfig>
   }
 }
 
+/** `elements[key].displayName`: a non-empty line, or undefined. */
+export function resolveDisplayName(key: string, value: unknown, fail: Fail): string | undefined {
+  if (value !== undefined && (typeof value !== 'string' || !LINE.test(value.trim()))) fail(`elements.${key}.displayName must be a non-empty line of at most 200 characters`);
+  return typeof value === 'string' ? value.trim() : undefined;
+}
+
 /** `appName`: a non-empty line, or undefined. */
 export function resolveAppName(value: unknown, fail: Fail): string | undefined {
   if (value !== undefined && (typeof value !== 'string' || !LINE.test(value.trim()))) fail('appName must be a non-empty line of at most 200 characters');

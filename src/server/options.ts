@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { parseWebUrl } from '../node/url-rules.js';
 import { ELEMENT_KEY_PATTERN } from '../protocol-rules.js';
-import { checkOAuth1Callback, refuseOAuthSettings, resolveAppName, resolveAuth, resolveFields, resolveOwnOrigin } from './kind-options.js';
+import { checkOAuth1Callback, refuseOAuthSettings, resolveAppName, resolveAuth, resolveDisplayName, resolveFields, resolveOwnOrigin } from './kind-options.js';
 import { isStateStore, MAX_FLOW_TTL_MS } from './state-store.js';
 import type { ConnectHandlerOptions, ElementConfig, SiteAddressFunction, StateStore } from './types.js';
 
@@ -202,12 +202,13 @@ function resolveElement(key: string, entry: unknown): Readonly<ElementConfig> {
   if (typeof entry !== 'object' || entry === null) fail(`elements.${key} must be an object`);
   const config = entry as Partial<ElementConfig>;
   const auth = resolveAuth(key, config.auth, fail);
+  const displayName = resolveDisplayName(key, config.displayName, fail);
   if (auth === 'credentials') {
     // No OAuth app: empty key, secret and callback URL, which nothing of a credentials flow reads.
     refuseOAuthSettings(key, config, fail);
     const settings = resolveElementSettings(key, config);
     const fields = resolveFields(key, config.fields, settings.configuration, fail);
-    return Object.freeze({ apiKey: '', apiSecret: '', callbackUrl: '', auth, fields, scope: undefined, ...settings });
+    return Object.freeze({ apiKey: '', apiSecret: '', callbackUrl: '', auth, fields, displayName, scope: undefined, ...settings });
   }
   if (config.fields !== undefined) fail(`elements.${key}.fields is only for a credentials element`);
   // https, or plain http on loopback for local development: a code must never travel in cleartext.
@@ -220,6 +221,7 @@ function resolveElement(key: string, entry: unknown): Readonly<ElementConfig> {
     callbackUrl: config.callbackUrl as string,
     scope: optionalText(config.scope, `elements.${key}.scope`),
     auth,
+    displayName,
     ...resolveElementSettings(key, config),
   });
 }

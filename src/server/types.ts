@@ -42,6 +42,8 @@ export interface ElementConfig {
   auth?: 'oauth2' | 'oauth1' | 'credentials';
   /** Credentials elements only: the form's inputs (resolved entries carry them; see {@link CredentialsElementConfig}). */
   fields?: readonly CredentialField[];
+  /** The element's name on the handler's pages (`Zoho CRM`); default: the element's known display name, else its key. */
+  displayName?: string;
 }
 
 /**
@@ -52,6 +54,8 @@ export interface CredentialsElementConfig {
   auth: 'credentials';
   /** The form's inputs, in order; each `key` is a Cloud Elements configuration key (`crm.zohocrm.username`). */
   fields: readonly CredentialField[];
+  /** The element's name on the form (`Zoho CRM`); default: the element's known display name, else its key. */
+  displayName?: string;
   siteAddress?: string;
   siteConfigurationKey?: string;
   configuration?: Readonly<Record<string, string | number | boolean>>;

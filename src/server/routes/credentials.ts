@@ -38,7 +38,7 @@ function pageContext(context: ConnectContext, request: Request, element: string)
   const query = new URL(request.url).searchParams;
   const states = query.getAll('state');
   const lang = pageLanguage(query.getAll('lang')) ?? 'en';
-  const texts = pageTexts(lang, elementDisplayName(element) ?? element, context.options.appName);
+  const texts = pageTexts(lang, config.displayName ?? elementDisplayName(element) ?? element, context.options.appName);
   const title = context.options.appName === undefined ? texts.title : texts.titleWithApp;
   return { element, config, state: states.length === 1 ? (states[0] as string) : '', lang, title, texts };
 }
