@@ -269,13 +269,17 @@ describe('credentials (zohocrm, jira)', () => {
     assert.equal((await postForm(harness.browser(), url, good)).status, 400, 'another browser');
     assert.equal((await postForm(browser, url, good, { Origin: 'https://evil.example' })).status, 403);
     assert.equal((await postForm(browser, url, good, { Origin: '' })).status, 403);
+    // `Origin: null` (the page's no-referrer policy) only with the browser's Sec-Fetch-Site: same-origin.
+    assert.equal((await postForm(browser, url, good, { Origin: 'null' })).status, 403);
+    assert.equal((await postForm(browser, url, good, { Origin: 'null', 'Sec-Fetch-Site': 'cross-site' })).status, 403);
+    assert.equal((await postForm(browser, url, good, { 'Sec-Fetch-Site': 'cross-site' })).status, 403);
     assert.equal((await postForm(browser, url, good, { 'Content-Type': 'text/plain' })).status, 415);
     assert.equal((await postForm(browser, url, { ...good, padding: 'x'.repeat(17 * 1024) })).status, 413);
     assert.equal((await postForm(browser, url, { ...good, 'oauth.api.key': 'mine' })).status, 400);
     assert.equal((await postForm(browser, url, `${new URLSearchParams(good)}&crm.zohocrm.password=again`)).status, 400);
     assert.equal(harness.ceCalls.length, 0, 'nothing reached Cloud Elements');
-    // The flow is still usable after all that.
-    assert.ok(pageResult((await postForm(browser, url, good)).body).instanceId);
+    // The flow is still usable after all that, also as a browser posts it under the page's no-referrer policy.
+    assert.ok(pageResult((await postForm(browser, url, good, { Origin: 'null', 'Sec-Fetch-Site': 'same-origin' })).body).instanceId);
   });
 
   test('another owner’s post is refused (403) and creates nothing', async () => {

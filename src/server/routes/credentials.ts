@@ -63,8 +63,12 @@ export function handleCredentialsPage(context: ConnectContext, request: Request,
 
 /** Why a post is refused before anything else is looked at: the log reason and the status. */
 function checkPost(context: ConnectContext, request: Request): readonly [string, number] | undefined {
-  const origin = request.headers.get('origin');
-  if (origin === null || origin !== context.options.ownOrigin) return ['origin', 403];
+  const { headers } = request;
+  const origin = headers.get('origin');
+  // The form page's `Referrer-Policy: no-referrer` makes browsers send `Origin: null` for its post; then the
+  // browser's own `Sec-Fetch-Site` (which no page can set) must say same-origin.
+  const sameOrigin = origin === 'null' ? headers.get('sec-fetch-site') === 'same-origin' : origin === context.options.ownOrigin;
+  if (!sameOrigin || headers.get('sec-fetch-site') === 'cross-site') return ['origin', 403];
   const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') return ['content-type', 415];
   return undefined;
