@@ -41,7 +41,8 @@ export function defineTexts(lang: string, texts: ConnectTexts): void {
 }
 
 /** The language of `host`: its own or its nearest ancestor's `lang`, then the document's; lower case. */
-export const langOf = (host: HTMLElement) => (host.closest('[lang]')?.getAttribute('lang') || document.documentElement.lang || 'en').toLowerCase();
+export const langOf = (host: HTMLElement) =>
+  (host.closest('[lang]')?.getAttribute('lang') || document.documentElement.lang || 'en').toLowerCase();
 
 /**
  * The text `key` for `host`: its own `texts`, then the page's for its language (the `lang` of the element or its

@@ -19,13 +19,17 @@ async function mount(element: string, id: string): Promise<CeConnectButton> {
 
 /** Waits for `win` to show the credentials form, fills it and submits it as the user would. */
 async function fillForm(win: () => Window | null, values: Record<string, string>): Promise<void> {
-  await waitUntil(() => {
-    try {
-      return win()?.document.querySelector('form') && win()!.document.readyState === 'complete';
-    } catch {
-      return false;
-    }
-  }, 'the credentials form should load', { timeout: 8000 });
+  await waitUntil(
+    () => {
+      try {
+        return win()?.document.querySelector('form') && win()!.document.readyState === 'complete';
+      } catch {
+        return false;
+      }
+    },
+    'the credentials form should load',
+    { timeout: 8000 },
+  );
   const form = win()!.document.querySelector('form')!;
   for (const [name, value] of Object.entries(values)) (form.elements.namedItem(name) as HTMLInputElement).value = value;
   form.requestSubmit();
@@ -107,7 +111,9 @@ describe('axe-core on the credentials form', () => {
   /** The form page's markup and style in this document (its own CSP forbids framing it and any script). */
   async function loadForm(refused: boolean): Promise<HTMLElement> {
     const id = uid();
-    const start = await fetch(`/api/real/4a/${id}/-/zohocrm/oauth/url?lang=fr`, { headers: { 'X-CE-Connect': '1', Accept: 'application/json' } });
+    const start = await fetch(`/api/real/4a/${id}/-/zohocrm/oauth/url?lang=fr`, {
+      headers: { 'X-CE-Connect': '1', Accept: 'application/json' },
+    });
     const { oauthUrl } = await start.json();
     const response = refused
       ? await fetch(oauthUrl, {

@@ -208,7 +208,9 @@ export function createCloudElementsClient(options: ResolvedOptions): CloudElemen
 
   /** A GET whose query holds the secrets: that URL is never logged, and errors never hold it. */
   const getWithSecrets = async (element: string, call: 'url' | 'token', parameters: Record<string, string>) =>
-    <Record<string, unknown>>await send('GET', `/elements/${encodeURIComponent(element)}/oauth/${call}?${new URLSearchParams(parameters)}`, 'object');
+    <Record<string, unknown>>(
+      await send('GET', `/elements/${encodeURIComponent(element)}/oauth/${call}?${new URLSearchParams(parameters)}`, 'object')
+    );
 
   return {
     async requestToken(element, config, site) {
@@ -293,7 +295,8 @@ export interface BrowserFailure {
 }
 
 /** Which Cloud Elements call failed (a log field; it also picks the message for a refusal). */
-export type UpstreamCall = 'oauth-url' | 'oauth-token' | 'instances' | 'instance-get' | 'instance-list' | 'instance-delete' | 'instance-reauthorize';
+export type UpstreamCall =
+  'oauth-url' | 'oauth-token' | 'instances' | 'instance-get' | 'instance-list' | 'instance-delete' | 'instance-reauthorize';
 
 /** Maps a failed Cloud Elements call to a generic browser-facing failure, and logs the safe facts. */
 export function upstreamFailure(error: unknown, call: UpstreamCall, log: Logger): BrowserFailure {

@@ -68,7 +68,15 @@ export type ExchangeOutcome =
  * our account (401, 403) or itself failing: a credentials form then asks the user again.
  */
 function refusedInput(error: unknown): boolean {
-  return error instanceof CloudElementsError && error.failure === 'error-status' && !!error.status && error.status >= 400 && error.status < 500 && error.status !== 401 && error.status !== 403;
+  return (
+    error instanceof CloudElementsError &&
+    error.failure === 'error-status' &&
+    !!error.status &&
+    error.status >= 400 &&
+    error.status < 500 &&
+    error.status !== 401 &&
+    error.status !== 403
+  );
 }
 
 /** A readable default, since a redirect (flow 4a) cannot carry a name chosen in the page. */

@@ -30,8 +30,10 @@ function routeInstances(context: ConnectContext, request: Request, id: string | 
 
 /** `GET|POST {basePath}/{element}/credentials`: a credentials element's form (docs/kinds.md). */
 function routeCredentials(context: ConnectContext, request: Request, element: string): Promise<Response> {
-  if (request.method === 'GET') return withOwner(context, request, 'page', (owner) => handleCredentialsPage(context, request, element, owner));
-  if (request.method === 'POST') return withOwner(context, request, 'page', (owner) => handleCredentialsPost(context, request, element, owner));
+  if (request.method === 'GET')
+    return withOwner(context, request, 'page', (owner) => handleCredentialsPage(context, request, element, owner));
+  if (request.method === 'POST')
+    return withOwner(context, request, 'page', (owner) => handleCredentialsPost(context, request, element, owner));
   return Promise.resolve(methodNotAllowed('GET, POST'));
 }
 

@@ -20,12 +20,18 @@ const MAX_FIELDS = 20;
 /** The element's sign-in kind, validated; default `oauth2`. */
 export function resolveAuth(key: string, value: unknown, fail: Fail): 'oauth2' | 'oauth1' | 'credentials' {
   if (value === undefined) return 'oauth2';
-  if (value !== 'oauth2' && value !== 'oauth1' && value !== 'credentials') fail(`elements.${key}.auth must be "oauth2", "oauth1" or "credentials"`);
+  if (value !== 'oauth2' && value !== 'oauth1' && value !== 'credentials')
+    fail(`elements.${key}.auth must be "oauth2", "oauth1" or "credentials"`);
   return value;
 }
 
 /** Validates and freezes a credentials element's `fields`: unique configuration keys, labelled, of a known type. */
-export function resolveFields(key: string, value: unknown, configuration: Readonly<Record<string, unknown>>, fail: Fail): readonly CredentialField[] {
+export function resolveFields(
+  key: string,
+  value: unknown,
+  configuration: Readonly<Record<string, unknown>>,
+  fail: Fail,
+): readonly CredentialField[] {
   if (!Array.isArray(value) || value.length === 0 || value.length > MAX_FIELDS) {
     fail(`elements.${key}.fields must be an array of 1 to ${MAX_FIELDS} fields {key, label, type?, required?, help?}`);
   }
@@ -43,7 +49,8 @@ export function resolveFields(key: string, value: unknown, configuration: Readon
       if (typeof label !== 'string' || !LINE.test(label)) fail(`${where}.label must be a non-empty line of at most 200 characters`);
       if (type !== undefined && !FIELD_TYPES.has(type)) fail(`${where}.type must be "text", "password", "email" or "url"`);
       if (required !== undefined && typeof required !== 'boolean') fail(`${where}.required must be a boolean`);
-      if (help !== undefined && (typeof help !== 'string' || !LINE.test(help))) fail(`${where}.help must be a line of at most 200 characters`);
+      if (help !== undefined && (typeof help !== 'string' || !LINE.test(help)))
+        fail(`${where}.help must be a line of at most 200 characters`);
       return Object.freeze({ key: name, label, type: type ?? 'text', required: required ?? true, ...(help !== undefined && { help }) });
     }),
   );
@@ -62,19 +69,23 @@ export function refuseOAuthSettings(key: string, config: Readonly<Record<string,
  */
 export function checkOAuth1Callback(key: string, config: Readonly<ElementConfig>, basePath: string, fail: Fail): void {
   if (config.auth === 'oauth1' && new URL(config.callbackUrl).pathname !== `${basePath}/${key}/oauth/callback`) {
-    fail(`elements.${key}.callbackUrl must be the handler's callback route ${basePath}/${key}/oauth/callback: OAuth 1 completes only there`);
+    fail(
+      `elements.${key}.callbackUrl must be the handler's callback route ${basePath}/${key}/oauth/callback: OAuth 1 completes only there`,
+    );
   }
 }
 
 /** `elements[key].displayName`: a non-empty line, or undefined. */
 export function resolveDisplayName(key: string, value: unknown, fail: Fail): string | undefined {
-  if (value !== undefined && (typeof value !== 'string' || !LINE.test(value.trim()))) fail(`elements.${key}.displayName must be a non-empty line of at most 200 characters`);
+  if (value !== undefined && (typeof value !== 'string' || !LINE.test(value.trim())))
+    fail(`elements.${key}.displayName must be a non-empty line of at most 200 characters`);
   return typeof value === 'string' ? value.trim() : undefined;
 }
 
 /** `appName`: a non-empty line, or undefined. */
 export function resolveAppName(value: unknown, fail: Fail): string | undefined {
-  if (value !== undefined && (typeof value !== 'string' || !LINE.test(value.trim()))) fail('appName must be a non-empty line of at most 200 characters');
+  if (value !== undefined && (typeof value !== 'string' || !LINE.test(value.trim())))
+    fail('appName must be a non-empty line of at most 200 characters');
   return typeof value === 'string' ? value.trim() : undefined;
 }
 

@@ -1,7 +1,15 @@
 import { createHmac } from 'node:crypto';
 import { parseWebUrl } from '../node/url-rules.js';
 import { ELEMENT_KEY_PATTERN } from '../protocol-rules.js';
-import { checkOAuth1Callback, refuseOAuthSettings, resolveAppName, resolveAuth, resolveDisplayName, resolveFields, resolveOwnOrigin } from './kind-options.js';
+import {
+  checkOAuth1Callback,
+  refuseOAuthSettings,
+  resolveAppName,
+  resolveAuth,
+  resolveDisplayName,
+  resolveFields,
+  resolveOwnOrigin,
+} from './kind-options.js';
 import { isStateStore, MAX_FLOW_TTL_MS } from './state-store.js';
 import type { ConnectHandlerOptions, ElementConfig, SiteAddressFunction, StateStore } from './types.js';
 

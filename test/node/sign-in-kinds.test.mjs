@@ -194,7 +194,10 @@ describe('credentials (zohocrm, jira)', () => {
     assert.match(page.body, /<html lang="de">/);
     assert.match(page.body, /<h1>Zoho CRM mit Acme CRM verbinden<\/h1>/);
     assert.match(page.body, /<form method="post">/);
-    assert.match(page.body, /<label for="f0">User name<\/label>\n<input id="f0" name="crm\.zohocrm\.username" type="email"[^>]* required aria-describedby="f0-help">/);
+    assert.match(
+      page.body,
+      /<label for="f0">User name<\/label>\n<input id="f0" name="crm\.zohocrm\.username" type="email"[^>]* required aria-describedby="f0-help">/,
+    );
     assert.match(page.body, /<p class="help" id="f0-help">The email address/);
     assert.match(page.body, /<input id="f1" name="crm\.zohocrm\.password" type="password"/);
     assert.doesNotMatch(page.body, /<script/);
@@ -225,7 +228,10 @@ describe('credentials (zohocrm, jira)', () => {
     const body = JSON.parse(instanceWrites(harness).at(-1).body);
     assert.equal(body.providerData, undefined);
     assert.equal(body.configuration['crm.zohocrm.username'], SANDBOX_USERNAME);
-    assert.equal(Object.keys(body.configuration).some((key) => key.startsWith('oauth.')), false);
+    assert.equal(
+      Object.keys(body.configuration).some((key) => key.startsWith('oauth.')),
+      false,
+    );
     // Typed values: never in an answer, a URL or a log line.
     const everything = seen(harness);
     for (const value of [SANDBOX_PASSWORD, WRONG_PASSWORD, ...forbiddenValues(harness)]) assert.equal(everything.includes(value), false);
@@ -245,7 +251,11 @@ describe('credentials (zohocrm, jira)', () => {
       assert.equal((await postForm(browser, url, { 'crm.zohocrm.username': 'x@example.com', 'crm.zohocrm.password': 'nope' })).status, 422);
     }
     const last = await postForm(browser, url, { 'crm.zohocrm.username': 'x@example.com', 'crm.zohocrm.password': 'nope' });
-    assert.deepEqual(pageResult(last.body), { state, error: 'exchange_failed', errorDescription: 'The account could not be connected. Please try again.' });
+    assert.deepEqual(pageResult(last.body), {
+      state,
+      error: 'exchange_failed',
+      errorDescription: 'The account could not be connected. Please try again.',
+    });
     assert.equal(browser.cookieNames().length, 0);
   });
 

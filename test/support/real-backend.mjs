@@ -106,7 +106,14 @@ export async function startRealBackend({ pageOrigin, gates, stats }) {
           configuration: { 'authentication.type': 'oauth2' },
         },
         // The other kinds (docs/kinds.md): OAuth 1 completes only through the 4a route; credentials need no callback.
-        ...(flow !== '4b' && { twitter: { auth: 'oauth1', apiKey: 'twitter-test-key', apiSecret: 'twitter-test-secret-0001', callbackUrl: callbackUrl('twitter') } }),
+        ...(flow !== '4b' && {
+          twitter: {
+            auth: 'oauth1',
+            apiKey: 'twitter-test-key',
+            apiSecret: 'twitter-test-secret-0001',
+            callbackUrl: callbackUrl('twitter'),
+          },
+        }),
         zohocrm: credentialsElement('zohocrm', 'Zoho CRM'),
         jira: credentialsElement('jira', 'Jira'),
       },

@@ -15,7 +15,9 @@ import type { CallbackResult } from '../types.js';
 export async function handleCallback(context: ConnectContext, request: Request, element: string, owner: string): Promise<Response> {
   const { options, log } = context;
   const kind = signInKindOf(options.elements.get(element)!);
-  const states = kind.callbackState ? [kind.callbackState(context, request)].filter((s) => s !== undefined) : new URL(request.url).searchParams.getAll('state');
+  const states = kind.callbackState
+    ? [kind.callbackState(context, request)].filter((s) => s !== undefined)
+    : new URL(request.url).searchParams.getAll('state');
   if (states.length !== 1) {
     log('callback.rejected', { element, reason: kind.callbackState ? 'no-flow-cookie' : states.length ? 'repeated-state' : 'no-state' });
     return callbackPageResponse(options.basePath, null, 400, []);

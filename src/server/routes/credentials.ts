@@ -112,7 +112,9 @@ export async function handleCredentialsPost(context: ConnectContext, request: Re
   const live = context.flows.find(cookies, (f) => f.state === page.state && f.element === element);
   const fields = page.config.fields ?? [];
   // Kept for the form: never a password.
-  const kept = Object.fromEntries(fields.filter((f) => f.type !== 'password' && values[f.key]).map((f) => [f.key, values[f.key] as string]));
+  const kept = Object.fromEntries(
+    fields.filter((f) => f.type !== 'password' && values[f.key]).map((f) => [f.key, values[f.key] as string]),
+  );
   if (live && isFlowOwner(context, live, owner) && fields.some((f) => f.required !== false && !values[f.key]?.trim())) {
     return credentialsFormResponse(422, form(page, { values: kept, message: page.texts.missing }), returnOrigin(live));
   }

@@ -98,7 +98,11 @@ export async function handleOAuthUrl(context: ConnectContext, request: Request, 
   const config = options.elements.get(element);
   if (!config) return errorResponse(404, 'Unknown element');
   // A page the guard lets through but on the wrong origin (localhost vs 127.0.0.1) is told which origin works.
-  const mismatch = pageOriginMismatch(request, config.callbackUrl || `${options.ownOrigin}${options.basePath}/${element}/oauth/callback`, `${options.basePath}/${element}/oauth/callback`);
+  const mismatch = pageOriginMismatch(
+    request,
+    config.callbackUrl || `${options.ownOrigin}${options.basePath}/${element}/oauth/callback`,
+    `${options.basePath}/${element}/oauth/callback`,
+  );
   if (mismatch) {
     log('request.refused', { route: 'oauth-url', reason: 'page-origin', element });
     return errorResponse(400, mismatch);

@@ -98,7 +98,10 @@ export const oauth1: SignInKind = {
     const token = callbackToken(new URL(request.url).searchParams);
     if (token === undefined) return undefined;
     const wanted = digest(token);
-    const flow = context.flows.find(request.headers.get('cookie'), (f) => f.requestToken !== undefined && timingSafeEqual(digest(f.requestToken), wanted));
+    const flow = context.flows.find(
+      request.headers.get('cookie'),
+      (f) => f.requestToken !== undefined && timingSafeEqual(digest(f.requestToken), wanted),
+    );
     return flow?.state;
   },
 
