@@ -51,24 +51,28 @@ async function readBounded(response: Response): Promise<string> {
  */
 async function call(apiBase: URL, path: string, codeIfUnreachable: ConnectErrorCode, init: RequestInit): Promise<Answer> {
   let response: Response;
+  const crossOrigin = apiBase.origin !== location.origin;
   try {
     response = await fetch(apiBase.href + path, {
       ...init,
       headers: { Accept: 'application/json', 'X-CE-Connect': '1', ...init.headers },
       // Same-origin keeps cookies to the origin; a cross-origin api-base is the host's explicit CORS opt-in.
-      credentials: apiBase.origin === location.origin ? 'same-origin' : 'include',
+      credentials: crossOrigin ? 'include' : 'same-origin',
       redirect: 'manual',
     });
   } catch (error) {
     if ((error as Error)?.name === 'AbortError') throw error;
-    throw new ConnectError(codeIfUnreachable);
+    // A cross-origin fetch that fails outright is most often a CORS refusal, which the page cannot tell apart.
+    throw new ConnectError(codeIfUnreachable, crossOrigin ? "The backend refused this page's origin, or could not be reached." : undefined);
   }
   const answer: Answer = { status: response.type === 'opaqueredirect' ? 0 : response.status };
   try {
     const parsed: unknown = /^application\/([\w.+-]*\+)?json\s*(;|$)/i.test(response.headers.get('content-type') ?? '')
       ? JSON.parse(await readBounded(response))
       : undefined;
-    if (typeof parsed === 'object' && parsed && !Array.isArray(parsed)) answer.body = parsed as Record<string, unknown>;
+    // Copied onto no prototype: a field the backend did not send reads undefined even if Object.prototype is polluted.
+    if (typeof parsed === 'object' && parsed && !Array.isArray(parsed))
+      answer.body = Object.assign(Object.create(null) as Record<string, unknown>, parsed);
   } catch (error) {
     if ((error as Error)?.name === 'AbortError') throw error;
   }
@@ -103,10 +107,10 @@ export async function requestOAuthUrl(
   return { oauthUrl: body.oauthUrl, state: body.state };
 }
 
-/** Flow 4b: hands the provider's code to the host backend, which creates (or, for a reconnect, re-authorises) the instance. */
+/** Flow 4b: hands the provider's code (with the callback's other parameters, `providerData`) to the host backend, which creates (or, for a reconnect, re-authorises) the instance. */
 export async function createInstance(
   apiBase: URL,
-  request: { element: string; code: string; state: string; name: string },
+  request: { element: string; providerData: Record<string, string>; state: string; name: string },
   signal: AbortSignal,
 ): Promise<CreatedInstance> {
   const init: RequestInit = {
@@ -114,7 +118,7 @@ export async function createInstance(
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({
       element: { key: request.element },
-      providerData: { code: request.code },
+      providerData: request.providerData,
       state: request.state,
       name: request.name,
     }),
@@ -129,16 +133,15 @@ export async function createInstance(
   return name ? { id, name } : { id };
 }
 
+/** What the backend said of an instance: `undefined` when it said nothing usable. */
+export type InstanceHealthAnswer = 'connected' | 'needs-reconnect' | 'missing' | undefined;
+
 /**
  * Asks the host backend how a connection the host knows about is doing: `needs-reconnect` or `connected`
  * when it says so, `missing` when it does not know the instance (`404 {"code": "unknown-instance"}`), and
  * `undefined` for any other outcome (a backend without the route keeps the page's own view).
  */
-export async function checkInstance(
-  apiBase: URL,
-  id: string,
-  signal: AbortSignal,
-): Promise<'connected' | 'needs-reconnect' | 'missing' | undefined> {
+export async function checkInstance(apiBase: URL, id: string, signal: AbortSignal): Promise<InstanceHealthAnswer> {
   const answer = await call(apiBase, `instances/${encodeURIComponent(id)}`, 'network', { signal });
   if (answer.status === 404 && answer.body?.code === 'unknown-instance') return 'missing';
   const status = answer.body?.status;

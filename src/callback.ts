@@ -4,16 +4,27 @@
  *
  * - Flow 4a: the backend embeds the result as `<script type="application/json" id="ce-connect-result">`
  *   `{"state", "instanceId", "name"?}` or `{"state", "error", "errorDescription"?}`.
- * - Flow 4b: the result is read from the query: `code` & `state`, or `error`, `error_description` & `state`.
+ * - Flow 4b: the result is read from the query: `code` & `state` (every other parameter as `providerData`), or
+ *   `error`, `error_description` & `state` (src/provider-answer.ts).
  *
  * Optional `<meta name="ce-connect-target-origin" content="https://app.example.com">` names the opener's
  * origin when it differs from this page's. The script has no `message` listener and never uses `window.name`.
  *
- * Redirect mode (docs/protocol.md §13): when this tab's pending record is this result's flow, the result goes
- * back to the record's return URL in the fragment instead (no message, no close).
+ * Redirect mode (docs/protocol.md §13): when this tab's pending record is this result's flow, the result is left
+ * in this tab's sessionStorage for the return page ({@link RESULT_KEY}) and the tab goes back to the record's return
+ * URL with a bare `#ce-connect=` marker (no message, no close): a code never appears in a URL of the app page.
  */
-import { MESSAGE_TYPE, PENDING_KEY, channelName, encodeReturnFragment, parseCallbackMessage, type CallbackMessage } from './protocol.js';
+import {
+  FRAGMENT_PREFIX,
+  MESSAGE_TYPE,
+  PENDING_KEY,
+  RESULT_KEY,
+  channelName,
+  parseCallbackMessage,
+  type CallbackMessage,
+} from './protocol.js';
 import { ERROR_CODE_PATTERN, toDisplayText } from './protocol-rules.js';
+import { readProviderAnswer } from './provider-answer.js';
 
 type Result = Omit<CallbackMessage, 'type' | 'v'>;
 
@@ -40,20 +51,16 @@ function embeddedResult(): Result | null | undefined {
   }
 }
 
-/** Flow 4b: the provider's answer in the query. A duplicated parameter, or code and error together, is an invalid request. */
+/** Flow 4b: the provider's answer in the query (src/provider-answer.ts); a repeated `state` is an invalid request. */
 function queryResult(query: URLSearchParams): Result | undefined {
-  const values = (name: string) => query.getAll(name);
-  const states = values('state');
+  const states = query.getAll('state');
   // Two different states cannot be attributed to one flow: stay silent, the widget times out.
   if (!states[0] || states.some((value) => value !== states[0])) return undefined;
   const state = states[0];
-  const [code, error, description] = ['code', 'error', 'error_description'].map(values);
-  if (states.length > 1 || code.length > 1 || error.length > 1 || description.length > 1 || (code[0] && error[0])) {
-    return { state, error: 'invalid_request', errorDescription: 'The provider answered with a malformed response.' };
-  }
-  if (error[0]) return description[0] ? { state, error: error[0], errorDescription: description[0] } : { state, error: error[0] };
-  if (code[0]) return { state, code: code[0] };
-  return { state, error: 'invalid_request', errorDescription: 'The provider answered without a code.' };
+  if (states.length > 1) return { state, error: 'invalid_request' };
+  // `{code, providerData?}` or `{error}`, and the description under the message's name for it.
+  const { kind, description, ...answer } = readProviderAnswer(query) as { kind: string; description: string };
+  return { state, ...answer, ...(description && { errorDescription: description }) };
 }
 
 /** The origin to post to: this page's, or the configured one — never a wildcard; `undefined` fails closed. */
@@ -147,10 +154,14 @@ function run(): void {
   const message = result && toMessage(result);
   const back = message && returnUrl(message.state);
   if (back) {
-    const { type, v, ...fields } = message as CallbackMessage;
-    // replace(): this page's history entry is overwritten, so Back never returns to the provider's redirect.
-    location.replace(back + encodeReturnFragment(fields as Record<string, string>));
-    return;
+    try {
+      // Same tab, same origin: the return page takes the result from there once (src/redirect.ts).
+      sessionStorage.setItem(RESULT_KEY, JSON.stringify(message));
+      // replace(): this page's history entry is overwritten, so Back never returns to the provider's redirect.
+      return location.replace(back + FRAGMENT_PREFIX);
+    } catch {
+      // Storage full or refused: the result cannot travel without a URL, so it does not travel.
+    }
   }
   if (message && origin) deliver(message, origin);
   showStatus(origin ? 'You can close this window.' : 'This sign-in page is misconfigured. You can close this window.');

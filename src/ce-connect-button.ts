@@ -1,7 +1,7 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { checkInstance, deleteInstance } from './backend-client.js';
+import { deleteInstance } from './backend-client.js';
 import { readFlowConfig } from './config.js';
-import { ConnectFlow, type ConnectMode, type FlowConfig } from './connect-flow.js';
+import { ConnectFlow, type ConnectMode, type FlowConfig, type FlowReporter } from './connect-flow.js';
 import { elementDisplayName } from './elements.js';
 import { ConnectError, abortError } from './errors.js';
 import {
@@ -14,9 +14,10 @@ import {
   type ConnectCancelReason,
   type ConnectedDetail,
 } from './events.js';
+import { InstanceHealth } from './instance-health.js';
 import { focusPopup } from './popup.js';
 import type { CallbackMessage } from './protocol.js';
-import { takeReturnedResult } from './redirect.js';
+import { leaving, takeReturnedResult } from './redirect.js';
 import { TEXTS, textFor, type ConnectTextKey, type ConnectTexts } from './texts.js';
 import { styles } from './ce-connect-button.styles.js';
 
@@ -34,6 +35,7 @@ export type ConnectStatus = 'idle' | 'connecting' | 'connected' | 'needs-reconne
  * @fires connect-error - The flow failed: `{ element, code, message, status? }`.
  * @fires connect-cancel - The popup was closed or the flow aborted: `{ element, reason }`.
  * @fires disconnected - The instance was disconnected, or the backend does not know it: `{ element, instanceId, reason }`.
+ * @attr status - The read-only `status` reflected for CSS (`idle`, `connecting`, `connected`, `needs-reconnect`, `error`); setting it does nothing.
  * @slot - The button label; defaults to "Connect to {provider}", "Connected to {provider}" or "Reconnect {provider}".
  * @csspart button - The native button.
  * @csspart disconnect - The "Disconnect" button shown with `disconnectable` while connected.
@@ -55,6 +57,15 @@ export class CeConnectButton extends LitElement {
   // Focusing the element (el.focus(), a label, a skip link) focuses its button.
   static override shadowRootOptions = { ...LitElement.shadowRootOptions, delegatesFocus: true };
 
+  /**
+   * Registers the element as `tag` in `registry` (another tag name, a scoped registry), unless that tag is taken
+   * there. Importing `ce-connect` already registers `ce-connect-button` in the global registry.
+   */
+  static define(tag = 'ce-connect-button', registry: CustomElementRegistry = customElements): void {
+    // A subclass: one constructor can be registered once, and `ce-connect` registers this one as `ce-connect-button`.
+    if (!registry.get(tag)) registry.define(tag, class extends this {});
+  }
+
   static override properties = {
     element: { reflect: true },
     apiBase: { attribute: 'api-base' },
@@ -69,7 +80,7 @@ export class CeConnectButton extends LitElement {
     mode: {},
     texts: { attribute: false },
     disconnectable: { type: Boolean },
-    status: { reflect: true },
+    _status: { state: true },
     _message: { state: true },
     _health: { state: true },
   };
@@ -98,17 +109,35 @@ export class CeConnectButton extends LitElement {
   texts?: ConnectTexts;
   /** Also renders a "Disconnect" button while connected. */
   disconnectable = false;
-  /** Where the button is in its flow; reflected as the `status` attribute. */
-  status: ConnectStatus = 'idle';
+  /** Where the button is in its flow (read-only: the flow sets it); reflected as the `status` attribute, for CSS. */
+  get status(): ConnectStatus {
+    return this._status;
+  }
+
+  /** Only the flow writes it (`@lit/task`'s pattern): a page setting `status` or the attribute changes nothing. */
+  private _status: ConnectStatus = 'idle';
 
   /** The status line: the last error's message (network text, rendered as text only). No initializer: unset
    * reads as empty, and each reactive property set in the constructor costs time for every button. */
   private _message?: string;
   /** What the backend said of the instance the host set: `needs-reconnect` turns the button into a reconnect. */
   private _health?: 'needs-reconnect';
-  /** The instance id whose status was asked for (or that a success in this page set): asked once per id. */
-  private _checkedId?: string;
-  private _check?: AbortController;
+  /** Asks the backend, once per id the host sets, how that connection is doing. */
+  private readonly _healthCheck = new InstanceHealth(
+    this,
+    () => {
+      try {
+        return readFlowConfig(this).apiBase;
+      } catch {
+        return undefined; // a misconfigured button reports that when clicked
+      }
+    },
+    (id, health) => {
+      if (this._status === 'connecting') return;
+      if (health === 'missing') this._forget(this.element, id, 'missing');
+      else if (health) this._health = health === 'needs-reconnect' ? health : undefined;
+    },
+  );
   private _flow?: ConnectFlow;
   private _pending?: { _promise: Promise<ConnectedDetail>; _settle(result: ConnectedDetail | Error): void };
 
@@ -170,41 +199,22 @@ export class CeConnectButton extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this._check?.abort();
     // A synchronous move in the DOM disconnects and reconnects in one task: only a real removal aborts.
     queueMicrotask(() => this.isConnected || this.cancel());
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('instanceId')) this._health = undefined;
-    if (this.status !== 'connecting' && this.status !== 'error') this.status = this.instanceId ? (this._health ?? 'connected') : 'idle';
+    const status = this._status;
+    if (status !== 'connecting' && status !== 'error') this._status = this.instanceId ? (this._health ?? 'connected') : 'idle';
+    // Reflected by hand: a reflected property could be set from outside (an attribute set by the page is overwritten).
+    this.setAttribute('status', this._status);
   }
 
   protected override updated(): void {
     // Redirect mode: this page load came back from the provider with the result of this button's flow.
-    const returned = this.status != 'connecting' && takeReturnedResult(this.element, this.instanceId, this.timeout);
+    const returned = this._status != 'connecting' && takeReturnedResult(this.element, this.instanceId, this.timeout);
     if (returned) this._finishReturned(returned);
-    // The host set an instance id from its own records: ask the backend once how that connection is doing.
-    const id = this.instanceId;
-    if (!id || id === this._checkedId) return;
-    this._checkedId = id;
-    this._check?.abort();
-    const check = (this._check = new AbortController());
-    const { element } = this;
-    let apiBase: URL;
-    try {
-      apiBase = readFlowConfig(this).apiBase;
-    } catch {
-      return; // a misconfigured button reports that when clicked
-    }
-    checkInstance(apiBase, id, check.signal).then(
-      (health) => {
-        if (check.signal.aborted || this.instanceId !== id || this.status === 'connecting') return;
-        if (health === 'missing') this._forget(element, id, 'missing');
-        else if (health) this._health = health === 'needs-reconnect' ? health : undefined;
-      },
-      () => undefined,
-    );
   }
 
   protected override render(): TemplateResult {
@@ -238,32 +248,40 @@ export class CeConnectButton extends LitElement {
   private _startFlow(config: FlowConfig, returned?: CallbackMessage): void {
     this._flow?._stop(); // supersede a flow that only waits for a late result
     const { element } = config;
-    let flow: ConnectFlow | undefined = undefined;
-    const mine = () => flow !== undefined && this._flow === flow;
-    const reporter = {
-      _done: (result: ConnectedDetail | ConnectError, quiet: boolean) => {
-        if (!mine()) return;
+    const reporter: FlowReporter = {
+      _done: (flow, result, quiet) => {
+        if (!this._isCurrent(flow)) return;
         this._flow = undefined;
-        if ('instanceId' in result) this._succeed(result);
+        if (!(result instanceof Error)) this._succeed(result);
         else if (!quiet) this._fail(element, result);
         else {
           // A late result that failed: the flow already had its terminal event (popup-closed).
           this._release()(abortError('popup-closed'));
-          this.status = 'idle';
+          this._status = 'idle';
         }
       },
-      _popupClosed: () => mine() && this._cancelled(element, 'popup-closed'),
-      _resumed: () => mine() && this._begin(),
+      _popupClosed: (flow) => this._isCurrent(flow) && this._cancelled(element, 'popup-closed'),
+      _resumed: (flow) => void (this._isCurrent(flow) && this._begin()),
       // The host may keep the page (`preventDefault()`): the flow ends as a cancel. Once it leaves, a page the
       // browser shows again from its back-forward cache (the user pressed Back at the provider) is not still
-      // connecting: that flow ends as a cancel too. The pending record stays: going forward again can still finish.
-      _leaving: () => {
+      // connecting: that flow ends as a cancel too, as does a page that never left. The pending record stays: going
+      // forward again can still finish.
+      _leaving: (flow) => {
         if (!this.dispatchEvent(new ConnectRedirectEvent({ element }))) return (this.cancel(), false);
-        addEventListener('pageshow', () => mine() && this.cancel(), { once: true });
+        const stay = () => this._isCurrent(flow) && this.cancel();
+        addEventListener('pageshow', stay, { once: true });
+        // Still here and visible well after leaving (a "Stay" at a beforeunload prompt, a cancelled navigation): usable again.
+        // (A page that did leave runs no timer; one restored from the back-forward cache was cancelled by pageshow.)
+        setTimeout(() => document.visibilityState == 'visible' && stay(), leaving._stayGrace);
         return true;
       },
     };
-    this._flow = flow = new ConnectFlow(config, reporter, returned);
+    this._flow = new ConnectFlow(config, reporter, returned);
+  }
+
+  /** Whether `flow` is still the one this button reports: a superseded or stopped flow's reports are dropped. */
+  private _isCurrent(flow: ConnectFlow): boolean {
+    return this._flow === flow;
   }
 
   /** Finishes, on the return page, the redirect-mode flow whose result came back (flow 4b: exchanges the code). */
@@ -280,10 +298,10 @@ export class CeConnectButton extends LitElement {
   /** The button is busy with a flow again: a fresh promise for `connect()` callers, status `connecting`. */
   private _begin(): Promise<ConnectedDetail> {
     let settle!: (result: ConnectedDetail | Error) => void;
-    const promise = new Promise<ConnectedDetail>((resolve, reject) => (settle = (r) => ('instanceId' in r ? resolve(r) : reject(r))));
+    const promise = new Promise<ConnectedDetail>((resolve, reject) => (settle = (r) => (r instanceof Error ? reject(r) : resolve(r))));
     promise.catch(() => undefined); // reported as events; a caller who keeps the promise still sees the rejection
     this._pending = { _promise: promise, _settle: settle };
-    this.status = 'connecting';
+    this._status = 'connecting';
     this._message = '';
     return promise;
   }
@@ -299,24 +317,24 @@ export class CeConnectButton extends LitElement {
 
   /** The instance is gone (disconnected, or unknown to the backend): back to idle, and say so. */
   private _forget(element: string, instanceId: string, reason: 'user' | 'missing'): void {
-    this._checkedId = this.instanceId = this._message = '';
-    this.status = 'idle';
+    this._healthCheck._known((this.instanceId = this._message = ''));
+    this._status = 'idle';
     this.dispatchEvent(new DisconnectedEvent({ element, instanceId, reason }));
   }
 
   /** Success: the instance exists (set by this page's own flow: nothing to ask the backend about). */
   private _succeed(result: ConnectedDetail): void {
     const settle = this._release();
-    this._checkedId = this.instanceId = result.instanceId;
+    this._healthCheck._known((this.instanceId = result.instanceId));
     this._health = undefined;
-    this.status = 'connected';
+    this._status = 'connected';
     this.dispatchEvent(new ConnectedEvent(result));
     settle(result);
   }
 
   private _fail(element: string, error: ConnectError): void {
     const settle = this._release();
-    this.status = 'error';
+    this._status = 'error';
     this._report(element, error);
     settle(error);
   }
@@ -324,7 +342,7 @@ export class CeConnectButton extends LitElement {
   /** After `popup-closed` the flow stays (for a late result), but the button is free again. */
   private _cancelled(element: string, reason: ConnectCancelReason): void {
     const settle = this._release();
-    this.status = 'idle';
+    this._status = 'idle';
     this.dispatchEvent(new ConnectCancelEvent({ element, reason }));
     settle(abortError(reason));
   }

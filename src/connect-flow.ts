@@ -6,7 +6,7 @@ import { checkOAuthUrl, checkState } from './oauth-url.js';
 import { closePopup, isPopupOpen, openBlankPopup } from './popup.js';
 import type { CallbackMessage } from './protocol.js';
 import { toDisplayText } from './protocol-rules.js';
-import { recordRedirect } from './redirect.js';
+import { leaving, recordRedirect } from './redirect.js';
 
 /** How the button reaches the provider: a popup, the whole tab (redirect), or a popup with the tab as fallback. */
 export type ConnectMode = 'popup' | 'redirect' | 'auto';
@@ -43,7 +43,7 @@ export interface FlowConfig {
  * - `exchanging-late`: the same for a result that came while lingering; its failure is reported quietly.
  * - `done`: ended; everything released.
  */
-export const OPENING = 0,
+const OPENING = 0,
   NAVIGATING = 1,
   WAITING = 2,
   LINGERING = 3,
@@ -51,20 +51,20 @@ export const OPENING = 0,
   EXCHANGING_LATE = 5,
   DONE = 6;
 // Numbers, not strings: the phases are compared on every timer tick and each name would ship in the bundle.
-export type FlowPhase =
+type FlowPhase =
   typeof OPENING | typeof NAVIGATING | typeof WAITING | typeof LINGERING | typeof EXCHANGING | typeof EXCHANGING_LATE | typeof DONE;
 
 /**
- * How a flow reports. `_done` comes at most once; `quiet` when the flow already ended for its caller (a late
+ * How a flow reports, naming itself (the caller drops reports of a flow it no longer runs). `_done` comes at most once; `quiet` when the flow already ended for its caller (a late
  * result that failed). `_popupClosed` at most once; `_resumed` when a late result makes the flow work again.
  * `_leaving` just before redirect mode leaves the page: `false` stays (the host cancelled), and the caller
  * has stopped the flow.
  */
 export interface FlowReporter {
-  _done(result: ConnectedDetail | ConnectError, quiet: boolean): void;
-  _popupClosed(): void;
-  _resumed(): void;
-  _leaving(): boolean;
+  _done(flow: ConnectFlow, result: ConnectedDetail | ConnectError, quiet: boolean): void;
+  _popupClosed(flow: ConnectFlow): void;
+  _resumed(flow: ConnectFlow): void;
+  _leaving(flow: ConnectFlow): boolean;
 }
 
 /**
@@ -129,7 +129,7 @@ export class ConnectFlow {
       // Before navigation no result can ever come; after it, COOP may only have severed our handle.
       if (phase == OPENING) this._stop();
       else this._phase = LINGERING;
-      this._report._popupClosed();
+      this._report._popupClosed(this);
     }
   }
 
@@ -149,28 +149,39 @@ export class ConnectFlow {
         popup.location.replace(url.href);
       } else {
         recordRedirect({ state, element, ...(instance && { instance }), returnUrl: returnUrl!, startedAt: Date.now() });
-        if (!this._report._leaving()) return recordRedirect();
+        if (!this._report._leaving(this)) return recordRedirect();
         this._phase = NAVIGATING;
-        location.assign(url.href);
+        leaving._assign(url.href);
       }
     } catch (error) {
       this._end(error);
     }
   }
 
-  private async _finish({ state, instanceId, name, code, error, errorDescription }: CallbackMessage): Promise<void> {
+  private async _finish({ state, instanceId, name, code, providerData, error, errorDescription }: CallbackMessage): Promise<void> {
     // From here on the popup closing itself is expected, not a cancel.
     const late = this._phase == LINGERING;
     this._phase = late ? EXCHANGING_LATE : EXCHANGING;
-    if (late) this._report._resumed();
+    if (late) this._report._resumed(this);
     const { element, apiBase, instanceName, instance } = this._config;
     try {
       if (code)
-        ({ id: instanceId, name } = await createInstance(apiBase, { element, code, state, name: instanceName }, this._abort.signal));
+        ({ id: instanceId, name } = await createInstance(
+          apiBase,
+          { element, providerData: { ...providerData, code }, state, name: instanceName },
+          this._abort.signal,
+        ));
       if (instanceId)
         return this._end({ element, instanceId, ...(name && { name }), ...(instance === instanceId && { reconnected: true }) });
+      // invalid_callback: the callback page refused the provider's parameters; nothing was sent anywhere.
       const kind =
-        error === 'access_denied' ? 'provider-denied' : /^exchange[_-]failed$/.test(error!) ? 'exchange-failed' : 'provider-error';
+        error === 'access_denied'
+          ? 'provider-denied'
+          : error == 'invalid_callback'
+            ? 'invalid-callback'
+            : /^exchange[_-]failed$/.test(error!)
+              ? 'exchange-failed'
+              : 'provider-error';
       this._end(new ConnectError(kind, toDisplayText(errorDescription)));
     } catch (failure) {
       this._end(failure);
@@ -185,10 +196,11 @@ export class ConnectFlow {
     const phase = this._phase;
     if (phase == DONE) return;
     this._stop();
-    if (typeof result === 'object' && result !== null && 'instanceId' in result) {
-      this._report._done(result as ConnectedDetail, false);
+    // An own property: an `instanceId` inherited from a polluted Object.prototype never turns a failure into a success.
+    if (typeof result === 'object' && result !== null && Object.hasOwn(result, 'instanceId')) {
+      this._report._done(this, result as ConnectedDetail, false);
     } else if (phase != LINGERING) {
-      this._report._done(result instanceof ConnectError ? result : new ConnectError('network'), phase == EXCHANGING_LATE);
+      this._report._done(this, result instanceof ConnectError ? result : new ConnectError('network'), phase == EXCHANGING_LATE);
     }
   }
 }

@@ -10,6 +10,7 @@ export const ERROR_MESSAGES = {
   'insecure-state': 'The sign-in state was insecure.',
   'provider-denied': 'Access was denied.',
   'provider-error': 'The provider reported an error.',
+  'invalid-callback': 'The sign-in response was invalid.',
   'exchange-failed': 'The connection could not be completed.',
   timeout: 'Sign-in took too long.',
   'disconnect-failed': 'The connection could not be removed.',

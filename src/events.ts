@@ -81,13 +81,20 @@ export type ConnectCancelEvent = InstanceType<typeof ConnectCancelEvent>;
 export const DisconnectedEvent = detailEvent<DisconnectedDetail, 'disconnected'>('disconnected');
 export type DisconnectedEvent = InstanceType<typeof DisconnectedEvent>;
 
+/**
+ * Every event of `<ce-connect-button>` by name: the one list the global event map (`addEventListener` typing), the
+ * JSX and template typings (src/jsx/) and the props of ce-connect/react are derived from.
+ */
+export interface ConnectEventMap {
+  'connect-start': ConnectStartEvent;
+  'connect-redirect': ConnectRedirectEvent;
+  connected: ConnectedEvent;
+  'connect-error': ConnectErrorEvent;
+  'connect-cancel': ConnectCancelEvent;
+  disconnected: DisconnectedEvent;
+}
+
 declare global {
-  interface GlobalEventHandlersEventMap {
-    'connect-start': ConnectStartEvent;
-    'connect-redirect': ConnectRedirectEvent;
-    connected: ConnectedEvent;
-    'connect-error': ConnectErrorEvent;
-    'connect-cancel': ConnectCancelEvent;
-    disconnected: DisconnectedEvent;
-  }
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface GlobalEventHandlersEventMap extends ConnectEventMap {}
 }

@@ -19,7 +19,7 @@ export {
   type DisconnectedDetail,
   type DisconnectedReason,
 } from './events.js';
-export type { ConnectMode, FlowPhase } from './connect-flow.js';
+export type { ConnectMode } from './connect-flow.js';
 export { TEXTS, defineTexts, type ConnectTextKey, type ConnectTexts } from './texts.js';
 export { MESSAGE_TYPE, type CallbackMessage } from './protocol.js';
 export { ELEMENT_NAMES } from './elements.js';

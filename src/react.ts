@@ -8,32 +8,53 @@ import { createComponent, type EventName } from '@lit/react';
 import React from 'react';
 import { CeConnectButton } from './ce-connect-button.js';
 import { TAG_NAME } from './define.js';
-import type {
-  ConnectCancelEvent,
-  ConnectErrorEvent,
-  ConnectRedirectEvent,
-  ConnectStartEvent,
-  ConnectedEvent,
-  DisconnectedEvent,
-} from './events.js';
+import type { ConnectEventMap } from './events.js';
 
-/** The element's events as React props (each one also fires as the DOM event of the same name). */
+/** `connect-start` → `ConnectStart`: the React prop of an event is `on` + this. */
+type PropName<Name extends string> = Name extends `${infer Head}-${infer Tail}` ? `${Capitalize<Head>}${PropName<Tail>}` : Capitalize<Name>;
+
+/** The element's events as React props (each one also fires as the DOM event of the same name); checked against src/events.ts. */
 const events = {
-  onConnectStart: 'connect-start' as EventName<ConnectStartEvent>,
-  onConnectRedirect: 'connect-redirect' as EventName<ConnectRedirectEvent>,
-  onConnected: 'connected' as EventName<ConnectedEvent>,
-  onConnectError: 'connect-error' as EventName<ConnectErrorEvent>,
-  onConnectCancel: 'connect-cancel' as EventName<ConnectCancelEvent>,
-  onDisconnected: 'disconnected' as EventName<DisconnectedEvent>,
+  onConnectStart: 'connect-start',
+  onConnectRedirect: 'connect-redirect',
+  onConnected: 'connected',
+  onConnectError: 'connect-error',
+  onConnectCancel: 'connect-cancel',
+  onDisconnected: 'disconnected',
+} satisfies { [Name in keyof ConnectEventMap as `on${PropName<Name>}`]: Name } as unknown as {
+  [Name in keyof ConnectEventMap as `on${PropName<Name>}`]: EventName<ConnectEventMap[Name]>;
 };
 
-/** `<ce-connect-button>` as a React component; importing this module registers the element. */
-export const ConnectButton = createComponent({
+const Component = createComponent({
   react: React,
   tagName: TAG_NAME,
   elementClass: CeConnectButton,
   events,
   displayName: 'ConnectButton',
+});
+
+/** The props of {@link ConnectButton}: `element` is required; `status` is the element's output, never a prop. */
+export type ConnectButtonProps = Omit<React.ComponentProps<typeof Component>, 'element' | 'status'> & { element: string };
+
+/**
+ * `<ce-connect-button>` as a React component; importing this module registers the element. `instanceId` is
+ * handed to the element only when the app's value changes (docs/element.md, "A controlled instanceId"): a
+ * re-render with the app's older value never undoes what the element did itself since (connected, disconnected).
+ */
+export const ConnectButton = React.forwardRef<CeConnectButton, ConnectButtonProps>(function ConnectButton({ instanceId, ...props }, ref) {
+  const element = React.useRef<CeConnectButton | null>(null);
+  React.useLayoutEffect(() => {
+    if (instanceId != null && element.current) element.current.instanceId = instanceId;
+  }, [instanceId]);
+  const setRef = React.useCallback(
+    (node: CeConnectButton | null) => {
+      element.current = node;
+      if (typeof ref == 'function') ref(node);
+      else if (ref) ref.current = node;
+    },
+    [ref],
+  );
+  return React.createElement(Component, { ...props, ref: setRef });
 });
 
 export type { CeConnectButton };

@@ -1,4 +1,12 @@
-import { FRAGMENT_PREFIX, MESSAGE_TYPE, PENDING_KEY, parseCallbackMessage, type CallbackMessage } from './protocol.js';
+import {
+  FRAGMENT_PREFIX,
+  MESSAGE_TYPE,
+  PENDING_KEY,
+  RESULT_KEY,
+  decodeReturnFragment,
+  parseCallbackMessage,
+  type CallbackMessage,
+} from './protocol.js';
 
 /** What a button records in `sessionStorage` (this tab only) before it leaves for the provider. */
 export interface PendingRedirect {
@@ -11,15 +19,35 @@ export interface PendingRedirect {
 }
 
 /**
- * The result this page load came back with, taken from the address bar at once (module evaluation, before any
- * render), so a code or an Instance ID never stays in the address bar or in the history entry. Read once, at load:
- * a fragment set later (a link within the page) is never looked at.
+ * The result this page load came back with, taken at once (module evaluation, before any render): from the
+ * fragment (flow 4a: an Instance ID or an error), which then leaves the address bar and the history entry, or, with
+ * a bare marker, from this tab's sessionStorage (flow 4b: the code, which never is in a URL), which is emptied.
+ * Read once, at load: a fragment set later (a link within the page) is never looked at. `null`: nothing usable.
  */
-let returned: string | undefined;
+let returned: CallbackMessage | null | undefined;
 if (typeof location == 'object' && location.hash.startsWith(FRAGMENT_PREFIX)) {
-  returned = location.hash.slice(FRAGMENT_PREFIX.length);
+  const fragment = location.hash.slice(FRAGMENT_PREFIX.length);
   history.replaceState(history.state, '', location.href.split('#')[0]);
+  returned = fragment ? decodeReturnFragment(fragment) : takeStoredResult();
 }
+
+/** Flow 4b: the callback message the callback page left in this tab's storage, removed as it is read. */
+function takeStoredResult(): CallbackMessage | null {
+  try {
+    const stored = JSON.parse(sessionStorage.getItem(RESULT_KEY)!) as object;
+    sessionStorage.removeItem(RESULT_KEY);
+    return parseCallbackMessage({ ...stored, type: MESSAGE_TYPE, v: 1 });
+  } catch {
+    return null; // storage refused, or nothing (or no JSON) stored
+  }
+}
+
+/**
+ * How this page leaves for the provider, and how long after that it may still be here, visible, before the flow
+ * counts as not having left (the user chose "Stay" at a `beforeunload` prompt, or the navigation was cancelled).
+ * An object, so that a test can replace the navigation and shorten the wait.
+ */
+export const leaving = { _assign: (url: string) => location.assign(url), _stayGrace: 4000 };
 
 /** Records the flow this tab is about to leave for; `undefined` removes the record. */
 export function recordRedirect(record?: PendingRedirect): void {
@@ -38,13 +66,12 @@ export function takeReturnedResult(element: string, instance: string, timeout: n
     const record = JSON.parse(sessionStorage.getItem(PENDING_KEY)!) as PendingRedirect;
     if (!(Date.now() - record.startedAt < timeout)) return void recordRedirect();
     if (record.element !== element || (record.instance ?? '') !== instance) return;
-    const json = new TextDecoder().decode(Uint8Array.from(atob(returned.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)));
+    const message = returned;
     returned = undefined;
-    const message = parseCallbackMessage({ ...JSON.parse(json), type: MESSAGE_TYPE, v: 1 });
     if (message?.state !== record.state) return;
     recordRedirect();
     return message;
   } catch {
-    // No record (null), storage disabled, or a fragment that is not base64url JSON: nothing came back for us.
+    // No record (null) or storage disabled: nothing came back for us.
   }
 }

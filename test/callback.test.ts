@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { FRAGMENT_PREFIX, PENDING_KEY } from '../src/protocol.js';
+import { FRAGMENT_PREFIX, PENDING_KEY, RESULT_KEY } from '../src/protocol.js';
 import { clickToCall, waitUntil } from './support/helpers.js';
 
 const STATE = 'S'.repeat(43);
@@ -49,7 +49,7 @@ async function openCallback(url: string) {
 describe('the callback page script (ce-connect/callback)', () => {
   it('flow 4b: posts {state, code} to the opener (own origin) and on the BroadcastChannel, strips the URL, shows a neutral text, closes', async () => {
     const { messages, seen } = await openCallback(`/test/fixtures/callback.html?code=the-code&state=${STATE}&extra=1`);
-    const expected = { type: 'ce-connect:callback', v: 1, state: STATE, code: 'the-code' };
+    const expected = { type: 'ce-connect:callback', v: 1, state: STATE, code: 'the-code', providerData: { extra: '1' } };
     expect(messages).to.deep.include({ via: 'postMessage', data: expected, origin: location.origin, fromPopup: true });
     expect(messages.map((m) => m.via).sort()).to.deep.equal(['channel', 'postMessage']);
     expect(messages.find((m) => m.via === 'channel')!.data).to.deep.equal(expected);
@@ -159,15 +159,6 @@ describe('the callback page script (ce-connect/callback)', () => {
 const POSTS_KEY = 'ce-connect-test:channel-posts';
 const RETURN_PAGE = new URL('/test/fixtures/return-page.html?tab=crm', location.href).href;
 
-/** The fields of a `#ce-connect=` fragment, decoded here independently of the code under test. */
-function decodeFragment(hash: string): unknown {
-  expect(hash.startsWith(FRAGMENT_PREFIX), hash).to.equal(true);
-  const encoded = hash.slice(FRAGMENT_PREFIX.length);
-  expect(encoded).to.match(/^[A-Za-z0-9_-]+$/);
-  const binary = atob(encoded.replace(/-/g, '+').replace(/_/g, '/'));
-  return JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (char) => char.charCodeAt(0))));
-}
-
 /**
  * Loads `url` in a same-origin iframe — a page without an opener, sharing this tab's sessionStorage, as the tab
  * of a redirect-mode flow is — with `record` as the pending record, and reports every document the frame loaded
@@ -196,10 +187,13 @@ async function loadInFrame(url: string, record: unknown, until: 'returned' | 'po
       channelMessages,
       channelPosts: Number(sessionStorage.getItem(POSTS_KEY) ?? 0),
       recordKept: sessionStorage.getItem(PENDING_KEY),
+      /** What the callback page left for the return page (flow 4b: never in a URL). */
+      result: JSON.parse(sessionStorage.getItem(RESULT_KEY) ?? 'null') as Record<string, unknown> | null,
     };
   } finally {
     channel.close();
     frame.remove();
+    sessionStorage.removeItem(RESULT_KEY);
     sessionStorage.removeItem(PENDING_KEY);
     sessionStorage.removeItem(POSTS_KEY);
   }
@@ -208,11 +202,19 @@ async function loadInFrame(url: string, record: unknown, until: 'returned' | 'po
 describe('the callback page script in redirect mode (no opener, a pending record in sessionStorage)', () => {
   const record = { state: STATE, element: 'hubspot', returnUrl: RETURN_PAGE, startedAt: Date.now() };
 
-  it('flow 4b: a record of this state → back to the return URL with {state, code} in the fragment; no post; the record kept', async () => {
-    const seen = await loadInFrame(`/test/fixtures/callback.html?code=the-code&state=${STATE}`, record, 'returned');
+  it('flow 4b: a record of this state → back to the return URL with a bare marker, {state, code} in sessionStorage; no post; the record kept', async () => {
+    const seen = await loadInFrame(`/test/fixtures/callback.html?code=the-code&state=${STATE}&realmId=42`, record, 'returned');
     const back = new URL(seen.loaded.at(-1)!);
     expect(back.origin + back.pathname + back.search).to.equal(RETURN_PAGE);
-    expect(decodeFragment(back.hash)).to.deep.equal({ state: STATE, code: 'the-code' });
+    expect(back.hash).to.equal(FRAGMENT_PREFIX);
+    expect(seen.result).to.deep.equal({
+      type: 'ce-connect:callback',
+      v: 1,
+      state: STATE,
+      code: 'the-code',
+      providerData: { realmId: '42' },
+    });
+    expect(seen.loaded.join(' ')).not.to.contain('the-code');
     expect(seen.loaded.join(' ')).not.to.contain('code=');
     expect(seen.channelPosts).to.equal(0);
     expect(seen.channelMessages).to.deep.equal([]);
@@ -222,8 +224,7 @@ describe('the callback page script in redirect mode (no opener, a pending record
   it('flow 4b: a provider error goes back normalised like a message, {state, error, errorDescription}', async () => {
     const query = `error=access_denied&error_description=line1%0D%0Aline2&state=${STATE}`;
     const seen = await loadInFrame(`/test/fixtures/callback.html?${query}`, record, 'returned');
-    const fields = decodeFragment(new URL(seen.loaded.at(-1)!).hash);
-    expect(fields).to.deep.equal({ state: STATE, error: 'access_denied', errorDescription: 'line1 line2' });
+    expect(seen.result).to.deep.include({ state: STATE, error: 'access_denied', errorDescription: 'line1 line2' });
   });
 
   it('a return URL with a fragment of its own goes back without it', async () => {
@@ -234,13 +235,13 @@ describe('the callback page script in redirect mode (no opener, a pending record
     );
     const back = new URL(seen.loaded.at(-1)!);
     expect(back.origin + back.pathname + back.search).to.equal(RETURN_PAGE);
-    expect(decodeFragment(back.hash)).to.deep.equal({ state: STATE, code: 'c' });
+    expect(back.hash).to.equal(FRAGMENT_PREFIX);
+    expect(seen.result).to.deep.include({ state: STATE, code: 'c' });
   });
 
   it('a page with an embedded result (a flow-4a page the server could not redirect, e.g. 401) goes back with it', async () => {
     const seen = await loadInFrame(`/test/fixtures/callback-4a.html?code=leak&state=${STATE}`, record, 'returned');
-    const fields = decodeFragment(new URL(seen.loaded.at(-1)!).hash);
-    expect(fields).to.deep.equal({ state: STATE, instanceId: '77', name: 'Acme <b>Salesforce</b>' });
+    expect(seen.result).to.deep.include({ state: STATE, instanceId: '77', name: 'Acme <b>Salesforce</b>' });
   });
 
   it('goes back with location.replace(), after the history.replaceState that strips the URL: no history entry holds the code', async () => {

@@ -95,6 +95,28 @@ describe('<ce-connect-button> rendering and API', () => {
     expect(el.hasAttribute('disabled')).to.equal(false);
   });
 
+  it('status is read-only: neither the property nor the reflected attribute drives it', async () => {
+    const el = await fixture<CeConnectButton>(html`<ce-connect-button element="sfdc"></ce-connect-button>`);
+    // A getter without a setter: the assignment throws in strict code, and must change nothing either way.
+    expect(() => ((el as unknown as { status: string }).status = 'connecting')).to.throw(TypeError);
+    el.setAttribute('status', 'connecting');
+    el.requestUpdate();
+    await el.updateComplete;
+    expect(el.status).to.equal('idle');
+    expect(el.getAttribute('status')).to.equal('idle');
+    expect(innerButton(el).getAttribute('aria-busy')).to.equal('false');
+  });
+
+  it('define(tag, registry) registers the element under another tag, once', async () => {
+    const tag = `my-connect-${crypto.randomUUID().slice(0, 8)}`;
+    CeConnectButton.define(tag);
+    CeConnectButton.define(tag); // taken already: nothing happens
+    const el = await fixture<CeConnectButton>(`<${tag} element="sfdc"></${tag}>`);
+    expect(el).to.be.instanceOf(CeConnectButton);
+    expect(el.status).to.equal('idle');
+    expect(customElements.get(TAG_NAME)).to.equal(CeConnectButton);
+  });
+
   it('maps every attribute to its property', async () => {
     const el = await fixture<CeConnectButton>(
       html`<ce-connect-button element="slack" api-base="/x" instance-name="N" timeout="5" callback-origin="https://a.example"></ce-connect-button>`,

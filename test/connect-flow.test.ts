@@ -8,18 +8,11 @@ import {
   realClick,
   release,
   waitUntil,
-  watchPopups,
+  popupsOfEachTest,
 } from './support/helpers.js';
 
 describe('the connect flow, end to end (real popup, provider on another origin, real callback page)', () => {
-  let watch: ReturnType<typeof watchPopups>;
-  beforeEach(() => {
-    watch = watchPopups();
-  });
-  afterEach(() => {
-    watch.restore();
-    for (const popup of watch.popups) popup.close();
-  });
+  const watch = popupsOfEachTest();
 
   it('flow 4b: the callback page posts the code, the widget creates the instance', async () => {
     const { el, id } = await mountButton('allow,gate-url,gate-instances', { 'instance-name': 'My Salesforce' });
@@ -50,6 +43,37 @@ describe('the connect flow, end to end (real popup, provider on another origin, 
     await popupClosed(watch.popups[0]);
     expect(await backendStats(id)).to.include({ oauthUrl: 1, instances: 1, name: 'My Salesforce' });
   });
+
+  it("flow 4b: the callback's other parameters (QuickBooks' realmId) reach POST /instances as providerData beside the code", async () => {
+    const { el, id } = await mountButton('realm');
+    const connected = oneEvent(el, 'connected');
+    await realClick(el);
+    await connected;
+    const { instanceBody, state } = await backendStats(id);
+    expect(instanceBody!.providerData).to.have.all.keys('code', 'realmId');
+    expect(instanceBody).to.deep.include({ element: { key: 'sfdc' }, state });
+    expect(instanceBody!.providerData!.realmId).to.equal('9130357');
+  });
+
+  for (const [mode, what] of [
+    ['xbig', 'a value over 2,048 characters'],
+    ['xmany', 'more than 16 parameters'],
+    ['xbadname', 'a malformed name'],
+    ['xrepeat', 'a repeated name'],
+  ]) {
+    it(`flow 4b: ${what} beside the code ends as invalid-callback, and nothing is sent to the backend`, async () => {
+      const { el, id } = await mountButton(mode);
+      const failed = oneEvent(el, 'connect-error');
+      await realClick(el);
+      expect((await failed).detail).to.deep.equal({
+        element: 'sfdc',
+        code: 'invalid-callback',
+        message: 'The sign-in response was invalid.',
+      });
+      expect(el.status).to.equal('error');
+      expect((await backendStats(id)).instances).to.equal(0);
+    });
+  }
 
   it('flow 4a: the backend creates the instance and its callback page posts the Instance ID', async () => {
     const { el, id } = await mountButton('4a');

@@ -1,18 +1,23 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
-import { CONNECT_ERROR_CODES, ConnectError, type CeConnectButton } from '../src/index.js';
-import { backendStats, clickToCall, mountButton, nextOutcome, popupClosed, realClick, uid, watchPopups } from './support/helpers.js';
+import { CONNECT_ERROR_CODES, ConnectError, defineTexts, type CeConnectButton } from '../src/index.js';
+import {
+  backendStats,
+  clickToCall,
+  mountButton,
+  nextOutcome,
+  popupClosed,
+  realClick,
+  uid,
+  waitUntil,
+  popupsOfEachTest,
+} from './support/helpers.js';
 
 type Outcome = Awaited<ReturnType<typeof nextOutcome>>;
 
 describe('every error code of docs/protocol.md §3.3, with a clean ending', () => {
-  let watch: ReturnType<typeof watchPopups>;
+  const watch = popupsOfEachTest();
   beforeEach(() => {
-    watch = watchPopups();
     delete (window as { __pwned?: number }).__pwned;
-  });
-  afterEach(() => {
-    watch.restore();
-    for (const popup of watch.popups) popup.close();
   });
 
   /** Clicks, expects `connect-error` with `code`, and checks the ending: popup closed, button usable again. */
@@ -49,6 +54,7 @@ describe('every error code of docs/protocol.md §3.3, with a clean ending', () =
       'insecure-state',
       'provider-denied',
       'provider-error',
+      'invalid-callback',
       'exchange-failed',
       'timeout',
       'disconnect-failed',
@@ -219,5 +225,45 @@ describe('every error code of docs/protocol.md §3.3, with a clean ending', () =
     const { detail } = await errored;
     expect(error).to.be.instanceOf(ConnectError);
     expect(error).to.include({ code: 'backend', status: 500, message: detail.message });
+  });
+});
+
+describe('a page whose Object.prototype is polluted', () => {
+  popupsOfEachTest();
+  afterEach(() => {
+    delete (Object.prototype as { instanceId?: string }).instanceId;
+  });
+
+  it('an inherited instanceId never turns a failure into connected', async () => {
+    const { el } = await mountButton('deny');
+    (Object.prototype as { instanceId?: string }).instanceId = '666';
+    const outcome = nextOutcome(el);
+    await realClick(el);
+    const event = await outcome;
+    expect(event.type).to.equal('connect-error');
+    expect(event.detail.code).to.equal('provider-denied');
+    expect(el.status).to.equal('error');
+  });
+
+  it("defineTexts('__proto__', …) writes nothing to Object.prototype, and inherited texts are never shown", async () => {
+    defineTexts('__proto__', { connect: 'polluted' });
+    expect(({} as { connect?: string }).connect).to.equal(undefined);
+    const el = await fixture<CeConnectButton>(html`<ce-connect-button element="unknown-key"></ce-connect-button>`);
+    expect(el.shadowRoot!.querySelector('slot')!.textContent!.trim()).to.equal('Connect');
+  });
+});
+
+describe('an api-base on another origin', () => {
+  it("a fetch the browser refuses (no CORS answer) is network, saying the backend may have refused this page's origin", async () => {
+    const other = `http://localhost:${location.port}/api/t/${uid()}/allow`;
+    const { el } = await mountButton('allow', { 'api-base': other });
+    let failure: unknown;
+    await clickToCall(() => el.connect().catch((error: unknown) => (failure = error)));
+    await waitUntil(() => failure, 'connect() should reject');
+    expect(failure).to.include({ code: 'network', message: "The backend refused this page's origin, or could not be reached." });
+  });
+
+  it('the same origin keeps the plain network text', async () => {
+    expect(new ConnectError('network').message).to.equal('Could not reach the server.');
   });
 });

@@ -6,18 +6,17 @@ import React, { createElement, createRef } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { ConnectButton } from '../src/react.js';
 import type { CeConnectButton } from '../src/index.js';
-import { backendStats, held, popupClosed, realClick, uid, waitUntil, watchPopups } from './support/helpers.js';
+import { backendStats, held, popupClosed, realClick, uid, waitUntil, popupsOfEachTest } from './support/helpers.js';
 
 /** Every call of every handler prop, in order: [prop name, the event's detail]. */
 type Calls = Array<[string, unknown]>;
 
 describe('React: ce-connect/react and the bare tag, with the real react-dom', () => {
-  let watch: ReturnType<typeof watchPopups>;
+  const watch = popupsOfEachTest();
   let root: Root | undefined;
   let container: HTMLElement;
 
   beforeEach(() => {
-    watch = watchPopups();
     container = document.createElement('div');
     document.body.append(container);
   });
@@ -25,8 +24,6 @@ describe('React: ce-connect/react and the bare tag, with the real react-dom', ()
     root?.unmount();
     root = undefined;
     container.remove();
-    watch.restore();
-    for (const popup of watch.popups) popup.close();
   });
 
   /** Renders `element` into a fresh root; resolves with the upgraded <ce-connect-button> once rendered. */
@@ -58,6 +55,59 @@ describe('React: ce-connect/react and the bare tag, with the real react-dom', ()
       },
     };
   }
+
+  it("ConnectButton with a controlled instanceId: a re-render with the app's older id changes nothing and asks nothing", async () => {
+    const id = uid();
+    let setId!: (value: string) => void;
+    let rerender!: () => void;
+    let renders = 0;
+    const marks: number[] = []; // the render count when each terminal event came
+    function App() {
+      const [instanceId, set] = React.useState('');
+      const [, setTick] = React.useState(0);
+      setId = set;
+      rerender = () => setTick((tick) => tick + 1);
+      renders += 1;
+      // The app keeps its state as many apps do: it re-renders (with its older id) before it stores the new one.
+      return createElement(ConnectButton, {
+        element: 'sfdc',
+        apiBase: `/api/t/${id}/allow`,
+        closedGrace: 100,
+        instanceId,
+        onConnected: () => (marks.push(renders), rerender()),
+        onDisconnected: () => (marks.push(renders), rerender()),
+      });
+    }
+    const el = await render(createElement(App));
+    const seen: string[] = [];
+    const observer = new MutationObserver(() => seen.push(el.getAttribute('status')!));
+    observer.observe(el, { attributes: true, attributeFilter: ['status'] });
+    try {
+      await realClick(el);
+      await waitUntil(() => el.status === 'connected', 'the flow should connect');
+      const connectedId = el.instanceId;
+      await waitUntil(() => renders > marks[0], 'the app re-renders with its older id');
+      const before = renders;
+      await el.updateComplete;
+      expect(el.status).to.equal('connected');
+      setId(connectedId);
+      await waitUntil(() => renders > before, 'the app stores the id');
+      await el.updateComplete;
+      await el.disconnect();
+      await waitUntil(() => renders > marks[1], 'the app re-renders with the deleted id');
+      const afterDisconnect = renders;
+      await el.updateComplete;
+      expect(el.status).to.equal('idle');
+      setId('');
+      await waitUntil(() => renders > afterDisconnect, 'the app forgets the id');
+      await el.updateComplete;
+    } finally {
+      observer.disconnect();
+    }
+    expect(seen.filter((status, i) => status !== seen[i - 1])).to.deep.equal(['connecting', 'connected', 'idle']);
+    expect(el.instanceId).to.equal('');
+    expect((await backendStats(id)).checks ?? 0, 'no status request').to.equal(0);
+  });
 
   it('ConnectButton: props become properties, the ref is the element, a real click completes flow 4b: onConnectStart, then onConnected', async () => {
     const id = uid();

@@ -144,7 +144,8 @@ describe('redirect mode', () => {
     const ready = await host.next('ready');
     clickIn(host);
     const back = await host.next('ready', undefined, 2);
-    expect(back.loadedAt).to.match(/#ce-connect=[\w-]+$/);
+    // A bare marker: the code came through this tab's sessionStorage, never in a URL of the app page.
+    expect(back.loadedAt).to.match(/#ce-connect=$/);
     expect(back.href).to.equal(ready.href);
     await held(id, 'instances');
     // Held at POST /instances: the button is busy, and the code is nowhere in the address bar.
@@ -155,6 +156,35 @@ describe('redirect mode', () => {
     expect(connected.detail).to.include({ element: 'sfdc', name: 'sfdc (4b)' });
     expect((await backendStats(id)).instances).to.equal(1);
     expect(pending()).to.equal(null);
+  });
+
+  it('flow 4b: realmId reaches POST /instances, and the code is in no URL of the app page (location, history, navigation timing)', async () => {
+    const id = uid();
+    const host = frameHost({ 'api-base': `/api/t/${id}/realm,gate-instances`, mode: 'redirect' });
+    await host.next('ready');
+    clickIn(host);
+    const back = await host.next('ready', undefined, 2);
+    await held(id, 'instances');
+    const win = host.win();
+    expect(win.sessionStorage.getItem('ce-connect:result'), 'taken once and deleted').to.equal(null);
+    await release(id, 'instances');
+    await host.next('event', 'connected');
+    const { instanceBody } = await backendStats(id);
+    const code = instanceBody!.providerData!.code;
+    expect(code).to.match(/^code-/);
+    expect(instanceBody!.providerData!.realmId).to.equal('9130357');
+    const urls = [
+      back.loadedAt!,
+      back.href,
+      win.location.href,
+      win.document.URL,
+      win.document.referrer,
+      JSON.stringify(win.history.state),
+      ...win.performance.getEntriesByType('navigation').map((entry) => entry.name),
+    ];
+    for (const url of urls) expect(url).not.to.contain(code);
+    // Nothing code-bearing in any encoding either: the fragment is a bare marker.
+    expect(back.loadedAt).to.match(/#ce-connect=$/);
   });
 
   it('a reconnect goes and comes back for its instance', async () => {
@@ -453,5 +483,39 @@ describe('redirect mode: back from the provider', () => {
     expect(cancel.detail).to.deep.equal({ element: 'sfdc', reason: 'aborted' });
     expect(host.button().status).to.equal('idle');
     expect(pending()).to.include({ element: 'sfdc' });
+  });
+});
+
+describe('redirect mode: a page that does not leave', () => {
+  it('"Stay" at a beforeunload prompt (a navigation that never happens): connect-cancel aborted, the button usable again', async () => {
+    const { leaving } = await import('../src/redirect.js');
+    const { _assign: assign, _stayGrace: grace } = leaving;
+    const assigned: string[] = [];
+    // The one branch where the navigation is replaced: the browser kept the page.
+    leaving._assign = (url: string) => void assigned.push(url);
+    leaving._stayGrace = 50;
+    const id = uid();
+    const wrapper = document.createElement('div');
+    wrapper.innerHTML = `<ce-connect-button element="sfdc" mode="redirect" api-base="/api/t/${id}/allow"></ce-connect-button>`;
+    document.body.append(wrapper);
+    const el = wrapper.firstElementChild as CeConnectButton;
+    try {
+      await el.updateComplete;
+      const events: string[] = [];
+      for (const name of ['connect-redirect', 'connect-cancel', 'connect-error', 'connected'])
+        el.addEventListener(name, (event) => events.push(`${name}:${(event as CustomEvent).detail.reason ?? ''}`));
+      el.shadowRoot!.querySelector('button')!.click();
+      await waitUntil(() => events.includes('connect-cancel:aborted'), 'the flow ends as a cancel');
+      expect(assigned).to.have.length(1);
+      expect(events).to.deep.equal(['connect-redirect:', 'connect-cancel:aborted']);
+      await el.updateComplete;
+      expect(el.status).to.equal('idle');
+      expect(el.shadowRoot!.querySelector('button')!.getAttribute('aria-busy')).to.equal('false');
+    } finally {
+      leaving._assign = assign;
+      leaving._stayGrace = grace;
+      wrapper.remove();
+      sessionStorage.removeItem(PENDING_KEY);
+    }
   });
 });

@@ -20,6 +20,7 @@ defineTexts('de', {
   'insecure-state': 'Der Anmeldestatus war unsicher.',
   'provider-denied': 'Der Zugriff wurde verweigert.',
   'provider-error': 'Der Anbieter hat einen Fehler gemeldet.',
+  'invalid-callback': 'Die Antwort der Anmeldung war ungültig.',
   'exchange-failed': 'Die Verbindung konnte nicht hergestellt werden.',
   timeout: 'Die Anmeldung hat zu lange gedauert.',
   'disconnect-failed': 'Die Verbindung konnte nicht entfernt werden.',

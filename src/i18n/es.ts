@@ -20,6 +20,7 @@ defineTexts('es', {
   'insecure-state': 'El estado de inicio de sesión no era seguro.',
   'provider-denied': 'Se denegó el acceso.',
   'provider-error': 'El proveedor informó de un error.',
+  'invalid-callback': 'La respuesta del inicio de sesión no era válida.',
   'exchange-failed': 'No se pudo completar la conexión.',
   timeout: 'El inicio de sesión tardó demasiado.',
   'disconnect-failed': 'No se pudo eliminar la conexión.',

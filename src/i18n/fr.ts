@@ -20,6 +20,7 @@ defineTexts('fr', {
   'insecure-state': "L'état de connexion n'était pas sûr.",
   'provider-denied': "L'accès a été refusé.",
   'provider-error': 'Le fournisseur a signalé une erreur.',
+  'invalid-callback': 'La réponse de connexion était invalide.',
   'exchange-failed': "La connexion n'a pas pu être établie.",
   timeout: 'La connexion a pris trop de temps.',
   'disconnect-failed': "La connexion n'a pas pu être supprimée.",

@@ -20,6 +20,7 @@ defineTexts('ja', {
   'insecure-state': 'サインインの状態が安全ではありませんでした。',
   'provider-denied': 'アクセスが拒否されました。',
   'provider-error': 'プロバイダーからエラーが報告されました。',
+  'invalid-callback': 'サインインの応答が無効でした。',
   'exchange-failed': '接続を完了できませんでした。',
   timeout: 'サインインに時間がかかりすぎました。',
   'disconnect-failed': '接続を解除できませんでした。',

@@ -4,17 +4,10 @@
  * `ce-connect` brings all of them, and each one is inert when its framework is not installed (TypeScript
  * ignores an augmentation of a module it cannot find in a declaration file).
  *
- * Keep these lists in step with the element: test/node/jsx-types.test.mjs compares them with
- * custom-elements.json (the attributes and the `@fires` of CeConnectButton).
+ * Keep these lists in step with the element: test/node/jsx-types.test.mjs compares them (and the event map of
+ * src/events.ts) with custom-elements.json (the attributes and the `@fires` of CeConnectButton).
  */
-import type {
-  ConnectCancelEvent,
-  ConnectErrorEvent,
-  ConnectRedirectEvent,
-  ConnectStartEvent,
-  ConnectedEvent,
-  DisconnectedEvent,
-} from '../events.js';
+import type { ConnectEventMap } from '../events.js';
 import type { ConnectTexts } from '../texts.js';
 
 /** The attributes of `<ce-connect-button>`, as markup (React, Preact, Solid) writes them. */
@@ -71,15 +64,9 @@ export interface CeConnectButtonProperties {
   closedGrace?: number | string;
 }
 
-/** The events `<ce-connect-button>` fires, by name. */
-export interface CeConnectButtonEventMap {
-  'connect-start': ConnectStartEvent;
-  'connect-redirect': ConnectRedirectEvent;
-  connected: ConnectedEvent;
-  'connect-error': ConnectErrorEvent;
-  'connect-cancel': ConnectCancelEvent;
-  disconnected: DisconnectedEvent;
-}
+/** The events `<ce-connect-button>` fires, by name (src/events.ts holds the list). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface CeConnectButtonEventMap extends ConnectEventMap {}
 
 /**
  * Listener props named `on` + the event name, all lower case (`onconnected`, `onconnect-error`): React 19

@@ -1,4 +1,4 @@
-// JSX and template typings (README, "Usage in frameworks"): small consumer projects in test/types/ are type-checked with each
+// JSX and template typings (docs/frameworks.md): small consumer projects in test/types/ are type-checked with each
 // framework's real types — React 19 (the bare tag and ce-connect/react), Preact, Solid with tsc, Vue
 // templates with vue-tsc — under strict, consumer-like settings with skipLibCheck off. `ok` files must
 // type-check; every `bad` file must fail, for the misspelling it holds. They import `ce-connect` by name, so
@@ -52,6 +52,8 @@ const PROJECTS = [
       'bad-attribute.tsx': /'elemnt' does not exist/,
       'bad-detail.tsx': /'instanceid' does not exist on type 'ConnectedDetail'/,
       'wrapper-bad-prop.tsx': /'elemnt' does not exist/,
+      'wrapper-no-element.tsx': /Property 'element' is missing/,
+      'wrapper-status-prop.tsx': /'status' does not exist/,
       'wrapper-bad-detail.tsx': /'instanceid' does not exist on type 'ConnectedDetail'/,
     },
   },
@@ -130,8 +132,8 @@ test('the typings list every attribute, property and event the manifest (custom-
     [...settable.map((a) => a.fieldName), ...propertyOnly.map((m) => m.name)].sort(),
   );
   const events = element.events.map((event) => event.name).sort();
-  assert.deepEqual(interfaceKeys('src/jsx/attributes.ts', 'CeConnectButtonEventMap'), events);
+  assert.deepEqual(interfaceKeys('src/events.ts', 'ConnectEventMap'), events);
   // ce-connect/react: one `on…` prop per event.
   const wrapper = readFileSync(join(root, 'src/react.ts'), 'utf8');
-  assert.deepEqual([...wrapper.matchAll(/^\s+on\w+: '([a-z-]+)' as EventName</gm)].map((match) => match[1]).sort(), events);
+  assert.deepEqual([...wrapper.matchAll(/^\s+on\w+: '([a-z-]+)',$/gm)].map((match) => match[1]).sort(), events);
 });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { createConnectHandler } from '../../lib/server/index.js';
 import { SANDBOX_JIRA_SITE, SANDBOX_PASSWORD, SANDBOX_USERNAME } from '../../lib/sandbox/index.js';
-import { decide, forbiddenValues, manualClock, openConsent, pageResult, SECRETS, startHarness } from './harness.mjs';
+import { decide, forbiddenValues, manualClock, openConsent, pageResult, SECRETS, startHarness } from './support/harness.mjs';
 
 let harness;
 afterEach(async () => {
@@ -140,6 +140,23 @@ describe('OAuth 1 (twitter)', () => {
     assert.equal(pageResult(page.body).state, state);
     assert.equal(pageResult(page.body).error, 'exchange_failed');
     assert.equal(instanceWrites(harness).length, 0);
+  });
+
+  test('callback parameters beyond the provider-data bounds: invalid, nothing sent to Cloud Elements; a sent secret is not ours', async () => {
+    harness = await startHarness({ elements: TWITTER });
+    const browser = harness.browser();
+    const { location } = await twitterConsent(browser);
+    const crowded = new URL(location);
+    for (let i = 0; i < 16; i++) crowded.searchParams.set(`extra${i}`, 'x');
+    const page = await browser.fetch(crowded.href);
+    assert.equal(pageResult(page.body).error, 'invalid_request');
+    assert.equal(instanceWrites(harness).length, 0);
+
+    const second = harness.browser();
+    const again = await twitterConsent(second);
+    again.location.searchParams.set('secret', 'forged-by-the-provider');
+    assert.ok(pageResult((await second.fetch(again.location.href)).body).instanceId);
+    assert.notEqual(JSON.parse(instanceWrites(harness).at(-1).body).providerData.secret, 'forged-by-the-provider');
   });
 
   test('the start route needs this browser’s flow of that state', async () => {

@@ -1,7 +1,8 @@
 // The host backend of docs/protocol.md §4, served as test-runner middleware, faithful where it matters (state per
 // flow, single use, the X-CE-Connect guard) and hostile on request. Each test picks its scenario through
 // the button's api-base: `/api/t/{uid}/{flags}` with comma-separated flags:
-//   provider: allow (default) | deny | perr | hold | coop | spoof | spoofpage   — see provider.mjs
+//   provider: allow (default) | deny | perr | hold | coop | spoof | spoofpage | realm (a realmId beside the code)
+//             | xbig xmany xbadname xrepeat (extra callback parameters beyond the bounds)   — see provider.mjs
 //   flow:     4a (the backend's callback route creates the instance) | default 4b (static callback page)
 //   exchange: xfail (POST /instances, or the 4a exchange, fails); xany (any code is accepted); xdrop
 //             (connection dropped); xredirect; xhtml (201 with HTML); xbadid (an id with spaces)
@@ -18,7 +19,7 @@
 // GET /api/stats/{uid} tells a test what the backend saw (request counts, the last state, the held steps).
 import { randomBytes } from 'node:crypto';
 
-const PROVIDER_MODES = ['allow', 'deny', 'perr', 'hold', 'coop', 'spoof', 'spoofpage'];
+const PROVIDER_MODES = ['allow', 'deny', 'perr', 'hold', 'coop', 'spoof', 'spoofpage', 'realm', 'xbig', 'xmany', 'xbadname', 'xrepeat'];
 
 async function readBody(req, limit = 16384) {
   let size = 0;
@@ -194,6 +195,7 @@ export function fakeBackend(provider, { gates, stats }, { callbackScript = '/src
       } catch {
         return json(400, { message: 'Bad JSON' });
       }
+      stat.instanceBody = body;
       const flow = flows.get(body?.state);
       if (!flow || flow.used) return json(409, { message: 'Unknown or used state' });
       flow.used = true;

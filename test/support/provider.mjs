@@ -48,6 +48,27 @@ export async function startProvider(gates) {
       case 'allow':
         codes.set(code, state);
         return send(302, { Location: back({ code, state }) });
+      case 'realm':
+      case 'xbig':
+      case 'xmany':
+      case 'xbadname':
+      case 'xrepeat': {
+        // Callback parameters beside the code (QuickBooks' realmId), within the bounds or beyond them.
+        codes.set(code, state);
+        const target = new URL(back({ code, state }));
+        const extras = {
+          realm: [['realmId', '9130357']],
+          xbig: [['realmId', 'x'.repeat(2049)]],
+          xmany: Array.from({ length: 17 }, (_, i) => [`p${i}`, 'v']),
+          xbadname: [['realm id', '1']],
+          xrepeat: [
+            ['realmId', '1'],
+            ['realmId', '2'],
+          ],
+        }[mode];
+        for (const [name, value] of extras) target.searchParams.append(name, value);
+        return send(302, { Location: target.href });
+      }
       case 'deny':
         return send(302, { Location: back({ error: 'access_denied', error_description: 'The user denied access.', state }) });
       case 'perr':

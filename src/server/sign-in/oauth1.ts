@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { parseWebUrl } from '../../node/url-rules.js';
 import { ERROR_CODE_PATTERN, MAX_OAUTH_URL_LENGTH, SECRET_PARAMETER, toDisplayText } from '../../protocol-rules.js';
+import { isProviderData } from '../../provider-answer.js';
 import { upstreamFailure } from '../cloud-elements-client.js';
 import { errorResponse } from '../http.js';
 import { seal, unseal } from '../sealed-secret.js';
@@ -16,10 +17,6 @@ import type { SignInAnswer, SignInKind } from './kind.js';
 
 /** Callback parameters that are not forwarded: ours (state) and the provider's ways of saying no. */
 const NOT_FORWARDED = new Set(['state', 'denied', 'error', 'error_description', 'error_uri']);
-/** Bounds of what a callback may forward (CONTRACT §14): beyond them nothing reaches Cloud Elements. */
-const MAX_PARAMETERS = 16;
-const PARAMETER_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-const MAX_VALUE_LENGTH = 2048;
 /** A token or verifier as providers issue them: printable ASCII without spaces. */
 const TOKEN = /^[\x21-\x7e]{1,512}$/;
 
@@ -52,19 +49,18 @@ function readAnswer(query: URLSearchParams, requestToken: string | undefined, se
     const fallback = error === 'access_denied' ? 'Access was denied.' : 'The provider reported an error.';
     return { kind: 'error', error, description: toDisplayText(query.get('error_description') ?? undefined) ?? fallback };
   }
-  const names = [...new Set(query.keys())].filter((name) => !NOT_FORWARDED.has(name));
-  if (names.length > MAX_PARAMETERS || names.some((name) => !PARAMETER_NAME.test(name) || query.getAll(name).length !== 1)) {
+  const forwarded = [...query].filter(([name]) => !NOT_FORWARDED.has(name));
+  // fromEntries defines own properties (`__proto__` is data); a repeated name, or more than the shared bounds of
+  // provider data (16 parameters, names of 1–64 characters, values of up to 2,048), and nothing is sent on.
+  const providerData = Object.fromEntries(forwarded);
+  if (Object.keys(providerData).length < forwarded.length || !isProviderData(providerData)) {
     return { kind: 'invalid', description: 'The sign-in response carried unexpected parameters.' };
   }
-  const forwarded = Object.fromEntries(names.map((name) => [name, query.get(name) as string]));
-  if (Object.values(forwarded).some((value) => value.length > MAX_VALUE_LENGTH)) {
-    return { kind: 'invalid', description: 'The sign-in response carried unexpected parameters.' };
-  }
-  const { oauth_token: token, oauth_verifier: verifier } = forwarded;
+  const { oauth_token: token, oauth_verifier: verifier } = providerData;
   if (!token || token !== requestToken || !verifier || !TOKEN.test(verifier) || !secret) {
     return { kind: 'invalid', description: 'The sign-in response carried no usable verifier.' };
   }
-  return { kind: 'granted', providerData: { ...forwarded, secret } };
+  return { kind: 'granted', providerData: { ...providerData, secret } };
 }
 
 export const oauth1: SignInKind = {
