@@ -89,17 +89,18 @@ function query(parameters: Record<string, string | undefined>): string {
  * Asks the host backend for the provider's sign-in URL and the flow's state. The instance name travels along
  * (`name`: in flow 4a the backend creates the instance from a redirect, which cannot carry it), as do the
  * instance a reconnect re-authorises (`instance`), the site the user named (`site`) and, in redirect mode, the
- * page to come back to (`mode=redirect&return=`). A refused site or return URL (`400 {"field": "site"}`,
- * `{"field": "return"}`) is the page's configuration problem: `invalid-config` with the backend's message; a `502 {"code":
- * "invalid-oauth-url"}` (the element's config makes no usable sign-in URL) is `invalid-oauth-url` with it.
+ * page to come back to (`mode=redirect&return=`), and the button's language (`lang`, for the backend's own
+ * pages). A refused site or return URL (`400 {"field": "site"}`, `{"field": "return"}`) is the page's configuration
+ * problem: `invalid-config` with the backend's message; a `502 {"code": "invalid-oauth-url"}` (the element's config
+ * makes no usable sign-in URL) is `invalid-oauth-url` with it.
  */
 export async function requestOAuthUrl(
   apiBase: URL,
-  request: { element: string; name: string; instance?: string; site?: string; returnUrl?: string },
+  request: { element: string; name: string; instance?: string; site?: string; returnUrl?: string; lang?: string },
   signal: AbortSignal,
 ): Promise<OAuthUrlResponse> {
-  const { element, name, instance, site, returnUrl } = request;
-  const parameters = { name, instance, site, mode: returnUrl && 'redirect', return: returnUrl };
+  const { element, name, instance, site, returnUrl, lang } = request;
+  const parameters = { name, instance, site, mode: returnUrl && 'redirect', return: returnUrl, lang };
   const answer = await call(apiBase, `${encodeURIComponent(element)}/oauth/url${query(parameters)}`, 'network', { signal });
   const { status, body } = answer;
   if (status && !ok(answer))

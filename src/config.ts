@@ -1,3 +1,4 @@
+import { langOf } from './texts.js';
 import type { ConnectMode, FlowConfig } from './connect-flow.js';
 import { ConnectError } from './errors.js';
 import { parseSafeUrl } from './oauth-url.js';
@@ -59,6 +60,7 @@ export function readFlowConfig(host: ButtonSettings & HTMLElement): FlowConfig {
     instance: host.instanceId || undefined,
     site: host.site || undefined,
     mode,
+    lang: langOf(host),
     timeout,
     closedGrace,
   };

@@ -22,6 +22,8 @@ export interface FlowConfig {
   /** What the user typed for the site, for elements whose sign-in needs one (Zendesk subdomain, Shopify shop…). */
   site?: string;
   mode: ConnectMode;
+  /** The button's language: the backend's own pages (a credentials form) speak it. */
+  lang?: string;
   /** Milliseconds from the click to the result. */
   timeout: number;
   /** Milliseconds the popup must read closed before the flow reports `popup-closed`. */
@@ -132,12 +134,12 @@ export class ConnectFlow {
   }
 
   private async _start(): Promise<void> {
-    const { element, apiBase, callbackOrigin, instanceName: name, instance, site } = this._config;
+    const { element, apiBase, callbackOrigin, instanceName: name, instance, site, lang } = this._config;
     const { _popup: popup, _abort: abort } = this;
     // Redirect mode: the provider's answer comes back to this address (without its fragment).
     const returnUrl = popup ? undefined : location.href.split('#')[0];
     try {
-      const answer = await requestOAuthUrl(apiBase, { element, name, instance, site, returnUrl }, abort.signal);
+      const answer = await requestOAuthUrl(apiBase, { element, name, instance, site, returnUrl, lang }, abort.signal);
       const url = checkOAuthUrl(answer.oauthUrl);
       const state = checkState(answer.state, url);
       if (this._phase == DONE) return;

@@ -40,12 +40,16 @@ export function defineTexts(lang: string, texts: ConnectTexts): void {
   Object.assign((registry[lang.toLowerCase()] ??= Object.create(null) as ConnectTexts), texts);
 }
 
+/** The language of `host`: its own or its nearest ancestor's `lang`, then the document's; lower case. */
+export const langOf = (host: HTMLElement) =>
+  (host.closest('[lang]')?.getAttribute('lang') || document.documentElement.lang || 'en').toLowerCase();
+
 /**
  * The text `key` for `host`: its own `texts`, then the page's for its language (the `lang` of the element or its
  * nearest ancestor, then of the document: `de-ch`, then `de`), then English.
  */
 export function textFor(host: HTMLElement, texts: ConnectTexts | undefined, key: ConnectTextKey): string {
-  const lang = (host.closest('[lang]')?.getAttribute('lang') || document.documentElement.lang || 'en').toLowerCase();
+  const lang = langOf(host);
   // The registry's tables have no prototype; the host's own `texts` is read for its own properties.
   return (texts && Object.hasOwn(texts, key) ? texts[key] : (registry[lang]?.[key] ?? registry[lang.split('-')[0]]?.[key])) ?? TEXTS[key];
 }

@@ -39,6 +39,22 @@ export function callbackPageResponse(
 }
 
 /**
+ * The result of a known flow, where the flow started: the callback page (popup), or in redirect mode a `303` back
+ * to the flow's return URL.
+ */
+export function flowResultResponse(
+  basePath: string,
+  flow: { readonly returnUrl?: string },
+  result: CallbackResult,
+  status: number,
+  setCookies: readonly string[],
+): Response {
+  return flow.returnUrl === undefined
+    ? callbackPageResponse(basePath, result, status, setCookies)
+    : returnRedirect(flow.returnUrl, result, setCookies);
+}
+
+/**
  * The result as the fields of the callback message (without `type` and `v`), empty optional fields left out,
  * checked against the rules the element applies to every message; a result that would fail them (none should)
  * loses its name, or becomes a generic `invalid_request`, rather than leaving the element waiting.

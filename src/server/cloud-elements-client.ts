@@ -45,6 +45,8 @@ export interface InstanceRequest {
   readonly tags: readonly string[];
   /** The flow's site address, if any (for `siteConfigurationKey`). */
   readonly site?: string;
+  /** A credentials element: what the user typed, by configuration key (no providerData, no OAuth settings). */
+  readonly credentials?: Readonly<Record<string, string>>;
 }
 
 /** An instance's tags: any extra first (the flow tag of a creation), then the owner tag and the element's tags. */
@@ -61,6 +63,11 @@ function instanceBody(request: InstanceRequest): Record<string, unknown> {
   const { config } = request;
   const site =
     config.siteConfigurationKey !== undefined && request.site !== undefined ? { [config.siteConfigurationKey]: request.site } : {};
+  if (config.auth === 'credentials') {
+    // The typed values last: option validation keeps their keys out of the element's configuration anyway.
+    const configuration = { ...config.configuration, ...site, ...request.credentials };
+    return { element: { key: request.element }, configuration, tags: [...request.tags], name: request.name };
+  }
   return {
     element: { key: request.element },
     providerData: { ...request.providerData },
@@ -89,6 +96,10 @@ export interface CloudElementsClient {
    * `site` as `siteAddress`; resolves to the provider URL.
    */
   oauthUrl(element: string, config: Readonly<ElementConfig>, state: string, site?: string): Promise<string>;
+  /** OAuth 1: `GET /elements/{key}/oauth/token?apiKey&apiSecret&callbackUrl[&siteAddress]` → the request token. */
+  requestToken(element: string, config: Readonly<ElementConfig>, site?: string): Promise<{ token: string; secret: string }>;
+  /** OAuth 1: `GET /elements/{key}/oauth/url?apiKey&apiSecret&callbackUrl&requestToken[&siteAddress]` → the provider URL. */
+  oauth1Url(element: string, config: Readonly<ElementConfig>, requestToken: string, site?: string): Promise<string>;
   /**
    * `POST /instances` exchanging what the provider handed back, with key, secret and callback URL from the same
    * config entry; the flow tag among the request's tags lets the instance be found again when the answer never
@@ -215,18 +226,40 @@ export function createCloudElementsClient(options: ResolvedOptions, log: Logger)
     return { body, headers: response.headers };
   }
 
+  /** The app's parameters of the oauth/url and oauth/token calls. */
+  const appParameters = (config: Readonly<ElementConfig>, site: string | undefined): Record<string, string> => ({
+    apiKey: config.apiKey,
+    apiSecret: config.apiSecret,
+    callbackUrl: config.callbackUrl,
+    ...(site !== undefined && { siteAddress: site }),
+    // Validated at creation never to replace the handler's own parameters (options.ts).
+    ...config.oauthUrlParameters,
+  });
+
+  /** A GET whose query holds the secrets: that URL is never logged, and errors never hold it. */
+  const getWithSecrets = async (element: string, call: 'url' | 'token', parameters: Record<string, string>) =>
+    <Record<string, unknown>>(
+      await send('GET', `/elements/${encodeURIComponent(element)}/oauth/${call}?${new URLSearchParams(parameters)}`, 'object')
+    );
+
   return {
+    async requestToken(element, config, site) {
+      const body = await getWithSecrets(element, 'token', appParameters(config, site));
+      const { token, secret } = body;
+      if (typeof token !== 'string' || token === '' || typeof secret !== 'string' || secret === '') {
+        throw new CloudElementsError('bad-response', 200);
+      }
+      return { token, secret };
+    },
+
+    async oauth1Url(element, config, requestToken, site) {
+      const body = await getWithSecrets(element, 'url', { ...appParameters(config, site), requestToken });
+      if (typeof body.oauthUrl !== 'string') throw new CloudElementsError('bad-response', 200);
+      return body.oauthUrl;
+    },
+
     async oauthUrl(element, config, state, site) {
-      const parameters: Record<string, string> = {
-        apiKey: config.apiKey,
-        apiSecret: config.apiSecret,
-        callbackUrl: config.callbackUrl,
-        state,
-        ...(config.scope !== undefined && { scope: config.scope }),
-        ...(site !== undefined && { siteAddress: site }),
-        // Validated at creation never to replace the handler's own parameters (options.ts).
-        ...config.oauthUrlParameters,
-      };
+      const parameters = { ...appParameters(config, site), state, ...(config.scope !== undefined && { scope: config.scope }) };
       const path = `/elements/${encodeURIComponent(element)}/oauth/url`;
       // The documented GET carries the secrets in its query: that URL is never logged, and errors never hold it.
       const body = <Record<string, unknown>>(
@@ -290,7 +323,8 @@ export interface BrowserFailure {
 }
 
 /** Which Cloud Elements call failed (a log field; it also picks the message for a refusal). */
-export type UpstreamCall = 'oauth-url' | 'instances' | 'instance-get' | 'instance-list' | 'instance-delete' | 'instance-reauthorize';
+export type UpstreamCall =
+  'oauth-url' | 'oauth-token' | 'instances' | 'instance-get' | 'instance-list' | 'instance-delete' | 'instance-reauthorize';
 
 /** Maps a failed Cloud Elements call to a generic browser-facing failure, and logs the safe facts. */
 export function upstreamFailure(error: unknown, call: UpstreamCall, log: Logger): BrowserFailure {

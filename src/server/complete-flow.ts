@@ -56,11 +56,30 @@ export interface ExchangeRequest {
   readonly name: string;
   /** The owner who started and completes the flow (its tag goes to Cloud Elements, the id to the hook). */
   readonly owner: string;
+  /** A credentials element: the values typed into its form, by configuration key. */
+  readonly credentials?: Readonly<Record<string, string>>;
 }
 
 /** The result of completing a flow: what the browser may learn, or why it failed. */
 export type ExchangeOutcome =
-  { readonly ok: true; readonly instanceId: string; readonly name: string } | { readonly ok: false; readonly failure: BrowserFailure };
+  | { readonly ok: true; readonly instanceId: string; readonly name: string }
+  | { readonly ok: false; readonly failure: BrowserFailure; readonly refused?: boolean };
+
+/**
+ * Whether Cloud Elements refused what the request carried (a 4xx: wrong credentials, a spent code) rather than
+ * our account (401, 403) or itself failing: a credentials form then asks the user again.
+ */
+function refusedInput(error: unknown): boolean {
+  return (
+    error instanceof CloudElementsError &&
+    error.failure === 'error-status' &&
+    !!error.status &&
+    error.status >= 400 &&
+    error.status < 500 &&
+    error.status !== 401 &&
+    error.status !== 403
+  );
+}
 
 /** A readable default, since a redirect (flow 4a) cannot carry a name chosen in the page. */
 export function defaultInstanceName(element: string, now: Date): string {
@@ -138,7 +157,7 @@ async function createInstance(
   } catch (error) {
     const failure = upstreamFailure(error, 'instances', log);
     if (error instanceof CloudElementsError && error.failure === 'timeout') await removeLateInstance(context, element, tag, ownersTag);
-    return { ok: false, failure };
+    return { ok: false, failure, refused: refusedInput(error) };
   }
   const { id } = created.instance;
   const instanceId = String(id);
@@ -176,7 +195,7 @@ async function reauthorize(
     const tags = instanceTags(config, ownerTag(context, owner), ...sealedOwnerTags(context, owner));
     updated = await context.cloudElements.reauthorizeInstance(id, { ...asked, tags });
   } catch (error) {
-    return { ok: false, failure: upstreamFailure(error, 'instance-reauthorize', log) };
+    return { ok: false, failure: upstreamFailure(error, 'instance-reauthorize', log), refused: refusedInput(error) };
   }
   const event = { element, instance: updated.instance, token: updated.token, owner, request: requestForHost(request) };
   // The token may have rotated: without the reconnect hook, the create hook stores it (marked as a reconnect).
@@ -202,7 +221,8 @@ export function completeFlow(context: ConnectContext, request: Request, exchange
   const config = context.options.elements.get(element);
   if (!config) return Promise.resolve({ ok: false, failure: { status: 400, message: ELEMENT_NOT_CONFIGURED } });
   const name = exchange.name || defaultInstanceName(element, new Date(context.options.now()));
-  const asked = { element, config, providerData: exchange.providerData, name, site };
+  const { credentials } = exchange;
+  const asked = { element, config, providerData: exchange.providerData, name, site, ...(credentials && { credentials }) };
   return instance === undefined
     ? createInstance(context, request, exchange, asked)
     : reauthorize(context, request, exchange, asked, instance);

@@ -42,6 +42,15 @@ export interface FlowExtras {
   readonly site?: string;
   /** Redirect mode (`r`): the page the result goes back to, as oauth/url accepted it (docs/protocol.md §13). */
   readonly returnUrl?: string;
+  // --- sign-in kinds (oauth1, credentials) ---
+  /** OAuth 1 (`t`): the request token, by which the provider's callback (whose state is not ours) finds the flow. */
+  readonly requestToken?: string;
+  /** OAuth 1 (`z`): the request-token secret, sealed (AES-GCM): the browser holding the cookie cannot read it. */
+  readonly sealedSecret?: string;
+  /** OAuth 1 (`u`): the provider URL the start route sends the browser to. */
+  readonly providerUrl?: string;
+  /** Credentials (`c`): refused posts so far; each post consumes the state under its own attempt number. */
+  readonly attempts?: number;
 }
 
 /** What starting a flow takes: the extras and the instance name asked for. */
@@ -62,6 +71,10 @@ function writeRecord(flow: PendingFlow): Record<string, string | number> {
     ...(flow.instance && { i: flow.instance }),
     ...(flow.site && { a: flow.site }),
     ...(flow.returnUrl && { r: flow.returnUrl }),
+    ...(flow.requestToken && { t: flow.requestToken }),
+    ...(flow.sealedSecret && { z: flow.sealedSecret }),
+    ...(flow.providerUrl && { u: flow.providerUrl }),
+    ...(flow.attempts && { c: flow.attempts }),
   };
 }
 
@@ -70,7 +83,7 @@ function writeRecord(flow: PendingFlow): Record<string, string | number> {
  * from before owners existed is treated as invalid: it could be completed by anyone). A malformed name is dropped.
  */
 function readRecord(cookieName: string, record: unknown): PendingFlow | undefined {
-  const { s, e, x, n, o, i, a, r } = record as Partial<Record<'s' | 'e' | 'x' | 'n' | 'o' | 'i' | 'a' | 'r', unknown>>;
+  const { s, e, x, n, o, i, a, r, ...kind } = record as Partial<Record<'s' | 'e' | 'x' | 'n' | 'o' | 'i' | 'a' | 'r', unknown>>;
   if (typeof s !== 'string' || typeof e !== 'string' || typeof x !== 'number') return undefined;
   if (!ELEMENT_KEY_PATTERN.test(e)) return undefined;
   if (typeof o !== 'string' || !DIGEST.test(o)) return undefined;
@@ -78,6 +91,8 @@ function readRecord(cookieName: string, record: unknown): PendingFlow | undefine
   if (a !== undefined && !isSiteAddress(a)) return undefined;
   if (r !== undefined && !isReturnUrl(r)) return undefined;
   const name = isInstanceName(n) ? n : undefined;
+  const kindFields = readKindFields(kind);
+  if (!kindFields) return undefined;
   return {
     cookieName,
     state: s,
@@ -88,6 +103,22 @@ function readRecord(cookieName: string, record: unknown): PendingFlow | undefine
     ...(i !== undefined && { instance: i }),
     ...(a !== undefined && { site: a }),
     ...(r !== undefined && { returnUrl: r }),
+    ...kindFields,
+  };
+}
+
+const TEXT_FIELD = /^[\x21-\x7e]{1,8192}$/;
+
+/** The sign-in kinds' fields of a verified record (`t`, `z`, `u`, `c`); `undefined` when one is malformed. */
+function readKindFields(record: Record<string, unknown>): Partial<FlowExtras> | undefined {
+  const { t, z, u, c } = record;
+  for (const text of [t, z, u]) if (text !== undefined && (typeof text !== 'string' || !TEXT_FIELD.test(text))) return undefined;
+  if (c !== undefined && (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c > 100)) return undefined;
+  return {
+    ...(t !== undefined && { requestToken: t as string }),
+    ...(z !== undefined && { sealedSecret: z as string }),
+    ...(u !== undefined && { providerUrl: u as string }),
+    ...(c !== undefined && { attempts: c }),
   };
 }
 
@@ -240,7 +271,7 @@ export class FlowRegistry {
    * reconnect re-authorises and the site address, if any), and the Set-Cookie values that record it (and evict
    * stale or surplus flows).
    */
-  start(cookieHeader: string | null, element: string, details: FlowDetails): { state: string; setCookies: string[] } {
+  start(cookieHeader: string | null, element: string, details: FlowDetails): { state: string; flow: PendingFlow; setCookies: string[] } {
     const now = this._now();
     const { flows, invalid } = this._cookies.read(cookieHeader);
     const live = flows.filter((flow) => flow.expiresAt > now).sort((a, b) => a.expiresAt - b.expiresAt);
@@ -258,7 +289,26 @@ export class FlowRegistry {
       ...details,
     };
     setCookies.push(this._cookies.serialize(flow, this._ttlMs));
-    return { state: flow.state, setCookies };
+    return { state: flow.state, flow, setCookies };
+  }
+
+  /**
+   * The Set-Cookie value that records `flow` again in its own cookie, until its unchanged expiry (a kind adding
+   * what it learnt, a credentials form counting a refusal); throws {@link FlowCookieTooLargeError}.
+   */
+  record(flow: PendingFlow): string {
+    return this._cookies.serialize(flow, Math.max(1, flow.expiresAt - this._now()));
+  }
+
+  /**
+   * The browser's live flow that `matches` (its state, an OAuth 1 request token), without consuming it: for the
+   * pages a flow passes through before it completes. Compares against every flow, without an early exit.
+   */
+  find(cookieHeader: string | null, matches: (flow: PendingFlow) => boolean, expiredToo = false): PendingFlow | undefined {
+    const now = this._now();
+    let found: PendingFlow | undefined;
+    for (const flow of this._cookies.read(cookieHeader).flows) if (matches(flow) && (expiredToo || flow.expiresAt > now)) found = flow;
+    return found;
   }
 
   /**
@@ -284,7 +334,9 @@ export class FlowRegistry {
     const ttlMs = Math.ceil(issuedAt + USED_STATE_MEMORY_MS - now);
     let first: boolean;
     try {
-      first = (await this._store.consumeOnce(wanted.toString('base64url'), ttlMs)) === true;
+      // A credentials form posts once per attempt: each attempt number (its cookie says which) is single-use.
+      const key = wanted.toString('base64url') + (match.attempts ? `.${match.attempts}` : '');
+      first = (await this._store.consumeOnce(key, ttlMs)) === true;
     } catch (error) {
       this._log('state-store.failed', { error: storeFailure(error) });
       return { ok: false, reason: 'store-unavailable', setCookies };

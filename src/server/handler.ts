@@ -7,6 +7,8 @@ import { errorResponse, methodNotAllowed } from './http.js';
 import { resolveOptions } from './options.js';
 import { handleCallback } from './routes/callback.js';
 import { handleCallbackScript } from './routes/callback-script.js';
+import { handleCredentialsPage, handleCredentialsPost } from './routes/credentials.js';
+import { handleOAuth1Start } from './routes/oauth1-start.js';
 import { handleDeleteInstance, handleGetInstance, handleListInstances, handlePostInstances } from './routes/instances.js';
 import { handleOAuthUrl } from './routes/oauth-url.js';
 import type { ConnectHandlerOptions } from './types.js';
@@ -28,6 +30,15 @@ function routeInstances(context: ConnectContext, request: Request, id: string | 
   return Promise.resolve(methodNotAllowed('GET, DELETE'));
 }
 
+/** `GET|POST {basePath}/{element}/credentials`: a credentials element's form (docs/kinds.md). */
+function routeCredentials(context: ConnectContext, request: Request, element: string): Promise<Response> {
+  if (request.method === 'GET')
+    return withOwner(context, request, 'page', (owner) => handleCredentialsPage(context, request, element, owner));
+  if (request.method === 'POST')
+    return withOwner(context, request, 'page', (owner) => handleCredentialsPost(context, request, element, owner));
+  return Promise.resolve(methodNotAllowed('GET, POST'));
+}
+
 /**
  * The route table: `GET callback.js`; the owner's instances; `POST events` (Cloud Elements' signed webhooks);
  * `GET {element}/oauth/url` and `GET {element}/oauth/callback`. Every route but the static script and the events
@@ -42,7 +53,8 @@ async function route(context: ConnectContext, request: Request, segments: readon
   }
   if (first === 'instances' && segments.length <= 2) return routeInstances(context, request, second);
   if (segments.length === 1 && first === 'events') return handleEvents(context, request);
-  if (second !== 'oauth' || (third !== 'url' && third !== 'callback') || extra.length > 0) {
+  const kindRoute = (second === 'oauth1' && third === 'start') || (second === 'credentials' && third === undefined);
+  if ((second !== 'oauth' || (third !== 'url' && third !== 'callback') || extra.length > 0) && !kindRoute) {
     return errorResponse(404, 'Not found');
   }
   // The raw, still percent-encoded segment: "..%2f", "%e2%80%ae" and friends fail the pattern.
@@ -52,7 +64,9 @@ async function route(context: ConnectContext, request: Request, segments: readon
     context.log('request.unknown-element', { element: first, configured: [...context.options.elements.keys()].join(',') });
     return errorResponse(404, 'Unknown element');
   }
+  if (second === 'credentials') return routeCredentials(context, request, first);
   if (request.method !== 'GET') return methodNotAllowed('GET');
+  if (second === 'oauth1') return withOwner(context, request, 'page', (owner) => handleOAuth1Start(context, request, first, owner));
   if (third === 'url') return withOwner(context, request, 'json', (owner) => handleOAuthUrl(context, request, first, owner));
   return withOwner(context, request, 'page', (owner) => handleCallback(context, request, first, owner));
 }

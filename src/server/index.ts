@@ -9,6 +9,8 @@ export type {
   CloudElementsOptions,
   ConnectHandlerOptions,
   ElementConfig,
+  CredentialsElementConfig,
+  CredentialField,
   InstanceCreatedEvent,
   InstanceDeletedEvent,
   InstanceReconnectedEvent,

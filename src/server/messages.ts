@@ -11,3 +11,6 @@ export const NOT_SAVED = 'The account could not be saved; please try again';
 
 /** 400: a flow record names an element the options no longer configure. */
 export const ELEMENT_NOT_CONFIGURED = 'This element is not configured';
+
+/** The callback page's `exchange_failed` description: Cloud Elements or the host could not complete the flow. */
+export const EXCHANGE_FAILED = 'The account could not be connected. Please try again.';

@@ -2,6 +2,15 @@ import { createHmac } from 'node:crypto';
 import { parseWebUrl } from '../node/url-rules.js';
 import { ELEMENT_KEY_PATTERN } from '../protocol-rules.js';
 import { siteAddressProblem } from './element-rules.js';
+import {
+  checkOAuth1Callback,
+  refuseOAuthSettings,
+  resolveAppName,
+  resolveAuth,
+  resolveDisplayName,
+  resolveFields,
+  resolveOwnOrigin,
+} from './kind-options.js';
 import { isStateStore, MAX_FLOW_TTL_MS } from './state-store.js';
 import type { ConnectHandlerOptions, ElementConfig, EventsOptions, SiteAddressFunction, StateStore } from './types.js';
 
@@ -42,6 +51,11 @@ export interface ResolvedOptions extends ResolvedOwnerOptions {
   readonly secrets: readonly string[];
   /** The `events` option resolved; `undefined` when events are not configured (`POST {basePath}/events` is 404). */
   readonly events: ResolvedEvents | undefined;
+  // --- sign-in kinds (kind-options.ts) ---
+  /** The app's name on the credentials form. */
+  readonly appName: string | undefined;
+  /** The public origin of the handler's pages; set whenever a credentials element is configured. */
+  readonly ownOrigin: string | undefined;
 }
 
 /** The per-element settings, resolved: configuration and tags always present (maybe empty), all frozen. */
@@ -256,6 +270,16 @@ function resolveElement(key: string, entry: unknown): Readonly<ElementConfig> {
   if (!ELEMENT_KEY_PATTERN.test(key)) fail(`element key "${key}" must match ${ELEMENT_KEY_PATTERN}`);
   if (typeof entry !== 'object' || entry === null) fail(`elements.${key} must be an object`);
   const config = entry as Partial<ElementConfig>;
+  const auth = resolveAuth(key, config.auth, fail);
+  const displayName = resolveDisplayName(key, config.displayName, fail);
+  if (auth === 'credentials') {
+    // No OAuth app: empty key, secret and callback URL, which nothing of a credentials flow reads.
+    refuseOAuthSettings(key, config, fail);
+    const settings = resolveElementSettings(key, config);
+    const fields = resolveFields(key, config.fields, settings.configuration, fail);
+    return Object.freeze({ apiKey: '', apiSecret: '', callbackUrl: '', auth, fields, displayName, scope: undefined, ...settings });
+  }
+  if (config.fields !== undefined) fail(`elements.${key}.fields is only for a credentials element`);
   // https, or plain http on loopback for local development: a code must never travel in cleartext.
   const callback = parseWebUrl(config.callbackUrl, true);
   if (!callback)
@@ -267,6 +291,8 @@ function resolveElement(key: string, entry: unknown): Readonly<ElementConfig> {
     callbackUrl: config.callbackUrl as string,
     scope: resolveScope(key, config.scope),
     oauthUrlParameters: resolveOAuthUrlParameters(key, config.oauthUrlParameters),
+    auth,
+    displayName,
     ...resolveElementSettings(key, config),
   });
 }
@@ -279,8 +305,17 @@ function resolveElements(value: unknown): Map<string, Readonly<ElementConfig>> {
   return elements;
 }
 
-function resolveOrigins(value: unknown, elements: Map<string, Readonly<ElementConfig>>): Set<string> {
-  if (value === undefined) return new Set([...elements.values()].map((e) => new URL(e.callbackUrl).origin));
+/** The elements that sign in through a callback URL (every kind but credentials). */
+function withCallback(elements: Map<string, Readonly<ElementConfig>>): Array<Readonly<ElementConfig>> {
+  return [...elements.values()].filter((e) => e.auth !== 'credentials');
+}
+
+function resolveOrigins(value: unknown, elements: Map<string, Readonly<ElementConfig>>, ownOrigin: string | undefined): Set<string> {
+  if (value === undefined) {
+    const origins = new Set(withCallback(elements).map((e) => new URL(e.callbackUrl).origin));
+    if (ownOrigin !== undefined) origins.add(ownOrigin);
+    return origins;
+  }
   if (!Array.isArray(value)) fail('allowedOrigins must be an array of origins');
   return new Set(
     value.map((origin: unknown) => {
@@ -291,8 +326,9 @@ function resolveOrigins(value: unknown, elements: Map<string, Readonly<ElementCo
   );
 }
 
-function resolveSecureCookies(elements: Map<string, Readonly<ElementConfig>>): boolean {
-  const schemes = new Set([...elements.values()].map((e) => new URL(e.callbackUrl).protocol));
+function resolveSecureCookies(elements: Map<string, Readonly<ElementConfig>>, ownOrigin: string | undefined): boolean {
+  const schemes = new Set(withCallback(elements).map((e) => new URL(e.callbackUrl).protocol));
+  if (ownOrigin !== undefined) schemes.add(new URL(ownOrigin).protocol);
   // One flow cookie serves every element, so its Secure flag cannot differ per callback URL.
   if (schemes.size > 1) fail('all callbackUrls must use the same scheme (all https, or all http for local development)');
   return schemes.has('https:');
@@ -325,7 +361,9 @@ export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions 
   if (options.stateStore !== undefined && !isStateStore(options.stateStore)) fail('stateStore must have a consumeOnce(key, ttlMs) method');
   const elements = resolveElements(options.elements);
   const basePath = resolveBasePath(options.basePath);
-  const events = resolveEvents(options, elements, basePath);
+  for (const [key, config] of elements) checkOAuth1Callback(key, config, basePath, fail);
+  const ownOrigin = resolveOwnOrigin(options.origin, elements, fail);
+  const events = resolveEvents(options, elements, basePath, ownOrigin);
   return {
     basePath,
     cloudElements: {
@@ -336,9 +374,9 @@ export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions 
     },
     elements,
     cookieSecret: options.cookieSecret,
-    secureCookies: resolveSecureCookies(elements),
+    secureCookies: resolveSecureCookies(elements, ownOrigin),
     flowTtlMs: positiveInteger(options.flowTtlMs, 'flowTtlMs', MAX_FLOW_TTL_MS, MAX_FLOW_TTL_MS),
-    allowedOrigins: resolveOrigins(options.allowedOrigins, elements),
+    allowedOrigins: resolveOrigins(options.allowedOrigins, elements, ownOrigin),
     onInstanceCreated: options.onInstanceCreated,
     hookTimeoutMs: positiveInteger(options.hookTimeoutMs, 'hookTimeoutMs', 10_000, MAX_TIMER_MS),
     log: options.log ?? (() => {}),
@@ -350,11 +388,13 @@ export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions 
       userSecret,
       organizationSecret,
       options.cookieSecret,
-      ...[...elements.values()].map((e) => e.apiSecret),
+      ...withCallback(elements).map((e) => e.apiSecret),
       ...(typeof options.ownerTagSecret === 'string' ? [options.ownerTagSecret] : []),
       ...(events?.signingKeys ?? []),
     ],
     events,
+    appName: resolveAppName(options.appName, fail),
+    ownOrigin,
   };
 }
 
@@ -444,6 +484,7 @@ function resolveEvents(
   options: ConnectHandlerOptions,
   elements: Map<string, Readonly<ElementConfig>>,
   basePath: string,
+  ownOrigin: string | undefined,
 ): ResolvedEvents | undefined {
   const raw = options.elements as Readonly<Record<string, { events?: unknown }>>;
   const wanted = [...elements.keys()].filter((key) => raw[key]?.events !== undefined);
@@ -466,7 +507,8 @@ function resolveEvents(
   }
   for (const key of wanted) {
     const config = elements.get(key)!;
-    const callbackUrl = events.callbackUrl ?? `${new URL(config.callbackUrl).origin}${basePath}/events`;
+    const origin = config.callbackUrl ? new URL(config.callbackUrl).origin : ownOrigin;
+    const callbackUrl = events.callbackUrl ?? `${origin}${basePath}/events`;
     const configuration = { ...config.configuration, ...eventConfiguration(key, raw[key]!.events, config, callbackUrl, signingKeys[0]!) };
     elements.set(key, Object.freeze({ ...config, configuration: Object.freeze(configuration) }));
   }

@@ -46,6 +46,46 @@ export interface ElementConfig {
    * Cloud Elements' event configuration, delivering to `POST {basePath}/events`. Needs the handler's `events`.
    */
   events?: ElementEventSettings;
+  // --- sign-in kinds (docs/kinds.md) ---
+  /**
+   * How the element signs in: `oauth2` (default), `oauth1` (request token; the callback URL must be the flow-4a
+   * route) or `credentials` (see {@link CredentialsElementConfig}).
+   */
+  auth?: 'oauth2' | 'oauth1' | 'credentials';
+  /** Credentials elements only: the form's inputs (resolved entries carry them; see {@link CredentialsElementConfig}). */
+  fields?: readonly CredentialField[];
+  /** The element's name on the handler's pages (`Zoho CRM`); default: the element's known display name, else its key. */
+  displayName?: string;
+}
+
+/**
+ * An element that takes credentials (an API key, a user name and password, an account id) instead of OAuth: the
+ * handler serves a form built from `fields` and creates the instance with what the user typed.
+ */
+export interface CredentialsElementConfig {
+  auth: 'credentials';
+  /** The form's inputs, in order; each `key` is a Cloud Elements configuration key (`crm.zohocrm.username`). */
+  fields: readonly CredentialField[];
+  /** The element's name on the form (`Zoho CRM`); default: the element's known display name, else its key. */
+  displayName?: string;
+  siteAddress?: string;
+  siteConfigurationKey?: string;
+  configuration?: Readonly<Record<string, string | number | boolean>>;
+  tags?: readonly string[];
+}
+
+/** One input of a credentials form. */
+export interface CredentialField {
+  /** The Cloud Elements configuration key the value goes to: unique, `[A-Za-z0-9_.-]{1,128}`. */
+  key: string;
+  /** The input's label, as the user reads it. */
+  label: string;
+  /** The input's type; a `password` value is never written back into the page. Default `text`. */
+  type?: 'text' | 'password' | 'email' | 'url';
+  /** Default true. */
+  required?: boolean;
+  /** A line of help shown under the input (linked with `aria-describedby`). */
+  help?: string;
 }
 
 /** Turns the site the user typed into the provider's site address, or refuses it (`null`). */
@@ -122,7 +162,7 @@ export interface ConnectHandlerOptions {
   /** Cloud Elements account and API location. */
   cloudElements: CloudElementsOptions;
   /** The elements a browser may connect, by element key. */
-  elements: Readonly<Record<string, ElementConfig>>;
+  elements: Readonly<Record<string, ElementConfig | CredentialsElementConfig>>;
   /** Secret (≥ 32 characters) that signs the flow cookies. */
   cookieSecret: string;
   /** Called with the new instance and its Element Token; may be async. A throw fails the flow. */
@@ -179,6 +219,15 @@ export interface ConnectHandlerOptions {
    * elements whose entry has `events`.
    */
   events?: EventsOptions;
+  // --- sign-in kinds (docs/kinds.md) ---
+  /** The app's name on the credentials form ("Connect Zoho CRM to {appName}"). */
+  appName?: string;
+  /**
+   * The public origin the handler is served on (`https://app.example`), where credentials forms are served;
+   * default: the origin of the callback URLs, when they share one (a TypeError at creation otherwise, when a
+   * credentials element is configured).
+   */
+  origin?: string;
 }
 
 /**

@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { createConnectHandler, toNodeListener } from '../../lib/server/index.js';
-import { createSandbox } from '../../lib/sandbox/index.js';
+import { createSandbox, sandboxCatalogue, sandboxHostConfig } from '../../lib/sandbox/index.js';
 
 const SECRETS = { userSecret: 'real-user-secret-0001', organizationSecret: 'real-org-secret-0001' };
 const UID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
@@ -39,6 +39,12 @@ const SCENARIOS = {
   burl: ['burl', '4a'],
   '4a-elsewhere': ['allow', '4a-elsewhere'],
 };
+
+/** A credentials element as the sandbox's catalogue describes it (its fields, by configuration key). */
+function credentialsElement(key, displayName) {
+  const { fields } = sandboxHostConfig(sandboxCatalogue.find((element) => element.key === key));
+  return { auth: 'credentials', displayName, fields };
+}
 
 async function listen(listener) {
   const server = createServer(listener);
@@ -115,6 +121,17 @@ export async function startRealBackend({ pageOrigin, gates, stats }) {
           scope: 'com.intuit.quickbooks.accounting',
           configuration: { 'authentication.type': 'oauth2' },
         },
+        // The other kinds (docs/kinds.md): OAuth 1 completes only through the 4a route; credentials need no callback.
+        ...(flow !== '4b' && {
+          twitter: {
+            auth: 'oauth1',
+            apiKey: 'twitter-test-key',
+            apiSecret: 'twitter-test-secret-0001',
+            callbackUrl: callbackUrl('twitter'),
+          },
+        }),
+        zohocrm: credentialsElement('zohocrm', 'Zoho CRM'),
+        jira: credentialsElement('jira', 'Jira'),
       },
       // What the handler sends to Cloud Elements' POST /instances: its providerData, recorded for the flow's uid.
       fetch: async (input, init = {}) => {
@@ -125,6 +142,8 @@ export async function startRealBackend({ pageOrigin, gates, stats }) {
         }
         return fetch(input, init);
       },
+      origin: pageOrigin,
+      appName: 'ce-connect tests',
       cookieSecret: randomBytes(32).toString('base64url'),
       // One user: the owner routes (status, reconnect, disconnect) need authorize (#19 item 1).
       authorize: () => 'default',
@@ -152,11 +171,16 @@ export async function startRealBackend({ pageOrigin, gates, stats }) {
     const entry = handlers.get(scenario);
     if (!entry) return undefined;
     if (!withUid) {
-      // The provider sent the popup back to the 4a callback route: the state tells whose flow it is.
-      const state = new URL(request.url).searchParams.get('state');
-      const flow = state ? flows.get(state) : undefined;
-      if (flow?.gates.has('gate-callback')) await gates.pass(flow.uid, 'callback');
-      return entry.handler(flow ? withPath(request, path, { 'x-test-uid': flow.uid }) : request);
+      // The provider sent the popup back to the 4a callback route: the state tells whose flow it is (OAuth 1: the
+      // request token, recorded when the start route sent the browser on); so do the kinds' own pages.
+      const query = new URL(request.url).searchParams;
+      const key = query.get('oauth_token') ?? query.get('denied') ?? query.get('state');
+      const flow = key ? flows.get(key) : undefined;
+      if (flow?.gates.has('gate-callback') && path.endsWith('/oauth/callback')) await gates.pass(flow.uid, 'callback');
+      const response = await entry.handler(flow ? withPath(request, path, { 'x-test-uid': flow.uid }) : request);
+      const token = path.endsWith('/oauth1/start') && response?.headers.get('location');
+      if (flow && token) flows.set(new URL(token).searchParams.get('oauth_token'), flow);
+      return response;
     }
     const [, , uid, gateList, rest] = withUid;
     const flowGates = new Set(gateList.split(','));

@@ -1,11 +1,9 @@
-import { callbackPageResponse, returnRedirect } from '../callback-page.js';
+import { callbackPageResponse, flowResultResponse } from '../callback-page.js';
 import { claimFlow, completeFlow } from '../complete-flow.js';
 import type { ConnectContext } from '../context.js';
-import { FOREIGN_FLOW_MESSAGE, STORE_UNAVAILABLE } from '../messages.js';
+import { EXCHANGE_FAILED, FOREIGN_FLOW_MESSAGE, STORE_UNAVAILABLE } from '../messages.js';
 import { signInKindOf } from '../sign-in/kinds.js';
 import type { CallbackResult } from '../types.js';
-
-const EXCHANGE_FAILED = 'The account could not be connected. Please try again.';
 
 /**
  * `GET {basePath}/{element}/oauth/callback` (flow 4a): claims the flow of the state against this browser's flow
@@ -16,9 +14,12 @@ const EXCHANGE_FAILED = 'The account could not be connected. Please try again.';
  */
 export async function handleCallback(context: ConnectContext, request: Request, element: string, owner: string): Promise<Response> {
   const { options, log } = context;
-  const states = new URL(request.url).searchParams.getAll('state');
+  const kind = signInKindOf(options.elements.get(element)!);
+  const states = kind.callbackState
+    ? [kind.callbackState(context, request)].filter((s) => s !== undefined)
+    : new URL(request.url).searchParams.getAll('state');
   if (states.length !== 1) {
-    log('callback.rejected', { element, reason: states.length ? 'repeated-state' : 'no-state' });
+    log('callback.rejected', { element, reason: kind.callbackState ? 'no-flow-cookie' : states.length ? 'repeated-state' : 'no-state' });
     return callbackPageResponse(options.basePath, null, 400, []);
   }
   const state = states[0] as string;
@@ -33,12 +34,8 @@ export async function handleCallback(context: ConnectContext, request: Request, 
     return callbackPageResponse(options.basePath, null, claimed.reason === 'consumed' ? 409 : 400, claimed.setCookies);
   }
   const { flow, setCookies } = claimed;
-  const { returnUrl } = flow;
   // From here the flow is known: its result goes back to the page that started it, popup or redirect.
-  const page = (result: CallbackResult, status = 200) =>
-    returnUrl === undefined
-      ? callbackPageResponse(options.basePath, result, status, setCookies)
-      : returnRedirect(returnUrl, result, setCookies);
+  const page = (result: CallbackResult, status = 200) => flowResultResponse(options.basePath, flow, result, status, setCookies);
   if (!claimed.ok) {
     if (claimed.reason === 'owner-mismatch') {
       log('callback.rejected', { element, reason: 'owner-mismatch' });
@@ -47,9 +44,7 @@ export async function handleCallback(context: ConnectContext, request: Request, 
     log('callback.rejected', { element, reason: 'element-mismatch', flowElement: flow.element });
     return page({ state, error: 'invalid_request', errorDescription: 'The sign-in result arrived for another element.' });
   }
-  const config = options.elements.get(element);
-  if (!config) return page({ state, error: 'exchange_failed', errorDescription: EXCHANGE_FAILED });
-  const answer = await signInKindOf(config).complete(request, flow);
+  const answer = await kind.complete(request, flow, context);
   if (answer.kind === 'invalid') {
     log('callback.rejected', { element, reason: answer.error === 'invalid_callback' ? 'invalid-callback' : 'invalid-parameters' });
     return page({ state, error: answer.error, errorDescription: answer.description });

@@ -8,6 +8,7 @@ import { isSiteAddress } from '../options.js';
 import { findOwnedInstance, unknownInstance } from '../owned-instance.js';
 import { pageOriginMismatch } from '../page-origin.js';
 import { readReturnInput } from '../return-url.js';
+import { pageLanguage } from '../page-texts.js';
 import { signInKindOf } from '../sign-in/kinds.js';
 import { siteAddressProblem } from '../element-rules.js';
 import type { ElementConfig } from '../types.js';
@@ -117,7 +118,11 @@ export async function handleOAuthUrl(context: ConnectContext, request: Request, 
   const crossOriginRedirect = mode.returnUrl !== undefined && options.allowedOrigins.has(request.headers.get('origin') ?? '');
   const mismatch = crossOriginRedirect
     ? undefined
-    : pageOriginMismatch(request, config.callbackUrl, `${options.basePath}/${element}/oauth/callback`);
+    : pageOriginMismatch(
+        request,
+        config.callbackUrl || `${options.ownOrigin}${options.basePath}/${element}/oauth/callback`,
+        `${options.basePath}/${element}/oauth/callback`,
+      );
   if (mismatch) {
     log('request.refused', { route: 'oauth-url', reason: 'page-origin', element });
     return errorResponse(400, mismatch);
@@ -137,9 +142,20 @@ export async function handleOAuthUrl(context: ConnectContext, request: Request, 
   }
   const { state, setCookies } = started;
   const kind = signInKindOf(config);
-  const begun = await kind.start(context, { element, config, state, owner, site, instance, returnUrl });
+  const lang = pageLanguage(query.getAll('lang'));
+  const begun = await kind.start(context, { element, config, state, owner, site, instance, returnUrl, lang });
   if (!begun.ok) return begun.response;
-  const { oauthUrl } = begun;
+  const { oauthUrl, record } = begun;
+  if (record) {
+    try {
+      // The flow's own cookie, now with what the kind must keep until the callback (an OAuth 1 request token).
+      setCookies[setCookies.length - 1] = context.flows.record({ ...started.flow, ...record });
+    } catch (error) {
+      if (!(error instanceof FlowCookieTooLargeError)) throw error;
+      log('cloud-elements.unusable-oauth-url', { element, reason: 'too-long' });
+      return errorResponse(502, 'Cloud Elements sent an unusable OAuth URL');
+    }
+  }
   log('flow.started', { element, ...(returnUrl && { mode: 'redirect' }) });
   return jsonResponse(200, { oauthUrl, element, state }, { setCookies });
 }
