@@ -55,9 +55,12 @@ export function demoElementConfig(element, { origin, flow, features, secret }) {
   const key = element.key;
   const route = `${origin}/api/ce/${key}/oauth/callback`;
   const events = features.events ? { events: {} } : {};
-  if (auth === 'credentials') return { auth, fields, ...(configuration && { configuration }), ...events };
+  // The name the handler's own pages show (a credentials form, a connect link), where the widget has none.
+  const named = features.kinds ? { displayName: element.name } : {};
+  if (auth === 'credentials') return { auth, ...named, fields, ...(configuration && { configuration }), ...events };
   return {
     ...(auth !== 'oauth2' && { auth }),
+    ...named,
     apiKey: `demo-${key}-key`,
     apiSecret: `demo-${key}-secret-${secret}`,
     callbackUrl: auth === 'oauth2' && flow === '4b' ? `${origin}/callback.html` : route,
