@@ -42,6 +42,8 @@ export interface FlowExtras {
   readonly site?: string;
   /** Redirect mode (`r`): the page the result goes back to, as oauth/url accepted it (docs/protocol.md §13). */
   readonly returnUrl?: string;
+  /** A connect link's flow (`l`): the link id; only that link's routes may complete it. */
+  readonly link?: string;
 }
 
 /** What starting a flow takes: the extras and the instance name asked for. */
@@ -62,6 +64,7 @@ function writeRecord(flow: PendingFlow): Record<string, string | number> {
     ...(flow.instance && { i: flow.instance }),
     ...(flow.site && { a: flow.site }),
     ...(flow.returnUrl && { r: flow.returnUrl }),
+    ...(flow.link && { l: flow.link }),
   };
 }
 
@@ -70,13 +73,14 @@ function writeRecord(flow: PendingFlow): Record<string, string | number> {
  * from before owners existed is treated as invalid: it could be completed by anyone). A malformed name is dropped.
  */
 function readRecord(cookieName: string, record: unknown): PendingFlow | undefined {
-  const { s, e, x, n, o, i, a, r } = record as Partial<Record<'s' | 'e' | 'x' | 'n' | 'o' | 'i' | 'a' | 'r', unknown>>;
+  const { s, e, x, n, o, i, a, r, l } = record as Partial<Record<'s' | 'e' | 'x' | 'n' | 'o' | 'i' | 'a' | 'r' | 'l', unknown>>;
   if (typeof s !== 'string' || typeof e !== 'string' || typeof x !== 'number') return undefined;
   if (!ELEMENT_KEY_PATTERN.test(e)) return undefined;
   if (typeof o !== 'string' || !DIGEST.test(o)) return undefined;
   if (i !== undefined && !isInstanceIdText(i)) return undefined;
   if (a !== undefined && !isSiteAddress(a)) return undefined;
   if (r !== undefined && !isReturnUrl(r)) return undefined;
+  if (l !== undefined && (typeof l !== 'string' || !/^[A-Za-z0-9_-]{22}$/.test(l))) return undefined;
   const name = isInstanceName(n) ? n : undefined;
   return {
     cookieName,
@@ -88,6 +92,7 @@ function readRecord(cookieName: string, record: unknown): PendingFlow | undefine
     ...(i !== undefined && { instance: i }),
     ...(a !== undefined && { site: a }),
     ...(r !== undefined && { returnUrl: r }),
+    ...(l !== undefined && { link: l }),
   };
 }
 
@@ -261,6 +266,14 @@ export class FlowRegistry {
     };
     setCookies.push(this._cookies.serialize(flow, this._ttlMs));
     return { state: flow.state, setCookies };
+  }
+
+  /** The browser's live-or-not flow of `state`, without consuming it (to learn whether it is a connect link's). */
+  find(cookieHeader: string | null, state: string): PendingFlow | undefined {
+    const wanted = digest(state);
+    let match: PendingFlow | undefined;
+    for (const flow of this._cookies.read(cookieHeader).flows) if (timingSafeEqual(digest(flow.state), wanted)) match = flow;
+    return match;
   }
 
   /**

@@ -3,14 +3,23 @@ import { createContext, type ConnectContext } from './context.js';
 import { withOwner } from './host.js';
 import { errorResponse, methodNotAllowed } from './http.js';
 import { resolveOptions } from './options.js';
-import { handleCallback } from './routes/callback.js';
+import { connectLinks } from './connect-links.js';
 import { handleCallbackScript } from './routes/callback-script.js';
 import { handleDeleteInstance, handleGetInstance, handleListInstances, handlePostInstances } from './routes/instances.js';
+import { handleFlowCallback, routeAssets, routeLink } from './routes/link-page.js';
 import { handleOAuthUrl } from './routes/oauth-url.js';
-import type { ConnectHandlerOptions } from './types.js';
+import type { ConnectHandlerOptions, ConnectLink, ConnectLinkRequest } from './types.js';
 
-/** A WHATWG request handler; resolves to `undefined` for paths outside its base path. */
-export type ConnectHandler = (request: Request) => Promise<Response | undefined>;
+/**
+ * A WHATWG request handler; resolves to `undefined` for paths outside its base path. It also makes and revokes
+ * connect links (docs/connect-links.md).
+ */
+export type ConnectHandler = ((request: Request) => Promise<Response | undefined>) & {
+  /** A single-use link that connects `element` for `owner` from any browser; a TypeError for bad input. */
+  readonly createConnectLink: (request: ConnectLinkRequest) => Promise<ConnectLink>;
+  /** Withdraws a link: it then shows as withdrawn and completes nothing. */
+  readonly revokeConnectLink: (id: string) => Promise<void>;
+};
 
 /** Routes `{basePath}/instances` and `{basePath}/instances/{id}` (docs/protocol.md §12.3). */
 function routeInstances(context: ConnectContext, request: Request, id: string | undefined): Promise<Response> {
@@ -39,6 +48,8 @@ async function route(context: ConnectContext, request: Request, segments: readon
     return request.method === 'GET' ? handleCallbackScript() : methodNotAllowed('GET');
   }
   if (first === 'instances' && segments.length <= 2) return routeInstances(context, request, second);
+  if (first === 'link') return routeLink(context, request, segments.slice(1));
+  if (first === 'assets' && segments.length === 2) return routeAssets(request, second ?? '');
   if (second !== 'oauth' || (third !== 'url' && third !== 'callback') || extra.length > 0) {
     return errorResponse(404, 'Not found');
   }
@@ -51,7 +62,7 @@ async function route(context: ConnectContext, request: Request, segments: readon
   }
   if (request.method !== 'GET') return methodNotAllowed('GET');
   if (third === 'url') return withOwner(context, request, 'json', (owner) => handleOAuthUrl(context, request, first, owner));
-  return withOwner(context, request, 'page', (owner) => handleCallback(context, request, first, owner));
+  return handleFlowCallback(context, request, first);
 }
 
 /**
@@ -63,7 +74,7 @@ async function route(context: ConnectContext, request: Request, segments: readon
 export function createConnectHandler(options: ConnectHandlerOptions): ConnectHandler {
   const context = createContext(resolveOptions(options));
   const prefix = `${context.options.basePath}/`;
-  return async (request) => {
+  const handler = async (request: Request): Promise<Response | undefined> => {
     const path = new URL(request.url).pathname;
     if (path !== context.options.basePath && !path.startsWith(prefix)) return undefined;
     try {
@@ -75,4 +86,5 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectHan
       return errorResponse(500, 'Internal error');
     }
   };
+  return Object.assign(handler, connectLinks(context));
 }

@@ -15,6 +15,8 @@ export type {
   SiteAddressFunction,
   InstanceSummary,
   CallbackResult,
+  ConnectLink,
+  ConnectLinkRequest,
 } from './types.js';
 export { MAX_PENDING_FLOWS } from './flow.js';
 export { createMemoryStateStore, type MemoryStateStore, type MemoryStateStoreOptions, type StateStore } from './state-store.js';

@@ -11,3 +11,6 @@ export const NOT_SAVED = 'The account could not be saved; please try again';
 
 /** 400: a flow record names an element the options no longer configure. */
 export const ELEMENT_NOT_CONFIGURED = 'This element is not configured';
+
+/** 410: a connect link that was already used (or revoked) when a flow through it completed. */
+export const LINK_USED = 'This link has already been used; ask for a new one';

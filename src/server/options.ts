@@ -37,6 +37,8 @@ export interface ResolvedOptions extends ResolvedOwnerOptions {
   readonly now: () => number;
   /** The shared store of used states; `undefined`: this process's memory. */
   readonly stateStore: StateStore | undefined;
+  /** The app's name for connect-link pages; `undefined`: links cannot be made. */
+  readonly appName: string | undefined;
   /** Every configured secret, so a response can be checked for accidental echoes. */
   readonly secrets: readonly string[];
 }
@@ -241,6 +243,17 @@ function resolveOAuthUrlRequest(value: unknown): 'get' | 'post' {
   return value;
 }
 
+/** `appName` (connect links): 1–100 printable characters; a configured store must then be able to peek (`has`). */
+function resolveAppName(options: ConnectHandlerOptions): string | undefined {
+  const { appName, stateStore } = options;
+  if (appName === undefined) return undefined;
+  if (typeof appName !== 'string' || appName.trim() === '' || appName.length > 100 || !PRINTABLE.test(appName)) {
+    fail('appName must be a non-empty string of at most 100 characters');
+  }
+  if (stateStore !== undefined && typeof stateStore.has !== 'function') fail('connect links (appName) need a stateStore with has(key)');
+  return appName.trim();
+}
+
 /** Validates the handler options and returns them resolved; throws a TypeError naming the first problem. */
 export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) fail('options must be an object');
@@ -280,6 +293,7 @@ export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions 
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     now: options.now ?? (() => Date.now()),
     stateStore: options.stateStore,
+    appName: resolveAppName(options),
     ...resolveOwnerOptions(options, organizationSecret),
     secrets: [
       userSecret,

@@ -62,9 +62,15 @@ redis.call('SET', KEYS[1], string.format('%d', tonumber(t[1]) * 1000 + math.floo
 return 1
 `;
 
+// The optional peek and release of the StateStore interface (connect links).
+const HAS_SCRIPT = "return redis.call('EXISTS', KEYS[1])";
+const RELEASE_SCRIPT = "return redis.call('DEL', KEYS[1])";
+
 const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
 const CONSUME_SHA = sha1(CONSUME_SCRIPT);
 const EPOCH_SHA = sha1(EPOCH_SCRIPT);
+const HAS_SHA = sha1(HAS_SCRIPT);
+const RELEASE_SHA = sha1(RELEASE_SCRIPT);
 
 /** Rejects with a StateStoreTimeoutError when `promise` takes longer than `ms`. */
 function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -106,13 +112,24 @@ export function createRedisStateStore(client: RedisScriptClient, options: RedisS
   // The first call waits for this, so that this process's own first call cannot be the one that sets the epoch.
   const started = bounded(run(EPOCH_SHA, EPOCH_SCRIPT, [epochKey], []), timeoutMs).catch(() => undefined);
 
+  // Only a digest reaches Redis, whatever the caller passes.
+  const keyOf = (key: string): string => {
+    if (typeof key !== 'string' || key === '') throw new TypeError('ce-connect/server/redis: key must be a non-empty string');
+    return `{${namespace}}:${createHash('sha256').update(key).digest('base64url')}`;
+  };
+
   return {
+    async has(key) {
+      const reply = await bounded(run(HAS_SHA, HAS_SCRIPT, [keyOf(key)], []), timeoutMs);
+      return reply === 1;
+    },
+    async release(key) {
+      await bounded(run(RELEASE_SHA, RELEASE_SCRIPT, [keyOf(key)], []), timeoutMs);
+    },
     async consumeOnce(key, ttlMs) {
-      if (typeof key !== 'string' || key === '') throw new TypeError('ce-connect/server/redis: key must be a non-empty string');
+      const usedKey = keyOf(key);
       if (!Number.isInteger(ttlMs) || ttlMs <= 0) throw new TypeError('ce-connect/server/redis: ttlMs must be a positive integer');
       await started;
-      // Only a digest reaches Redis, whatever the caller passes.
-      const usedKey = `{${namespace}}:${createHash('sha256').update(key).digest('base64url')}`;
       const args = [String(ttlMs), String(USED_STATE_MEMORY_MS)];
       const reply = await bounded(run(CONSUME_SHA, CONSUME_SCRIPT, [usedKey, epochKey], args), timeoutMs);
       if (reply === 1) return true;

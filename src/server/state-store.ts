@@ -98,6 +98,15 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
       push(at + ttlMs, key);
       return Promise.resolve(true);
     },
+    has(key) {
+      const until = expiry.get(key);
+      return Promise.resolve(until !== undefined && until > now());
+    },
+    // The heap entry stays and is swept later: `expiry` no longer matches it.
+    release(key) {
+      expiry.delete(key);
+      return Promise.resolve();
+    },
   };
 }
 

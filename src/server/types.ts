@@ -71,6 +71,8 @@ export interface InstanceCreatedEvent {
   owner: string;
   /** The browser request that completed the flow (for the host's session lookup). */
   request: Request;
+  /** Set when the flow came through a connect link (`createConnectLink`): the link it spent. */
+  link?: { readonly id: string };
 }
 
 /** What `onInstanceReconnected` receives once Cloud Elements re-authorised an instance (same id). */
@@ -153,6 +155,33 @@ export interface ConnectHandlerOptions {
    * once per process.
    */
   stateStore?: StateStore;
+  // ---- connect links (docs/connect-links.md) ----
+  /** The app's name, shown on connect-link pages ("Acme Inc. asks you to connect Salesforce to {appName}"); needed for links. */
+  appName?: string;
+}
+
+/** What `createConnectLink` takes. */
+export interface ConnectLinkRequest {
+  /** Whose the instance will be, whoever opens the link (the `owner` hooks receive). */
+  owner: string;
+  /** The configured element the link connects. */
+  element: string;
+  /** The instance name to create; default a readable one. */
+  name?: string;
+  /** Who asks, shown on the page (e.g. "Acme Inc."). */
+  inviter?: string;
+  /** Milliseconds the link stays usable; default 72 hours, at most 7 days. */
+  expiresInMs?: number;
+}
+
+/** A connect link as `createConnectLink` made it. */
+export interface ConnectLink {
+  /** The link's id (for `revokeConnectLink` and `onInstanceCreated`'s `link.id`). */
+  readonly id: string;
+  /** The address to send: `{origin of the callback URL}{basePath}/link/{token}`. */
+  readonly url: string;
+  /** Epoch milliseconds after which the link shows as expired. */
+  readonly expiresAt: number;
 }
 
 /**
@@ -167,6 +196,10 @@ export interface StateStore {
    * accepts nothing.
    */
   consumeOnce(key: string, ttlMs: number): Promise<boolean>;
+  /** Optional: forgets `key`, so it may be consumed again (connect links give a link back after a failed create). */
+  release?(key: string): Promise<void>;
+  /** Optional: whether `key` is held, without consuming it; connect links need it. */
+  has?(key: string): Promise<boolean>;
 }
 
 /** What the browser learns about a connection (docs/protocol.md §12.3): never a token, never configuration. */
