@@ -51,13 +51,18 @@ const LINK_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** The page script (no inline script): says "Connected" when the button reports it, and shows the button then. */
+/**
+ * The page script (no inline script), loaded before the element: on `connected` it says so and hides the button
+ * (a link never reconnects). A redirect-mode return may report `connected` before this runs, hence the status check.
+ */
 const PAGE_SCRIPT = `const status = document.getElementById('ce-link-status');
 const box = document.getElementById('ce-link-button');
-document.addEventListener('connected', () => {
+const done = () => {
   if (status) status.textContent = 'Connected. You can close this page.';
-  if (box) box.hidden = false;
-});
+  if (box) box.hidden = true;
+};
+document.addEventListener('connected', done);
+if (document.querySelector('ce-connect-button')?.status === 'connected') done();
 `;
 
 const TEXTS: Readonly<Record<Exclude<LinkStatus, 'open'> | 'invalid' | 'unconfirmed', [number, string, string]>> = {
@@ -81,8 +86,8 @@ function page(context: ConnectContext, title: string, body: string[], scripts = 
     `<style>${STYLE}</style>`,
     ...(scripts
       ? [
-          `<script type="module" src="${escapeHtml(`${base}/assets/ce-connect.js`)}"></script>`,
           `<script type="module" src="${escapeHtml(`${base}/assets/link-page.js`)}"></script>`,
+          `<script type="module" src="${escapeHtml(`${base}/assets/ce-connect.js`)}"></script>`,
         ]
       : []),
     '</head>',
@@ -124,7 +129,10 @@ function confirmPage(context: ConnectContext, grant: LinkGrant): Response {
   return pageResponse(200, page(context, title, body), { csp: LINK_CSP });
 }
 
-/** `GET {basePath}/link`: the button, for the link this browser confirmed; `spent` shows it only once it reports `connected` (a redirect-mode return). */
+/**
+ * `GET {basePath}/link`: the button, for the link this browser confirmed. Spent: only the element, hidden, so a
+ * redirect-mode return (the result in the fragment) can still report `connected` on the page.
+ */
 function buttonPage(context: ConnectContext, grant: LinkGrant, spent: boolean): Response {
   const { title, asks, provider } = invitation(context, grant);
   const base = context.options.basePath;
