@@ -78,9 +78,9 @@ export default defineConfig(
     rules: { '@typescript-eslint/no-empty-object-type': 'off', '@typescript-eslint/no-unused-vars': 'off' },
   },
 
-  // Node: the handler and sandbox, scripts, configs, the demo server, the Node tests and the test-runner plugins.
+  // Node: the handler and sandbox, scripts, tools, configs, the demo server, the Node tests and the test-runner plugins.
   {
-    files: [...NODE_SRC, 'scripts/**', '*.mjs', 'demo/*.mjs', 'test/node/**', 'test/e2e/**', 'test/support/*.mjs'],
+    files: [...NODE_SRC, 'scripts/**', 'tools/**', '*.mjs', 'demo/*.mjs', 'test/node/**', 'test/e2e/**', 'test/support/*.mjs'],
     languageOptions: { globals: globals.node },
   },
   {
@@ -91,6 +91,7 @@ export default defineConfig(
       'scripts/bench-render.mjs',
       'scripts/screenshots.mjs',
       'test/node/package-install.test.mjs',
+      'test/node/support/demo-browser.mjs',
     ],
     languageOptions: { globals: globals.browser },
   },

@@ -11,6 +11,7 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { webdriverLauncher } from '@web/test-runner-webdriver';
 import puppeteer from 'puppeteer-core';
+import { CHROMIUM, chromiumArgs, ignoreDefaultArgs } from './tools/chromium.mjs';
 import { fakeBackend } from './test/support/fake-backend.mjs';
 import { createGates } from './test/support/gates.mjs';
 import { startProvider } from './test/support/provider.mjs';
@@ -58,26 +59,16 @@ const stats = createStats();
 const provider = await startProvider(gates);
 const realBackend = await startRealBackend({ pageOrigin: `http://127.0.0.1:${port}`, gates, stats });
 
-const chromiumArgs = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 const browsers = [];
 if (wanted('chromium')) {
   browsers.push(
     chromeLauncher({
       launchOptions: {
-        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+        executablePath: CHROMIUM,
         headless: true,
         args: chromiumArgs,
         // Keep Chromium's real popup blocker: window.open without a user gesture must fail as in the field.
-        ignoreDefaultArgs: ['--disable-popup-blocking'],
+        ignoreDefaultArgs,
       },
     }),
   );

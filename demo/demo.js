@@ -5,6 +5,7 @@
 
 // The same module the page's <script> loads (one instance): the names the widget labels by itself.
 import { ELEMENT_NAMES } from '/dist/ce-connect.js';
+import { createFlowPicture, stoppedOnPage } from '/demo/flow-picture.js';
 import { LANGUAGES, MODES, SLOT_LABELS, keepLogEntry, loadLanguage, readLog, readOptions, saveOptions } from '/demo/options.js';
 
 const $ = (id) => document.getElementById(id);
@@ -92,23 +93,25 @@ function makeButton(key, name, instanceId) {
   return button;
 }
 
-/** The card's input for the site the provider signs in on (Zendesk: the subdomain), bound to `site`. */
+/** The card's input for the site the provider signs in on (Zendesk: the bare subdomain), bound to `site`. */
 function siteField(key) {
   const input = el('input', {
     id: `site-${key}`,
     class: 'site-input',
     type: 'text',
-    placeholder: 'yourcompany',
+    placeholder: 'acme',
     autocomplete: 'off',
     spellcheck: false,
     autocapitalize: 'none',
+    'aria-describedby': `site-${key}-hint`,
   });
   input.addEventListener('input', () => input.closest('.card').querySelector('ce-connect-button').setAttribute('site', input.value.trim()));
   return el(
-    'label',
+    'div',
     { class: 'site' },
-    el('span', {}, 'Subdomain'),
-    el('span', { class: 'site-box' }, input, el('span', { class: 'site-suffix' }, '.zendesk.com')),
+    el('label', { for: `site-${key}` }, 'Your Zendesk subdomain'),
+    el('span', { class: 'site-box' }, input, el('span', { class: 'site-suffix', 'aria-hidden': 'true' }, '.zendesk.com')),
+    el('span', { class: 'site-hint', id: `site-${key}-hint` }, 'e.g. acme for acme.zendesk.com'),
   );
 }
 
@@ -176,7 +179,7 @@ function renderSnippet() {
   const { mode, lang } = options;
   const translation =
     lang === 'en' ? '' : `\n<script type="module" src="/dist/i18n/${lang}.js"></script> <!-- ${LANGUAGES[lang]} texts -->`;
-  const attributes = `${instanceId ? ` instance-id="${instanceId}"` : ''}${zendesk ? ' site="yourcompany"' : ''}${mode === 'popup' ? '' : ` mode="${mode}"`}${lang === 'en' ? '' : ` lang="${lang}"`}`;
+  const attributes = `${instanceId ? ` instance-id="${instanceId}"` : ''}${zendesk ? ' site="acme"' : ''}${mode === 'popup' ? '' : ` mode="${mode}"`}${lang === 'en' ? '' : ` lang="${lang}"`}`;
   const returns =
     mode === 'popup'
       ? ''
@@ -205,7 +208,8 @@ const handler = createConnectHandler({
       callbackUrl: 'https://app.example.com/api/ce/${selected}/oauth/callback'${
         zendesk
           ? `,
-      siteAddress: (input) => (/^[a-z0-9-]{1,63}$/.test(input) ? \`https://\${input}.zendesk.com\` : null),
+      // Cloud Elements wants the bare subdomain: acme, not https://acme.zendesk.com
+      siteAddress: (input) => (/^[a-z0-9][a-z0-9-]{0,62}$/.test(input) ? input : null),
       siteConfigurationKey: 'zendesk.subdomain'`
           : ''
       } },
@@ -443,12 +447,104 @@ function applyLanguage() {
   }
 }
 
+/**
+ * The live sequence picture (demo/flow-picture.js): the server reports this browser's newest flow, step by
+ * step (GET /demo/flow-events while a flow runs, GET /demo-api/flow once when it ends or the page loads); the
+ * page adds what only it knows — a flow that stopped before the backend heard of it (a blocked popup, a popup
+ * closed at consent).
+ */
+let picture;
+let newestSeq = 0; // the newest server flow shown
+let click; // the flow this page started and is following: { element, reconnect, after (the newest seq before it) }
+let flowEvents;
+
+const idleFlow = (element) => ({ seq: 0, element, mode: options.mode === 'redirect' ? 'redirect' : 'popup', steps: [] });
+
+function showServerFlow(view) {
+  if (!view || view.seq < newestSeq || (click && view.seq <= click.after)) return false;
+  newestSeq = view.seq;
+  picture.show(view);
+  return true;
+}
+
+async function fetchFlow() {
+  try {
+    return (await (await fetch('/demo-api/flow')).json()).flow;
+  } catch {
+    return null;
+  }
+}
+
+function followFlow(detail) {
+  const button = document.querySelector(`ce-connect-button[element="${CSS.escape(detail.element)}"]`);
+  click = { element: detail.element, after: newestSeq, reconnect: Boolean(button?.instanceId) };
+  const mode = options.mode === 'redirect' ? 'redirect' : 'popup';
+  picture.show({
+    seq: `page-${Date.now()}`,
+    element: detail.element,
+    mode,
+    reconnect: click.reconnect,
+    steps: [{ id: 'url', status: 'running' }],
+  });
+  flowEvents?.close();
+  flowEvents = new EventSource('/demo/flow-events');
+  flowEvents.addEventListener('flow', (event) => showServerFlow(JSON.parse(event.data)));
+}
+
+/** A flow ended on the page: the server's last word, or where the page saw it stop. */
+async function endFlow(type, detail) {
+  const following = click;
+  const view = await fetchFlow();
+  const shown = showServerFlow(view);
+  if (type === 'connected' || (shown && view.status !== 'running')) return stopFollowing(following);
+  // It never reached the backend, or stopped between its steps: the page says where.
+  const base = shown
+    ? view
+    : { seq: `page-${Date.now()}`, element: detail.element, mode: options.mode, reconnect: following?.reconnect, steps: [] };
+  const why = `${detail.code ?? detail.reason ?? ''}${detail.message ? `: ${detail.message}` : ''}`;
+  picture.show(stoppedOnPage(base, `The button reported ${type} ${why}`, config.flow));
+  stopFollowing(following);
+}
+
+function stopFollowing(following) {
+  if (click !== following) return;
+  click = undefined;
+  flowEvents?.close();
+  flowEvents = undefined;
+}
+
+/** The tabs of the picture and the log: arrow keys move between them (the WAI-ARIA tabs pattern). */
+function wireTabs() {
+  const tabs = [...document.querySelectorAll('[role="tab"]')];
+  const choose = (tab) => {
+    for (const other of tabs) {
+      const selected = other === tab;
+      other.setAttribute('aria-selected', String(selected));
+      other.tabIndex = selected ? 0 : -1;
+      $(other.getAttribute('aria-controls')).hidden = !selected;
+    }
+  };
+  tabs.forEach((tab, index) => {
+    tab.addEventListener('click', () => choose(tab));
+    tab.addEventListener('keydown', (event) => {
+      const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+      const target = step ? tabs[(index + step + tabs.length) % tabs.length] : { Home: tabs[0], End: tabs.at(-1) }[event.key];
+      if (!target) return;
+      event.preventDefault();
+      choose(target);
+      target.focus();
+    });
+  });
+}
+
 for (const type of ['connect-start', 'connect-redirect', 'connected', 'connect-error', 'connect-cancel', 'disconnected']) {
   document.addEventListener(type, (event) => {
     log(type, event.detail);
     // The page is about to leave for the provider: when it loads again, it says it is back.
     if (type === 'connect-redirect' && !event.defaultPrevented) saveOptions({ away: event.detail.element });
     if (type === 'connected' || type === 'disconnected') refreshInstances();
+    if (type === 'connect-start') followFlow(event.detail);
+    if (type === 'connected' || type === 'connect-error' || type === 'connect-cancel') endFlow(type, event.detail);
   });
 }
 // Back from the consent page without an answer: the browser may restore this page from its back/forward cache,
@@ -471,6 +567,8 @@ $('snippet-copy').addEventListener('click', async () => {
 });
 
 await loadConfig();
+picture = createFlowPicture({ list: $('flow-steps'), lanes: $('flow-lanes'), summary: $('flow-summary'), flow: config.flow });
+wireTabs();
 restoreLog();
 // The texts first, so a page that comes back in German never shows English labels first.
 await loadLanguage(options.lang).catch(() => (options.lang = 'en'));
@@ -482,3 +580,6 @@ renderScenarios();
 wireTheme();
 select(selected);
 refreshInstances();
+// The newest flow of this user (a redirect-mode round trip comes back to it), else the steps, not yet lit.
+const newest = await fetchFlow();
+if (!showServerFlow(newest) && !click) picture.show(idleFlow(selected));

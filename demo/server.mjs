@@ -7,7 +7,14 @@ import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createConnectHandler, toNodeListener } from '../lib/server/index.js';
-import { DEFAULT_ORGANIZATION_SECRET, DEFAULT_USER_SECRET, createSandbox, sandboxCatalogue } from '../lib/sandbox/index.js';
+import {
+  DEFAULT_ORGANIZATION_SECRET,
+  DEFAULT_USER_SECRET,
+  createSandbox,
+  sandboxCatalogue,
+  sandboxHostConfig,
+} from '../lib/sandbox/index.js';
+import { createFlowRecorder } from './flow-recorder.mjs';
 import { DEFAULT_USER, DEMO_USERS, createSessions } from './sessions.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -34,11 +41,42 @@ export const SCENARIOS = {
 };
 const NEUTRAL = { autoDecision: undefined, latencyMs: 0, fail: {}, coop: false };
 
-/** Zendesk signs in on the customer's own subdomain: what the user typed becomes the site, or is refused. */
-const ZENDESK_SITE = {
-  siteAddress: (input) => (/^[a-z0-9-]{1,63}$/.test(input) ? `https://${input}.zendesk.com` : null),
+/**
+ * Zendesk signs in on the customer's own subdomain: Cloud Elements wants the bare subdomain (`acme`, not
+ * `https://acme.zendesk.com`) both as `siteAddress` and as `zendesk.subdomain`. Anything else is refused, and
+ * `refusal` is what the page is told instead of the handler's generic message, so the user knows what to type.
+ */
+/** The kinds of sign-in and the settings this demo's handler can configure. */
+const DEMO_AUTH = new Set(['oauth2']);
+const isDemoElement = (element) => DEMO_AUTH.has(element.auth) && !sandboxHostConfig(element).oauthUrlParameters;
+
+/** What docs/elements.md tells a host to put in the element's config (scope, site, configuration). */
+function demoHostConfig(key) {
+  const element = sandboxCatalogue.find((each) => each.key === key);
+  if (!element) return {};
+  const { scope, siteAddress, configuration } = sandboxHostConfig(element);
+  return { ...(scope && { scope }), ...(siteAddress && { siteAddress }), ...(configuration && { configuration }) };
+}
+
+export const ZENDESK_SITE = {
+  siteAddress: (input) => (/^[a-z0-9][a-z0-9-]{0,62}$/.test(input) ? input : null),
   siteConfigurationKey: 'zendesk.subdomain',
 };
+export const ZENDESK_SITE_REFUSAL =
+  'Type only your Zendesk subdomain: acme for acme.zendesk.com (lower-case letters, digits and hyphens, no https:// and no .zendesk.com).';
+
+/** The handler's answer to a refused Zendesk site, with the demo's message that says what is valid. */
+async function explainSiteRefusal(path, response) {
+  if (response.status !== 400 || !/\/zendesk\/oauth\/url$/.test(path)) return response;
+  const body = await response
+    .clone()
+    .json()
+    .catch(() => undefined);
+  if (body?.field !== 'site') return response;
+  const headers = new Headers(response.headers);
+  headers.delete('Content-Length');
+  return new Response(JSON.stringify({ ...body, message: ZENDESK_SITE_REFUSAL }), { status: 400, headers });
+}
 
 async function listen(server, port, host) {
   await new Promise((resolve, reject) => {
@@ -92,6 +130,8 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
   // instances is not kept here: the page asks the handler (GET /api/ce/instances), which asks Cloud Elements.
   const tokens = new Map(); // instance id → { element, owner, token }
   let scenario = 'normal';
+  // What the sequence picture shows: each flow's steps, times and checks, seen from outside the handler.
+  const recorder = createFlowRecorder({ basePath: '/api/ce' });
 
   const catalogue = live
     ? Object.keys(live.elements).map((key) => ({
@@ -100,7 +140,7 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
         hub: '',
         brandColour: '#334155',
       }))
-    : sandboxCatalogue.map(({ key, name, hub, brandColour }) => ({ key, name, hub, brandColour }));
+    : sandboxCatalogue.filter(isDemoElement).map(({ key, name, hub, brandColour }) => ({ key, name, hub, brandColour }));
 
   const json = (res, status, body) => {
     res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
@@ -135,6 +175,10 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
         user,
         users,
       });
+    }
+    if (path === '/demo-api/flow' && req.method === 'GET') {
+      const session = sessions.sessionOf(req.headers.cookie);
+      return json(res, 200, { flow: session ? recorder.latest(session) : null });
     }
     if (path === '/demo-api/user' && req.method === 'POST') {
       // Signing in as another demo user: a new session cookie, as a host app's own login would set.
@@ -179,7 +223,23 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
     }
   }
 
-  const apiListener = toNodeListener((request) => handler(request));
+  /** `GET /demo/flow-events`: this browser's newest flow now, then each time it changes (Server-Sent Events). */
+  function flowEvents(req, res) {
+    const session = sessions.sessionOf(req.headers.cookie);
+    if (!session) return json(res, 401, { message: 'Not signed in' });
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    const send = (flow) => res.write(`event: flow\ndata: ${JSON.stringify(flow)}\n\n`);
+    send(recorder.latest(session));
+    req.on('close', recorder.subscribe(session, send));
+  }
+
+  const apiListener = toNodeListener(async (request) => {
+    const path = new URL(request.url).pathname;
+    const cookie = request.headers.get('cookie');
+    const seen = { session: sessions.sessionOf(cookie), owner: sessions.userOf(cookie) };
+    const response = await recorder.observe(request, seen, () => handler(request));
+    return explainSiteRefusal(path, response);
+  });
   const server = createServer(async (req, res) => {
     try {
       const canonicalHost = new URL(origin).host;
@@ -191,6 +251,7 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
       const path = new URL(req.url, origin).pathname;
       if (path.startsWith('/api/ce/')) return apiListener(req, res);
       if (path.startsWith('/demo-api/')) return await demoApi(req, res, path);
+      if (path === '/demo/flow-events' && req.method === 'GET') return flowEvents(req, res);
       if (path === '/' || path === '/index.html') {
         // A first visit is signed in as the first demo user; the page's switcher signs in as the other.
         const signIn = sessions.userOf(req.headers.cookie) ? {} : { 'Set-Cookie': sessions.signIn(DEFAULT_USER) };
@@ -200,12 +261,14 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
           ...signIn,
         });
       }
-      if (path === '/callback.html')
+      if (path === '/callback.html') {
+        recorder.callbackPage(new URL(req.url, origin));
         return serveFile(res, join(root, 'demo/callback.html'), {
           'Content-Security-Policy': "default-src 'none'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
           'Referrer-Policy': 'no-referrer',
           'Cache-Control': 'no-store',
         });
+      }
       const file = normalize(join(root, path));
       const allowed = ['demo/', 'dist/'].some((dir) => file.startsWith(join(root, dir)));
       if (!allowed || path.includes('..')) return json(res, 404, { message: 'Not found' });
@@ -222,7 +285,10 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
   const elementConfig = live
     ? live.elements
     : Object.fromEntries(
-        catalogue.map(({ key }) => [key, { apiKey: `demo-${key}-key`, apiSecret: `demo-${key}-secret-${randomBytes(6).toString('hex')}` }]),
+        catalogue.map(({ key }) => [
+          key,
+          { apiKey: `demo-${key}-key`, apiSecret: `demo-${key}-secret-${randomBytes(6).toString('hex')}`, ...demoHostConfig(key) },
+        ]),
       );
   handler = createConnectHandler({
     basePath: '/api/ce',
@@ -252,7 +318,8 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
     onInstanceDeleted: ({ instance }) => {
       tokens.delete(String(instance?.id));
     },
-    log: (line) => log(`[ce-connect] ${line}`),
+    fetch: recorder.fetch((input, init) => globalThis.fetch(input, init), cloudElements.baseUrl),
+    log: recorder.log((line) => log(`[ce-connect] ${line}`)),
   });
 
   return {

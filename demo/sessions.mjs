@@ -36,6 +36,11 @@ export function createSessions({ secure = false } = {}) {
 
   return {
     userOf,
+    /** The session id of a Cookie header, if it is a live session: what the sequence picture is kept by. */
+    sessionOf(cookieHeader) {
+      const id = readCookie(cookieHeader, COOKIE);
+      return id && sessions.has(id) ? id : null;
+    },
     /** `authorize` for createConnectHandler: the user of the request's session cookie, or null (→ 401). */
     authorize: (request) => userOf(request.headers.get('cookie')),
     /** Starts a session for `user`; returns the Set-Cookie header value. */

@@ -2,7 +2,7 @@
 // click → connect-start → connected, for flow 4a (server callback route) and 4b (static callback page).
 // `npm run bench -- browser` (needs `npm run build`). Prints the median and the slowest of RUNS runs per flow.
 import { startDemo } from '../demo/server.mjs';
-import { launchChromium } from '../test/e2e/browser.mjs';
+import { launchChromium } from '../tools/chromium.mjs';
 
 const RUNS = Number(process.env.RUNS ?? 15);
 const browser = await launchChromium();

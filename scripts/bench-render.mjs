@@ -9,7 +9,7 @@
 // Environment: RUNS (rounds, default 15), COUNT (elements per render, default 1000).
 import { readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
-import { launchChromium } from '../test/e2e/browser.mjs';
+import { launchChromium } from '../tools/chromium.mjs';
 
 const RUNS = Number(process.env.RUNS ?? 15);
 const COUNT = Number(process.env.COUNT ?? 1000);

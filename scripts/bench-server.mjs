@@ -6,14 +6,14 @@
 //   redis ×1    one handler process, used states on Redis (the cost of the shared store alone)
 //   redis ×2    two handler processes sharing Redis (the deployment the store exists for)
 // Everything runs on 127.0.0.1: a private redis-server (Debian's; no persistence), the handler processes
-// (test/node/handler-process.mjs), and in this process the proxy, the sandbox and the client.
+// (tools/handler-process.mjs), and in this process the proxy, the sandbox and the client.
 // `npm run bench -- server` (needs `npm run build` and redis-server). FLOWS flows per round (default 600),
 // CONCURRENCY in flight (default 32), ROUNDS rounds (default 7, configurations interleaved); prints the median.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { startDeployment } from '../test/node/multi-process.mjs';
-import { startRedis } from '../test/node/redis-server.mjs';
+import { startDeployment } from '../tools/multi-process.mjs';
+import { startRedis } from '../tools/redis-server.mjs';
 
 const FLOWS = Number(process.env.FLOWS ?? 600);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 32);

@@ -1,5 +1,5 @@
 // `npm run graph`: the import graph of src/ from the TypeScript compiler's own pre-processor, by layer, a check
-// of the layering rules the README's "Architecture" section states, and a check that no import circle exists
+// of the layering rules CONTRIBUTING.md's "Architecture" section states, and a check that no import circle exists
 // (type-only imports count: a circle of types is still a knot to read). Exits non-zero when either fails.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';

@@ -1,38 +1,54 @@
-// Screenshots of the demo at desktop and phone widths, with one connection, one expired and one in progress, into .screenshots/.
-// `node scripts/screenshots.mjs` (needs a build: `npm run build`).
+// `npm run screenshots` (needs a build: `npm run build`): the README's pictures of the demo, made from a real
+// flow so they stay true — docs/images/demo.png (1440 px, light, after Allow, the sequence picture lit) and
+// docs/images/demo-phone.png (390 px) — plus working shots of every state into .screenshots/.
 import { mkdir } from 'node:fs/promises';
 import { startDemo } from '../demo/server.mjs';
-import { launchChromium } from '../test/e2e/browser.mjs';
+import { launchChromium } from '../tools/chromium.mjs';
 
 const demo = await startDemo({ port: 0, env: {}, log: () => undefined });
 const browser = await launchChromium();
+
+/** Clicks the card's button, then Allow on the consent popup; waits until the picture shows the flow done. */
+async function connect(page, key) {
+  const popup = new Promise((resolve) => page.once('popup', resolve));
+  await page.click(`ce-connect-button[element="${key}"] >>> button`);
+  const consent = await popup;
+  await (await consent.waitForSelector('::-p-xpath(//button[normalize-space()="Allow"])')).click();
+  await page.waitForSelector('#flow-steps[data-status="done"]');
+  await page.waitForSelector(`ce-connect-button[element="${key}"][status="connected"]`);
+}
+
 try {
   await mkdir('.screenshots', { recursive: true });
+  await mkdir('docs/images', { recursive: true });
   const page = await browser.newPage();
-  await page.setViewport({ width: 1280, height: 900 });
+  await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
+  await page.setViewport({ width: 1440, height: 900 });
   await page.goto(demo.url, { waitUntil: 'networkidle0' });
-  const popup = new Promise((resolve) => page.once('popup', resolve));
-  await page.click('ce-connect-button[element="sfdc"] >>> button');
-  const consent = await popup;
-  await consent.setViewport({ width: 520, height: 680 });
-  const allow = await consent.waitForSelector('::-p-xpath(//button[normalize-space()="Allow"])');
-  await consent.screenshot({ path: '.screenshots/consent.png' });
-  await allow.click();
-  await page.waitForSelector('#instances tr');
-  // A second connection, expired in the sandbox: its button turns into "Reconnect Box".
-  const boxPopup = new Promise((resolve) => page.once('popup', resolve));
-  await page.click('ce-connect-button[element="box"] >>> button');
-  await (await (await boxPopup).waitForSelector('::-p-xpath(//button[normalize-space()="Allow"])')).click();
-  await page.waitForSelector('.card[data-key="box"] .expire:not([hidden])');
+  // A second connection first, expired in the sandbox: its button turns into "Reconnect Box".
+  await connect(page, 'box');
   await page.click('.card[data-key="box"] .expire');
   await page.waitForSelector('ce-connect-button[element="box"][status="needs-reconnect"]');
   await page.type('#site-zendesk', 'acme');
-  await page.click('ce-connect-button[element="hubspot"] >>> button');
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  await page.screenshot({ path: '.screenshots/desktop.png', fullPage: true });
+  await connect(page, 'sfdc');
+  await page.waitForSelector('#instances tr:nth-child(2)');
+  await page.evaluate(() => document.activeElement?.blur());
+  await page.screenshot({ path: 'docs/images/demo.png' });
+  await page.screenshot({ path: '.screenshots/desktop-full.png', fullPage: true });
+
+  // A mobile viewport reloads the page: it shows the newest flow again from the server.
   await page.setViewport({ width: 390, height: 844, isMobile: true, deviceScaleFactor: 1 });
-  await page.screenshot({ path: '.screenshots/phone.png', fullPage: true });
-  console.log('Wrote .screenshots/desktop.png, .screenshots/phone.png, .screenshots/consent.png');
+  await page.waitForSelector('#flow-steps[data-status="done"]');
+  // The end of the gallery and the picture below it, as a phone shows them after the click.
+  await page.evaluate(() => window.scrollTo(0, document.querySelector('.flow-panel').getBoundingClientRect().top + window.scrollY - 300));
+  await page.screenshot({ path: 'docs/images/demo-phone.png' });
+  await page.screenshot({ path: '.screenshots/phone-full.png', fullPage: true });
+
+  await page.setViewport({ width: 1440, height: 900 });
+  await page.waitForSelector('#flow-steps[data-status="done"]');
+  await page.click('#theme-dark');
+  await page.screenshot({ path: '.screenshots/desktop-dark.png' });
+  console.log('Wrote docs/images/demo.png, docs/images/demo-phone.png and .screenshots/*.png');
 } finally {
   await browser.close();
   await demo.close();

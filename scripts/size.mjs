@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 const budgets = [
   // The element with every version-2 feature in, Lit included, enforced by CI (`--check`). The decided ceiling
   // was 11 KB (11,264 B); with redirect/auto mode and the texts table the element measures about 11.6 KB, and no
-  // cut short of dropping a promised feature brings it back (README, "Size and speed"): 12 KB until the ceiling is
+  // cut short of dropping a promised feature brings it back (docs/performance.md): 12 KB until the ceiling is
   // decided again. Translations and the React wrapper are outside it.
   ['dist/ce-connect.js', 12 * 1024],
   ['dist/ce-connect-callback.js', 1.5 * 1024],

@@ -3,7 +3,7 @@
 // BROWSERS=chromium,firefox,webkit), then prints the failed and skipped tests by name (a browser test skipped
 // with skipIn, test/support/engines.ts, with its reason), one line per suite or browser with its counts, and,
 // last, the one line CI reads: `N passed, N failed, N skipped`. Extra arguments go to web-test-runner
-// (`npm test -- --files test/units.test.ts`).
+// (`npm test -- --files test/oauth-url.test.ts`).
 //
 // The counts come from the runners' own reporters, never from their console output: node --test writes its
 // totals through scripts/node-results-reporter.mjs to .test-results/node.json, web-test-runner its per-browser

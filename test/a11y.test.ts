@@ -19,7 +19,7 @@ import {
   realClick,
   release,
   waitUntil,
-  watchPopups,
+  popupsOfEachTest,
 } from './support/helpers.js';
 
 const axe = (window as unknown as { axe: typeof import('axe-core') }).axe;
@@ -70,11 +70,8 @@ async function failedButton(): Promise<CeConnectButton> {
 // Assertions compare booleans and strings, never elements: a failing chai assertion on a DOM node makes the
 // runner serialise the node, which loses the browser (seen in Chromium), instead of reporting the failure.
 describe('accessibility', () => {
-  let watch: ReturnType<typeof watchPopups>;
-  beforeEach(() => (watch = watchPopups()));
+  const watch = popupsOfEachTest();
   afterEach(async () => {
-    watch.restore();
-    for (const popup of watch.popups) popup.close();
     document.documentElement.removeAttribute('style');
     if (canEmulateMedia) await emulateMedia({ colorScheme: '', reducedMotion: '' } as never);
   });

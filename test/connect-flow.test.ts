@@ -8,18 +8,11 @@ import {
   realClick,
   release,
   waitUntil,
-  watchPopups,
+  popupsOfEachTest,
 } from './support/helpers.js';
 
 describe('the connect flow, end to end (real popup, provider on another origin, real callback page)', () => {
-  let watch: ReturnType<typeof watchPopups>;
-  beforeEach(() => {
-    watch = watchPopups();
-  });
-  afterEach(() => {
-    watch.restore();
-    for (const popup of watch.popups) popup.close();
-  });
+  const watch = popupsOfEachTest();
 
   it('flow 4b: the callback page posts the code, the widget creates the instance', async () => {
     const { el, id } = await mountButton('allow,gate-url,gate-instances', { 'instance-name': 'My Salesforce' });

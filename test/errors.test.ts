@@ -1,18 +1,13 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { CONNECT_ERROR_CODES, ConnectError, type CeConnectButton } from '../src/index.js';
-import { backendStats, clickToCall, mountButton, nextOutcome, popupClosed, realClick, uid, watchPopups } from './support/helpers.js';
+import { backendStats, clickToCall, mountButton, nextOutcome, popupClosed, realClick, uid, popupsOfEachTest } from './support/helpers.js';
 
 type Outcome = Awaited<ReturnType<typeof nextOutcome>>;
 
 describe('every error code of docs/protocol.md §3.3, with a clean ending', () => {
-  let watch: ReturnType<typeof watchPopups>;
+  const watch = popupsOfEachTest();
   beforeEach(() => {
-    watch = watchPopups();
     delete (window as { __pwned?: number }).__pwned;
-  });
-  afterEach(() => {
-    watch.restore();
-    for (const popup of watch.popups) popup.close();
   });
 
   /** Clicks, expects `connect-error` with `code`, and checks the ending: popup closed, button usable again. */

@@ -6,10 +6,7 @@ import '../src/i18n/es.js';
 import '../src/i18n/fr.js';
 import '../src/i18n/ja.js';
 import { TEXTS, defineTexts, type CeConnectButton } from '../src/index.js';
-import { held, innerButton, nextOutcome, realClick, release, uid } from './support/helpers.js';
-
-const label = (el: CeConnectButton) => el.shadowRoot!.querySelector('slot')!.textContent!.trim();
-const statusLine = (el: CeConnectButton) => el.shadowRoot!.querySelector('[part="status"]')!.textContent!.trim();
+import { held, innerButton, label, nextOutcome, realClick, release, statusLine, uid } from './support/helpers.js';
 
 async function inLang(lang: string, attributes = ''): Promise<CeConnectButton> {
   const wrapper = await fixture<HTMLDivElement>(

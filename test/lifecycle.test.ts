@@ -11,26 +11,17 @@ import {
   release,
   uid,
   waitUntil,
-  watchPopups,
+  popupsOfEachTest,
 } from './support/helpers.js';
-import { trackResources } from './support/leaks.js';
+import { resourcesOfEachTest } from './support/leaks.js';
 
 const none = { listeners: 0, intervals: 0, timeouts: 0, channels: 0 };
 // While a flow waits for its result: one message listener, one BroadcastChannel, one interval (deadline + popup).
 const waitingFor = { listeners: 1, intervals: 1, timeouts: 0, channels: 1 };
 
 describe('lifecycle: cancel, popup closed, timeout, removal — nothing left behind', () => {
-  let watch: ReturnType<typeof watchPopups>;
-  let resources: ReturnType<typeof trackResources>;
-  beforeEach(() => {
-    resources = trackResources();
-    watch = watchPopups();
-  });
-  afterEach(() => {
-    watch.restore();
-    resources.restore();
-    for (const popup of watch.popups) popup.close();
-  });
+  const resources = resourcesOfEachTest();
+  const watch = popupsOfEachTest();
 
   /** Clicks a button whose provider never answers and waits until the widget listens for the result. */
   async function waiting(flags = 'hold', attributes: Record<string, string> = {}) {

@@ -6,18 +6,17 @@ import React, { createElement, createRef } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { ConnectButton } from '../src/react.js';
 import type { CeConnectButton } from '../src/index.js';
-import { backendStats, held, popupClosed, realClick, uid, waitUntil, watchPopups } from './support/helpers.js';
+import { backendStats, held, popupClosed, realClick, uid, waitUntil, popupsOfEachTest } from './support/helpers.js';
 
 /** Every call of every handler prop, in order: [prop name, the event's detail]. */
 type Calls = Array<[string, unknown]>;
 
 describe('React: ce-connect/react and the bare tag, with the real react-dom', () => {
-  let watch: ReturnType<typeof watchPopups>;
+  const watch = popupsOfEachTest();
   let root: Root | undefined;
   let container: HTMLElement;
 
   beforeEach(() => {
-    watch = watchPopups();
     container = document.createElement('div');
     document.body.append(container);
   });
@@ -25,8 +24,6 @@ describe('React: ce-connect/react and the bare tag, with the real react-dom', ()
     root?.unmount();
     root = undefined;
     container.remove();
-    watch.restore();
-    for (const popup of watch.popups) popup.close();
   });
 
   /** Renders `element` into a fresh root; resolves with the upgraded <ce-connect-button> once rendered. */

@@ -13,20 +13,13 @@ import {
   realClick,
   release,
   waitUntil,
-  watchPopups,
+  popupsOfEachTest,
 } from './support/helpers.js';
 
 const busy = (el: HTMLElement) => el.shadowRoot!.querySelector('button')!.getAttribute('aria-busy');
 
 describe('the real server (ce-connect/server + sandbox)', () => {
-  let watch: ReturnType<typeof watchPopups>;
-  beforeEach(() => {
-    watch = watchPopups();
-  });
-  afterEach(() => {
-    watch.restore();
-    for (const popup of watch.popups) popup.close();
-  });
+  const watch = popupsOfEachTest();
 
   it('flow 4a: connected with the instance the server created; the instance name reaches Cloud Elements through the flow cookie', async () => {
     const { el, id } = await mountOnRealBackend('4a', '-', { 'instance-name': 'Acme CRM' });

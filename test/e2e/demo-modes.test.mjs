@@ -3,9 +3,8 @@
 // "blocked popup" scenario refuses the popup) and the language picker (dist/i18n/{lang}.js). A redirect-mode
 // round trip is two page loads, so the events are recorded in every document the tab loads.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { startDemo } from '../../demo/server.mjs';
-import { HANG_BOUND, launchChromium } from './browser.mjs';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { demoInChromium, HANG_BOUND } from '../node/support/demo-browser.mjs';
 
 const TERMINAL = ['connected', 'connect-error'];
 
@@ -17,22 +16,8 @@ describe("the demo's modes and languages, end to end in Chromium", () => {
   let popups;
   const logLines = [];
 
-  before(async () => {
-    demo = await startDemo({ port: 0, env: {}, log: (line) => logLines.push(line) });
-    browser = await launchChromium();
-  });
-  after(async () => {
-    await browser?.close();
-    await demo?.close();
-  });
+  demoInChromium(logLines, (started) => ({ demo, browser } = started));
   beforeEach(async () => {
-    const reset = await fetch(new URL('/demo-api/scenario', demo.url), {
-      method: 'POST',
-      headers: { 'X-CE-Connect': '1' },
-      body: JSON.stringify({ scenario: 'normal' }),
-    });
-    assert.equal(reset.status, 200);
-    demo.sandbox.reset();
     context = await browser.createBrowserContext();
     page = await context.newPage();
     popups = 0;
@@ -46,10 +31,10 @@ describe("the demo's modes and languages, end to end in Chromium", () => {
     });
     await page.goto(demo.url, { waitUntil: 'networkidle0' });
     await page.waitForSelector('ce-connect-button[element="sfdc"] >>> button');
-  });
+  }, HANG_BOUND);
   afterEach(async () => {
     await context?.close();
-  });
+  }, HANG_BOUND);
 
   /** Clicks a radio of the page (mode, scenario) and waits until the page has logged the change. */
   async function choose(name, value) {

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import puppeteer from 'puppeteer-core';
 import { startDemo } from '../../demo/server.mjs';
-import { eventsUntilSettled, HANG_BOUND, LAUNCH_BOUND, nextOutcome } from './browser.mjs';
+import { HANG_BOUND, eventsUntilSettled, nextOutcome, resetDemo } from '../node/support/demo-browser.mjs';
 
 const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 const skip = existsSync(FIREFOX) ? false : `Firefox not found at ${FIREFOX} (apt-get install firefox-esr, or set FIREFOX_PATH)`;
@@ -42,30 +42,23 @@ describe('the demo, end to end in Firefox', { skip }, () => {
       headless: true,
       // puppeteer turns Firefox's popup blocker off; the widget must pass the real one.
       extraPrefsFirefox: { 'dom.disable_open_during_load': true },
-      timeout: LAUNCH_BOUND,
     });
-  });
+  }, HANG_BOUND);
   after(async () => {
     await browser?.close();
     await demo?.close();
-  });
+  }, HANG_BOUND);
   describe('a real click on the Salesforce button, then the consent page', () => {
     beforeEach(async () => {
-      await fetch(new URL('/demo-api/scenario', demo.url), {
-        method: 'POST',
-        headers: { 'X-CE-Connect': '1' },
-        body: JSON.stringify({ scenario: 'normal' }),
-      });
-      // Nothing connected: each test connects anew (a connected button would reconnect its instance instead).
-      demo.sandbox.reset();
+      await resetDemo(demo);
       ({ context, page } = await freshPage());
       await page.goto(demo.url, { waitUntil: 'load' });
       await page.waitForSelector('ce-connect-button[element="sfdc"] >>> button');
-    });
+    }, HANG_BOUND);
     afterEach(async () => {
       await context?.close().catch(() => undefined);
       context = undefined;
-    });
+    }, HANG_BOUND);
 
     /** Clicks the Salesforce button for real; answers the consent page with `choice` ("Allow", "Deny") unless null. */
     async function connectSalesforce(choice) {

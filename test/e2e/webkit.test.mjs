@@ -7,68 +7,12 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { startDemo } from '../../demo/server.mjs';
-import { HANG_BOUND } from './browser.mjs';
-import { missingWebKit, startWebKitDriver, WEBKIT_INSTALL_HINT, webkitCapabilities } from '../support/webkit-driver.mjs';
+import { missingWebKit, startWebKitDriver, WEBKIT_INSTALL_HINT } from '../support/webkit-driver.mjs';
+import { HANG_BOUND, resetDemo } from '../node/support/demo-browser.mjs';
+import { webDriver } from './webdriver.mjs';
 
 const missing = missingWebKit();
 const skip = missing.length ? `${missing.join(', ')} not found (${WEBKIT_INSTALL_HINT})` : false;
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A minimal WebDriver (classic, HTTP) client: just the commands these tests use. */
-function webDriver(base) {
-  async function command(method, path, body) {
-    const response = await fetch(base + path, {
-      method,
-      headers: body ? { 'Content-Type': 'application/json' } : {},
-      body: body && JSON.stringify(body),
-      // A hang bound only: starting a session (MiniBrowser) takes far longer on a loaded machine than on an idle one.
-      signal: AbortSignal.timeout(120_000),
-    });
-    const { value } = await response.json();
-    if (!response.ok) throw new Error(`WebDriver ${method} ${path}: ${value?.error}: ${value?.message}`);
-    return value;
-  }
-  const elementId = (reference) => Object.values(reference)[0];
-  return {
-    command,
-    async newSession() {
-      const { sessionId } = await command('POST', '/session', {
-        capabilities: { alwaysMatch: webkitCapabilities() },
-      });
-      const s = `/session/${sessionId}`;
-      const session = {
-        delete: () => command('DELETE', s),
-        navigate: (url) => command('POST', `${s}/url`, { url }),
-        url: () => command('GET', `${s}/url`),
-        execute: (script, ...args) => command('POST', `${s}/execute/sync`, { script, args }),
-        window: () => command('GET', `${s}/window`),
-        windows: () => command('GET', `${s}/window/handles`),
-        switchTo: (handle) => command('POST', `${s}/window`, { handle }),
-        closeWindow: () => command('DELETE', `${s}/window`),
-        find: (using, value) => command('POST', `${s}/element`, { using, value }).then(elementId),
-        findInShadow: async (hostSelector, selector) => {
-          const host = await session.find('css selector', hostSelector);
-          const root = elementId(await command('GET', `${s}/element/${host}/shadow`));
-          return elementId(await command('POST', `${s}/shadow/${root}/element`, { using: 'css selector', value: selector }));
-        },
-        /** A real click: WebKit synthesises it in the UI process, so the page sees a user gesture. */
-        click: (element) => command('POST', `${s}/element/${element}/click`, {}),
-        /** Polls `read` until it returns something truthy. */
-        async until(read, what, timeout = 10000) {
-          const deadline = Date.now() + timeout;
-          for (;;) {
-            const value = await read();
-            if (value) return value;
-            if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-            await sleep(100);
-          }
-        },
-      };
-      return session;
-    },
-  };
-}
 
 describe('the demo, end to end in WebKit', { skip }, () => {
   let demo;
@@ -82,20 +26,14 @@ describe('the demo, end to end in WebKit', { skip }, () => {
     const client = webDriver(`http://127.0.0.1:${driver.port}`);
     session = await client.newSession();
     main = await session.window();
-  });
+  }, HANG_BOUND);
   after(async () => {
     await session?.delete().catch(() => undefined);
     await driver?.stop();
     await demo?.close();
-  });
+  }, HANG_BOUND);
   beforeEach(async () => {
-    await fetch(new URL('/demo-api/scenario', demo.url), {
-      method: 'POST',
-      headers: { 'X-CE-Connect': '1' },
-      body: JSON.stringify({ scenario: 'normal' }),
-    });
-    // Nothing connected: each test connects anew (a connected button would reconnect its instance instead).
-    demo.sandbox.reset();
+    await resetDemo(demo);
     // Leftover popups of an earlier test, then a fresh demo page that records every event of the buttons.
     for (const handle of await session.windows()) {
       if (handle === main) continue;
@@ -112,7 +50,7 @@ describe('the demo, end to end in WebKit', { skip }, () => {
       for (const type of ['connect-start', 'connected', 'connect-error', 'connect-cancel']) {
         document.addEventListener(type, (event) => window.__events.push({ type, detail: event.detail }));
       }`);
-  });
+  }, HANG_BOUND);
 
   const events = () => session.execute('return window.__events');
   /** Every event so far, once a `connected` or `connect-error` has come (a popup-closed cancel is no end). */

@@ -1,4 +1,4 @@
-// Translations ship as their own modules, never in the core bundle (README, "Texts and languages").
+// Translations ship as their own modules, never in the core bundle (docs/texts-and-themes.md).
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';

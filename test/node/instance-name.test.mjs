@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { isInstanceName } from '../../lib/protocol-rules.js';
-import { decide, openConsent, pageResult, startHarness } from './harness.mjs';
+import { decide, openConsent, pageResult, startHarness } from './support/harness.mjs';
 
 let harness;
 afterEach(async () => {

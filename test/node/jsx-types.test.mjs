@@ -1,4 +1,4 @@
-// JSX and template typings (README, "Usage in frameworks"): small consumer projects in test/types/ are type-checked with each
+// JSX and template typings (docs/frameworks.md): small consumer projects in test/types/ are type-checked with each
 // framework's real types — React 19 (the bare tag and ce-connect/react), Preact, Solid with tsc, Vue
 // templates with vue-tsc — under strict, consumer-like settings with skipLibCheck off. `ok` files must
 // type-check; every `bad` file must fail, for the misspelling it holds. They import `ce-connect` by name, so

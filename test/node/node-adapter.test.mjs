@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { afterEach, test } from 'node:test';
 import { toNodeListener } from '../../lib/server/index.js';
-import { listen } from './harness.mjs';
+import { listen } from './support/harness.mjs';
 
 let server;
 afterEach(async () => {

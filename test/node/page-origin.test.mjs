@@ -2,7 +2,7 @@
 // naming both origins), and a request for an element that is not configured is logged with the keys that are.
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { startHarness } from './harness.mjs';
+import { startHarness } from './support/harness.mjs';
 
 let harness;
 afterEach(async () => {

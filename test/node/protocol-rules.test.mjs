@@ -9,7 +9,7 @@ import { isInstanceName } from '../../lib/protocol-rules.js';
 import { readProviderAnswer } from '../../lib/server/callback-params.js';
 import { isInstanceIdText } from '../../lib/server/instance-view.js';
 import { sanitizeOAuthUrl } from '../../lib/server/sign-in/oauth2.js';
-import { startHarness } from './harness.mjs';
+import { startHarness } from './support/harness.mjs';
 
 const STATE = 'S'.repeat(43);
 const message = (fields) => parseCallbackMessage({ type: 'ce-connect:callback', v: 1, state: STATE, ...fields });

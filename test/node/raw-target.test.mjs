@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { afterEach, describe, test } from 'node:test';
 import express from 'express';
 import { toNodeListener } from '../../lib/server/index.js';
-import { decide, listen, openConsent, pageResult, startHarness } from './harness.mjs';
+import { decide, listen, openConsent, pageResult, startHarness } from './support/harness.mjs';
 
 let harness;
 let app;

@@ -3,7 +3,7 @@
 // HTTP against the sandbox.
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { decide, forbiddenValues, openConsent, pageResult, startHarness } from './harness.mjs';
+import { decide, forbiddenValues, openConsent, pageResult, startHarness } from './support/harness.mjs';
 
 let harness;
 afterEach(async () => {

@@ -3,9 +3,9 @@
 // is refused, and while Redis is gone nothing is accepted (503) — nor after it comes back empty.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Browser, pageResult } from './harness.mjs';
-import { startDeployment } from './multi-process.mjs';
-import { redisMissing, startRedis } from './redis-server.mjs';
+import { Browser, pageResult } from './support/harness.mjs';
+import { startDeployment } from '../../tools/multi-process.mjs';
+import { redisMissing, startRedis } from '../../tools/redis-server.mjs';
 
 const skip = redisMissing();
 

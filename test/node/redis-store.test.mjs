@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { createClient } from 'redis';
 import { createRedisStateStore } from 'ce-connect/server/redis';
-import { authorize, manualClock, pageResult, startHarness } from './harness.mjs';
-import { redisMissing, startRedis } from './redis-server.mjs';
+import { authorize, manualClock, pageResult, startHarness } from './support/harness.mjs';
+import { redisMissing, startRedis } from '../../tools/redis-server.mjs';
 
 const skip = redisMissing();
 const MEMORY_MS = 11 * 60 * 1000; // USED_STATE_MEMORY_MS: a ttl of this much means "issued just now"

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { manualClock } from './harness.mjs';
+import { manualClock } from './support/harness.mjs';
 import {
   createSandbox,
   sandboxCatalogue,

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { afterEach, describe, test } from 'node:test';
 import { createSandbox } from '../../lib/sandbox/index.js';
-import { manualClock } from './harness.mjs';
+import { manualClock } from './support/harness.mjs';
 
 const AUTH = 'User sandbox-user-secret, Organization sandbox-organization-secret';
 const APP = { apiKey: 'app-key', apiSecret: 'app-secret', callbackUrl: 'https://app.test/cb?tenant=7' };

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ELEMENT_NAMES } from '../../lib/elements.js';
 import { createSandbox, sandboxCatalogue } from '../../lib/sandbox/index.js';
-import { manualClock } from './harness.mjs';
+import { manualClock } from './support/harness.mjs';
 
 const ORIGIN = 'http://sandbox.test';
 const AUTH = 'User sandbox-user-secret, Organization sandbox-organization-secret';

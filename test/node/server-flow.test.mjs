@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, test } from 'node:test';
-import { authorize, decide, manualClock, openConsent, pageResult, SECRETS, startHarness } from './harness.mjs';
+import { authorize, decide, manualClock, openConsent, pageResult, SECRETS, startHarness } from './support/harness.mjs';
 
 let harness;
 afterEach(async () => {

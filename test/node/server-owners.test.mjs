@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, test } from 'node:test';
 import { createConnectHandler } from '../../lib/server/index.js';
-import { decide, forbiddenValues, openConsent, pageResult, SECRETS, startHarness } from './harness.mjs';
+import { decide, forbiddenValues, openConsent, pageResult, SECRETS, startHarness } from './support/harness.mjs';
 
 let harness;
 afterEach(async () => {
@@ -13,7 +13,7 @@ afterEach(async () => {
   harness = undefined;
 });
 
-/** The owner tag as the README documents it, computed independently of the handler. */
+/** The owner tag as docs/connections.md (Owners) documents it, computed independently of the handler. */
 function ownerTagFor(owner, secret = SECRETS.organizationSecret) {
   const key = createHmac('sha256', secret).update('ce-connect owner tag key v1').digest();
   return `ce-connect-owner:${createHmac('sha256', key).update(owner).digest('base64url')}`;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, test } from 'node:test';
 import { createConnectHandler } from '../../lib/server/index.js';
-import { authorize, forbiddenValues, manualClock, pageResult, SECRETS, startHarness } from './harness.mjs';
+import { authorize, forbiddenValues, manualClock, pageResult, SECRETS, startHarness } from './support/harness.mjs';
 
 let harness;
 afterEach(async () => {

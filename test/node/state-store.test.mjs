@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { afterEach, describe, test } from 'node:test';
 import { createConnectHandler, createMemoryStateStore } from '../../lib/server/index.js';
-import { authorize, manualClock, pageResult, startHarness } from './harness.mjs';
+import { authorize, manualClock, pageResult, startHarness } from './support/harness.mjs';
 
 let harness;
 afterEach(async () => {

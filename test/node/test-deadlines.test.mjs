@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { HANG_BOUND, LAUNCH_BOUND } from '../e2e/browser.mjs';
+import { HANG_BOUND, LAUNCH_BOUND } from './support/demo-browser.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const MINUTE = 60_000;

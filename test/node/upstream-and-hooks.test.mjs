@@ -9,7 +9,7 @@ import { createGzip } from 'node:zlib';
 import { afterEach, describe, test } from 'node:test';
 import { createConnectHandler } from '../../lib/server/index.js';
 import { createSandbox } from '../../lib/sandbox/index.js';
-import { authorize, pageResult, startHarness } from './harness.mjs';
+import { authorize, pageResult, startHarness } from './support/harness.mjs';
 
 const CE_BASE = 'https://ce.test/elements/api-v2';
 const APP = 'https://app.test';

@@ -121,6 +121,36 @@ export function watchPopups(): { popups: Window[]; restore(): void } {
   return { popups, restore: () => (window.open = original) };
 }
 
+/**
+ * Watches popups around every test of the calling `describe` (it registers the mocha hooks): `popups` holds the
+ * running test's popup handles, and each is closed after it, so no test sees another's popup.
+ */
+export function popupsOfEachTest(): { readonly popups: Window[] } {
+  let watch: ReturnType<typeof watchPopups> | undefined;
+  beforeEach(() => {
+    watch = watchPopups();
+  });
+  afterEach(() => {
+    watch!.restore();
+    for (const popup of watch!.popups) popup.close();
+  });
+  return {
+    get popups() {
+      return watch!.popups;
+    },
+  };
+}
+
+/** The button's label as a user reads it (the slotted text). */
+export function label(el: CeConnectButton): string {
+  return el.shadowRoot!.querySelector('slot')!.textContent!.trim();
+}
+
+/** The status line under the button (`part="status"`), as read aloud. */
+export function statusLine(el: CeConnectButton): string {
+  return el.shadowRoot!.querySelector('[part="status"]')!.textContent!.trim();
+}
+
 /** Records what the page writes to the console (every call still goes through), for "never logged" checks. */
 export function captureConsole(): { logged: string[]; restore(): void } {
   const logged: string[] = [];

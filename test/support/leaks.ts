@@ -83,3 +83,18 @@ export function trackResources() {
     },
   };
 }
+
+/**
+ * Tracks the widget's resources around every test of the calling `describe` (it registers the mocha hooks):
+ * `held()` counts what the running test's widgets hold now.
+ */
+export function resourcesOfEachTest(): { held(): ReturnType<ReturnType<typeof trackResources>['held']> } {
+  let resources: ReturnType<typeof trackResources> | undefined;
+  beforeEach(() => {
+    resources = trackResources();
+  });
+  afterEach(() => {
+    resources!.restore();
+  });
+  return { held: () => resources!.held() };
+}

@@ -2,9 +2,16 @@
 // reconnect through PUT /instances/{id}) and the sandbox as Cloud Elements (test/support/real-backend.mjs).
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import type { CeConnectButton } from '../src/index.js';
-import { backendStats, mountOnRealBackend, realClick, uid, waitUntil, watchPopups, type RealScenario } from './support/helpers.js';
-
-const label = (el: CeConnectButton) => el.shadowRoot!.querySelector('slot')!.textContent!.trim();
+import {
+  backendStats,
+  label,
+  mountOnRealBackend,
+  popupsOfEachTest,
+  realClick,
+  uid,
+  waitUntil,
+  type RealScenario,
+} from './support/helpers.js';
 
 /** A button on the real backend that the host gives an instance id from its own records. */
 async function knownInstance(scenario: RealScenario, instanceId: string): Promise<CeConnectButton> {
@@ -22,14 +29,7 @@ async function connectNew(scenario: RealScenario): Promise<{ el: CeConnectButton
 }
 
 describe('connections that last, through the real server and the sandbox', () => {
-  let watch: ReturnType<typeof watchPopups>;
-  beforeEach(() => {
-    watch = watchPopups();
-  });
-  afterEach(() => {
-    watch.restore();
-    for (const popup of watch.popups) popup.close();
-  });
+  popupsOfEachTest();
 
   for (const scenario of ['4a', '4b'] as const) {
     it(`flow ${scenario}: a click on a connected button re-authorises the same instance (PUT at Cloud Elements, a new token for onInstanceReconnected) → connected with reconnected: true`, async () => {

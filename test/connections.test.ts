@@ -1,24 +1,22 @@
 // Connections that last, on the element's side: the status check when the host sets instance-id, reconnect
 // (labels, `?instance=`, `reconnected: true`), disconnect(), `disconnectable`, `site`, the reflected element
 // key. These run against the fake backend (test/support/fake-backend.mjs), which also plays a backend without
-// the status route; the real server's side of the same behaviour is in test/real-server.test.ts.
+// the status route; the real server's side of the same behaviour is in test/real-server.test.ts and test/connections-real-server.test.ts.
 import { expect, oneEvent } from '@open-wc/testing';
-import type { CeConnectButton } from '../src/index.js';
 import {
   backendStats,
   held,
   innerButton,
+  label,
   mountButton,
   nextOutcome,
   popupClosed,
   realClick,
   release,
+  statusLine,
   waitUntil,
-  watchPopups,
+  popupsOfEachTest,
 } from './support/helpers.js';
-
-const label = (el: CeConnectButton) => el.shadowRoot!.querySelector('slot')!.textContent!.trim();
-const statusLine = (el: CeConnectButton) => el.shadowRoot!.querySelector('[part="status"]')!.textContent!.trim();
 
 /**
  * Resolves once every backend answer the page has fetched so far has been read to its end, and the page has
@@ -42,16 +40,13 @@ function watchFetches() {
 }
 
 describe('connections that last: status check, reconnect, disconnect, site', () => {
-  let watch: ReturnType<typeof watchPopups>;
+  const watch = popupsOfEachTest();
   let fetches: ReturnType<typeof watchFetches>;
   beforeEach(() => {
-    watch = watchPopups();
     fetches = watchFetches();
   });
   afterEach(() => {
     fetches.restore();
-    watch.restore();
-    for (const popup of watch.popups) popup.close();
   });
 
   it('the host sets instance-id: one status check; connected → "Connected to Salesforce", a second set of the same id asks nothing', async () => {

@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { Agent, createServer, request as httpRequest } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { toNodeListener } from '../../lib/server/index.js';
-import { createSandbox } from '../../lib/sandbox/index.js';
+import { toNodeListener } from '../lib/server/index.js';
+import { createSandbox } from '../lib/sandbox/index.js';
 
 const HANDLER_SCRIPT = fileURLToPath(new URL('./handler-process.mjs', import.meta.url));
 

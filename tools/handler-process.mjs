@@ -1,7 +1,7 @@
 // One server process of a multi-process deployment, for the tests and `npm run bench -- server`:
 // ce-connect/server on 127.0.0.1 (an OS-chosen port), with the used-state store on Redis or in its own memory.
 //
-//   node test/node/handler-process.mjs '{"id":"p0","appUrl":…,"ceBaseUrl":…,"store":"redis"|"memory","redisUrl":…}'
+//   node tools/handler-process.mjs '{"id":"p0","appUrl":…,"ceBaseUrl":…,"store":"redis"|"memory","redisUrl":…}'
 //
 // It writes one JSON line per event to stdout: {"event":"listening","port"}, {"event":"redis-ready"} (each time
 // its client is (re)connected), {"event":"redis-down"}; every response carries `X-Served-By: <id>`.

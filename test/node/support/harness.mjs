@@ -2,8 +2,8 @@
 // https app origins), and a "browser" with a real cookie jar.
 import { createServer } from 'node:http';
 import { CookieJar } from 'tough-cookie';
-import { createConnectHandler, toNodeListener } from '../../lib/server/index.js';
-import { createSandbox } from '../../lib/sandbox/index.js';
+import { createConnectHandler, toNodeListener } from '../../../lib/server/index.js';
+import { createSandbox } from '../../../lib/sandbox/index.js';
 
 /** Unique sentinel values: any of them in a response or a log line is a leak. */
 export const SECRETS = Object.freeze({

@@ -13,25 +13,16 @@ import {
   realClick,
   release,
   waitUntil,
-  watchPopups,
+  popupsOfEachTest,
 } from './support/helpers.js';
-import { trackResources } from './support/leaks.js';
+import { resourcesOfEachTest } from './support/leaks.js';
 
 const none = { listeners: 0, intervals: 0, timeouts: 0, channels: 0 };
 const message = (state: string, extra: Record<string, unknown>) => ({ type: 'ce-connect:callback', v: 1, state, ...extra });
 
 describe('edge cases', () => {
-  let watch: ReturnType<typeof watchPopups>;
-  let resources: ReturnType<typeof trackResources>;
-  beforeEach(() => {
-    resources = trackResources();
-    watch = watchPopups();
-  });
-  afterEach(() => {
-    watch.restore();
-    resources.restore();
-    for (const popup of watch.popups) popup.close();
-  });
+  const resources = resourcesOfEachTest();
+  const watch = popupsOfEachTest();
   /** The events `el` fires from now on, in a list of this test's own (a previous test's late event never lands here). */
   const record = (el: HTMLElement) => {
     const events: string[] = [];
