@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createConnectHandler } from '../../lib/server/index.js';
-import { Browser, pageResult } from './harness.mjs';
-import { CONFIG, startDeployment } from './multi-process.mjs';
-import { redisMissing, startRedis } from './redis-server.mjs';
+import { Browser, pageResult } from './support/harness.mjs';
+import { CONFIG, startDeployment } from '../../tools/multi-process.mjs';
+import { redisMissing, startRedis } from '../../tools/redis-server.mjs';
 
 const skip = redisMissing();
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createConnectHandler } from '../../lib/server/index.js';
-import { decide, manualClock, openConsent, pageResult, SECRETS, startHarness } from './harness.mjs';
+import { decide, manualClock, openConsent, pageResult, SECRETS, startHarness } from './support/harness.mjs';
 
 const HOURS = 60 * 60 * 1000;
 
