@@ -36,9 +36,9 @@ function routeInstances(context: ConnectContext, request: Request, id: string | 
 }
 
 /**
- * The route table: `GET callback.js`; the owner's instances; `GET {element}/oauth/url` and
- * `GET {element}/oauth/callback`. Every route but the static script runs for the request's owner (`authorize`;
- * null → 401).
+ * The route table: `GET callback.js`; the owner's instances; connect links (`link/…`, `assets/…`: their own
+ * rules, docs/connect-links.md); `GET {element}/oauth/url` and `GET {element}/oauth/callback`. Every route but the
+ * static scripts and the link routes runs for the request's owner (`authorize`; null → 401).
  */
 async function route(context: ConnectContext, request: Request, segments: readonly string[]): Promise<Response> {
   // No CORS: a preflight is how a foreign page would ask to send X-CE-Connect, so it is always refused.

@@ -195,6 +195,8 @@ function resolveBasePath(value: unknown): string {
 
 function resolveElement(key: string, entry: unknown): Readonly<ElementConfig> {
   if (!ELEMENT_KEY_PATTERN.test(key)) fail(`element key "${key}" must match ${ELEMENT_KEY_PATTERN}`);
+  // The first path segment of the handler's own routes: an element of that key could never be reached.
+  if (key === 'instances' || key === 'link' || key === 'assets') fail(`element key "${key}" is taken by the handler's own routes`);
   if (typeof entry !== 'object' || entry === null) fail(`elements.${key} must be an object`);
   const config = entry as Partial<ElementConfig>;
   // https, or plain http on loopback for local development: a code must never travel in cleartext.
