@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { elementDisplayName } from '../elements.js';
 import { isInstanceName } from '../protocol-rules.js';
 import { CloudElementsError, instanceTags, upstreamFailure, type BrowserFailure, type InstanceRequest } from './cloud-elements-client.js';
+import { releaseLink, spendLink, type LinkGrant } from './connect-links.js';
 import type { ConnectContext } from './context.js';
 import type { PendingFlow, RejectReason } from './flow.js';
 import { callHost, isFlowOwner, ownerTag, requestForHost, sealedOwnerTags } from './host.js';
 import { carriesTags, instanceElement } from './instance-view.js';
-import { ELEMENT_NOT_CONFIGURED, NOT_SAVED } from './messages.js';
+import { ELEMENT_NOT_CONFIGURED, FOREIGN_FLOW_MESSAGE, LINK_USED, NOT_SAVED, STORE_UNAVAILABLE } from './messages.js';
 import type { CloudElementsInstance } from './types.js';
 
 /**
@@ -58,6 +59,8 @@ export interface ExchangeRequest {
   readonly owner: string;
   /** A credentials element: the values typed into its form, by configuration key. */
   readonly credentials?: Readonly<Record<string, string>>;
+  /** The connect link the flow came through (its owner is `owner`); spent by the instance it creates. */
+  readonly link?: LinkGrant;
 }
 
 /** The result of completing a flow: what the browser may learn, or why it failed. */
@@ -148,8 +151,23 @@ async function createInstance(
   const { owner } = exchange;
   const { element, config, name } = asked;
   const { options, log } = context;
+  const { link } = exchange;
   const tag = flowTag(exchange.flow.state);
   const ownersTag = ownerTag(context, owner);
+  if (link) {
+    // Spent before Cloud Elements is asked: of two completions, in any processes, only one gets past here.
+    let first: boolean;
+    try {
+      first = await spendLink(context, link);
+    } catch {
+      log('state-store.failed', { error: 'store-error' });
+      return { ok: false, failure: { status: 503, message: STORE_UNAVAILABLE } };
+    }
+    if (!first) {
+      log('link.refused', { linkId: link.id, reason: 'spent' });
+      return { ok: false, failure: { status: 410, message: LINK_USED } };
+    }
+  }
   let created;
   try {
     const tags = instanceTags(config, ownersTag, tag, ...sealedOwnerTags(context, owner));
@@ -157,15 +175,24 @@ async function createInstance(
   } catch (error) {
     const failure = upstreamFailure(error, 'instances', log);
     if (error instanceof CloudElementsError && error.failure === 'timeout') await removeLateInstance(context, element, tag, ownersTag);
+    if (link) await releaseLink(context, link);
     return { ok: false, failure, refused: refusedInput(error) };
   }
   const { id } = created.instance;
   const instanceId = String(id);
-  const event = { element, instance: created.instance, token: created.token, owner, request: requestForHost(request) };
+  const event = {
+    element,
+    instance: created.instance,
+    token: created.token,
+    owner,
+    request: requestForHost(request),
+    ...(link && { link: { id: link.id } }),
+  };
   const outcome = await callHost(options.hookTimeoutMs, () => options.onInstanceCreated(event));
   if (!outcome.ok) {
     log('instance.store-failed', { element, instanceId, reason: `hook-${outcome.failure}` });
     await removeOrphan(context, element, id, 'store-failed');
+    if (link) await releaseLink(context, link);
     return { ok: false, failure: { status: 500, message: NOT_SAVED } };
   }
   log('instance.created', { element, instanceId });
@@ -220,6 +247,12 @@ export function completeFlow(context: ConnectContext, request: Request, exchange
   const { element, instance, site } = exchange.flow;
   const config = context.options.elements.get(element);
   if (!config) return Promise.resolve({ ok: false, failure: { status: 400, message: ELEMENT_NOT_CONFIGURED } });
+  // A link's flow completes only through its link (single use), and a link never completes an ordinary flow.
+  const { link } = exchange;
+  if ((exchange.flow.link ?? '') !== (link?.id ?? '') || (link && (instance !== undefined || link.element !== element))) {
+    context.log('link.refused', { element, reason: 'flow-mismatch' });
+    return Promise.resolve({ ok: false, failure: { status: 403, message: FOREIGN_FLOW_MESSAGE } });
+  }
   const name = exchange.name || defaultInstanceName(element, new Date(context.options.now()));
   const { credentials } = exchange;
   const asked = { element, config, providerData: exchange.providerData, name, site, ...(credentials && { credentials }) };

@@ -51,6 +51,8 @@ export interface FlowExtras {
   readonly providerUrl?: string;
   /** Credentials (`c`): refused posts so far; each post consumes the state under its own attempt number. */
   readonly attempts?: number;
+  /** A connect link's flow (`l`): the link id; only that link's routes may complete it. */
+  readonly link?: string;
 }
 
 /** What starting a flow takes: the extras and the instance name asked for. */
@@ -75,6 +77,7 @@ function writeRecord(flow: PendingFlow): Record<string, string | number> {
     ...(flow.sealedSecret && { z: flow.sealedSecret }),
     ...(flow.providerUrl && { u: flow.providerUrl }),
     ...(flow.attempts && { c: flow.attempts }),
+    ...(flow.link && { l: flow.link }),
   };
 }
 
@@ -83,13 +86,14 @@ function writeRecord(flow: PendingFlow): Record<string, string | number> {
  * from before owners existed is treated as invalid: it could be completed by anyone). A malformed name is dropped.
  */
 function readRecord(cookieName: string, record: unknown): PendingFlow | undefined {
-  const { s, e, x, n, o, i, a, r, ...kind } = record as Partial<Record<'s' | 'e' | 'x' | 'n' | 'o' | 'i' | 'a' | 'r', unknown>>;
+  const { s, e, x, n, o, i, a, r, l, ...kind } = record as Partial<Record<'s' | 'e' | 'x' | 'n' | 'o' | 'i' | 'a' | 'r' | 'l', unknown>>;
   if (typeof s !== 'string' || typeof e !== 'string' || typeof x !== 'number') return undefined;
   if (!ELEMENT_KEY_PATTERN.test(e)) return undefined;
   if (typeof o !== 'string' || !DIGEST.test(o)) return undefined;
   if (i !== undefined && !isInstanceIdText(i)) return undefined;
   if (a !== undefined && !isSiteAddress(a)) return undefined;
   if (r !== undefined && !isReturnUrl(r)) return undefined;
+  if (l !== undefined && (typeof l !== 'string' || !/^[A-Za-z0-9_-]{22}$/.test(l))) return undefined;
   const name = isInstanceName(n) ? n : undefined;
   const kindFields = readKindFields(kind);
   if (!kindFields) return undefined;
@@ -103,6 +107,7 @@ function readRecord(cookieName: string, record: unknown): PendingFlow | undefine
     ...(i !== undefined && { instance: i }),
     ...(a !== undefined && { site: a }),
     ...(r !== undefined && { returnUrl: r }),
+    ...(l !== undefined && { link: l }),
     ...kindFields,
   };
 }
@@ -309,6 +314,14 @@ export class FlowRegistry {
     let found: PendingFlow | undefined;
     for (const flow of this._cookies.read(cookieHeader).flows) if (matches(flow) && (expiredToo || flow.expiresAt > now)) found = flow;
     return found;
+  }
+
+  /** The browser's live-or-not flow of `state`, without consuming it (to learn whether it is a connect link's). */
+  findByState(cookieHeader: string | null, state: string): PendingFlow | undefined {
+    const wanted = digest(state);
+    let match: PendingFlow | undefined;
+    for (const flow of this._cookies.read(cookieHeader).flows) if (timingSafeEqual(digest(flow.state), wanted)) match = flow;
+    return match;
   }
 
   /**

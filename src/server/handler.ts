@@ -5,16 +5,25 @@ import { handleEvents } from './events.js';
 import { withOwner, withOwnerRoute } from './host.js';
 import { errorResponse, methodNotAllowed } from './http.js';
 import { resolveOptions } from './options.js';
-import { handleCallback } from './routes/callback.js';
+import { connectLinks } from './connect-links.js';
 import { handleCallbackScript } from './routes/callback-script.js';
 import { handleCredentialsPage, handleCredentialsPost } from './routes/credentials.js';
 import { handleOAuth1Start } from './routes/oauth1-start.js';
 import { handleDeleteInstance, handleGetInstance, handleListInstances, handlePostInstances } from './routes/instances.js';
+import { handleFlowCallback, routeAssets, routeLink } from './routes/link-page.js';
 import { handleOAuthUrl } from './routes/oauth-url.js';
-import type { ConnectHandlerOptions } from './types.js';
+import type { ConnectHandlerOptions, ConnectLink, ConnectLinkRequest } from './types.js';
 
-/** A WHATWG request handler; resolves to `undefined` for paths outside its base path. */
-export type ConnectHandler = (request: Request) => Promise<Response | undefined>;
+/**
+ * A WHATWG request handler; resolves to `undefined` for paths outside its base path. It also makes and revokes
+ * connect links (docs/connect-links.md).
+ */
+export type ConnectHandler = ((request: Request) => Promise<Response | undefined>) & {
+  /** A single-use link that connects `element` for `owner` from any browser; a TypeError for bad input. */
+  readonly createConnectLink: (request: ConnectLinkRequest) => Promise<ConnectLink>;
+  /** Withdraws a link: it then shows as withdrawn and completes nothing. */
+  readonly revokeConnectLink: (id: string) => Promise<void>;
+};
 
 /** Routes `{basePath}/instances` and `{basePath}/instances/{id}` (docs/protocol.md §12.3). */
 function routeInstances(context: ConnectContext, request: Request, id: string | undefined): Promise<Response> {
@@ -41,8 +50,9 @@ function routeCredentials(context: ConnectContext, request: Request, element: st
 
 /**
  * The route table: `GET callback.js`; the owner's instances; `POST events` (Cloud Elements' signed webhooks);
- * `GET {element}/oauth/url` and `GET {element}/oauth/callback`. Every route but the static script and the events
- * route runs for the request's owner (`authorize`; null → 401).
+ * connect links (`link/…`, `assets/…`: their own rules, docs/connect-links.md); `GET {element}/oauth/url`,
+ * `GET {element}/oauth/callback` and the sign-in kinds' pages. Every route but the static scripts, the events
+ * route and the link routes runs for the request's owner (`authorize`; null → 401).
  */
 async function route(context: ConnectContext, request: Request, segments: readonly string[]): Promise<Response> {
   // A preflight is how a page on another origin asks to send X-CE-Connect: answered for allowedOrigins only.
@@ -53,6 +63,8 @@ async function route(context: ConnectContext, request: Request, segments: readon
   }
   if (first === 'instances' && segments.length <= 2) return routeInstances(context, request, second);
   if (segments.length === 1 && first === 'events') return handleEvents(context, request);
+  if (first === 'link') return routeLink(context, request, segments.slice(1));
+  if (first === 'assets' && segments.length === 2) return routeAssets(request, second ?? '');
   const kindRoute = (second === 'oauth1' && third === 'start') || (second === 'credentials' && third === undefined);
   if ((second !== 'oauth' || (third !== 'url' && third !== 'callback') || extra.length > 0) && !kindRoute) {
     return errorResponse(404, 'Not found');
@@ -68,7 +80,7 @@ async function route(context: ConnectContext, request: Request, segments: readon
   if (request.method !== 'GET') return methodNotAllowed('GET');
   if (second === 'oauth1') return withOwner(context, request, 'page', (owner) => handleOAuth1Start(context, request, first, owner));
   if (third === 'url') return withOwner(context, request, 'json', (owner) => handleOAuthUrl(context, request, first, owner));
-  return withOwner(context, request, 'page', (owner) => handleCallback(context, request, first, owner));
+  return handleFlowCallback(context, request, first);
 }
 
 /**
@@ -95,7 +107,7 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectHan
   const context = createContext(resolveOptions(options));
   if (!context.options.ownerRoutes) warnNoAuthorize(context, options.log === undefined);
   const prefix = `${context.options.basePath}/`;
-  return async (request) => {
+  const handler = async (request: Request): Promise<Response | undefined> => {
     const path = new URL(request.url).pathname;
     if (path !== context.options.basePath && !path.startsWith(prefix)) return undefined;
     let response: Response;
@@ -109,4 +121,5 @@ export function createConnectHandler(options: ConnectHandlerOptions): ConnectHan
     }
     return withCors(request, response, context.options.allowedOrigins);
   };
+  return Object.assign(handler, connectLinks(context));
 }

@@ -21,6 +21,8 @@ export type {
   ElementEventSettings,
   EventChange,
   EventsOptions,
+  ConnectLink,
+  ConnectLinkRequest,
 } from './types.js';
 export { verifyEventSignature } from './event-signature.js';
 export { MAX_PENDING_FLOWS } from './flow.js';

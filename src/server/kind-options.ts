@@ -82,13 +82,6 @@ export function resolveDisplayName(key: string, value: unknown, fail: Fail): str
   return typeof value === 'string' ? value.trim() : undefined;
 }
 
-/** `appName`: a non-empty line, or undefined. */
-export function resolveAppName(value: unknown, fail: Fail): string | undefined {
-  if (value !== undefined && (typeof value !== 'string' || !LINE.test(value.trim())))
-    fail('appName must be a non-empty line of at most 200 characters');
-  return typeof value === 'string' ? value.trim() : undefined;
-}
-
 /**
  * The origin the handler serves its pages on: `origin`, else the one origin of the callback URLs. A credentials
  * element needs it (its form's URL and the `Origin` its post must carry); without one, a TypeError.

@@ -14,3 +14,6 @@ export const ELEMENT_NOT_CONFIGURED = 'This element is not configured';
 
 /** The callback page's `exchange_failed` description: Cloud Elements or the host could not complete the flow. */
 export const EXCHANGE_FAILED = 'The account could not be connected. Please try again.';
+
+/** 410: a connect link that was already used (or revoked) when a flow through it completed. */
+export const LINK_USED = 'This link has already been used; ask for a new one';

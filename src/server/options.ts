@@ -5,7 +5,6 @@ import { siteAddressProblem } from './element-rules.js';
 import {
   checkOAuth1Callback,
   refuseOAuthSettings,
-  resolveAppName,
   resolveAuth,
   resolveDisplayName,
   resolveFields,
@@ -47,13 +46,14 @@ export interface ResolvedOptions extends ResolvedOwnerOptions {
   readonly now: () => number;
   /** The shared store of used states; `undefined`: this process's memory. */
   readonly stateStore: StateStore | undefined;
+  /** The app's name for connect-link pages; `undefined`: links cannot be made. */
+  readonly appName: string | undefined;
   /** Every configured secret, so a response can be checked for accidental echoes. */
   readonly secrets: readonly string[];
   /** The `events` option resolved; `undefined` when events are not configured (`POST {basePath}/events` is 404). */
   readonly events: ResolvedEvents | undefined;
   // --- sign-in kinds (kind-options.ts) ---
   /** The app's name on the credentials form. */
-  readonly appName: string | undefined;
   /** The public origin of the handler's pages; set whenever a credentials element is configured. */
   readonly ownOrigin: string | undefined;
 }
@@ -268,6 +268,8 @@ function checkSiteShape(key: string, siteAddress: unknown): void {
 
 function resolveElement(key: string, entry: unknown): Readonly<ElementConfig> {
   if (!ELEMENT_KEY_PATTERN.test(key)) fail(`element key "${key}" must match ${ELEMENT_KEY_PATTERN}`);
+  // The first path segment of the handler's own routes: an element of that key could never be reached.
+  if (key === 'instances' || key === 'link' || key === 'assets') fail(`element key "${key}" is taken by the handler's own routes`);
   if (typeof entry !== 'object' || entry === null) fail(`elements.${key} must be an object`);
   const config = entry as Partial<ElementConfig>;
   const auth = resolveAuth(key, config.auth, fail);
@@ -340,6 +342,16 @@ function resolveOAuthUrlRequest(value: unknown): 'get' | 'post' {
   return value;
 }
 
+/** `appName` (credentials forms, connect links): 1–100 printable characters. */
+function resolveAppName(options: ConnectHandlerOptions): string | undefined {
+  const { appName } = options;
+  if (appName === undefined) return undefined;
+  if (typeof appName !== 'string' || appName.trim() === '' || appName.length > 100 || !PRINTABLE.test(appName)) {
+    fail('appName must be a non-empty string of at most 100 characters');
+  }
+  return appName.trim();
+}
+
 /** Validates the handler options and returns them resolved; throws a TypeError naming the first problem. */
 export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) fail('options must be an object');
@@ -383,6 +395,7 @@ export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions 
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     now: options.now ?? (() => Date.now()),
     stateStore: options.stateStore,
+    appName: resolveAppName(options),
     ...resolveOwnerOptions(options, organizationSecret),
     secrets: [
       userSecret,
@@ -393,7 +406,6 @@ export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions 
       ...(events?.signingKeys ?? []),
     ],
     events,
-    appName: resolveAppName(options.appName, fail),
     ownOrigin,
   };
 }

@@ -83,14 +83,15 @@ redis.call('SET', KEYS[1], string.format('%d', tonumber(t[1]) * 1000 + math.floo
 return 1
 `;
 
-// Forgets one key (`release`): a script too, so the store needs nothing of the client but EVAL and EVALSHA.
-const RELEASE_SCRIPT = `redis.call('DEL', KEYS[1])
-return 1
-`;
+// The optional peek and release of the StateStore interface (connect links, events): scripts too, so the store
+// needs nothing of the client but EVAL and EVALSHA.
+const HAS_SCRIPT = "return redis.call('EXISTS', KEYS[1])";
+const RELEASE_SCRIPT = "return redis.call('DEL', KEYS[1])";
 
 const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
 const CONSUME_SHA = sha1(CONSUME_SCRIPT);
 const EPOCH_SHA = sha1(EPOCH_SCRIPT);
+const HAS_SHA = sha1(HAS_SCRIPT);
 const RELEASE_SHA = sha1(RELEASE_SCRIPT);
 
 /** The policy out of a `CONFIG GET maxmemory-policy` reply: node-redis gives an object, RESP2 a flat array. */
@@ -176,6 +177,10 @@ export function createRedisStateStore(client: RedisScriptClient, options: RedisS
   };
 
   return {
+    async has(key) {
+      const reply = await bounded(run(HAS_SHA, HAS_SCRIPT, [usedKey(key)], []), timeoutMs);
+      return reply === 1;
+    },
     async consumeOnce(key, ttlMs) {
       const stored = usedKey(key);
       if (!Number.isInteger(ttlMs) || ttlMs <= 0) throw new TypeError('ce-connect/server/redis: ttlMs must be a positive integer');

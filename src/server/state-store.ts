@@ -98,7 +98,11 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions = {}): M
       push(at + ttlMs, key);
       return Promise.resolve(true);
     },
-    // Its heap entry stays and is skipped as stale when swept (`expiry` no longer matches it).
+    has(key) {
+      const until = expiry.get(key);
+      return Promise.resolve(until !== undefined && until > now());
+    },
+    // The heap entry stays and is swept later: `expiry` no longer matches it.
     release(key) {
       expiry.delete(key);
       return Promise.resolve();

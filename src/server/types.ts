@@ -128,6 +128,8 @@ export interface InstanceCreatedEvent {
    * `onInstanceReconnected`: store the token again, do not add a second record. Absent for a new instance.
    */
   reconnected?: true;
+  /** Set when the flow came through a connect link (`createConnectLink`): the link it spent. */
+  link?: { readonly id: string };
 }
 
 /** What `onInstanceReconnected` receives once Cloud Elements re-authorised an instance (same id). */
@@ -230,6 +232,30 @@ export interface ConnectHandlerOptions {
   origin?: string;
 }
 
+/** What `createConnectLink` takes. */
+export interface ConnectLinkRequest {
+  /** Whose the instance will be, whoever opens the link (the `owner` hooks receive). */
+  owner: string;
+  /** The configured element the link connects. */
+  element: string;
+  /** The instance name to create; default a readable one. */
+  name?: string;
+  /** Who asks, shown on the page (e.g. "Acme Inc."). */
+  inviter?: string;
+  /** Milliseconds the link stays usable; default 72 hours, at most 7 days. */
+  expiresInMs?: number;
+}
+
+/** A connect link as `createConnectLink` made it. */
+export interface ConnectLink {
+  /** The link's id (for `revokeConnectLink` and `onInstanceCreated`'s `link.id`). */
+  readonly id: string;
+  /** The address to send: `{origin of the callback URL}{basePath}/link/{token}`. */
+  readonly url: string;
+  /** Epoch milliseconds after which the link shows as expired. */
+  readonly expiresAt: number;
+}
+
 /**
  * Where the handler remembers which states were used. Every single-use decision goes through
  * {@link StateStore.consumeOnce}; one store shared by every process (Redis, `ce-connect/server/redis`) makes a
@@ -243,10 +269,12 @@ export interface StateStore {
    */
   consumeOnce(key: string, ttlMs: number): Promise<boolean>;
   /**
-   * Forgets `key`, so that the next `consumeOnce(key)` is first again. Optional; the events route needs it (a
-   * delivery whose `onEvent` failed must not be remembered as delivered).
+   * Optional: forgets `key`, so that the next `consumeOnce(key)` is first again (a delivery whose `onEvent` failed
+   * must not count as delivered; a connect link is given back after a failed create).
    */
   release?(key: string): Promise<void>;
+  /** Optional: whether `key` is held, without consuming it; connect links need it. */
+  has?(key: string): Promise<boolean>;
 }
 
 /** What the browser learns about a connection (docs/protocol.md §12.3): never a token, never configuration. */

@@ -96,6 +96,7 @@ export async function startRealBackend({ pageOrigin, gates, stats }) {
   }
 
   const handlers = new Map();
+  const linkInstances = []; // instances created through connect links: { link, owner, id }
   for (const [scenario, [cloud, flow]] of Object.entries(SCENARIOS)) {
     const basePath = `/api/real/${scenario}`;
     const callbackOrigin = flow === '4a-elsewhere' ? pageOrigin.replace('127.0.0.1', 'localhost') : pageOrigin;
@@ -147,7 +148,8 @@ export async function startRealBackend({ pageOrigin, gates, stats }) {
       cookieSecret: randomBytes(32).toString('base64url'),
       // One user: the owner routes (status, reconnect, disconnect) need authorize (#19 item 1).
       authorize: () => 'default',
-      onInstanceCreated: ({ instance, token, request }) => {
+      onInstanceCreated: ({ instance, token, request, owner, link }) => {
+        if (link) linkInstances.push({ link: link.id, owner, id: String(instance.id), element: 'sfdc' });
         const uid = request.headers.get('x-test-uid');
         if (uid) stats.for(uid).created.push({ id: String(instance.id), name: instance.name, token });
       },
@@ -204,8 +206,20 @@ export async function startRealBackend({ pageOrigin, gates, stats }) {
     return entry.handler(forwarded);
   }
 
-  /** Test controls: POST /api/real-control/invalidate/{id} makes Cloud Elements report the instance invalid. */
+  /**
+   * Test controls: POST /api/real-control/invalidate/{id} makes Cloud Elements report the instance invalid;
+   * POST /api/real-control/link/{scenario}/{owner} makes a connect link for sfdc; GET /api/real-control/link-instances/{id}
+   * lists the instances created through that link.
+   */
   async function control(request) {
+    const path = new URL(request.url).pathname;
+    const link = /^\/api\/real-control\/link\/([\w-]+)\/([\w-]+)$/.exec(path);
+    if (link && request.method === 'POST' && handlers.has(link[1])) {
+      const made = await handlers.get(link[1]).handler.createConnectLink({ owner: link[2], element: 'sfdc', inviter: 'Test Inc.' });
+      return Response.json(made);
+    }
+    const listed = /^\/api\/real-control\/link-instances\/([\w-]+)$/.exec(path);
+    if (listed) return Response.json(linkInstances.filter((entry) => entry.link === listed[1]));
     const match = /^\/api\/real-control\/invalidate\/(\d+)$/.exec(new URL(request.url).pathname);
     if (!match || request.method !== 'POST') return new Response('{"message":"Not found"}', { status: 404 });
     const found = Object.values(clouds).some(({ sandbox }) => sandbox.invalidate(match[1]));

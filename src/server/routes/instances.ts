@@ -3,6 +3,7 @@ import { CODE_PATTERN, isInstanceName, STATE_PATTERN } from '../../protocol-rule
 import { isProviderData } from '../../provider-answer.js';
 import { upstreamResponse } from '../cloud-elements-client.js';
 import { claimFlow, completeFlow } from '../complete-flow.js';
+import type { LinkGrant } from '../connect-links.js';
 import type { ConnectContext } from '../context.js';
 import { callHost, ownerTag, requestForHost } from '../host.js';
 import { errorResponse, jsonResponse, refuse } from '../http.js';
@@ -133,7 +134,7 @@ function parseExchangeBody(text: string): ExchangeBody | 'invalid-callback' | un
  * `POST {basePath}/instances` (flow 4b): a same-origin JSON request carrying the code the static callback page
  * relayed. The element comes from the flow record; a body that names another element is refused (docs/security.md D-8).
  */
-export async function handlePostInstances(context: ConnectContext, request: Request, owner: string): Promise<Response> {
+export async function handlePostInstances(context: ConnectContext, request: Request, owner: string, link?: LinkGrant): Promise<Response> {
   const { log } = context;
   const refused = refuse(context, request, 'instances', { requireOrigin: true, requireJson: true });
   if (refused) return refused;
@@ -163,8 +164,9 @@ export async function handlePostInstances(context: ConnectContext, request: Requ
       ? errorResponse(403, FOREIGN_FLOW_MESSAGE, { setCookies })
       : errorResponse(400, 'The element does not match the sign-in that was started', { setCookies });
   }
-  const name = body.name || (flow.name ?? '');
-  const outcome = await completeFlow(context, request, { flow, providerData: body.providerData, name, owner });
+  // A link's flow keeps the name the link was made with.
+  const name = link ? (flow.name ?? '') : body.name || (flow.name ?? '');
+  const outcome = await completeFlow(context, request, { flow, providerData: body.providerData, name, owner, link });
   if (!outcome.ok) return errorResponse(outcome.failure.status, outcome.failure.message, { setCookies });
   const created = { id: outcome.instanceId, name: outcome.name, element: { key: flow.element } };
   // A reconnect re-authorised the same instance: 200 with its id; a new one is 201.

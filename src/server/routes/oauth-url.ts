@@ -1,5 +1,6 @@
 import { isInstanceName } from '../../protocol-rules.js';
 import { upstreamResponse } from '../cloud-elements-client.js';
+import type { LinkGrant } from '../connect-links.js';
 import type { ConnectContext } from '../context.js';
 import { FlowCookieTooLargeError } from '../flow.js';
 import { ownerDigest, ownerRoutesRefusal } from '../host.js';
@@ -97,7 +98,13 @@ async function readFlowInputs(
  * for a `siteAddress` function, and `mode` with `return`, the page a redirect-mode flow comes back to — all kept
  * in the signed flow cookie, with the owner, for the exchange.
  */
-export async function handleOAuthUrl(context: ConnectContext, request: Request, element: string, owner: string): Promise<Response> {
+export async function handleOAuthUrl(
+  context: ConnectContext,
+  request: Request,
+  element: string,
+  owner: string,
+  link?: LinkGrant,
+): Promise<Response> {
   const { options, log } = context;
   const refused = refuse(context, request, 'oauth-url', { requireOrigin: false, requireJson: false });
   if (refused) return refused;
@@ -131,7 +138,10 @@ export async function handleOAuthUrl(context: ConnectContext, request: Request, 
   if (!inputs.ok) return inputs.response;
   const { instance, site, currentName } = inputs;
   const { returnUrl } = mode;
-  const details = { ownerDigest: ownerDigest(context, owner), name: name ?? currentName, instance, site, returnUrl };
+  // A link's flow takes the link's name, and records the link: only its routes may complete it.
+  const details = link
+    ? { ownerDigest: ownerDigest(context, owner), name: link.name, site, returnUrl, link: link.id }
+    : { ownerDigest: ownerDigest(context, owner), name: name ?? currentName, instance, site, returnUrl };
   let started;
   try {
     started = context.flows.start(request.headers.get('cookie'), element, details);
