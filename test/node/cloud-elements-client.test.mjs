@@ -13,7 +13,13 @@ const SFDC = { apiKey: 'k', apiSecret: API_SECRET, callbackUrl: `${APP}/api/ce/s
 
 /** The shared in-process pair, with `connect()`: one full flow 4a (oauth/url → consent → the callback route). */
 function pairWith({ fetchDouble, elements, cloudElements } = {}) {
-  const pair = inProcess({ ...(fetchDouble && { around: fetchDouble }), elements: elements ?? { sfdc: SFDC }, cloudElements });
+  // A single-user app: the owner routes (the list, a lookup) need authorize.
+  const pair = inProcess({
+    ...(fetchDouble && { around: fetchDouble }),
+    elements: elements ?? { sfdc: SFDC },
+    cloudElements,
+    authorize: () => 'default',
+  });
   pair.connect = async () => {
     const { request } = await pair.callbackRequest();
     assert.match(await (await pair.handler(request)).text(), /"instanceId"/);

@@ -82,7 +82,9 @@ describe('createConnectLink and revokeConnectLink', () => {
     };
     await assert.rejects(createConnectHandler(base).createConnectLink({ owner: 'u1', element: 'sfdc' }), /appName/);
     const store = { consumeOnce: async () => true };
-    assert.throws(() => createConnectHandler({ ...base, appName: 'Acme', stateStore: store }), /has\(key\)/);
+    // appName also names the credentials forms: a store without has() is refused when a link is made.
+    const withStore = createConnectHandler({ ...base, appName: 'Acme', stateStore: store });
+    await assert.rejects(withStore.createConnectLink({ owner: 'u1', element: 'sfdc' }), /has\(key\)/);
     // "link" and "assets" are the first segments of the link routes: an element of that key could not be reached.
     const sfdc = base.elements.sfdc;
     assert.throws(() => createConnectHandler({ ...base, elements: { link: sfdc } }), /taken by the handler's own routes/);
