@@ -1,7 +1,6 @@
 // The demo's connect-link scene (docs/demo.md, "Send a connect link"): the signed-in demo user makes a link for one
 // element (handler.createConnectLink), sees it as a URL and a QR code, and can revoke it; when someone completes
 // it elsewhere (another browser profile, a phone), onInstanceCreated says so and the user's pages refresh their list.
-import QRCode from 'qrcode';
 
 const KEPT_LINKS = 500;
 const MAX_INVITER = 80;
@@ -20,6 +19,8 @@ export function createLinksScene({ handler, feed }) {
      */
     async create(owner, element, inviter) {
       const text = typeof inviter === 'string' && inviter.trim() ? inviter.trim().slice(0, MAX_INVITER) : undefined;
+      // Loaded when first needed: the rest of the demo starts even where the dev dependency is not installed yet.
+      const { default: QRCode } = await import('qrcode');
       const link = await handler().createConnectLink({ owner, element, ...(text && { inviter: text }) });
       links.set(link.id, { owner, element });
       if (links.size > KEPT_LINKS) links.delete(links.keys().next().value);
