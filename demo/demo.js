@@ -6,6 +6,7 @@
 // The same module the page's <script> loads (one instance): the names the widget labels by itself.
 import { ELEMENT_NAMES } from '/dist/ce-connect.js';
 import { createFlowPicture, stoppedOnPage } from '/demo/flow-picture.js';
+import { createLiveStream } from '/demo/live-stream.js';
 import { LANGUAGES, MODES, SLOT_LABELS, keepLogEntry, loadLanguage, readLog, readOptions, saveOptions } from '/demo/options.js';
 
 const $ = (id) => document.getElementById(id);
@@ -115,9 +116,20 @@ function siteField(key) {
   );
 }
 
+/** What the sandbox accepts in a credentials element's form, by field label, so a prospect can type it. */
+function testValuesNote(key, testValues) {
+  const fields = config.catalogue.find((e) => e.key === key)?.config?.fields ?? [];
+  return el(
+    'div',
+    { class: 'test-values' },
+    el('span', { class: 'test-values-title' }, 'The sandbox accepts:'),
+    el('dl', {}, ...fields.flatMap((field) => [el('dt', {}, field.label), el('dd', {}, el('code', {}, testValues[field.key] ?? ''))])),
+  );
+}
+
 function renderGallery() {
   const gallery = $('gallery');
-  for (const { key, name, hub, brandColour } of config.catalogue) {
+  for (const { key, name, hub, brandColour, testValues } of config.catalogue) {
     const initials = name
       .split(/\s+/)
       .map((w) => w[0])
@@ -128,7 +140,15 @@ function renderGallery() {
     const expire = el('button', { type: 'button', class: 'link expire', hidden: config.mode !== 'sandbox' }, 'Expire');
     expire.title = 'Sandbox control: make Cloud Elements report this instance as needing a reconnect';
     expire.addEventListener('click', () => expireInstance(card));
-    const meta = el('div', { class: 'card-meta', hidden: true }, el('span', {}, 'Instance ', el('code', { class: 'instance-id' })), expire);
+    const change = el('button', { type: 'button', class: 'link change', hidden: true }, `Make a change at ${name}`);
+    change.title = 'Sandbox control: something changes at the provider; Cloud Elements sends the event to your backend';
+    change.addEventListener('click', () => makeChange(card));
+    const meta = el(
+      'div',
+      { class: 'card-meta', hidden: true },
+      el('span', {}, 'Instance ', el('code', { class: 'instance-id' })),
+      el('span', { class: 'card-controls' }, change, expire),
+    );
     const card = el(
       'article',
       { class: 'card', 'data-key': key },
@@ -140,6 +160,7 @@ function renderGallery() {
       ),
       ...(key === 'zendesk' ? [siteField(key)] : []),
       makeButton(key, name, ''),
+      ...(testValues ? [testValuesNote(key, testValues)] : []),
       meta,
     );
     card.dataset.name = name;
@@ -169,6 +190,8 @@ function select(key) {
   saveOptions({ selected: key });
   for (const card of document.querySelectorAll('.card')) card.classList.toggle('selected', card.dataset.key === key);
   renderSnippet();
+  // Before any flow, the picture shows the steps of the selected element's kind of sign-in.
+  if (picture && !click && $('flow-steps').dataset.status === 'idle') picture.show(idleFlow(key));
 }
 
 function renderSnippet() {
@@ -204,22 +227,70 @@ import { createConnectHandler, toNodeListener } from 'ce-connect/server';
 const handler = createConnectHandler({
   cloudElements: { userSecret: process.env.CE_USER_SECRET, organizationSecret: process.env.CE_ORGANIZATION_SECRET },
   elements: {
-    ${selected}: { apiKey: process.env.${selected.toUpperCase()}_KEY, apiSecret: process.env.${selected.toUpperCase()}_SECRET,
-      callbackUrl: 'https://app.example.com/api/ce/${selected}/oauth/callback'${
-        zendesk
-          ? `,
-      // Cloud Elements wants the bare subdomain: acme, not https://acme.zendesk.com
-      siteAddress: (input) => (/^[a-z0-9][a-z0-9-]{0,62}$/.test(input) ? input : null),
-      siteConfigurationKey: 'zendesk.subdomain'`
-          : ''
-      } },
-  },
+    ${elementSource(selected)},
+  },${
+    config.features?.events
+      ? `
+  // Events after connected: Cloud Elements signs each webhook to POST /api/ce/events with this key
+  events: { signingKeys: [process.env.CE_EVENTS_KEY], onEvent: ({ owner, element, events }) => queue.push({ owner, element, events }) },`
+      : ''
+  }${
+    config.features?.links || kindOf(selected) === 'credentials'
+      ? `
+  appName: 'Acme Analytics', // shown on the handler's own pages: connect links, credentials forms`
+      : ''
+  }${
+    kindOf(selected) === 'credentials'
+      ? `
+  origin: 'https://app.example.com', // where the handler serves the credentials form (no callback URL to tell)`
+      : ''
+  }
   cookieSecret: process.env.CE_COOKIE_SECRET,${returns}
   authorize: (request) => sessions.userId(request) ?? null, // your own sign-in: each user sees only their instances
   onInstanceCreated: ({ element, instance, token, owner }) => db.saveInstance(owner, element, instance.id, token),
   onInstanceReconnected: ({ instance, token, owner }) => db.saveToken(owner, instance.id, token),
 });
 createServer(toNodeListener(handler)).listen(3000);`;
+}
+
+/** A value as JavaScript source: single-quoted strings, bare keys where they may be. */
+function literal(value, indent = '      ') {
+  if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    return `[\n${value.map((v) => `${indent}  ${literal(v, `${indent}  `)}`).join(',\n')},\n${indent}]`;
+  }
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value);
+    if (entries.length === 0) return '{}';
+    const name = (key) => (/^[A-Za-z_$][\w$]*$/.test(key) ? key : literal(key));
+    return `{ ${entries.map(([key, v]) => `${name(key)}: ${literal(v, indent)}`).join(', ')} }`;
+  }
+  return String(value);
+}
+
+/** The selected element's entry of the server config, as the demo's handler has it (the secrets from the environment). */
+function elementSource(key) {
+  const entry = config.catalogue.find((e) => e.key === key);
+  const shown = entry?.config ?? {};
+  const env = key.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+  const lines = [];
+  if (entry?.auth !== 'credentials') lines.push(`apiKey: process.env.${env}_KEY`, `apiSecret: process.env.${env}_SECRET`);
+  for (const [name, value] of Object.entries(shown)) {
+    if (name === 'apiKey' || name === 'apiSecret') continue;
+    if (name === 'callbackUrl') {
+      const page = new URL(value).pathname === '/callback.html';
+      lines.push(`callbackUrl: 'https://app.example.com${page ? '/callback.html' : `/api/ce/${key}/oauth/callback`}'`);
+    } else lines.push(`${name}: ${literal(value)}`);
+  }
+  if (key === 'zendesk') {
+    lines.push(
+      '// Cloud Elements wants the bare subdomain: acme, not https://acme.zendesk.com',
+      'siteAddress: (input) => (/^[a-z0-9][a-z0-9-]{0,62}$/.test(input) ? input : null)',
+    );
+  }
+  const body = lines.map((line) => (line.startsWith('//') ? line : `${line},`)).join('\n      ');
+  return `${/^[A-Za-z_$][\w$]*$/.test(key) ? key : literal(key)}: {\n      ${body}\n    }`;
 }
 
 function renderScenarios() {
@@ -304,6 +375,7 @@ function syncCard(card, instance, remount) {
   card.querySelector('.card-meta').hidden = !id;
   card.querySelector('.instance-id').textContent = id;
   card.querySelector('.expire').hidden = config.mode !== 'sandbox' || instance?.status !== 'connected';
+  card.querySelector('.change').hidden = !config.features?.events || instance?.status !== 'connected';
   const button = card.querySelector('ce-connect-button');
   const shown = button.status;
   if (shown === 'connecting') return; // never disturb a flow in progress
@@ -366,6 +438,11 @@ async function setUser(id) {
   config.user = id;
   log('user', { user: id });
   remountPending = true;
+  // The other user's feed and link are theirs: nothing of them stays on screen.
+  $('feed').replaceChildren();
+  $('link-result').hidden = true;
+  currentLink = undefined;
+  await stream.reset();
   await refreshInstances();
 }
 
@@ -458,7 +535,15 @@ let newestSeq = 0; // the newest server flow shown
 let click; // the flow this page started and is following: { element, reconnect, after (the newest seq before it) }
 let flowEvents;
 
-const idleFlow = (element) => ({ seq: 0, element, mode: options.mode === 'redirect' ? 'redirect' : 'popup', steps: [] });
+/** The kind of sign-in of an element (oauth2, oauth1, credentials): the picture's steps follow it. */
+const kindOf = (element) => config.catalogue.find((e) => e.key === element)?.auth ?? 'oauth2';
+const idleFlow = (element) => ({
+  seq: 0,
+  element,
+  kind: kindOf(element),
+  mode: options.mode === 'redirect' ? 'redirect' : 'popup',
+  steps: [],
+});
 
 function showServerFlow(view) {
   if (!view || view.seq < newestSeq || (click && view.seq <= click.after)) return false;
@@ -482,9 +567,10 @@ function followFlow(detail) {
   picture.show({
     seq: `page-${Date.now()}`,
     element: detail.element,
+    kind: kindOf(detail.element),
     mode,
     reconnect: click.reconnect,
-    steps: [{ id: 'url', status: 'running' }],
+    steps: [{ id: kindOf(detail.element) === 'oauth1' ? 'token' : 'url', status: 'running' }],
   });
   flowEvents?.close();
   flowEvents = new EventSource('/demo/flow-events');
@@ -500,7 +586,14 @@ async function endFlow(type, detail) {
   // It never reached the backend, or stopped between its steps: the page says where.
   const base = shown
     ? view
-    : { seq: `page-${Date.now()}`, element: detail.element, mode: options.mode, reconnect: following?.reconnect, steps: [] };
+    : {
+        seq: `page-${Date.now()}`,
+        element: detail.element,
+        kind: kindOf(detail.element),
+        mode: options.mode,
+        reconnect: following?.reconnect,
+        steps: [],
+      };
   const why = `${detail.code ?? detail.reason ?? ''}${detail.message ? `: ${detail.message}` : ''}`;
   picture.show(stoppedOnPage(base, `The button reported ${type} ${why}`, config.flow));
   stopFollowing(following);
@@ -524,17 +617,160 @@ function wireTabs() {
       $(other.getAttribute('aria-controls')).hidden = !selected;
     }
   };
-  tabs.forEach((tab, index) => {
+  chooseTab = choose;
+  tabs.forEach((tab) => {
     tab.addEventListener('click', () => choose(tab));
     tab.addEventListener('keydown', (event) => {
+      const shown = tabs.filter((each) => !each.hidden);
+      const at = shown.indexOf(tab);
       const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
-      const target = step ? tabs[(index + step + tabs.length) % tabs.length] : { Home: tabs[0], End: tabs.at(-1) }[event.key];
+      const target = step ? shown[(at + step + shown.length) % shown.length] : { Home: shown[0], End: shown.at(-1) }[event.key];
       if (!target) return;
       event.preventDefault();
       choose(target);
       target.focus();
     });
   });
+}
+
+/**
+ * Events after `connected` (docs/demo.md): each connected card's "Make a change" asks the sandbox to change
+ * something at the provider; the signed webhook reaches the handler's events route and `onEvent`, and the demo
+ * server tells this page (demo/live-stream.js) — with the delivery attempts when the host is off.
+ */
+let chooseTab;
+let currentLink; // the connect link shown: { id, element }
+let changes = 0;
+const stream = createLiveStream({ onItem: showFeedItem });
+
+/** "3 s ago", "2 min ago". */
+function ago(at) {
+  const seconds = Math.max(0, Math.round((Date.now() - at) / 1000));
+  return seconds < 60 ? `${seconds} s ago` : `${Math.round(seconds / 60)} min ago`;
+}
+
+const DELIVERY_STATUS = { 503: '503, the host is off', 'network-error': 'no answer' };
+
+/** The words of a feed item, or undefined for one that only moves the page along. */
+function feedText(item) {
+  if (item.kind === 'event') return `${item.name} · ${item.objectType} ${item.eventType}`;
+  if (item.kind === 'delivery') {
+    if (item.ok) return `Delivered to POST /api/ce/events (attempt ${item.attempt})`;
+    const retry = item.retryInMs ? `retry in ${formatSeconds(item.retryInMs)}` : 'no retry left';
+    return `Delivery attempt ${item.attempt} failed: ${DELIVERY_STATUS[item.status] ?? item.status} · ${retry}`;
+  }
+  if (item.kind === 'delivery-end' && !item.delivered) return `Cloud Elements gave up after ${item.attempts} attempts`;
+  if (item.kind === 'instance') {
+    const name = config.catalogue.find((e) => e.key === item.element)?.name ?? item.element;
+    return `${name} connected${item.link ? ' through a connect link' : ''} · instance ${item.instanceId}`;
+  }
+  return undefined;
+}
+
+const formatSeconds = (ms) => `${Math.round(ms / 100) / 10} s`;
+
+function showFeedItem(item) {
+  if (item.kind === 'delivery-end') stream.release(`change:${item.objectId}`);
+  if (item.kind === 'instance') {
+    refreshInstances();
+    if (currentLink && item.link === currentLink.id) {
+      $('link-state').textContent = `Used: instance ${item.instanceId} is now in your list.`;
+      $('link-revoke').hidden = true;
+      stream.release(`link:${item.link}`);
+    }
+  }
+  const text = feedText(item);
+  if (!text) return;
+  const time = el('time', { class: 'ago' }, ago(item.at));
+  time.dataset.at = String(item.at);
+  const line = el(
+    'li',
+    { class: `feed-${item.kind}${item.ok === false ? ' failed' : ''}` },
+    el('span', { class: 'feed-text' }, text),
+    ' · ',
+    time,
+  );
+  if (item.objectId && item.kind === 'event') line.append(' ', el('code', {}, item.objectId));
+  line.dataset.kind = item.kind;
+  $('feed').prepend(line);
+  $('tab-feed').hidden = false;
+}
+
+setInterval(() => {
+  for (const time of document.querySelectorAll('#feed time.ago')) time.textContent = ago(Number(time.dataset.at));
+}, 1000);
+
+/** "Make a change at …": the sandbox changes something at the provider of the card's instance. */
+async function makeChange(card) {
+  const instanceId = card.querySelector('.instance-id').textContent;
+  const waiting = `posting:${++changes}`;
+  await stream.hold(waiting); // open before the change: its event may arrive at once
+  try {
+    const response = await fetch(`/demo-api/instances/${encodeURIComponent(instanceId)}/change`, { method: 'POST', headers });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) return log('change-failed', { instanceId, message: body.message });
+    await stream.hold(`change:${body.objectId}`);
+    log('change', { instanceId, objectType: body.objectType, eventType: body.eventType, objectId: body.objectId });
+    $('tab-feed').hidden = false;
+    chooseTab?.($('tab-feed'));
+  } finally {
+    stream.release(waiting);
+  }
+}
+
+async function setHost(on) {
+  const response = await fetch('/demo-api/host', { method: 'POST', headers, body: JSON.stringify({ on }) });
+  if (response.ok) log('host', { on });
+  else $('host-on').checked = !on;
+}
+
+/** "Send a connect link": a link for the signed-in user, its QR code, and Revoke. */
+function renderLinkPanel() {
+  if (!config.features?.links) return;
+  $('link-panel').hidden = false;
+  $('link-element').append(...config.catalogue.map(({ key, name }) => el('option', { value: key }, name)));
+  $('link-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    makeLink();
+  });
+  $('link-revoke').addEventListener('click', revokeLink);
+}
+
+async function makeLink() {
+  $('link-error').textContent = '';
+  const element = $('link-element').value;
+  const response = await fetch('/demo-api/links', {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ element, inviter: $('link-inviter').value }),
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    $('link-error').textContent = body.message ?? `The link could not be made (${response.status}).`;
+    return;
+  }
+  if (currentLink) stream.release(`link:${currentLink.id}`);
+  currentLink = { id: body.id, element };
+  $('link-qr').src = body.qr;
+  $('link-url').href = body.url;
+  $('link-url').textContent = body.url;
+  $('link-state').textContent =
+    `Waiting: open it on another device or browser profile. Expires ${new Date(body.expiresAt).toLocaleString()}.`;
+  $('link-revoke').hidden = false;
+  $('link-result').hidden = false;
+  log('link', { id: body.id, element });
+  await stream.hold(`link:${body.id}`);
+}
+
+async function revokeLink() {
+  if (!currentLink) return;
+  const { id } = currentLink;
+  const response = await fetch(`/demo-api/links/${encodeURIComponent(id)}/revoke`, { method: 'POST', headers });
+  if (!response.ok) return;
+  $('link-state').textContent = 'Revoked: the link now shows a page saying so, and connects nothing.';
+  $('link-revoke').hidden = true;
+  stream.release(`link:${id}`);
+  log('link-revoked', { id });
 }
 
 for (const type of ['connect-start', 'connect-redirect', 'connected', 'connect-error', 'connect-cancel', 'disconnected']) {
@@ -577,7 +813,12 @@ renderUsers();
 renderSignIn();
 renderGallery();
 renderScenarios();
+renderLinkPanel();
 wireTheme();
+$('tab-feed').hidden = !config.features?.events;
+$('host-on').checked = config.features?.hostOn ?? true;
+$('host-on').addEventListener('change', () => setHost($('host-on').checked));
+stream.load();
 select(selected);
 refreshInstances();
 // The newest flow of this user (a redirect-mode round trip comes back to it), else the steps, not yet lit.

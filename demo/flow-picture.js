@@ -9,6 +9,9 @@ const WIDTH = 400;
 const ROW = 24;
 const laneX = (id) => (LANES.findIndex((lane) => lane.id === id) + 0.5) * (WIDTH / LANES.length);
 
+/** How many steps, in words, for the summary line. */
+const STEP_COUNT = { 3: 'three', 4: 'four' };
+
 /** What a step's status reads as. */
 export const STATUS_TEXT = { pending: 'waiting', running: 'running…', done: 'done', failed: 'stopped', skipped: 'not reached' };
 
@@ -172,7 +175,7 @@ export function createFlowPicture({ list, lanes, summary, flow }) {
     summary.textContent = failed
       ? `Stopped at step ${steps.findIndex((s) => s.id === failed.id) + 1}: ${failed.reason ?? 'failed'} (${who})`
       : view.steps.every((state) => state.status === 'done')
-        ? `Connected in three steps (${who}).`
+        ? `Connected in ${STEP_COUNT[steps.length] ?? steps.length} steps (${who}).`
         : `In progress (${who}).`;
     list.dataset.flow = String(view.seq ?? 'page');
     list.dataset.status = failed ? 'failed' : summary.textContent.startsWith('Connected') ? 'done' : 'running';

@@ -6,8 +6,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 
-/** The step ids of an OAuth 2 flow, in order; the page draws them (demo/flow-steps.js). */
-export const STEP_IDS = ['url', 'consent', 'instances'];
+/** The step ids of each kind of flow, in order; the page draws them (demo/flow-steps.js). */
+export const STEP_IDS = {
+  oauth2: ['url', 'consent', 'instances'],
+  oauth1: ['token', 'url', 'consent', 'instances'],
+  credentials: ['url', 'form', 'instances'],
+};
 
 const KEPT_STATES = 200;
 const KEPT_SESSIONS = 1000;
@@ -16,6 +20,9 @@ const KEPT_SESSIONS = 1000;
 function reasonOf({ event, fields }) {
   if (event === 'callback.provider-error') return `The provider answered error=${fields.error}: the user did not allow access.`;
   if (event === 'callback.rejected' || event === 'exchange.rejected') return `The state check refused the result: ${fields.reason}.`;
+  if (event === 'oauth1.start-rejected') return `The backend refused to send this browser on: ${fields.reason}.`;
+  if (event === 'credentials.rejected') return `The backend refused the form: ${fields.reason}.`;
+  if (event === 'credentials.failed') return `Cloud Elements refused the values ${fields.attempts ?? ''} times: the flow ends.`;
   if (event === 'cloud-elements.failed') {
     const status = fields.status ? ` ${fields.status}` : '';
     const hint = fields.status === '401' || fields.status === '403' ? ' (a wrong key or secret?)' : '';
@@ -64,10 +71,11 @@ async function messageOf(response) {
  * handler, pass `fetch()` and `log()` to createConnectHandler, `callbackPage()` when the static callback page
  * of flow 4b is served, and `latest()` / `subscribe()` to show an owner their newest flow.
  */
-export function createFlowRecorder({ now = () => performance.now(), basePath = '/api/ce' } = {}) {
+export function createFlowRecorder({ now = () => performance.now(), basePath = '/api/ce', kindOf = () => 'oauth2' } = {}) {
   const requests = new AsyncLocalStorage(); // the handler request being answered, for fetch() and log()
   const newest = new Map(); // browser session → its newest flow
   const byState = new Map(); // full state → flow (the newest few hundred)
+  const byToken = new Map(); // OAuth 1 request token → flow (the provider's callback names no state of ours)
   const listeners = new Map(); // browser session → Set of callbacks
   let sequence = 0;
 
@@ -91,6 +99,7 @@ export function createFlowRecorder({ now = () => performance.now(), basePath = '
     return {
       seq: flow.seq,
       element: flow.element,
+      kind: flow.kind,
       owner: flow.owner,
       mode: flow.mode,
       reconnect: flow.reconnect,
@@ -170,32 +179,61 @@ export function createFlowRecorder({ now = () => performance.now(), basePath = '
     const record = { logs: [], calls: [] };
     if (/\/oauth\/url$/.test(path)) return observeUrl(url, session, owner, record, answer);
     if (/\/oauth\/callback$/.test(path)) return observeCallback(url, owner, record, answer);
+    if (/\/oauth1\/start$/.test(path)) return observeOAuth1Start(url, record, answer);
+    if (/\/credentials$/.test(path)) return observeCredentials(request, url, owner, record, answer);
     if (path === `${basePath}/instances` && request.method === 'POST') return observeExchange(request, owner, record, answer);
     return answer();
   }
 
   async function observeUrl(url, session, owner, record, answer) {
     const element = path2element(url.pathname);
+    const kind = Object.hasOwn(STEP_IDS, kindOf(element)) ? kindOf(element) : 'oauth2';
     const flow = {
       seq: ++sequence,
       session,
       owner: owner ?? null,
       element,
+      kind,
       mode: url.searchParams.has('return') ? 'redirect' : 'popup',
       reconnect: url.searchParams.has('instance'),
       callback: undefined,
       state: undefined,
-      steps: STEP_IDS.map((id) => ({ id, status: 'pending', calls: [], checks: [] })),
+      steps: STEP_IDS[kind].map((id) => ({ id, status: 'pending', calls: [], checks: [] })),
     };
     if (session) {
       newest.delete(session); // re-inserted last, so the oldest session is the first forgotten
       newest.set(session, flow);
       if (newest.size > KEPT_SESSIONS) newest.delete(newest.keys().next().value);
     }
-    begin(flow, 'url');
+    const first = kind === 'oauth1' ? 'token' : 'url';
+    begin(flow, first);
     changed(flow);
     const response = await requests.run(record, answer);
-    step(flow, 'url').calls.push(...record.calls.map((c) => `${c.line} → ${c.status}`));
+    if (kind === 'oauth1') {
+      // One request, two Cloud Elements calls: the request token first (its own step), then oauth/url with it.
+      const token = record.calls.find((c) => /\/oauth\/token$/.test(c.line));
+      const rest = record.calls.filter((c) => c !== token);
+      step(flow, 'token').calls.push(...(token ? [`${token.line} → ${token.status}`] : []));
+      step(flow, 'url').calls.push(...rest.map((c) => `${c.line} → ${c.status}`));
+      if (!token || token.status !== 200) {
+        finish(
+          flow,
+          'token',
+          'failed',
+          token
+            ? { ms: token.ms, stop: 'ce', reason: `Cloud Elements answered ${token.status} to ${token.line}.` }
+            : await failure(record, response),
+        );
+        changed(flow);
+        return response;
+      }
+      finish(flow, 'token', 'done', { ms: token.ms });
+      step(flow, 'token').checks.push('secret kept on the server');
+      begin(flow, 'url');
+      step(flow, 'url').started -= rest.reduce((sum, c) => sum + c.ms, 0);
+    } else {
+      step(flow, 'url').calls.push(...record.calls.map((c) => `${c.line} → ${c.status}`));
+    }
     if (response.status === 200) {
       try {
         const state = (await response.clone().json())?.state;
@@ -204,7 +242,7 @@ export function createFlowRecorder({ now = () => performance.now(), basePath = '
         // Not JSON: the step still counts, without a state to follow.
       }
       finish(flow, 'url', 'done');
-      begin(flow, 'consent');
+      begin(flow, kind === 'credentials' ? 'form' : 'consent');
     } else {
       finish(flow, 'url', 'failed', await failure(record, response));
     }
@@ -213,11 +251,17 @@ export function createFlowRecorder({ now = () => performance.now(), basePath = '
   }
 
   async function observeCallback(url, owner, record, answer) {
-    const flow = flowOfState(url.searchParams.get('state'));
+    // OAuth 1: Cloud Elements' state is the element key; the flow is the one of the request token.
+    const token = url.searchParams.get('oauth_token') ?? url.searchParams.get('denied');
+    const flow = flowOfState(url.searchParams.get('state')) ?? (token ? byToken.get(token) : undefined);
     if (!flow) return answer();
     flow.callback = 'server';
     const consent = step(flow, 'consent');
-    consent.calls.push('provider → GET callback route (code + state)');
+    consent.calls.push(
+      flow.kind === 'oauth1'
+        ? 'provider → GET callback route (oauth_token + oauth_verifier)'
+        : 'provider → GET callback route (code + state)',
+    );
     const arrived = now();
     begin(flow, 'instances');
     const response = await requests.run(record, answer);
@@ -225,7 +269,11 @@ export function createFlowRecorder({ now = () => performance.now(), basePath = '
     if (refused) {
       finish(flow, 'consent', 'failed', { ms: arrived - consent.started, reason: reasonOf(refused), stop: laneOf(refused) });
     } else {
-      consent.checks.push(`state ${shortState(flow.state)} ✓`, `owner ${owner ?? '?'} ✓`);
+      consent.checks.push(
+        flow.kind === 'oauth1' ? 'oauth_token → flow ✓' : `state ${shortState(flow.state)} ✓`,
+        ...(flow.kind === 'oauth1' ? ['flow cookie ✓'] : []),
+        `owner ${owner ?? '?'} ✓`,
+      );
       finish(flow, 'consent', 'done', { ms: arrived - consent.started });
       step(flow, 'instances').calls.push(...record.calls.map((c) => `${c.line} → ${c.status}`));
       await settleInstances(flow, record, response);
@@ -251,6 +299,69 @@ export function createFlowRecorder({ now = () => performance.now(), basePath = '
     if (!record.logs.some((l) => l.event === 'exchange.rejected'))
       s.checks.push(`state ${shortState(flow.state)} ✓`, `owner ${owner ?? '?'} ✓`);
     await settleInstances(flow, record, response);
+    changed(flow);
+    return response;
+  }
+
+  /** `GET {element}/oauth1/start?state=…`: the backend sends the browser on to the provider with its request token. */
+  async function observeOAuth1Start(url, record, answer) {
+    const flow = flowOfState(url.searchParams.get('state'));
+    const response = await requests.run(record, answer);
+    if (!flow) return response;
+    const location = response.headers.get('location');
+    let token;
+    try {
+      token = location ? new URL(location).searchParams.get('oauth_token') : null;
+    } catch {
+      token = null;
+    }
+    if (token) {
+      byToken.set(token, flow);
+      if (byToken.size > KEPT_STATES) byToken.delete(byToken.keys().next().value);
+      step(flow, 'consent').calls.push('backend → 303 to the provider (request token)');
+    } else {
+      const refused = record.logs.find((l) => reasonOf(l));
+      finish(flow, 'consent', 'failed', refused ? { reason: reasonOf(refused), stop: laneOf(refused) } : await failure(record, response));
+    }
+    changed(flow);
+    return response;
+  }
+
+  /**
+   * `GET|POST {element}/credentials?state=…`: the form shown (GET), then posted (POST): Cloud Elements refusing
+   * the values shows the form again; accepted, the instance step ends as for a callback.
+   */
+  async function observeCredentials(request, url, owner, record, answer) {
+    const flow = flowOfState(url.searchParams.get('state'));
+    if (!flow) return answer();
+    const form = step(flow, 'form');
+    if (request.method !== 'POST') {
+      const response = await requests.run(record, answer);
+      if (response.status === 200) form.calls.push('form page of the backend (no script, strict CSP)');
+      else finish(flow, 'form', 'failed', await failure(record, response));
+      changed(flow);
+      return response;
+    }
+    const arrived = now();
+    begin(flow, 'instances');
+    const response = await requests.run(record, answer);
+    const refused = record.logs.find((l) => l.event === 'credentials.refused');
+    const rejected = record.logs.find((l) => l.event === 'credentials.rejected' || l.event === 'credentials.failed');
+    const calls = record.calls.map((c) => `${c.line} → ${c.status}`);
+    if (refused) {
+      form.calls.push(`Cloud Elements refused the values (attempt ${refused.fields.attempts}): the form again`, ...calls);
+      step(flow, 'instances').status = 'pending';
+    } else if (rejected && !record.calls.length) {
+      finish(flow, 'form', 'failed', { ms: arrived - form.started, reason: reasonOf(rejected), stop: laneOf(rejected) });
+    } else if (response.status === 422) {
+      form.calls.push('a required field was empty: the form again');
+      step(flow, 'instances').status = 'pending';
+    } else {
+      form.checks.push(`state ${shortState(flow.state)} ✓`, 'flow cookie ✓', `owner ${owner ?? '?'} ✓`);
+      finish(flow, 'form', 'done', { ms: arrived - form.started });
+      step(flow, 'instances').calls.push(...calls);
+      await settleInstances(flow, record, response);
+    }
     changed(flow);
     return response;
   }

@@ -63,7 +63,109 @@ export function oauth2Steps({ element = '{key}', mode = 'popup', reconnect = fal
   ];
 }
 
-/** The step list of a flow view (only OAuth 2 so far). */
+/**
+ * The steps of an OAuth 1 flow (Twitter, Evernote): a request token first, whose secret never leaves the backend;
+ * the provider sends back `oauth_token` and `oauth_verifier` (its `state` is the element key, not ours), and the
+ * backend finds the flow by the token, checked against this browser's flow cookie and its owner.
+ */
+export function oauth1Steps({ element = '{key}', mode = 'popup', reconnect = false } = {}) {
+  const window = mode === 'redirect' ? 'this tab' : 'popup';
+  const create = reconnect ? 'PUT /instances/{id}' : 'POST /instances';
+  return [
+    {
+      id: 'token',
+      title: 'oauth/token',
+      summary: 'The backend gets a request token from Cloud Elements; its secret stays on the backend.',
+      arrows: [
+        { from: 'page', to: 'backend', label: `GET /api/ce/${element}/oauth/url` },
+        { from: 'backend', to: 'ce', label: 'oauth/token: key, secret' },
+        { from: 'ce', to: 'backend', label: 'request token + secret', back: true },
+      ],
+      keeps: [{ lane: 'backend', label: 'token secret stays here' }],
+    },
+    {
+      id: 'url',
+      title: 'oauth/url',
+      summary: 'The backend asks for the provider URL with the request token; the page gets a URL of the backend itself.',
+      arrows: [
+        { from: 'backend', to: 'ce', label: 'oauth/url: requestToken' },
+        { from: 'ce', to: 'backend', label: 'provider URL', back: true },
+        { from: 'backend', to: 'page', label: 'own URL + state', back: true },
+      ],
+      keeps: [{ lane: 'backend', label: 'API secret stays here' }],
+    },
+    {
+      id: 'consent',
+      title: 'consent and callback',
+      summary:
+        'The user allows access; the provider sends oauth_token and oauth_verifier to the backend, which finds the flow by the token.',
+      arrows: [
+        { from: 'page', to: 'backend', label: `${window}: oauth1/start` },
+        { from: 'backend', to: 'provider', label: '303: consent page' },
+        { from: 'provider', to: 'backend', label: 'callback: oauth_token + verifier', back: true },
+      ],
+      keeps: [{ lane: 'backend', label: 'verifier stays here' }],
+    },
+    {
+      id: 'instances',
+      title: create,
+      summary: 'The backend sends token, verifier and secret to Cloud Elements; it answers the Element Token.',
+      arrows: [
+        { from: 'backend', to: 'ce', label: `${create} + token, verifier, secret` },
+        { from: 'ce', to: 'backend', label: 'instance + Element Token', back: true },
+        { from: 'backend', to: 'page', label: 'instance id only', back: true },
+      ],
+      keeps: [{ lane: 'backend', label: 'Element Token stays here' }],
+    },
+  ];
+}
+
+/**
+ * The steps of a credentials flow (Zoho CRM, Jira): no provider page. The backend's own form (no script, strict
+ * CSP) takes the values; the backend sends them to Cloud Elements, which checks them with the provider.
+ */
+export function credentialsSteps({ element = '{key}', mode = 'popup', reconnect = false } = {}) {
+  const window = mode === 'redirect' ? 'this tab' : 'popup';
+  const create = reconnect ? 'PUT /instances/{id}' : 'POST /instances';
+  return [
+    {
+      id: 'url',
+      title: 'oauth/url',
+      summary: 'No OAuth: the backend answers the URL of its own credentials form, with a fresh state.',
+      arrows: [
+        { from: 'page', to: 'backend', label: `GET /api/ce/${element}/oauth/url` },
+        { from: 'backend', to: 'page', label: 'form URL + state', back: true },
+      ],
+      keeps: [],
+    },
+    {
+      id: 'form',
+      title: 'credentials form',
+      summary: "The user types the account's values into the backend's form; the post is checked: state, flow cookie, owner, origin.",
+      arrows: [
+        { from: 'page', to: 'backend', label: `${window}: GET credentials form` },
+        { from: 'page', to: 'backend', label: 'POST the values' },
+      ],
+      keeps: [{ lane: 'backend', label: 'values never logged' }],
+    },
+    {
+      id: 'instances',
+      title: create,
+      summary: 'The backend creates the instance with the values; Cloud Elements checks them with the provider.',
+      arrows: [
+        { from: 'backend', to: 'ce', label: `${create} + values` },
+        { from: 'ce', to: 'provider', label: 'check the values' },
+        { from: 'ce', to: 'backend', label: 'instance + Element Token', back: true },
+        { from: 'backend', to: 'page', label: 'instance id only', back: true },
+      ],
+      keeps: [{ lane: 'backend', label: 'Element Token stays here' }],
+    },
+  ];
+}
+
+/** The step list of a flow view, by its kind of sign-in (`view.kind`: oauth2, the default, oauth1, credentials). */
 export function stepsOf(view) {
+  if (view.kind === 'oauth1') return oauth1Steps(view);
+  if (view.kind === 'credentials') return credentialsSteps(view);
   return oauth2Steps(view);
 }

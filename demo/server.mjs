@@ -6,15 +6,13 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createConnectHandler, toNodeListener } from '../lib/server/index.js';
-import {
-  DEFAULT_ORGANIZATION_SECRET,
-  DEFAULT_USER_SECRET,
-  createSandbox,
-  sandboxCatalogue,
-  sandboxHostConfig,
-} from '../lib/sandbox/index.js';
+import * as ceServer from '../lib/server/index.js';
+import { DEFAULT_ORGANIZATION_SECRET, DEFAULT_USER_SECRET, createSandbox, sandboxCatalogue } from '../lib/sandbox/index.js';
+import { demoElements, handlerFeatures, publicConfig, sandboxTestValues } from './demo-elements.mjs';
+import { createEventsScene } from './events-scene.mjs';
 import { createFlowRecorder } from './flow-recorder.mjs';
+import { createLinksScene } from './links-scene.mjs';
+import { createLiveFeed } from './live-feed.mjs';
 import { DEFAULT_USER, DEMO_USERS, createSessions } from './sessions.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -41,27 +39,17 @@ export const SCENARIOS = {
 };
 const NEUTRAL = { autoDecision: undefined, latencyMs: 0, fail: {}, coop: false };
 
+/** The sandbox's back-off for a failed webhook delivery: seconds, so the demo shows retries while one watches. */
+export const DEMO_RETRY_DELAYS_MS = [2000, 4000, 8000];
+
+/** The host app's name, as the sandbox's consent pages and the handler's own pages (links, credentials) show it. */
+const APP_NAME = 'Acme Analytics (demo)';
+
 /**
  * Zendesk signs in on the customer's own subdomain: Cloud Elements wants the bare subdomain (`acme`, not
  * `https://acme.zendesk.com`) both as `siteAddress` and as `zendesk.subdomain`. Anything else is refused, and
  * `refusal` is what the page is told instead of the handler's generic message, so the user knows what to type.
  */
-/** The kinds of sign-in and the settings this demo's handler can configure. */
-const DEMO_AUTH = new Set(['oauth2']);
-const isDemoElement = (element) => {
-  const { oauthUrlParameters, configuration = {} } = sandboxHostConfig(element);
-  return DEMO_AUTH.has(element.auth) && !oauthUrlParameters && !Object.keys(configuration).some((key) => key.startsWith('oauth.'));
-};
-
-/** What docs/elements.md tells a host to put in the element's config (scope, site, configuration). */
-function demoHostConfig(key) {
-  const element = sandboxCatalogue.find((each) => each.key === key);
-  // Zendesk's site is what the user types (ZENDESK_SITE), not a fixed example.
-  if (!element || key === 'zendesk') return {};
-  const { scope, siteAddress, configuration } = sandboxHostConfig(element);
-  return { ...(scope && { scope }), ...(siteAddress && { siteAddress }), ...(configuration && { configuration }) };
-}
-
 export const ZENDESK_SITE = {
   siteAddress: (input) => (/^[a-z0-9][a-z0-9-]{0,62}$/.test(input) ? input : null),
   siteConfigurationKey: 'zendesk.subdomain',
@@ -115,7 +103,7 @@ function liveSettings(env) {
  */
 export async function startDemo({ port = 8000, host = '127.0.0.1', env = process.env, flow = '4a', log = console.log } = {}) {
   const live = liveSettings(env);
-  const sandbox = live ? undefined : createSandbox({ appName: 'Acme Analytics (demo)' });
+  const sandbox = live ? undefined : createSandbox({ appName: APP_NAME, retryDelaysMs: DEMO_RETRY_DELAYS_MS });
   let sandboxServer;
   let cloudElements;
   if (sandbox) {
@@ -135,16 +123,17 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
   const tokens = new Map(); // instance id → { element, owner, token }
   let scenario = 'normal';
   // What the sequence picture shows: each flow's steps, times and checks, seen from outside the handler.
-  const recorder = createFlowRecorder({ basePath: '/api/ce' });
-
-  const catalogue = live
-    ? Object.keys(live.elements).map((key) => ({
-        key,
-        name: sandboxCatalogue.find((e) => e.key === key)?.name ?? key,
-        hub: '',
-        brandColour: '#334155',
-      }))
-    : sandboxCatalogue.filter(isDemoElement).map(({ key, name, hub, brandColour }) => ({ key, name, hub, brandColour }));
+  // The kind of sign-in of each configured element (oauth2, oauth1, credentials): the picture's steps follow it.
+  const kinds = new Map();
+  const recorder = createFlowRecorder({ basePath: '/api/ce', kindOf: (key) => kinds.get(key) ?? 'oauth2' });
+  // What the signed-in user's pages hear besides the picture: events, deliveries, instances made through a link.
+  const feed = createLiveFeed();
+  const elementOf = (key) => sandboxCatalogue.find((e) => e.key === key);
+  const ownerOf = (instanceId) => tokens.get(String(instanceId))?.owner ?? null;
+  const eventsScene = sandbox && createEventsScene({ sandbox, feed, ownerOf, elementOf, retryDelaysMs: DEMO_RETRY_DELAYS_MS });
+  const linksScene = createLinksScene({ handler: () => handler, feed });
+  let features = {};
+  let catalogue = [];
 
   const json = (res, status, body) => {
     res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
@@ -178,7 +167,42 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
         catalogue,
         user,
         users,
+        features: { events: Boolean(eventsScene && features.events), links: features.links, hostOn: eventsScene?.hostOn ?? true },
       });
+    }
+    if (path === '/demo-api/feed' && req.method === 'GET') return json(res, 200, { items: user ? feed.recent(user) : [] });
+    const change = /^\/demo-api\/instances\/(\d{1,15})\/change$/.exec(path);
+    if (change && req.method === 'POST') {
+      // A sandbox control: a change at the provider of one of the signed-in user's own instances, which Cloud
+      // Elements (the sandbox) then delivers to the demo's events route as a signed webhook.
+      const held = tokens.get(change[1]);
+      if (!eventsScene || !user || held?.owner !== user) return json(res, 404, { message: 'No such instance' });
+      try {
+        return json(res, 202, { instanceId: change[1], ...(await eventsScene.change(change[1], held.element)) });
+      } catch {
+        return json(res, 409, { message: 'This instance was connected without events: disconnect and connect it again.' });
+      }
+    }
+    if (path === '/demo-api/host' && req.method === 'POST') {
+      const on = (await readJson(req))?.on;
+      if (!eventsScene || typeof on !== 'boolean') return json(res, 400, { message: 'Expected {"on": true|false}' });
+      eventsScene.setHost(on);
+      return json(res, 200, { on });
+    }
+    if (path === '/demo-api/links' && req.method === 'POST') {
+      const body = await readJson(req);
+      const entry = catalogue.find((e) => e.key === body?.element);
+      if (!features.links || !user || !entry) return json(res, 400, { message: 'Pick an element of the gallery' });
+      try {
+        return json(res, 201, await linksScene.create(user, entry.key, body.inviter));
+      } catch (error) {
+        return json(res, 400, { message: error instanceof TypeError ? error.message : 'The link could not be made' });
+      }
+    }
+    const revoke = /^\/demo-api\/links\/([\w-]{1,100})\/revoke$/.exec(path);
+    if (revoke && req.method === 'POST') {
+      if (!user || !(await linksScene.revoke(user, revoke[1]).catch(() => false))) return json(res, 404, { message: 'No such link' });
+      return json(res, 200, { id: revoke[1], revoked: true });
     }
     if (path === '/demo-api/flow' && req.method === 'GET') {
       const session = sessions.sessionOf(req.headers.cookie);
@@ -227,6 +251,18 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
     }
   }
 
+  /** `GET /demo/live-events`: the signed-in user's feed items as they happen (Server-Sent Events). */
+  function liveEvents(req, res) {
+    const user = sessions.userOf(req.headers.cookie);
+    if (!user) return json(res, 401, { message: 'Not signed in' });
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    res.write(': open\n\n');
+    req.on(
+      'close',
+      feed.subscribe(user, (item) => res.write(`event: feed\ndata: ${JSON.stringify(item)}\n\n`)),
+    );
+  }
+
   /** `GET /demo/flow-events`: this browser's newest flow now, then each time it changes (Server-Sent Events). */
   function flowEvents(req, res) {
     const session = sessions.sessionOf(req.headers.cookie);
@@ -237,11 +273,13 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
     req.on('close', recorder.subscribe(session, send));
   }
 
-  const apiListener = toNodeListener(async (request) => {
+  const apiListener = ceServer.toNodeListener(async (request) => {
     const path = new URL(request.url).pathname;
     const cookie = request.headers.get('cookie');
     const seen = { session: sessions.sessionOf(cookie), owner: sessions.userOf(cookie) };
-    const response = await recorder.observe(request, seen, () => handler(request));
+    const response = await recorder.observe(request, seen, () =>
+      eventsScene ? eventsScene.guard(request, () => handler(request)) : handler(request),
+    );
     return explainSiteRefusal(path, response);
   });
   const server = createServer(async (req, res) => {
@@ -256,6 +294,7 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
       if (path.startsWith('/api/ce/')) return apiListener(req, res);
       if (path.startsWith('/demo-api/')) return await demoApi(req, res, path);
       if (path === '/demo/flow-events' && req.method === 'GET') return flowEvents(req, res);
+      if (path === '/demo/live-events' && req.method === 'GET') return liveEvents(req, res);
       if (path === '/' || path === '/index.html') {
         // A first visit is signed in as the first demo user; the page's switcher signs in as the other.
         const signIn = sessions.userOf(req.headers.cookie) ? {} : { 'Set-Cookie': sessions.signIn(DEFAULT_USER) };
@@ -286,34 +325,58 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
   origin = new URL(env.CE_PUBLIC_URL || `http://${host}:${boundPort}`).origin;
   sessions = createSessions({ secure: origin.startsWith('https:') });
 
-  const elementConfig = live
-    ? live.elements
-    : Object.fromEntries(
-        catalogue.map(({ key }) => [
-          key,
-          { apiKey: `demo-${key}-key`, apiSecret: `demo-${key}-secret-${randomBytes(6).toString('hex')}`, ...demoHostConfig(key) },
-        ]),
-      );
-  handler = createConnectHandler({
-    basePath: '/api/ce',
-    cloudElements,
-    elements: Object.fromEntries(
-      Object.entries(elementConfig).map(([key, entry]) => [
-        key,
-        {
+  // Events need the sandbox (it makes the changes) and a handler that serves them (ce-connect/server ≥ 3).
+  const events =
+    eventsScene && 'verifyEventSignature' in ceServer
+      ? { signingKeys: [randomBytes(32).toString('base64url')], onEvent: (event) => eventsScene.onEvent(event) }
+      : undefined;
+  features = handlerFeatures(origin, events);
+  const extra = (key) => (key === 'zendesk' ? ZENDESK_SITE : {});
+  const configured = live
+    ? Object.entries(live.elements).map(([key, entry]) => ({
+        element: { key, name: sandboxCatalogue.find((e) => e.key === key)?.name ?? key, hub: '', brandColour: '#334155' },
+        config: {
           ...entry,
-          ...(key === 'zendesk' && ZENDESK_SITE),
+          ...extra(key),
           callbackUrl: flow === '4b' ? `${origin}/callback.html` : `${origin}/api/ce/${key}/oauth/callback`,
         },
-      ]),
-    ),
+      }))
+    : demoElements({
+        origin,
+        flow,
+        features,
+        secret: randomBytes(6).toString('hex'),
+        extra,
+        handlerOptions: { origin, ...(events && { events }) },
+      });
+  for (const { element, config } of configured) kinds.set(element.key, config.auth ?? 'oauth2');
+  catalogue = configured.map(({ element: { key, name, hub, brandColour }, config }) => ({
+    key,
+    name,
+    hub,
+    brandColour,
+    auth: config.auth ?? 'oauth2',
+    // The values the sandbox accepts, shown on a credentials card so a prospect can type them.
+    ...(config.fields && !live && { testValues: sandboxTestValues(config.fields) }),
+    config: publicConfig(config),
+  }));
+  handler = ceServer.createConnectHandler({
+    basePath: '/api/ce',
+    // The origin the handler is served on: its own pages (a credentials form, a connect link) live there.
+    origin,
+    appName: APP_NAME,
+    cloudElements,
+    elements: Object.fromEntries(configured.map(({ element, config }) => [element.key, config])),
+    ...(events && { events }),
     cookieSecret: env.CE_COOKIE_SECRET || randomBytes(32).toString('base64url'),
     allowedOrigins: [origin],
     // The host's own user for a request, from its own session: each user sees and changes only their instances.
     authorize: sessions.authorize,
-    onInstanceCreated: ({ element, instance, token, owner }) => {
+    onInstanceCreated: ({ element, instance, token, owner, link }) => {
       // A real host stores this in its database, tied to the signed-in user and tenant.
       tokens.set(String(instance.id), { element, owner, token });
+      // Made through a connect link, elsewhere: the owner's pages learn of it and list it.
+      if (link) linksScene.used(link, owner, element, instance.id);
     },
     onInstanceReconnected: ({ element, instance, token, owner }) => {
       // Same id, possibly a new token: store it again.
@@ -325,6 +388,8 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
     fetch: recorder.fetch((input, init) => globalThis.fetch(input, init), cloudElements.baseUrl),
     log: recorder.log((line) => log(`[ce-connect] ${line}`)),
   });
+  // Connect links need a handler that makes them (ce-connect/server ≥ 3).
+  features.links = typeof handler.createConnectLink === 'function';
 
   return {
     url: `${origin}/`,
