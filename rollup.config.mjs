@@ -104,19 +104,28 @@ const plugins = () => [
   terser({
     ecma: 2021,
     module: true,
-    compress: { passes: 3 },
+    // keep_fargs: false drops unused trailing parameters; nothing here reads a function's `length`.
+    compress: { passes: 3, keep_fargs: false },
     format: { comments: false },
     // A leading `_` + lower-case letter marks what this may rename, not what is private: every such property is
     // renamed consistently within one bundle, so nothing outside it may use one (a page, JSON that leaves it, another
     // bundle: each dist/i18n/*.js is mangled on its own). What must stay private is `private` in TypeScript; what a
     // page may touch gets a plain name (README, "Architecture"). Lit's own internals use `_$…` and `__…`, which this
-    // pattern leaves alone.
-    mangle: { properties: { regex: /^_[a-z]/ } },
+    // pattern leaves alone — except Lit's `_$XY` internals, which only this bundle's own copy of Lit reads: they are
+    // renamed too (its `_$lit…$` markers, which identify templates and parts, keep their names).
+    mangle: { properties: { regex: /^(_[a-z]|_\$(?!lit))/ } },
   }),
 ];
 
 export default [
-  { input: 'src/index.ts', output: { file: 'dist/ce-connect.js', format: 'es' }, plugins: plugins() },
+  {
+    input: 'src/index.ts',
+    output: { file: 'dist/ce-connect.js', format: 'es' },
+    plugins: plugins(),
+    // The element is a ReactiveElement rendering with lit-html: LitElement, which `lit` brings along only for its
+    // registration side effects (a version list, hydration hooks), is left out.
+    treeshake: { moduleSideEffects: (id) => !/[\\/]lit-element[\\/]/.test(id) },
+  },
   { input: 'src/callback.ts', output: { file: 'dist/ce-connect-callback.js', format: 'es' }, plugins: plugins() },
   // Translations, outside the core bundle: a page loads the ones it needs beside dist/ce-connect.js.
   ...['de', 'fr', 'es', 'ja'].map((lang) => ({

@@ -1,4 +1,4 @@
-import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { html, nothing, ReactiveElement, render, type PropertyValues, type TemplateResult } from 'lit';
 import { deleteInstance } from './backend-client.js';
 import { readFlowConfig } from './config.js';
 import { ConnectFlow, type ConnectMode, type FlowConfig, type FlowReporter } from './connect-flow.js';
@@ -52,10 +52,11 @@ export type ConnectStatus = 'idle' | 'connecting' | 'connected' | 'needs-reconne
  * @cssprop --ce-connect-status-color - Status line colour.
  * @cssprop --ce-connect-error-color - Status line colour on error.
  */
-export class CeConnectButton extends LitElement {
+// ReactiveElement and lit-html's render(), not LitElement: the same rendering, in fewer bytes of the bundle.
+export class CeConnectButton extends ReactiveElement {
   static override styles = styles;
   // Focusing the element (el.focus(), a label, a skip link) focuses its button.
-  static override shadowRootOptions = { ...LitElement.shadowRootOptions, delegatesFocus: true };
+  static override shadowRootOptions = { ...ReactiveElement.shadowRootOptions, delegatesFocus: true };
 
   /**
    * Registers the element as `tag` in `registry` (another tag name, a scoped registry), unless that tag is taken
@@ -217,7 +218,12 @@ export class CeConnectButton extends LitElement {
     if (returned) this._finishReturned(returned);
   }
 
-  protected override render(): TemplateResult {
+  protected override update(changed: PropertyValues<this>): void {
+    super.update(changed);
+    render(this.render(), this.renderRoot, { host: this });
+  }
+
+  protected render(): TemplateResult {
     const name = elementDisplayName(this.element);
     const text = (key: ConnectTextKey) => this._text(key).replace('{provider}', name ?? this._text('provider'));
     const { status, instanceId, disabled } = this;
