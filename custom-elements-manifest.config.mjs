@@ -24,7 +24,8 @@ function tidyManifest() {
     packageLinkPhase({ customElementsManifest }) {
       const modules = customElementsManifest.modules;
       const declarations = modules.flatMap((module) => module.declarations ?? []);
-      const constant = (name) => declarations.find((d) => d.kind === 'variable' && d.name === name)?.default?.match(/^['"](.*)['"]$/)?.[1];
+      const constant = (name) =>
+        declarations.find((d) => d.kind === 'variable' && d.name === name)?.default?.match(/^['"](.*)['"]$/)?.[1];
       const exported = new Set(modules.flatMap((module) => (module.exports ?? []).map((e) => e.name)));
 
       for (const module of modules) {
@@ -36,11 +37,15 @@ function tidyManifest() {
         for (const declaration of module.declarations ?? []) {
           if (!declaration.customElement) continue;
           declaration.tagName = constant(declaration.tagName) ?? declaration.tagName;
-          declaration.members = declaration.members?.filter((member) => member.privacy !== 'private' && !member.name.startsWith('_'));
+          declaration.members = declaration.members?.filter(
+            (member) => member.privacy !== 'private' && !member.name.startsWith('_'),
+          );
           declaration.attributes = declaration.attributes?.filter((attribute) => !attribute.fieldName?.startsWith('_'));
           declaration.events = declaration.events
             ?.filter((event) => event.name && event.description)
-            .map((event) => (exported.has(eventClass(event.name)) ? { ...event, type: { text: eventClass(event.name) } } : event));
+            .map((event) =>
+              exported.has(eventClass(event.name)) ? { ...event, type: { text: eventClass(event.name) } } : event,
+            );
         }
       }
     },

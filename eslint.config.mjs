@@ -31,6 +31,8 @@ export default defineConfig(
       ],
       // A `let` read (by a closure) before its one assignment says "not yet"; `const` could not.
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+      // === and !== everywhere but `== null` (null or undefined); the minifier shortens where it is safe.
+      eqeqeq: ['error', 'smart'],
     },
   },
 
@@ -80,7 +82,16 @@ export default defineConfig(
 
   // Node: the handler and sandbox, scripts, tools, configs, the demo server, the Node tests and the test-runner plugins.
   {
-    files: [...NODE_SRC, 'scripts/**', 'tools/**', '*.mjs', 'demo/*.mjs', 'test/node/**', 'test/e2e/**', 'test/support/*.mjs'],
+    files: [
+      ...NODE_SRC,
+      'scripts/**',
+      'tools/**',
+      '*.mjs',
+      'demo/*.mjs',
+      'test/node/**',
+      'test/e2e/**',
+      'test/support/*.mjs',
+    ],
     languageOptions: { globals: globals.node },
   },
   {

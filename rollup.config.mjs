@@ -54,7 +54,8 @@ function collapseTemplateLineBreaks() {
       visit(this.parse(code));
       let collapsed = code;
       for (const { start, end } of texts.sort((a, b) => b.start - a.start)) {
-        collapsed = collapsed.slice(0, start) + collapsed.slice(start, end).replace(/\s*\n\s*/g, ' ') + collapsed.slice(end);
+        collapsed =
+          collapsed.slice(0, start) + collapsed.slice(start, end).replace(/\s*\n\s*/g, ' ') + collapsed.slice(end);
       }
       return { code: collapsed, map: null };
     },
@@ -74,7 +75,8 @@ function tolerateDuplicateTrustedTypesPolicy() {
     transform(code, id) {
       if (!/[\\/]lit-html[\\/]lit-html\.js$/.test(id)) return null;
       const pattern = /(\w+)\.createPolicy\("lit-html",(\{createHTML:\w+=>\w+\})\)/;
-      if (!pattern.test(code)) this.error('lit-html no longer creates its Trusted Types policy as expected: review this plugin.');
+      if (!pattern.test(code))
+        this.error('lit-html no longer creates its Trusted Types policy as expected: review this plugin.');
       return {
         code: code.replace(
           pattern,

@@ -20,7 +20,12 @@ import { startRealBackend } from './test/support/real-backend.mjs';
 import { reactEsm } from './test/support/react-esm.mjs';
 import { reactSsr } from './test/support/react-ssr.mjs';
 import { createStats } from './test/support/stats.mjs';
-import { missingWebKit, startWebKitDriver, WEBKIT_INSTALL_HINT, webkitCapabilities } from './test/support/webkit-driver.mjs';
+import {
+  missingWebKit,
+  startWebKitDriver,
+  WEBKIT_INSTALL_HINT,
+  webkitCapabilities,
+} from './test/support/webkit-driver.mjs';
 import { resultsReporter, skipReasons } from './test/support/results-reporter.mjs';
 import { defaultReporter } from '@web/test-runner';
 
@@ -42,9 +47,14 @@ const wanted = (name) =>
 const firefoxMissing = wanted('firefox') && !existsSync(firefoxPath);
 const webkitMissing = wanted('webkit') ? missingWebKit() : [];
 // Said before anything starts, so that a CI run stopped here leaves nothing behind.
-if (firefoxMissing) engineMissing(`Firefox not found at ${firefoxPath}: the browser suite runs without it (apt-get install firefox-esr).`);
+if (firefoxMissing)
+  engineMissing(
+    `Firefox not found at ${firefoxPath}: the browser suite runs without it (apt-get install firefox-esr).`,
+  );
 if (webkitMissing.length)
-  engineMissing(`${webkitMissing.join(', ')} not found: the browser suite runs without WebKit (${WEBKIT_INSTALL_HINT}).`);
+  engineMissing(
+    `${webkitMissing.join(', ')} not found: the browser suite runs without WebKit (${WEBKIT_INSTALL_HINT}).`,
+  );
 
 /** An engine that is not installed: a warning on a developer's machine, a failure under CI (CI set, not 0/false). */
 function engineMissing(message) {

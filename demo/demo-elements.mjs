@@ -2,10 +2,21 @@
 // of sign-in, fields, scope, site, configuration, oauth/url parameters, events), kept in the gallery only when the
 // handler of this build accepts it — so the gallery grows by itself as the server learns new kinds of element.
 import { createConnectHandler } from '../lib/server/index.js';
-import { SANDBOX_JIRA_SITE, SANDBOX_PASSWORD, SANDBOX_USERNAME, sandboxCatalogue, sandboxHostConfig } from '../lib/sandbox/index.js';
+import {
+  SANDBOX_JIRA_SITE,
+  SANDBOX_PASSWORD,
+  SANDBOX_USERNAME,
+  sandboxCatalogue,
+  sandboxHostConfig,
+} from '../lib/sandbox/index.js';
 
 /** The values the sandbox's credential elements accept, by the type of the field they go in (docs/sandbox.md). */
-const SANDBOX_VALUES = { email: SANDBOX_USERNAME, password: SANDBOX_PASSWORD, url: SANDBOX_JIRA_SITE, text: SANDBOX_USERNAME };
+const SANDBOX_VALUES = {
+  email: SANDBOX_USERNAME,
+  password: SANDBOX_PASSWORD,
+  url: SANDBOX_JIRA_SITE,
+  text: SANDBOX_USERNAME,
+};
 
 /** What a probe handler needs besides its elements: nothing it builds is ever called. */
 const PROBE = {
@@ -35,15 +46,22 @@ function accepts(options) {
 export function handlerFeatures(origin, events) {
   const callbackUrl = `${origin}/api/ce/probe/oauth/callback`;
   return {
-    kinds: accepts({ origin, elements: { zohocrm: { auth: 'credentials', fields: [{ key: 'user', label: 'User' }] } } }),
-    urlParameters: !accepts({ elements: { sfdc: { apiKey: 'k', apiSecret: 's', callbackUrl, oauthUrlParameters: { apiKey: 'x' } } } }),
+    kinds: accepts({
+      origin,
+      elements: { zohocrm: { auth: 'credentials', fields: [{ key: 'user', label: 'User' }] } },
+    }),
+    urlParameters: !accepts({
+      elements: { sfdc: { apiKey: 'k', apiSecret: 's', callbackUrl, oauthUrlParameters: { apiKey: 'x' } } },
+    }),
     events: events !== undefined,
   };
 }
 
 /** The accepted sandbox value for each credential field, by its configuration key: shown on the card. */
 export function sandboxTestValues(fields = []) {
-  return Object.fromEntries(fields.map((field) => [field.key, SANDBOX_VALUES[field.type ?? 'text'] ?? SANDBOX_USERNAME]));
+  return Object.fromEntries(
+    fields.map((field) => [field.key, SANDBOX_VALUES[field.type ?? 'text'] ?? SANDBOX_USERNAME]),
+  );
 }
 
 /**

@@ -7,7 +7,16 @@
 import { ELEMENT_NAMES } from '/dist/ce-connect.js';
 import { createFlowPicture, stoppedOnPage } from '/demo/flow-picture.js';
 import { createLiveStream } from '/demo/live-stream.js';
-import { LANGUAGES, MODES, SLOT_LABELS, keepLogEntry, loadLanguage, readLog, readOptions, saveOptions } from '/demo/options.js';
+import {
+  LANGUAGES,
+  MODES,
+  SLOT_LABELS,
+  keepLogEntry,
+  loadLanguage,
+  readLog,
+  readOptions,
+  saveOptions,
+} from '/demo/options.js';
 
 const $ = (id) => document.getElementById(id);
 const headers = { 'Content-Type': 'application/json', 'X-CE-Connect': '1' };
@@ -40,7 +49,8 @@ const TAB_NOTES = {
   redirect: {
     slow: 'Cloud Elements answers after 3 s: the button stays busy, then this tab leaves for the consent page.',
     coop: 'The consent page sends Cross-Origin-Opener-Policy: without a popup there is no opener to sever, and the tab comes back as usual.',
-    blocked: 'A pop-up blocker is armed, but redirect mode opens no popup: this tab goes to the consent page and comes back.',
+    blocked:
+      'A pop-up blocker is armed, but redirect mode opens no popup: this tab goes to the consent page and comes back.',
   },
   auto: {
     blocked:
@@ -58,7 +68,8 @@ async function loadConfig() {
   config = await (await fetch('/demo-api/config')).json();
   $('mode').textContent = config.mode === 'live' ? 'Live Cloud Elements' : 'Offline sandbox';
   $('mode').classList.toggle('live', config.mode === 'live');
-  if (config.mode === 'live') $('gallery-hint').textContent = 'Click a button to connect a real account through Cloud Elements.';
+  if (config.mode === 'live')
+    $('gallery-hint').textContent = 'Click a button to connect a real account through Cloud Elements.';
 }
 
 /**
@@ -67,7 +78,8 @@ async function loadConfig() {
  */
 function slotLabel(button, name) {
   const labels = SLOT_LABELS[options.lang];
-  const template = button.status === 'connected' ? labels.connectedTo : button.instanceId ? labels.reconnect : labels.connectTo;
+  const template =
+    button.status === 'connected' ? labels.connectedTo : button.instanceId ? labels.reconnect : labels.connectTo;
   return template.replace('{provider}', name);
 }
 
@@ -106,12 +118,19 @@ function siteField(key) {
     autocapitalize: 'none',
     'aria-describedby': `site-${key}-hint`,
   });
-  input.addEventListener('input', () => input.closest('.card').querySelector('ce-connect-button').setAttribute('site', input.value.trim()));
+  input.addEventListener('input', () =>
+    input.closest('.card').querySelector('ce-connect-button').setAttribute('site', input.value.trim()),
+  );
   return el(
     'div',
     { class: 'site' },
     el('label', { for: `site-${key}` }, 'Your Zendesk subdomain'),
-    el('span', { class: 'site-box' }, input, el('span', { class: 'site-suffix', 'aria-hidden': 'true' }, '.zendesk.com')),
+    el(
+      'span',
+      { class: 'site-box' },
+      input,
+      el('span', { class: 'site-suffix', 'aria-hidden': 'true' }, '.zendesk.com'),
+    ),
     el('span', { class: 'site-hint', id: `site-${key}-hint` }, 'e.g. acme for acme.zendesk.com'),
   );
 }
@@ -123,7 +142,14 @@ function testValuesNote(key, testValues) {
     'div',
     { class: 'test-values' },
     el('span', { class: 'test-values-title' }, 'The sandbox accepts:'),
-    el('dl', {}, ...fields.flatMap((field) => [el('dt', {}, field.label), el('dd', {}, el('code', {}, testValues[field.key] ?? ''))])),
+    el(
+      'dl',
+      {},
+      ...fields.flatMap((field) => [
+        el('dt', {}, field.label),
+        el('dd', {}, el('code', {}, testValues[field.key] ?? '')),
+      ]),
+    ),
   );
 }
 
@@ -201,7 +227,9 @@ function renderSnippet() {
   const zendesk = selected === 'zendesk';
   const { mode, lang } = options;
   const translation =
-    lang === 'en' ? '' : `\n<script type="module" src="/dist/i18n/${lang}.js"></script> <!-- ${LANGUAGES[lang]} texts -->`;
+    lang === 'en'
+      ? ''
+      : `\n<script type="module" src="/dist/i18n/${lang}.js"></script> <!-- ${LANGUAGES[lang]} texts -->`;
   const attributes = `${instanceId ? ` instance-id="${instanceId}"` : ''}${zendesk ? ' site="acme"' : ''}${mode === 'popup' ? '' : ` mode="${mode}"`}${lang === 'en' ? '' : ` lang="${lang}"`}`;
   const returns =
     mode === 'popup'
@@ -210,7 +238,8 @@ function renderSnippet() {
   // mode="${mode}": the tab comes back to the page with the button, so that page's origin must be allowed
   // (the default, the callback URLs' origins, covers a page on the same origin as the callback route)
   allowedOrigins: ['https://app.example.com'],`;
-  $('snippet').textContent = `<!-- 1. The button, anywhere in your page. With instance-id (from GET /api/ce/instances, or your
+  $('snippet').textContent =
+    `<!-- 1. The button, anywhere in your page. With instance-id (from GET /api/ce/instances, or your
      own records) it says "Connected to …", or "Reconnect …" when the connection stopped working -->
 <script type="module" src="/dist/ce-connect.js"></script>${translation}
 <ce-connect-button element="${selected}" instance-name="${name}"${attributes} disconnectable></ce-connect-button>
@@ -275,7 +304,8 @@ function elementSource(key) {
   const shown = entry?.config ?? {};
   const env = key.toUpperCase().replace(/[^A-Z0-9]/g, '_');
   const lines = [];
-  if (entry?.auth !== 'credentials') lines.push(`apiKey: process.env.${env}_KEY`, `apiSecret: process.env.${env}_SECRET`);
+  if (entry?.auth !== 'credentials')
+    lines.push(`apiKey: process.env.${env}_KEY`, `apiSecret: process.env.${env}_SECRET`);
   for (const [name, value] of Object.entries(shown)) {
     if (name === 'apiKey' || name === 'apiSecret') continue;
     if (name === 'callbackUrl') {
@@ -309,7 +339,11 @@ function renderScenarioNote() {
 }
 
 async function setScenario(key) {
-  const response = await fetch('/demo-api/scenario', { method: 'POST', headers, body: JSON.stringify({ scenario: key }) });
+  const response = await fetch('/demo-api/scenario', {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ scenario: key }),
+  });
   if (response.ok) {
     config.scenario = key;
     renderScenarioNote();
@@ -318,7 +352,13 @@ async function setScenario(key) {
 }
 
 function logLine({ time, type, detail }) {
-  return el('li', {}, el('time', {}, time), el('span', { class: `type ${type}` }, type), el('code', {}, JSON.stringify(detail)));
+  return el(
+    'li',
+    {},
+    el('time', {}, time),
+    el('span', { class: `type ${type}` }, type),
+    el('code', {}, JSON.stringify(detail)),
+  );
 }
 
 /** Logs an event; the log is kept for this tab, so a page that comes back from a redirect still shows it. */
@@ -381,7 +421,8 @@ function syncCard(card, instance, remount) {
   if (shown === 'connecting') return; // never disturb a flow in progress
   // A button showing another id, or a health the backend no longer reports, is replaced: a fresh button with a
   // host-set instance-id asks the backend once how that connection is doing.
-  const stale = button.instanceId !== id || ((shown === 'connected' || shown === 'needs-reconnect') && shown !== instance.status);
+  const stale =
+    button.instanceId !== id || ((shown === 'connected' || shown === 'needs-reconnect') && shown !== instance.status);
   if (remount || (id && stale)) button.replaceWith(makeButton(card.dataset.key, card.dataset.name, id));
   else if (!id && button.instanceId) button.instanceId = '';
 }
@@ -396,7 +437,8 @@ async function refreshInstances() {
     if (!response.ok) throw new Error(body?.message ?? `HTTP ${response.status}`);
     instances = body.instances;
   } catch (error) {
-    if (run === refreshes) $('instances-error').textContent = `Could not list the connected instances: ${error.message}`;
+    if (run === refreshes)
+      $('instances-error').textContent = `Could not list the connected instances: ${error.message}`;
     return;
   }
   if (run !== refreshes) return; // a later refresh is under way: its answer is the current one
@@ -417,7 +459,10 @@ async function refreshInstances() {
 /** The sandbox control: Cloud Elements now reports the instance `valid: false`, as after failed token refreshes. */
 async function expireInstance(card) {
   const instanceId = card.querySelector('.instance-id').textContent;
-  const response = await fetch(`/demo-api/instances/${encodeURIComponent(instanceId)}/expire`, { method: 'POST', headers });
+  const response = await fetch(`/demo-api/instances/${encodeURIComponent(instanceId)}/expire`, {
+    method: 'POST',
+    headers,
+  });
   log(response.ok ? 'expired' : 'expire-failed', { instanceId });
   await refreshInstances();
 }
@@ -461,7 +506,8 @@ function wireTheme() {
     root.setProperty('--ce-connect-font-family', $('theme-font').value);
     document.documentElement.classList.toggle('dark', $('theme-dark').checked);
   };
-  for (const id of ['theme-colour', 'theme-connected', 'theme-radius', 'theme-font', 'theme-dark']) $(id).addEventListener('input', apply);
+  for (const id of ['theme-colour', 'theme-connected', 'theme-radius', 'theme-font', 'theme-dark'])
+    $(id).addEventListener('input', apply);
   apply();
 }
 
@@ -475,7 +521,9 @@ function renderSignIn() {
   }
   const picker = $('language');
   picker.append(
-    ...Object.entries(LANGUAGES).map(([key, label]) => el('option', { value: key, lang: key, selected: key === options.lang }, label)),
+    ...Object.entries(LANGUAGES).map(([key, label]) =>
+      el('option', { value: key, lang: key, selected: key === options.lang }, label),
+    ),
   );
   picker.addEventListener('change', () => setLanguage(picker.value));
   renderMode();
@@ -624,7 +672,9 @@ function wireTabs() {
       const shown = tabs.filter((each) => !each.hidden);
       const at = shown.indexOf(tab);
       const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
-      const target = step ? shown[(at + step + shown.length) % shown.length] : { Home: shown[0], End: shown.at(-1) }[event.key];
+      const target = step
+        ? shown[(at + step + shown.length) % shown.length]
+        : { Home: shown[0], End: shown.at(-1) }[event.key];
       if (!target) return;
       event.preventDefault();
       choose(target);
@@ -706,7 +756,10 @@ async function makeChange(card) {
   const waiting = `posting:${++changes}`;
   await stream.hold(waiting); // open before the change: its event may arrive at once
   try {
-    const response = await fetch(`/demo-api/instances/${encodeURIComponent(instanceId)}/change`, { method: 'POST', headers });
+    const response = await fetch(`/demo-api/instances/${encodeURIComponent(instanceId)}/change`, {
+      method: 'POST',
+      headers,
+    });
     const body = await response.json().catch(() => ({}));
     if (!response.ok) return log('change-failed', { instanceId, message: body.message });
     await stream.hold(`change:${body.objectId}`);
@@ -773,7 +826,14 @@ async function revokeLink() {
   log('link-revoked', { id });
 }
 
-for (const type of ['connect-start', 'connect-redirect', 'connected', 'connect-error', 'connect-cancel', 'disconnected']) {
+for (const type of [
+  'connect-start',
+  'connect-redirect',
+  'connected',
+  'connect-error',
+  'connect-cancel',
+  'disconnected',
+]) {
   document.addEventListener(type, (event) => {
     log(type, event.detail);
     // The page is about to leave for the provider: when it loads again, it says it is back.
@@ -803,7 +863,12 @@ $('snippet-copy').addEventListener('click', async () => {
 });
 
 await loadConfig();
-picture = createFlowPicture({ list: $('flow-steps'), lanes: $('flow-lanes'), summary: $('flow-summary'), flow: config.flow });
+picture = createFlowPicture({
+  list: $('flow-steps'),
+  lanes: $('flow-lanes'),
+  summary: $('flow-summary'),
+  flow: config.flow,
+});
 wireTabs();
 restoreLog();
 // The texts first, so a page that comes back in German never shows English labels first.

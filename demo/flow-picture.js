@@ -13,7 +13,13 @@ const laneX = (id) => (LANES.findIndex((lane) => lane.id === id) + 0.5) * (WIDTH
 const STEP_COUNT = { 3: 'three', 4: 'four' };
 
 /** What a step's status reads as. */
-export const STATUS_TEXT = { pending: 'waiting', running: 'running…', done: 'done', failed: 'stopped', skipped: 'not reached' };
+export const STATUS_TEXT = {
+  pending: 'waiting',
+  running: 'running…',
+  done: 'done',
+  failed: 'stopped',
+  skipped: 'not reached',
+};
 
 function svg(tag, attributes = {}, ...children) {
   const node = document.createElementNS(SVG, tag);
@@ -61,18 +67,35 @@ function drawing(step, state) {
       {},
       svg(
         'marker',
-        { id: marker, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
+        {
+          id: marker,
+          viewBox: '0 0 10 10',
+          refX: 9,
+          refY: 5,
+          markerWidth: 7,
+          markerHeight: 7,
+          orient: 'auto-start-reverse',
+        },
         svg('path', { d: 'M0,0 L10,5 L0,10 z', fill: 'currentColor' }),
       ),
     ),
-    ...LANES.map((lane) => svg('line', { x1: laneX(lane.id), y1: 0, x2: laneX(lane.id), y2: height, class: 'lane-line' })),
+    ...LANES.map((lane) =>
+      svg('line', { x1: laneX(lane.id), y1: 0, x2: laneX(lane.id), y2: height, class: 'lane-line' }),
+    ),
   );
   step.arrows.forEach((arrow, index) => {
     const y = index * ROW + 20;
     const [x1, x2] = [laneX(arrow.from), laneX(arrow.to)];
     const inset = x2 > x1 ? -4 : 4;
     picture.append(
-      svg('line', { x1, y1: y, x2: x2 + inset, y2: y, class: `arrow${arrow.back ? ' back' : ''}`, 'marker-end': `url(#${marker})` }),
+      svg('line', {
+        x1,
+        y1: y,
+        x2: x2 + inset,
+        y2: y,
+        class: `arrow${arrow.back ? ' back' : ''}`,
+        'marker-end': `url(#${marker})`,
+      }),
       svg('text', { x: (x1 + x2) / 2, y: y - 5, class: 'arrow-label', 'text-anchor': 'middle' }, arrow.label),
     );
   });

@@ -18,11 +18,14 @@ const KEPT_SESSIONS = 1000;
 
 /** Why a step stopped, in words, from the handler's log events (`event` and its fields). */
 function reasonOf({ event, fields }) {
-  if (event === 'callback.provider-error') return `The provider answered error=${fields.error}: the user did not allow access.`;
-  if (event === 'callback.rejected' || event === 'exchange.rejected') return `The state check refused the result: ${fields.reason}.`;
+  if (event === 'callback.provider-error')
+    return `The provider answered error=${fields.error}: the user did not allow access.`;
+  if (event === 'callback.rejected' || event === 'exchange.rejected')
+    return `The state check refused the result: ${fields.reason}.`;
   if (event === 'oauth1.start-rejected') return `The backend refused to send this browser on: ${fields.reason}.`;
   if (event === 'credentials.rejected') return `The backend refused the form: ${fields.reason}.`;
-  if (event === 'credentials.failed') return `Cloud Elements refused the values ${fields.attempts ?? ''} times: the flow ends.`;
+  if (event === 'credentials.failed')
+    return `Cloud Elements refused the values ${fields.attempts ?? ''} times: the flow ends.`;
   if (event === 'cloud-elements.failed') {
     const status = fields.status ? ` ${fields.status}` : '';
     const hint = fields.status === '401' || fields.status === '403' ? ' (a wrong key or secret?)' : '';
@@ -71,7 +74,11 @@ async function messageOf(response) {
  * handler, pass `fetch()` and `log()` to createConnectHandler, `callbackPage()` when the static callback page
  * of flow 4b is served, and `latest()` / `subscribe()` to show an owner their newest flow.
  */
-export function createFlowRecorder({ now = () => performance.now(), basePath = '/api/ce', kindOf = () => 'oauth2' } = {}) {
+export function createFlowRecorder({
+  now = () => performance.now(),
+  basePath = '/api/ce',
+  kindOf = () => 'oauth2',
+} = {}) {
   const requests = new AsyncLocalStorage(); // the handler request being answered, for fetch() and log()
   const newest = new Map(); // browser session → its newest flow
   const byState = new Map(); // full state → flow (the newest few hundred)
@@ -105,7 +112,11 @@ export function createFlowRecorder({ now = () => performance.now(), basePath = '
       reconnect: flow.reconnect,
       callback: flow.callback,
       state: shortState(flow.state),
-      status: flow.steps.some((s) => s.status === 'failed') ? 'failed' : flow.steps.every((s) => s.status === 'done') ? 'done' : 'running',
+      status: flow.steps.some((s) => s.status === 'failed')
+        ? 'failed'
+        : flow.steps.every((s) => s.status === 'done')
+          ? 'done'
+          : 'running',
       steps: flow.steps.map(({ id, status, ms, calls, checks, reason, stop, instanceId }) => ({
         id,
         status,
@@ -181,7 +192,8 @@ export function createFlowRecorder({ now = () => performance.now(), basePath = '
     if (/\/oauth\/callback$/.test(path)) return observeCallback(url, owner, record, answer);
     if (/\/oauth1\/start$/.test(path)) return observeOAuth1Start(url, record, answer);
     if (/\/credentials$/.test(path)) return observeCredentials(request, url, owner, record, answer);
-    if (path === `${basePath}/instances` && request.method === 'POST') return observeExchange(request, owner, record, answer);
+    if (path === `${basePath}/instances` && request.method === 'POST')
+      return observeExchange(request, owner, record, answer);
     return answer();
   }
 
@@ -267,7 +279,11 @@ export function createFlowRecorder({ now = () => performance.now(), basePath = '
     const response = await requests.run(record, answer);
     const refused = record.logs.find((l) => l.event === 'callback.provider-error' || l.event === 'callback.rejected');
     if (refused) {
-      finish(flow, 'consent', 'failed', { ms: arrived - consent.started, reason: reasonOf(refused), stop: laneOf(refused) });
+      finish(flow, 'consent', 'failed', {
+        ms: arrived - consent.started,
+        reason: reasonOf(refused),
+        stop: laneOf(refused),
+      });
     } else {
       consent.checks.push(
         flow.kind === 'oauth1' ? 'oauth_token → flow ✓' : `state ${shortState(flow.state)} ✓`,
@@ -321,7 +337,12 @@ export function createFlowRecorder({ now = () => performance.now(), basePath = '
       step(flow, 'consent').calls.push('backend → 303 to the provider (request token)');
     } else {
       const refused = record.logs.find((l) => reasonOf(l));
-      finish(flow, 'consent', 'failed', refused ? { reason: reasonOf(refused), stop: laneOf(refused) } : await failure(record, response));
+      finish(
+        flow,
+        'consent',
+        'failed',
+        refused ? { reason: reasonOf(refused), stop: laneOf(refused) } : await failure(record, response),
+      );
     }
     changed(flow);
     return response;
@@ -349,10 +370,17 @@ export function createFlowRecorder({ now = () => performance.now(), basePath = '
     const rejected = record.logs.find((l) => l.event === 'credentials.rejected' || l.event === 'credentials.failed');
     const calls = record.calls.map((c) => `${c.line} → ${c.status}`);
     if (refused) {
-      form.calls.push(`Cloud Elements refused the values (attempt ${refused.fields.attempts}): the form again`, ...calls);
+      form.calls.push(
+        `Cloud Elements refused the values (attempt ${refused.fields.attempts}): the form again`,
+        ...calls,
+      );
       step(flow, 'instances').status = 'pending';
     } else if (rejected && !record.calls.length) {
-      finish(flow, 'form', 'failed', { ms: arrived - form.started, reason: reasonOf(rejected), stop: laneOf(rejected) });
+      finish(flow, 'form', 'failed', {
+        ms: arrived - form.started,
+        reason: reasonOf(rejected),
+        stop: laneOf(rejected),
+      });
     } else if (response.status === 422) {
       form.calls.push('a required field was empty: the form again');
       step(flow, 'instances').status = 'pending';

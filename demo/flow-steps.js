@@ -86,7 +86,8 @@ export function oauth1Steps({ element = '{key}', mode = 'popup', reconnect = fal
     {
       id: 'url',
       title: 'oauth/url',
-      summary: 'The backend asks for the provider URL with the request token; the page gets a URL of the backend itself.',
+      summary:
+        'The backend asks for the provider URL with the request token; the page gets a URL of the backend itself.',
       arrows: [
         { from: 'backend', to: 'ce', label: 'oauth/url: requestToken' },
         { from: 'ce', to: 'backend', label: 'provider URL', back: true },
@@ -141,7 +142,8 @@ export function credentialsSteps({ element = '{key}', mode = 'popup', reconnect 
     {
       id: 'form',
       title: 'credentials form',
-      summary: "The user types the account's values into the backend's form; the post is checked: state, flow cookie, owner, origin.",
+      summary:
+        "The user types the account's values into the backend's form; the post is checked: state, flow cookie, owner, origin.",
       arrows: [
         { from: 'page', to: 'backend', label: `${window}: GET credentials form` },
         { from: 'page', to: 'backend', label: 'POST the values' },

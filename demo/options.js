@@ -32,9 +32,21 @@ export const LANGUAGES = { en: 'English', de: 'Deutsch', fr: 'Français', es: 'E
  */
 export const SLOT_LABELS = {
   en: { connectTo: 'Connect to {provider}', connectedTo: 'Connected to {provider}', reconnect: 'Reconnect {provider}' },
-  de: { connectTo: 'Mit {provider} verbinden', connectedTo: 'Mit {provider} verbunden', reconnect: 'Erneut mit {provider} verbinden' },
-  fr: { connectTo: 'Se connecter à {provider}', connectedTo: 'Connecté à {provider}', reconnect: 'Reconnecter {provider}' },
-  es: { connectTo: 'Conectar con {provider}', connectedTo: 'Conectado con {provider}', reconnect: 'Reconectar {provider}' },
+  de: {
+    connectTo: 'Mit {provider} verbinden',
+    connectedTo: 'Mit {provider} verbunden',
+    reconnect: 'Erneut mit {provider} verbinden',
+  },
+  fr: {
+    connectTo: 'Se connecter à {provider}',
+    connectedTo: 'Connecté à {provider}',
+    reconnect: 'Reconnecter {provider}',
+  },
+  es: {
+    connectTo: 'Conectar con {provider}',
+    connectedTo: 'Conectado con {provider}',
+    reconnect: 'Reconectar {provider}',
+  },
   ja: { connectTo: '{provider} に接続', connectedTo: '{provider} に接続済み', reconnect: '{provider} に再接続' },
 };
 

@@ -7,7 +7,12 @@ import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ceServer from '../lib/server/index.js';
-import { DEFAULT_ORGANIZATION_SECRET, DEFAULT_USER_SECRET, createSandbox, sandboxCatalogue } from '../lib/sandbox/index.js';
+import {
+  DEFAULT_ORGANIZATION_SECRET,
+  DEFAULT_USER_SECRET,
+  createSandbox,
+  sandboxCatalogue,
+} from '../lib/sandbox/index.js';
 import { demoElements, handlerFeatures, publicConfig, sandboxTestValues } from './demo-elements.mjs';
 import { createEventsScene } from './events-scene.mjs';
 import { createFlowRecorder } from './flow-recorder.mjs';
@@ -101,7 +106,13 @@ function liveSettings(env) {
  * Starts the demo. `port` 0 lets the OS pick (tests). `flow: '4b'` sends providers back to the static
  * demo/callback.html instead of the server's callback route. Returns the URL and a `close()`.
  */
-export async function startDemo({ port = 8000, host = '127.0.0.1', env = process.env, flow = '4a', log = console.log } = {}) {
+export async function startDemo({
+  port = 8000,
+  host = '127.0.0.1',
+  env = process.env,
+  flow = '4a',
+  log = console.log,
+} = {}) {
   const live = liveSettings(env);
   const sandbox = live ? undefined : createSandbox({ appName: APP_NAME, retryDelaysMs: DEMO_RETRY_DELAYS_MS });
   let sandboxServer;
@@ -109,7 +120,11 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
   if (sandbox) {
     // The consent pages' origin: a second loopback port, so the popup really leaves the host origin.
     sandboxServer = await sandbox.listen({ host });
-    cloudElements = { baseUrl: sandboxServer.baseUrl, userSecret: DEFAULT_USER_SECRET, organizationSecret: DEFAULT_ORGANIZATION_SECRET };
+    cloudElements = {
+      baseUrl: sandboxServer.baseUrl,
+      userSecret: DEFAULT_USER_SECRET,
+      organizationSecret: DEFAULT_ORGANIZATION_SECRET,
+    };
   } else {
     cloudElements = { baseUrl: live.baseUrl, userSecret: live.userSecret, organizationSecret: live.organizationSecret };
   }
@@ -130,13 +145,18 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
   const feed = createLiveFeed();
   const elementOf = (key) => sandboxCatalogue.find((e) => e.key === key);
   const ownerOf = (instanceId) => tokens.get(String(instanceId))?.owner ?? null;
-  const eventsScene = sandbox && createEventsScene({ sandbox, feed, ownerOf, elementOf, retryDelaysMs: DEMO_RETRY_DELAYS_MS });
+  const eventsScene =
+    sandbox && createEventsScene({ sandbox, feed, ownerOf, elementOf, retryDelaysMs: DEMO_RETRY_DELAYS_MS });
   const linksScene = createLinksScene({ handler: () => handler, feed });
   let features = {};
   let catalogue = [];
 
   const json = (res, status, body) => {
-    res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    res.writeHead(status, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    });
     res.end(JSON.stringify(body));
   };
 
@@ -167,10 +187,15 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
         catalogue,
         user,
         users,
-        features: { events: Boolean(eventsScene && features.events), links: features.links, hostOn: eventsScene?.hostOn ?? true },
+        features: {
+          events: Boolean(eventsScene && features.events),
+          links: features.links,
+          hostOn: eventsScene?.hostOn ?? true,
+        },
       });
     }
-    if (path === '/demo-api/feed' && req.method === 'GET') return json(res, 200, { items: user ? feed.recent(user) : [] });
+    if (path === '/demo-api/feed' && req.method === 'GET')
+      return json(res, 200, { items: user ? feed.recent(user) : [] });
     const change = /^\/demo-api\/instances\/(\d{1,15})\/change$/.exec(path);
     if (change && req.method === 'POST') {
       // A sandbox control: a change at the provider of one of the signed-in user's own instances, which Cloud
@@ -180,7 +205,9 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
       try {
         return json(res, 202, { instanceId: change[1], ...(await eventsScene.change(change[1], held.element)) });
       } catch {
-        return json(res, 409, { message: 'This instance was connected without events: disconnect and connect it again.' });
+        return json(res, 409, {
+          message: 'This instance was connected without events: disconnect and connect it again.',
+        });
       }
     }
     if (path === '/demo-api/host' && req.method === 'POST') {
@@ -201,7 +228,8 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
     }
     const revoke = /^\/demo-api\/links\/([\w-]{1,100})\/revoke$/.exec(path);
     if (revoke && req.method === 'POST') {
-      if (!user || !(await linksScene.revoke(user, revoke[1]).catch(() => false))) return json(res, 404, { message: 'No such link' });
+      if (!user || !(await linksScene.revoke(user, revoke[1]).catch(() => false)))
+        return json(res, 404, { message: 'No such link' });
       return json(res, 200, { id: revoke[1], revoked: true });
     }
     if (path === '/demo-api/flow' && req.method === 'GET') {
@@ -255,7 +283,11 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
   function liveEvents(req, res) {
     const user = sessions.userOf(req.headers.cookie);
     if (!user) return json(res, 401, { message: 'Not signed in' });
-    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    });
     res.write(': open\n\n');
     req.on(
       'close',
@@ -267,7 +299,11 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
   function flowEvents(req, res) {
     const session = sessions.sessionOf(req.headers.cookie);
     if (!session) return json(res, 401, { message: 'Not signed in' });
-    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    });
     const send = (flow) => res.write(`event: flow\ndata: ${JSON.stringify(flow)}\n\n`);
     send(recorder.latest(session));
     req.on('close', recorder.subscribe(session, send));
@@ -307,7 +343,8 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
       if (path === '/callback.html') {
         recorder.callbackPage(new URL(req.url, origin));
         return serveFile(res, join(root, 'demo/callback.html'), {
-          'Content-Security-Policy': "default-src 'none'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+          'Content-Security-Policy':
+            "default-src 'none'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
           'Referrer-Policy': 'no-referrer',
           'Cache-Control': 'no-store',
         });
@@ -334,7 +371,12 @@ export async function startDemo({ port = 8000, host = '127.0.0.1', env = process
   const extra = (key) => (key === 'zendesk' ? ZENDESK_SITE : {});
   const configured = live
     ? Object.entries(live.elements).map(([key, entry]) => ({
-        element: { key, name: sandboxCatalogue.find((e) => e.key === key)?.name ?? key, hub: '', brandColour: '#334155' },
+        element: {
+          key,
+          name: sandboxCatalogue.find((e) => e.key === key)?.name ?? key,
+          hub: '',
+          brandColour: '#334155',
+        },
         config: {
           ...entry,
           ...extra(key),

@@ -7,9 +7,13 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 // The demo's language picker loads the translation modules beside the bundle.
 const translations = ['de', 'fr', 'es', 'ja'].map((lang) => `dist/i18n/${lang}.js`);
-const outputs = ['lib/server/index.js', 'lib/sandbox/index.js', 'dist/ce-connect.js', 'dist/ce-connect-callback.js', ...translations].map(
-  (f) => join(root, f),
-);
+const outputs = [
+  'lib/server/index.js',
+  'lib/sandbox/index.js',
+  'dist/ce-connect.js',
+  'dist/ce-connect-callback.js',
+  ...translations,
+].map((f) => join(root, f));
 
 function newest(dir) {
   let latest = 0;
@@ -20,12 +24,18 @@ function newest(dir) {
   return latest;
 }
 
-const stale = outputs.some((f) => !existsSync(f)) || newest(join(root, 'src')) > Math.min(...outputs.map((f) => statSync(f).mtimeMs));
+const stale =
+  outputs.some((f) => !existsSync(f)) ||
+  newest(join(root, 'src')) > Math.min(...outputs.map((f) => statSync(f).mtimeMs));
 if (stale) {
   console.log('Building ce-connect (first run or sources changed)…');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   // Windows runs npm.cmd only through a shell (Node ≥ 20.12 refuses .cmd files otherwise).
-  const result = spawnSync(npm, ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+  const result = spawnSync(npm, ['run', '--silent', 'build'], {
+    cwd: root,
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  });
   if (result.status !== 0) {
     if (result.error) console.error(result.error.message);
     process.exit(result.status ?? 1);
@@ -45,6 +55,8 @@ try {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 } catch (error) {
-  console.error(error.code === 'EADDRINUSE' ? `Port ${port} is in use: run "PORT=8080 npm start" to pick another.` : error.message);
+  console.error(
+    error.code === 'EADDRINUSE' ? `Port ${port} is in use: run "PORT=8080 npm start" to pick another.` : error.message,
+  );
   process.exit(1);
 }

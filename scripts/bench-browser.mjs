@@ -27,7 +27,9 @@ try {
     }
     times.sort((a, b) => a - b);
     const median = times[Math.floor(times.length / 2)];
-    console.log(`flow ${flow}: click → connected, ${RUNS} runs: median ${median.toFixed(0)} ms, slowest ${times.at(-1).toFixed(0)} ms`);
+    console.log(
+      `flow ${flow}: click → connected, ${RUNS} runs: median ${median.toFixed(0)} ms, slowest ${times.at(-1).toFixed(0)} ms`,
+    );
     await page.close();
     await demo.close();
   }

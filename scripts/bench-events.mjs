@@ -17,13 +17,20 @@ const KEYS = ['bench-old-signing-key-0123456789abcdef', 'bench-new-signing-key-0
 
 let delivered = 0;
 const handler = createConnectHandler({
-  cloudElements: { baseUrl: 'http://127.0.0.1:9/elements/api-v2', userSecret: 'bench-user', organizationSecret: 'bench-org' },
-  elements: { sfdc: { apiKey: 'k', apiSecret: 's', callbackUrl: 'http://127.0.0.1:9/api/ce/sfdc/oauth/callback', events: {} } },
+  cloudElements: {
+    baseUrl: 'http://127.0.0.1:9/elements/api-v2',
+    userSecret: 'bench-user',
+    organizationSecret: 'bench-org',
+  },
+  elements: {
+    sfdc: { apiKey: 'k', apiSecret: 's', callbackUrl: 'http://127.0.0.1:9/api/ce/sfdc/oauth/callback', events: {} },
+  },
   cookieSecret: 'bench-cookie-secret-0123456789abcdef0123',
   onInstanceCreated: () => {},
   events: { signingKeys: KEYS, onEvent: () => void (delivered += 1) },
   // A stub Cloud Elements: every instance exists, without a sealed owner tag (owner null), answered at once.
-  fetch: async (input) => Response.json({ id: Number(new URL(input).pathname.split('/').pop()), element: { key: 'sfdc' }, tags: [] }),
+  fetch: async (input) =>
+    Response.json({ id: Number(new URL(input).pathname.split('/').pop()), element: { key: 'sfdc' }, tags: [] }),
 });
 
 /** One delivery as Cloud Elements sends it: 20 changes and their raw records. */
@@ -37,12 +44,23 @@ function delivery(n) {
     LastModifiedDate: '2026-12-07T20:00:00.000Z',
     Description: 'x'.repeat(120),
   }));
-  const events = records.map((record) => ({ objectType: 'Contact', eventType: 'UPDATED', objectId: record.Id, elementKey: 'sfdc' }));
-  const body = JSON.stringify({ message: { eventId: randomUUID(), instanceId: (n % INSTANCES) + 1, events, raw: { records } } });
+  const events = records.map((record) => ({
+    objectType: 'Contact',
+    eventType: 'UPDATED',
+    objectId: record.Id,
+    elementKey: 'sfdc',
+  }));
+  const body = JSON.stringify({
+    message: { eventId: randomUUID(), instanceId: (n % INSTANCES) + 1, events, raw: { records } },
+  });
   const signature = `sha256=${createHmac('sha256', KEYS[1]).update(body).digest('base64')}`;
   return new Request('http://127.0.0.1:9/api/ce/events', {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'Elements-Webhook-Id': randomUUID(), 'Elements-Webhook-Signature': signature },
+    headers: {
+      'Content-Type': 'application/json',
+      'Elements-Webhook-Id': randomUUID(),
+      'Elements-Webhook-Signature': signature,
+    },
     body,
   });
 }
@@ -78,4 +96,6 @@ console.log(
   `events: verified deliveries per second, one process (${DELIVERIES} per round, ${CONCURRENCY} in flight, ${ROUNDS} rounds, body ${size} B)`,
 );
 console.log(`  median ${Math.round(median(rates))}/s   (rounds: ${rates.map((rate) => Math.round(rate)).join(', ')})`);
-console.log(`  ${Math.round(median(rounds.map((r) => r.perCpuSecond)))} deliveries per CPU second of this process (median)`);
+console.log(
+  `  ${Math.round(median(rounds.map((r) => r.perCpuSecond)))} deliveries per CPU second of this process (median)`,
+);

@@ -76,7 +76,9 @@ function renderTaskCpu(traceEvents) {
     (event) => event.ph === 'X' && event.name === 'ThreadControllerImpl::RunTask' && event.tdur !== undefined,
   );
   return marks.map((mark) => {
-    const task = tasks.find((t) => t.pid === mark.pid && t.tid === mark.tid && t.ts <= mark.ts && mark.ts <= t.ts + t.dur);
+    const task = tasks.find(
+      (t) => t.pid === mark.pid && t.tid === mark.tid && t.ts <= mark.ts && mark.ts <= t.ts + t.dur,
+    );
     return task ? task.tdur / 1000 : NaN;
   });
 }
@@ -107,7 +109,9 @@ try {
   const median = (values) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)];
   const labels = { native: 'native <button>', bare: 'bare Lit button', ours: '<ce-connect-button>' };
   for (const kind of kinds) {
-    const [update, layout, wall, cpu] = ['update', 'layout', 'wall', 'cpu'].map((key) => median(times[kind].map((t) => t[key])));
+    const [update, layout, wall, cpu] = ['update', 'layout', 'wall', 'cpu'].map((key) =>
+      median(times[kind].map((t) => t[key])),
+    );
     console.log(
       `render ${COUNT} × ${labels[kind].padEnd(20)} median ${wall.toFixed(1)} ms wall (to updateComplete ${update.toFixed(1)}, style and layout ${layout.toFixed(1)}), ${cpu.toFixed(1)} ms CPU; ${RUNS} rounds`,
     );

@@ -22,7 +22,9 @@ const WARM_UP = 500;
 
 /** One complete sign-in through the proxy; throws unless the callback page reports an instance. */
 async function signIn(appUrl) {
-  const started = await fetch(`${appUrl}/api/ce/sfdc/oauth/url`, { headers: { Accept: 'application/json', 'X-CE-Connect': '1' } });
+  const started = await fetch(`${appUrl}/api/ce/sfdc/oauth/url`, {
+    headers: { Accept: 'application/json', 'X-CE-Connect': '1' },
+  });
   if (started.status !== 200) throw new Error(`oauth/url answered ${started.status}`);
   const { oauthUrl } = await started.json();
   const cookie = started.headers
@@ -33,7 +35,8 @@ async function signIn(appUrl) {
   await provider.arrayBuffer();
   const callback = await fetch(provider.headers.get('location'), { headers: { Cookie: cookie } });
   const page = await callback.text();
-  if (callback.status !== 200 || !page.includes('"instanceId"')) throw new Error(`callback answered ${callback.status}`);
+  if (callback.status !== 200 || !page.includes('"instanceId"'))
+    throw new Error(`callback answered ${callback.status}`);
 }
 
 /** `count` sign-ins, `CONCURRENCY` at a time; resolves with the elapsed milliseconds. */
@@ -84,7 +87,10 @@ try {
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const configuration of configurations) {
       // The server side: the handler processes, and Redis when they use it.
-      const pids = [...configuration.deployment.processes.map((p) => p.pid), ...(configuration.store === 'redis' ? [redis.pid()] : [])];
+      const pids = [
+        ...configuration.deployment.processes.map((p) => p.pid),
+        ...(configuration.store === 'redis' ? [redis.pid()] : []),
+      ];
       const cpuBefore = cpuMs(pids);
       const ms = await run(configuration.deployment.appUrl, FLOWS);
       configuration.costs.push((cpuMs(pids) - cpuBefore) / FLOWS);
@@ -93,9 +99,15 @@ try {
   }
   const baseRate = median(configurations[0].rates);
   const baseCost = median(configurations[0].costs);
-  console.log('ce-connect/server, complete sign-ins (GET oauth/url + provider redirect + callback that consumes the state');
-  console.log(`and creates the instance): ${FLOWS} per round, ${CONCURRENCY} in flight, median of ${ROUNDS} interleaved rounds,`);
-  console.log(`loopback, ${availableParallelism()} cores shared by client, proxy, sandbox, handler processes and Redis`);
+  console.log(
+    'ce-connect/server, complete sign-ins (GET oauth/url + provider redirect + callback that consumes the state',
+  );
+  console.log(
+    `and creates the instance): ${FLOWS} per round, ${CONCURRENCY} in flight, median of ${ROUNDS} interleaved rounds,`,
+  );
+  console.log(
+    `loopback, ${availableParallelism()} cores shared by client, proxy, sandbox, handler processes and Redis`,
+  );
   console.log('                 sign-ins/s   ratio   server CPU ms per sign-in   ratio   (rates per round)');
   for (const { name, rates, costs } of configurations) {
     const rate = median(rates);

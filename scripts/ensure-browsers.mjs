@@ -30,7 +30,9 @@ if (!asRoot && !sudo) {
     console.error(`${message}\nthen run "npm test" again (or set CHROMIUM_PATH to a Chromium binary).`);
     process.exit(1);
   }
-  console.warn(`${message}\nUntil then the suites that need them are skipped (under CI=true the Redis tests fail instead).`);
+  console.warn(
+    `${message}\nUntil then the suites that need them are skipped (under CI=true the Redis tests fail instead).`,
+  );
   process.exit(0);
 }
 

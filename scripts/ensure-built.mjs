@@ -33,7 +33,8 @@ function walk(dir, into = []) {
 function staleness() {
   const sources = walk(at('src'));
   const configs = readdirSync(root).filter(
-    (name) => /^tsconfig.*\.json$/.test(name) || ['rollup.config.mjs', 'package.json', 'package-lock.json'].includes(name),
+    (name) =>
+      /^tsconfig.*\.json$/.test(name) || ['rollup.config.mjs', 'package.json', 'package-lock.json'].includes(name),
   );
   const inputs = [...sources, ...configs.map((name) => at(name))];
 
@@ -60,7 +61,11 @@ const reason = process.argv.includes('--force') ? 'a fresh build was asked for' 
 if (reason) {
   console.log(`Building lib/ and dist/ (${reason})…`);
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const build = spawnSync(npm, ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+  const build = spawnSync(npm, ['run', '--silent', 'build'], {
+    cwd: root,
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  });
   if (build.status !== 0) {
     console.error('The build failed: not running tests against stale or missing lib/ and dist/.');
     process.exit(build.status || 1);

@@ -54,13 +54,16 @@ for (const file of files(root)) {
   for (const target of imports) {
     if (!allowed[layer(file)].includes(layer(target))) {
       broken += 1;
-      console.error(`not allowed: ${relative(root, file)} (${layer(file)}) imports ${relative(root, target)} (${layer(target)})`);
+      console.error(
+        `not allowed: ${relative(root, file)} (${layer(file)}) imports ${relative(root, target)} (${layer(target)})`,
+      );
     }
   }
 }
 for (const name of ['browser', 'callback', 'shared', 'node', 'server', 'sandbox']) {
   console.log(`\n${name} (may import: ${allowed[name].join(', ')})`);
-  for (const [file, targets] of edges) if (layer(join(root, file)) === name) console.log(`  ${file} → ${targets.join(', ') || '—'}`);
+  for (const [file, targets] of edges)
+    if (layer(join(root, file)) === name) console.log(`  ${file} → ${targets.join(', ') || '—'}`);
 }
 
 /** Every import circle, each printed once as the path that closes it (depth-first search, three colours). */

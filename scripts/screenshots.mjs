@@ -40,7 +40,9 @@ try {
   await page.setViewport({ width: 390, height: 844, isMobile: true, deviceScaleFactor: 1 });
   await page.waitForSelector('#flow-steps[data-status="done"]');
   // The end of the gallery and the picture below it, as a phone shows them after the click.
-  await page.evaluate(() => window.scrollTo(0, document.querySelector('.flow-panel').getBoundingClientRect().top + window.scrollY - 300));
+  await page.evaluate(() =>
+    window.scrollTo(0, document.querySelector('.flow-panel').getBoundingClientRect().top + window.scrollY - 300),
+  );
   await page.screenshot({ path: 'docs/images/demo-phone.png' });
   await page.screenshot({ path: '.screenshots/phone-full.png', fullPage: true });
 

@@ -25,6 +25,8 @@ for (const [file, budget] of budgets) {
   const gzip = gzipSync(source, { level: 9 }).length;
   const ok = gzip <= budget;
   over ||= !ok;
-  console.log(`${file}: ${source.length} bytes minified, ${gzip} bytes gzip (budget ${budget} bytes gzip) ${ok ? 'ok' : 'OVER BUDGET'}`);
+  console.log(
+    `${file}: ${source.length} bytes minified, ${gzip} bytes gzip (budget ${budget} bytes gzip) ${ok ? 'ok' : 'OVER BUDGET'}`,
+  );
 }
 process.exit(over && process.argv.includes('--check') ? 1 : 0);

@@ -4,7 +4,9 @@ import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 
 const runs = Number(process.argv[2] ?? 5);
-const busy = Array.from({ length: availableParallelism() }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+const busy = Array.from({ length: availableParallelism() }, () =>
+  spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
+);
 const stopBusy = () => busy.forEach((child) => child.kill('SIGKILL'));
 process.on('exit', stopBusy);
 process.on('SIGINT', () => process.exit(130));

@@ -24,7 +24,12 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 function run(command, args) {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: root, stdio: 'inherit', env: process.env, shell: process.platform === 'win32' });
+    const child = spawn(command, args, {
+      cwd: root,
+      stdio: 'inherit',
+      env: process.env,
+      shell: process.platform === 'win32',
+    });
     child.on('error', (error) => {
       console.error(`${command}: ${error.message}`);
       resolve(1);
@@ -63,7 +68,8 @@ const plural = (count, word) => `${count} ${word}${count === 1 ? '' : 's'}`;
 {
   const suite = { name: 'node', passed: 0, failed: 0, skipped: 0, problems: [], failures: [], skips: [] };
   const result = readResult(nodeResults);
-  if (!result) suite.problems.push(`wrote no result (${nodeResults} missing; node --test exited with code ${nodeCode})`);
+  if (!result)
+    suite.problems.push(`wrote no result (${nodeResults} missing; node --test exited with code ${nodeCode})`);
   else if (result.unreadable) suite.problems.push(`result unreadable: ${result.unreadable}`);
   else {
     const { pass = 0, fail = 0, cancelled = 0, skipped = 0, todo = 0, tests = 0 } = result.totals;
@@ -75,7 +81,8 @@ const plural = (count, word) => `${count} ${word}${count === 1 ? '' : 's'}`;
       skips: result.skips,
     });
     if (cancelled) suite.note = `${cancelled} cancelled counted as failed`;
-    if (!result.complete) suite.problems.push(`did not finish (node --test exited with code ${nodeCode} before its summary)`);
+    if (!result.complete)
+      suite.problems.push(`did not finish (node --test exited with code ${nodeCode} before its summary)`);
     else if (tests === 0 || pass + fail + cancelled === 0) suite.problems.push('ran no test');
   }
   if (nodeCode !== 0 && suite.failed === 0 && suite.problems.length === 0)
@@ -97,7 +104,15 @@ const plural = (count, word) => `${count} ${word}${count === 1 ? '' : 's'}`;
       : result.unreadable
         ? `result unreadable: ${result.unreadable}`
         : `did not finish (web-test-runner exited with code ${browserCode} before the end of its test run)`;
-    suites.push({ name: `browser (${wanted.join(', ')})`, passed: 0, failed: 0, skipped: 0, problems: [why], failures: [], skips: [] });
+    suites.push({
+      name: `browser (${wanted.join(', ')})`,
+      passed: 0,
+      failed: 0,
+      skipped: 0,
+      problems: [why],
+      failures: [],
+      skips: [],
+    });
   } else {
     const files = result.testFiles.length;
     for (const [name, counts] of Object.entries(result.browsers)) {
@@ -114,7 +129,9 @@ const plural = (count, word) => `${count} ${word}${count === 1 ? '' : 's'}`;
       if (counts.files < files) suite.problems.push(`ran ${counts.files} of ${plural(files, 'test file')}`);
       if (counts.passed + counts.failed === 0)
         suite.problems.push(
-          counts.files === 0 ? 'ran no test file' : `ran no test (${plural(counts.files, 'file')}, ${counts.skipped} skipped)`,
+          counts.files === 0
+            ? 'ran no test file'
+            : `ran no test (${plural(counts.files, 'file')}, ${counts.skipped} skipped)`,
         );
       suites.push(suite);
     }
@@ -125,9 +142,20 @@ const plural = (count, word) => `${count} ${word}${count === 1 ? '' : 's'}`;
         webkit: ' (are WebKitWebDriver and Xvfb installed? See the warning above, or leave it out of BROWSERS)',
       };
       const hint = hints[key] ?? '';
-      suites.push({ name: key, passed: 0, failed: 0, skipped: 0, problems: [`did not run${hint}`], failures: [], skips: [] });
+      suites.push({
+        name: key,
+        passed: 0,
+        failed: 0,
+        skipped: 0,
+        problems: [`did not run${hint}`],
+        failures: [],
+        skips: [],
+      });
     }
-    if (browserCode !== 0 && suites.every((suite) => suite.name === 'node' || (suite.failed === 0 && suite.problems.length === 0))) {
+    if (
+      browserCode !== 0 &&
+      suites.every((suite) => suite.name === 'node' || (suite.failed === 0 && suite.problems.length === 0))
+    ) {
       suites.push({
         name: 'web-test-runner',
         passed: 0,
@@ -159,7 +187,8 @@ for (const suite of suites) {
   failed += suite.failed + suite.problems.length;
   skipped += suite.skipped;
 }
-if (suites.some((suite) => suite.problems.length)) lines.push('(each suite that failed to report, finish or run tests counts as 1 failed)');
+if (suites.some((suite) => suite.problems.length))
+  lines.push('(each suite that failed to report, finish or run tests counts as 1 failed)');
 lines.push(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 console.log(lines.join('\n'));
 process.exit(failed > 0 || nodeCode !== 0 || browserCode !== 0 ? 1 : 0);

@@ -49,7 +49,12 @@ async function readBounded(response: Response): Promise<string> {
  * not be done (`network` for oauth/url and the status check, `exchange-failed`, `disconnect-failed`). A redirect
  * is not followed (a login page is not an answer): it reads as status 0.
  */
-async function call(apiBase: URL, path: string, codeIfUnreachable: ConnectErrorCode, init: RequestInit): Promise<Answer> {
+async function call(
+  apiBase: URL,
+  path: string,
+  codeIfUnreachable: ConnectErrorCode,
+  init: RequestInit,
+): Promise<Answer> {
   let response: Response;
   const crossOrigin = apiBase.origin !== location.origin;
   try {
@@ -63,7 +68,10 @@ async function call(apiBase: URL, path: string, codeIfUnreachable: ConnectErrorC
   } catch (error) {
     if ((error as Error)?.name === 'AbortError') throw error;
     // A cross-origin fetch that fails outright is most often a CORS refusal, which the page cannot tell apart.
-    throw new ConnectError(codeIfUnreachable, crossOrigin ? "The backend refused this page's origin, or could not be reached." : undefined);
+    throw new ConnectError(
+      codeIfUnreachable,
+      crossOrigin ? "The backend refused this page's origin, or could not be reached." : undefined,
+    );
   }
   const answer: Answer = { status: response.type === 'opaqueredirect' ? 0 : response.status };
   try {
@@ -101,14 +109,16 @@ export async function requestOAuthUrl(
 ): Promise<OAuthUrlResponse> {
   const { element, name, instance, site, returnUrl, lang } = request;
   const parameters = { name, instance, site, mode: returnUrl && 'redirect', return: returnUrl, lang };
-  const answer = await call(apiBase, `${encodeURIComponent(element)}/oauth/url${query(parameters)}`, 'network', { signal });
+  const answer = await call(apiBase, `${encodeURIComponent(element)}/oauth/url${query(parameters)}`, 'network', {
+    signal,
+  });
   const { status, body } = answer;
   if (status && !ok(answer))
     throw refusal(
       status === 400 && /^(site|return)$/.test(body?.field as string)
         ? 'invalid-config'
         : // The backend's own verdict that Cloud Elements could not make a usable URL from the host's element config.
-          body?.code == 'invalid-oauth-url'
+          body?.code === 'invalid-oauth-url'
           ? 'invalid-oauth-url'
           : 'backend',
       answer,

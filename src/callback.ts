@@ -76,7 +76,8 @@ function targetOrigin(): string | undefined {
 
 function showStatus(text: string): void {
   (
-    document.getElementById(STATUS_ID) ?? document.body.appendChild(Object.assign(document.createElement('p'), { id: STATUS_ID }))
+    document.getElementById(STATUS_ID) ??
+    document.body.appendChild(Object.assign(document.createElement('p'), { id: STATUS_ID }))
   ).textContent = text;
 }
 
@@ -90,7 +91,8 @@ function toMessage(result: Result): CallbackMessage | null {
   const message = (fields: object) => parseCallbackMessage({ type: MESSAGE_TYPE, v: 1, state, ...fields });
   const name = toDisplayText(result.name);
   const description = toDisplayText(result.errorDescription);
-  const withDescription = (code: unknown) => message({ error: code, ...(description && { errorDescription: description }) });
+  const withDescription = (code: unknown) =>
+    message({ error: code, ...(description && { errorDescription: description }) });
   return (
     message(result) ??
     // An instance whose name the widget would refuse (control characters, too long) is still a success.
@@ -129,7 +131,10 @@ function deliver(message: CallbackMessage, origin: string): void {
  */
 function returnUrl(state: string): string | undefined {
   try {
-    const record = JSON.parse(sessionStorage.getItem(PENDING_KEY) as string) as { state?: unknown; returnUrl?: unknown };
+    const record = JSON.parse(sessionStorage.getItem(PENDING_KEY) as string) as {
+      state?: unknown;
+      returnUrl?: unknown;
+    };
     const url = new URL(record.returnUrl as string);
     if (record.state === state && url.origin === location.origin) {
       url.hash = '';

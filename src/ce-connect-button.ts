@@ -189,7 +189,7 @@ export class CeConnectButton extends ReactiveElement {
     } catch (error) {
       // A misconfigured api-base (invalid-config) is reported as the disconnect that did not happen.
       const failure =
-        (error as ConnectError).code == 'disconnect-failed'
+        (error as ConnectError).code === 'disconnect-failed'
           ? (error as ConnectError)
           : new ConnectError('disconnect-failed', (error as Error).message);
       this._report(element, failure);
@@ -207,14 +207,15 @@ export class CeConnectButton extends ReactiveElement {
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('instanceId')) this._health = undefined;
     const status = this._status;
-    if (status !== 'connecting' && status !== 'error') this._status = this.instanceId ? (this._health ?? 'connected') : 'idle';
+    if (status !== 'connecting' && status !== 'error')
+      this._status = this.instanceId ? (this._health ?? 'connected') : 'idle';
     // Reflected by hand: a reflected property could be set from outside (an attribute set by the page is overwritten).
     this.setAttribute('status', this._status);
   }
 
   protected override updated(): void {
     // Redirect mode: this page load came back from the provider with the result of this button's flow.
-    const returned = this._status != 'connecting' && takeReturnedResult(this.element, this.instanceId, this.timeout);
+    const returned = this._status !== 'connecting' && takeReturnedResult(this.element, this.instanceId, this.timeout);
     if (returned) this._finishReturned(returned);
   }
 
@@ -237,7 +238,10 @@ export class CeConnectButton extends ReactiveElement {
           ? html`<span part="icon" aria-hidden="true">✓</span>`
           : nothing;
     const line = (
-      { connecting: 'waiting', connected: 'connectedStatus', 'needs-reconnect': 'needsReconnect' } as Record<string, ConnectTextKey>
+      { connecting: 'waiting', connected: 'connectedStatus', 'needs-reconnect': 'needsReconnect' } as Record<
+        string,
+        ConnectTextKey
+      >
     )[status];
     const disconnect =
       this.disconnectable &&
@@ -278,7 +282,7 @@ export class CeConnectButton extends ReactiveElement {
         addEventListener('pageshow', stay, { once: true });
         // Still here and visible well after leaving (a "Stay" at a beforeunload prompt, a cancelled navigation): usable again.
         // (A page that did leave runs no timer; one restored from the back-forward cache was cancelled by pageshow.)
-        setTimeout(() => document.visibilityState == 'visible' && stay(), leaving._stayGrace);
+        setTimeout(() => document.visibilityState === 'visible' && stay(), leaving._stayGrace);
         return true;
       },
     };
@@ -304,7 +308,9 @@ export class CeConnectButton extends ReactiveElement {
   /** The button is busy with a flow again: a fresh promise for `connect()` callers, status `connecting`. */
   private _begin(): Promise<ConnectedDetail> {
     let settle!: (result: ConnectedDetail | Error) => void;
-    const promise = new Promise<ConnectedDetail>((resolve, reject) => (settle = (r) => (r instanceof Error ? reject(r) : resolve(r))));
+    const promise = new Promise<ConnectedDetail>(
+      (resolve, reject) => (settle = (r) => (r instanceof Error ? reject(r) : resolve(r))),
+    );
     promise.catch(() => undefined); // reported as events; a caller who keeps the promise still sees the rejection
     this._pending = { _promise: promise, _settle: settle };
     this._status = 'connecting';

@@ -52,7 +52,13 @@ const OPENING = 0,
   DONE = 6;
 // Numbers, not strings: the phases are compared on every timer tick and each name would ship in the bundle.
 type FlowPhase =
-  typeof OPENING | typeof NAVIGATING | typeof WAITING | typeof LINGERING | typeof EXCHANGING | typeof EXCHANGING_LATE | typeof DONE;
+  | typeof OPENING
+  | typeof NAVIGATING
+  | typeof WAITING
+  | typeof LINGERING
+  | typeof EXCHANGING
+  | typeof EXCHANGING_LATE
+  | typeof DONE;
 
 /**
  * How a flow reports, naming itself (the caller drops reports of a flow it no longer runs). `_done` comes at most once; `quiet` when the flow already ended for its caller (a late
@@ -95,12 +101,12 @@ export class ConnectFlow {
     returned?: CallbackMessage,
   ) {
     const { mode, timeout, closedGrace } = _config;
-    if (!returned && (mode == 'popup' || (mode == 'auto' && !IN_APP_BROWSER.test(navigator.userAgent)))) {
+    if (!returned && (mode === 'popup' || (mode === 'auto' && !IN_APP_BROWSER.test(navigator.userAgent)))) {
       try {
         this._popup = openBlankPopup(`ce-connect-${Math.random().toString(36).slice(2)}`);
       } catch (error) {
         // `auto`: a refused popup goes on in redirect mode, in the same click.
-        if (mode == 'popup') throw error;
+        if (mode === 'popup') throw error;
       }
     }
     this._deadline = Date.now() + timeout;
@@ -123,11 +129,11 @@ export class ConnectFlow {
   private _tick(): void {
     const { _phase: phase, _popup: popup } = this;
     if (Date.now() >= this._deadline) return this._end(new ConnectError('timeout'));
-    if (!popup || (phase != OPENING && phase != WAITING) || isPopupOpen(popup)) {
+    if (!popup || (phase !== OPENING && phase !== WAITING) || isPopupOpen(popup)) {
       this._closedSince = undefined;
     } else if (Date.now() - (this._closedSince ??= Date.now()) >= this._config.closedGrace) {
       // Before navigation no result can ever come; after it, COOP may only have severed our handle.
-      if (phase == OPENING) this._stop();
+      if (phase === OPENING) this._stop();
       else this._phase = LINGERING;
       this._report._popupClosed(this);
     }
@@ -142,7 +148,7 @@ export class ConnectFlow {
       const answer = await requestOAuthUrl(apiBase, { element, name, instance, site, returnUrl, lang }, abort.signal);
       const url = checkOAuthUrl(answer.oauthUrl);
       const state = checkState(answer.state, url);
-      if (this._phase == DONE) return;
+      if (this._phase === DONE) return;
       if (popup) {
         this._phase = WAITING;
         listenForResult(popup, callbackOrigin, state, (message) => void this._finish(message), abort.signal);
@@ -158,9 +164,17 @@ export class ConnectFlow {
     }
   }
 
-  private async _finish({ state, instanceId, name, code, providerData, error, errorDescription }: CallbackMessage): Promise<void> {
+  private async _finish({
+    state,
+    instanceId,
+    name,
+    code,
+    providerData,
+    error,
+    errorDescription,
+  }: CallbackMessage): Promise<void> {
     // From here on the popup closing itself is expected, not a cancel.
-    const late = this._phase == LINGERING;
+    const late = this._phase === LINGERING;
     this._phase = late ? EXCHANGING_LATE : EXCHANGING;
     if (late) this._report._resumed(this);
     const { element, apiBase, instanceName, instance } = this._config;
@@ -172,12 +186,17 @@ export class ConnectFlow {
           this._abort.signal,
         ));
       if (instanceId)
-        return this._end({ element, instanceId, ...(name && { name }), ...(instance === instanceId && { reconnected: true }) });
+        return this._end({
+          element,
+          instanceId,
+          ...(name && { name }),
+          ...(instance === instanceId && { reconnected: true }),
+        });
       // invalid_callback: the callback page refused the provider's parameters; nothing was sent anywhere.
       const kind =
         error === 'access_denied'
           ? 'provider-denied'
-          : error == 'invalid_callback'
+          : error === 'invalid_callback'
             ? 'invalid-callback'
             : /^exchange[_-]failed$/.test(error!)
               ? 'exchange-failed'
@@ -194,13 +213,17 @@ export class ConnectFlow {
    */
   private _end(result: unknown): void {
     const phase = this._phase;
-    if (phase == DONE) return;
+    if (phase === DONE) return;
     this._stop();
     // An own property: an `instanceId` inherited from a polluted Object.prototype never turns a failure into a success.
     if (typeof result === 'object' && result !== null && Object.hasOwn(result, 'instanceId')) {
       this._report._done(this, result as ConnectedDetail, false);
-    } else if (phase != LINGERING) {
-      this._report._done(this, result instanceof ConnectError ? result : new ConnectError('network'), phase == EXCHANGING_LATE);
+    } else if (phase !== LINGERING) {
+      this._report._done(
+        this,
+        result instanceof ConnectError ? result : new ConnectError('network'),
+        phase === EXCHANGING_LATE,
+      );
     }
   }
 }

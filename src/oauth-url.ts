@@ -10,7 +10,12 @@ export function parseSafeUrl(text: string, base?: string, allowHttp = false): UR
   try {
     const url = new URL(text, base);
     const loopback = LOOPBACK_HOST.test(url.hostname);
-    if ((url.protocol === 'https:' || (url.protocol === 'http:' && (allowHttp || loopback))) && !url.username && !url.password) return url;
+    if (
+      (url.protocol === 'https:' || (url.protocol === 'http:' && (allowHttp || loopback))) &&
+      !url.username &&
+      !url.password
+    )
+      return url;
   } catch {
     // not a URL
   }
@@ -26,7 +31,9 @@ export function parseSafeUrl(text: string, base?: string, allowHttp = false): UR
  */
 export function checkOAuthUrl(oauthUrl: string): URL {
   const url =
-    oauthUrl.length <= MAX_OAUTH_URL_LENGTH && !/[\u0000-\u0020\u007f-\u00a0\\#]/.test(oauthUrl) ? parseSafeUrl(oauthUrl) : undefined;
+    oauthUrl.length <= MAX_OAUTH_URL_LENGTH && !/[\u0000-\u0020\u007f-\u00a0\\#]/.test(oauthUrl)
+      ? parseSafeUrl(oauthUrl)
+      : undefined;
   if (!url || [...url.searchParams.keys()].some((name) => SECRET_PARAMETER.test(name))) {
     throw new ConnectError('invalid-oauth-url');
   }

@@ -2,7 +2,13 @@
  * The callback message (docs/protocol.md §5): the only contract between the callback page and the widget.
  * Shared by callback.ts (which sends it) and result-listener.ts (which accepts it).
  */
-import { CODE_PATTERN, DISPLAY_TEXT_PATTERN, ERROR_CODE_PATTERN, RESULT_INSTANCE_ID_PATTERN, STATE_PATTERN } from './protocol-rules.js';
+import {
+  CODE_PATTERN,
+  DISPLAY_TEXT_PATTERN,
+  ERROR_CODE_PATTERN,
+  RESULT_INSTANCE_ID_PATTERN,
+  STATE_PATTERN,
+} from './protocol-rules.js';
 import { isProviderData } from './provider-answer.js';
 
 /** The `type` every callback message carries. */
@@ -60,8 +66,8 @@ export function parseCallbackMessage(data: unknown): CallbackMessage | null {
     const shape = SHAPES.find(([first]) => keys.includes(first));
     // Every field belongs to the shape (`state` to all of them) and has its type and pattern.
     const valid = (key: string, value = fields[key]) =>
-      (key == 'state' || shape!.includes(key)) &&
-      (key == 'providerData'
+      (key === 'state' || shape!.includes(key)) &&
+      (key === 'providerData'
         ? Object.getPrototypeOf(value) === Object.prototype && isProviderData(value)
         : typeof value == 'string' && FIELD_PATTERNS[key].test(value));
     return type === MESSAGE_TYPE && v === 1 && shape && keys.every((key) => valid(key))

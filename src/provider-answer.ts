@@ -23,7 +23,8 @@ export function isProviderData(data: unknown): data is Record<string, string> {
   return (
     entries.length <= MAX_PROVIDER_DATA &&
     entries.every(
-      ([name, value]) => PROVIDER_DATA_NAME_PATTERN.test(name) && typeof value == 'string' && value.length <= MAX_PROVIDER_DATA_VALUE,
+      ([name, value]) =>
+        PROVIDER_DATA_NAME_PATTERN.test(name) && typeof value == 'string' && value.length <= MAX_PROVIDER_DATA_VALUE,
     )
   );
 }
@@ -50,7 +51,8 @@ export function readProviderAnswer(query: URLSearchParams): ProviderAnswer {
   const code = query.get('code');
   const error = query.get('error');
   // A repeated `state` is checked here too, so the callback script needs no rule of its own for it.
-  if (ANSWER_PARAMETERS.slice(0, 4).some((name) => query.getAll(name).length > 1) || (code !== null && error !== null)) return invalid();
+  if (ANSWER_PARAMETERS.slice(0, 4).some((name) => query.getAll(name).length > 1) || (code !== null && error !== null))
+    return invalid();
   // Without a description ('') the widget shows its own text for the error, in the page's language.
   if (error !== null)
     return ERROR_CODE_PATTERN.test(error)
@@ -60,6 +62,7 @@ export function readProviderAnswer(query: URLSearchParams): ProviderAnswer {
   const extras = [...query].filter(([name]) => !ANSWER_PARAMETERS.includes(name));
   // fromEntries defines own properties: a parameter named `__proto__` is data, never a prototype.
   const providerData = Object.fromEntries(extras);
-  if (Object.keys(providerData).length < extras.length || !isProviderData(providerData)) return invalid('invalid_callback');
+  if (Object.keys(providerData).length < extras.length || !isProviderData(providerData))
+    return invalid('invalid_callback');
   return { kind: 'code', code: code!, ...(extras.length > 0 && { providerData }) };
 }

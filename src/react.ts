@@ -11,7 +11,9 @@ import { TAG_NAME } from './define.js';
 import type { ConnectEventMap } from './events.js';
 
 /** `connect-start` → `ConnectStart`: the React prop of an event is `on` + this. */
-type PropName<Name extends string> = Name extends `${infer Head}-${infer Tail}` ? `${Capitalize<Head>}${PropName<Tail>}` : Capitalize<Name>;
+type PropName<Name extends string> = Name extends `${infer Head}-${infer Tail}`
+  ? `${Capitalize<Head>}${PropName<Tail>}`
+  : Capitalize<Name>;
 
 /** The element's events as React props (each one also fires as the DOM event of the same name); checked against src/events.ts. */
 const events = {
@@ -34,14 +36,19 @@ const Component = createComponent({
 });
 
 /** The props of {@link ConnectButton}: `element` is required; `status` is the element's output, never a prop. */
-export type ConnectButtonProps = Omit<React.ComponentProps<typeof Component>, 'element' | 'status'> & { element: string };
+export type ConnectButtonProps = Omit<React.ComponentProps<typeof Component>, 'element' | 'status'> & {
+  element: string;
+};
 
 /**
  * `<ce-connect-button>` as a React component; importing this module registers the element. `instanceId` is
  * handed to the element only when the app's value changes (docs/element.md, "A controlled instanceId"): a
  * re-render with the app's older value never undoes what the element did itself since (connected, disconnected).
  */
-export const ConnectButton = React.forwardRef<CeConnectButton, ConnectButtonProps>(function ConnectButton({ instanceId, ...props }, ref) {
+export const ConnectButton = React.forwardRef<CeConnectButton, ConnectButtonProps>(function ConnectButton(
+  { instanceId, ...props },
+  ref,
+) {
   const element = React.useRef<CeConnectButton | null>(null);
   React.useLayoutEffect(() => {
     if (instanceId != null && element.current) element.current.instanceId = instanceId;

@@ -29,8 +29,9 @@ export type ConnectTexts = { [K in ConnectTextKey]?: string };
 // own copy of this module) must reach the same table.
 // No prototype anywhere: `defineTexts('__proto__', …)` is a language like any other, and a polluted
 // Object.prototype never answers for a text.
-const registry: Record<string, ConnectTexts> = ((globalThis as Record<symbol, unknown>)[Symbol.for('ce-connect.texts')] ??=
-  Object.create(null)) as Record<string, ConnectTexts>;
+const registry: Record<string, ConnectTexts> = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for('ce-connect.texts')
+] ??= Object.create(null)) as Record<string, ConnectTexts>;
 
 /**
  * Sets texts for every button on the page whose language is `lang` (a BCP 47 tag such as `de` or `de-CH`;
@@ -51,5 +52,9 @@ export const langOf = (host: HTMLElement) =>
 export function textFor(host: HTMLElement, texts: ConnectTexts | undefined, key: ConnectTextKey): string {
   const lang = langOf(host);
   // The registry's tables have no prototype; the host's own `texts` is read for its own properties.
-  return (texts && Object.hasOwn(texts, key) ? texts[key] : (registry[lang]?.[key] ?? registry[lang.split('-')[0]]?.[key])) ?? TEXTS[key];
+  return (
+    (texts && Object.hasOwn(texts, key)
+      ? texts[key]
+      : (registry[lang]?.[key] ?? registry[lang.split('-')[0]]?.[key])) ?? TEXTS[key]
+  );
 }

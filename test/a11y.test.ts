@@ -119,7 +119,11 @@ describe('accessibility', () => {
     it('progress: the status line is a polite live region (role=status), in the page before its text arrives', async () => {
       const { el, id } = await mountButton('allow,gate-url');
       const line = statusLine(el);
-      expect([line.getAttribute('role'), line.getAttribute('aria-live'), line.textContent]).to.deep.equal(['status', 'polite', '']);
+      expect([line.getAttribute('role'), line.getAttribute('aria-live'), line.textContent]).to.deep.equal([
+        'status',
+        'polite',
+        '',
+      ]);
       expect(innerButton(el).getAttribute('aria-describedby'), 'the button is described by it').to.equal(line.id);
       const outcome = nextOutcome(el);
       await realClick(el);
@@ -130,7 +134,10 @@ describe('accessibility', () => {
       await release(id, 'url');
       expect((await outcome).type).to.equal('connected');
       await el.updateComplete;
-      expect([line.getAttribute('aria-live'), line.textContent]).to.deep.equal(['polite', 'Connected. Click to reconnect.']);
+      expect([line.getAttribute('aria-live'), line.textContent]).to.deep.equal([
+        'polite',
+        'Connected. Click to reconnect.',
+      ]);
     });
 
     it('an error: the same region turns assertive before its text changes to the message', async () => {
@@ -139,9 +146,19 @@ describe('accessibility', () => {
       const changes: string[] = [];
       const observer = new MutationObserver((records) => {
         for (const record of records)
-          changes.push(record.type === 'attributes' ? `${record.attributeName}=${line.getAttribute(record.attributeName!)}` : 'text');
+          changes.push(
+            record.type === 'attributes'
+              ? `${record.attributeName}=${line.getAttribute(record.attributeName!)}`
+              : 'text',
+          );
       });
-      observer.observe(line, { attributes: true, attributeFilter: ['aria-live'], childList: true, characterData: true, subtree: true });
+      observer.observe(line, {
+        attributes: true,
+        attributeFilter: ['aria-live'],
+        childList: true,
+        characterData: true,
+        subtree: true,
+      });
       const outcome = nextOutcome(el);
       await realClick(el);
       const event = await outcome;
@@ -150,10 +167,10 @@ describe('accessibility', () => {
       expect(event.detail.code).to.equal('provider-denied');
       expect(statusLine(el) === line, 'the same region').to.equal(true);
       expect([line.getAttribute('aria-live'), line.textContent]).to.deep.equal(['assertive', event.detail.message]);
-      expect(changes.indexOf('aria-live=assertive'), `assertive before the message: ${changes.join(', ')}`).to.be.within(
-        0,
-        changes.lastIndexOf('text') - 1,
-      );
+      expect(
+        changes.indexOf('aria-live=assertive'),
+        `assertive before the message: ${changes.join(', ')}`,
+      ).to.be.within(0, changes.lastIndexOf('text') - 1);
     });
 
     it('a failed disconnect is an error too: its message is announced assertively', async () => {
@@ -164,7 +181,10 @@ describe('accessibility', () => {
       const event = await failed;
       await el.updateComplete;
       expect(el.status, 'still connected: the instance is kept').to.equal('connected');
-      expect([statusLine(el).getAttribute('aria-live'), statusLine(el).textContent]).to.deep.equal(['assertive', event.detail.message]);
+      expect([statusLine(el).getAttribute('aria-live'), statusLine(el).textContent]).to.deep.equal([
+        'assertive',
+        event.detail.message,
+      ]);
     });
   });
 
@@ -298,37 +318,48 @@ describe('accessibility', () => {
 
   const describeNodes = (results: Result[]) =>
     results
-      .map((r) => `${r.id}: ${r.nodes.map((n: NodeResult) => `${JSON.stringify(n.target)} ${n.failureSummary ?? ''}`).join('; ')}`)
+      .map(
+        (r) =>
+          `${r.id}: ${r.nodes.map((n: NodeResult) => `${JSON.stringify(n.target)} ${n.failureSummary ?? ''}`).join('; ')}`,
+      )
       .join('\n');
 
   for (const [page, { apply, emulates }] of Object.entries(PAGES)) {
     describe(`axe-core on ${page}`, () => {
       for (const [state, reach] of Object.entries(STATES)) {
-        (emulates ? chromiumOnly : it)(`${state}: no violations, colour contrast checked inside the shadow root`, async () => {
-          await apply();
-          const { el, finish } = await reach();
-          await el.updateComplete;
-          const expected = EXPECTED[state]!;
-          expect(el.status).to.equal(expected.status);
-          const results = await runAxe(el);
-          expect(describeNodes(results.violations)).to.equal('');
-          // Contrast is decided for every piece of text, not left "incomplete"; the one exception axe makes
-          // is the ✓ glyph (a symbol, not text), which takes the very colour of the label axe checked.
-          for (const result of results.incomplete) {
-            expect(result.id, describeNodes([result])).to.equal('color-contrast');
-            for (const node of result.nodes) {
-              const icon = node.element as HTMLElement;
-              expect(icon.getAttribute('part'), describeNodes([result])).to.equal('icon');
-              expect(node.any.map((check) => (check.data as { messageKey?: string }).messageKey)).to.deep.equal(['nonBmp']);
-              expect(getComputedStyle(icon).color).to.equal(getComputedStyle(innerButton(el)).color);
+        (emulates ? chromiumOnly : it)(
+          `${state}: no violations, colour contrast checked inside the shadow root`,
+          async () => {
+            await apply();
+            const { el, finish } = await reach();
+            await el.updateComplete;
+            const expected = EXPECTED[state]!;
+            expect(el.status).to.equal(expected.status);
+            const results = await runAxe(el);
+            expect(describeNodes(results.violations)).to.equal('');
+            // Contrast is decided for every piece of text, not left "incomplete"; the one exception axe makes
+            // is the ✓ glyph (a symbol, not text), which takes the very colour of the label axe checked.
+            for (const result of results.incomplete) {
+              expect(result.id, describeNodes([result])).to.equal('color-contrast');
+              for (const node of result.nodes) {
+                const icon = node.element as HTMLElement;
+                expect(icon.getAttribute('part'), describeNodes([result])).to.equal('icon');
+                expect(node.any.map((check) => (check.data as { messageKey?: string }).messageKey)).to.deep.equal([
+                  'nonBmp',
+                ]);
+                expect(getComputedStyle(icon).color).to.equal(getComputedStyle(innerButton(el)).color);
+              }
             }
-          }
-          const contrastChecked =
-            results.passes.find((r) => r.id === 'color-contrast')?.nodes.map((n): Element | undefined => n.element) ?? [];
-          for (const element of expected.checked(el))
-            expect(contrastChecked.includes(element), `contrast checked: ${element.outerHTML.slice(0, 60)}`).to.equal(true);
-          await finish?.();
-        });
+            const contrastChecked =
+              results.passes.find((r) => r.id === 'color-contrast')?.nodes.map((n): Element | undefined => n.element) ??
+              [];
+            for (const element of expected.checked(el))
+              expect(contrastChecked.includes(element), `contrast checked: ${element.outerHTML.slice(0, 60)}`).to.equal(
+                true,
+              );
+            await finish?.();
+          },
+        );
       }
     });
   }

@@ -5,5 +5,7 @@ import { mountButton } from './support/helpers.js';
 runBackendContractSuite({
   name: 'the fake backend',
   mount: (flow, decision, gates = []) =>
-    mountButton([flow === '4a' ? '4a' : '', decision, ...gates.map((step) => `gate-${step}`)].filter(Boolean).join(',')),
+    mountButton(
+      [flow === '4a' ? '4a' : '', decision, ...gates.map((step) => `gate-${step}`)].filter(Boolean).join(','),
+    ),
 });

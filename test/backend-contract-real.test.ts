@@ -6,5 +6,8 @@ import { mountOnRealBackend } from './support/helpers.js';
 runBackendContractSuite({
   name: 'ce-connect/server with the sandbox',
   mount: (flow, decision, gates = []) =>
-    mountOnRealBackend(decision === 'deny' ? `${flow}-deny` : flow, gates.length ? gates.map((step) => `gate-${step}`).join(',') : '-'),
+    mountOnRealBackend(
+      decision === 'deny' ? `${flow}-deny` : flow,
+      gates.length ? gates.map((step) => `gate-${step}`).join(',') : '-',
+    ),
 });

@@ -29,27 +29,40 @@ async function openCallback(url: string) {
   };
   window.addEventListener('message', onMessage);
   const channel = new BroadcastChannel(`ce-connect:${STATE}`);
-  channel.onmessage = (event) => received.push({ via: 'channel', data: event.data, origin: event.origin, source: null });
+  channel.onmessage = (event) =>
+    received.push({ via: 'channel', data: event.data, origin: event.origin, source: null });
   try {
     popup = (await clickToCall(() => window.open(url, `cb${Math.random()}`, 'popup'))).result;
     expect(popup, 'popup').to.not.equal(null);
     await waitUntil(() => report, 'the callback page reports what it did');
     const { channelPosts } = report!;
-    await waitUntil(() => received.filter((m) => m.via === 'channel').length >= channelPosts, 'the channel messages arrive');
+    await waitUntil(
+      () => received.filter((m) => m.via === 'channel').length >= channelPosts,
+      'the channel messages arrive',
+    );
     await waitUntil(() => popup!.closed, 'the callback page closes itself');
   } finally {
     window.removeEventListener('message', onMessage);
     channel.close();
   }
   const { search, hash, text } = report!;
-  const messages = received.map(({ source, ...message }) => ({ ...message, fromPopup: source !== null && source === popup }));
+  const messages = received.map(({ source, ...message }) => ({
+    ...message,
+    fromPopup: source !== null && source === popup,
+  }));
   return { messages, seen: { search, hash, text } };
 }
 
 describe('the callback page script (ce-connect/callback)', () => {
   it('flow 4b: posts {state, code} to the opener (own origin) and on the BroadcastChannel, strips the URL, shows a neutral text, closes', async () => {
     const { messages, seen } = await openCallback(`/test/fixtures/callback.html?code=the-code&state=${STATE}&extra=1`);
-    const expected = { type: 'ce-connect:callback', v: 1, state: STATE, code: 'the-code', providerData: { extra: '1' } };
+    const expected = {
+      type: 'ce-connect:callback',
+      v: 1,
+      state: STATE,
+      code: 'the-code',
+      providerData: { extra: '1' },
+    };
     expect(messages).to.deep.include({ via: 'postMessage', data: expected, origin: location.origin, fromPopup: true });
     expect(messages.map((m) => m.via).sort()).to.deep.equal(['channel', 'postMessage']);
     expect(messages.find((m) => m.via === 'channel')!.data).to.deep.equal(expected);
@@ -104,7 +117,11 @@ describe('the callback page script (ce-connect/callback)', () => {
   });
 
   it('flow 4b: a malformed code or error code becomes invalid_request', async () => {
-    for (const query of [`code=a%00b&state=${STATE}`, `code=${'c'.repeat(5000)}&state=${STATE}`, `error=%E2%9C%97&state=${STATE}`]) {
+    for (const query of [
+      `code=a%00b&state=${STATE}`,
+      `code=${'c'.repeat(5000)}&state=${STATE}`,
+      `error=%E2%9C%97&state=${STATE}`,
+    ]) {
       const { messages } = await openCallback(`/test/fixtures/callback.html?${query}`);
       expect(messages.length, query).to.equal(2);
       expect(messages[0].data).to.include({ error: 'invalid_request' });
@@ -122,7 +139,13 @@ describe('the callback page script (ce-connect/callback)', () => {
     const { messages, seen } = await openCallback(`/test/fixtures/callback-4a.html?code=leak&state=${STATE}`);
     expect(messages.length).to.equal(2);
     for (const { data } of messages) {
-      expect(data).to.deep.equal({ type: 'ce-connect:callback', v: 1, state: STATE, instanceId: '77', name: 'Acme <b>Salesforce</b>' });
+      expect(data).to.deep.equal({
+        type: 'ce-connect:callback',
+        v: 1,
+        state: STATE,
+        instanceId: '77',
+        name: 'Acme <b>Salesforce</b>',
+      });
     }
     expect(seen.search).to.equal('');
   });
@@ -166,7 +189,8 @@ const RETURN_PAGE = new URL('/test/fixtures/return-page.html?tab=crm', location.
  * the callback script does without a record (the channel message, posted after the decision not to go back).
  */
 async function loadInFrame(url: string, record: unknown, until: 'returned' | 'posted') {
-  if (record !== undefined) sessionStorage.setItem(PENDING_KEY, typeof record === 'string' ? record : JSON.stringify(record));
+  if (record !== undefined)
+    sessionStorage.setItem(PENDING_KEY, typeof record === 'string' ? record : JSON.stringify(record));
   sessionStorage.removeItem(POSTS_KEY);
   const channelMessages: unknown[] = [];
   const channel = new BroadcastChannel(`ce-connect:${STATE}`);
@@ -178,9 +202,15 @@ async function loadInFrame(url: string, record: unknown, until: 'returned' | 'po
   try {
     document.body.append(frame);
     if (until === 'returned') {
-      await waitUntil(() => loaded.some((href) => href.startsWith(RETURN_PAGE)), 'the frame goes back to the return page');
+      await waitUntil(
+        () => loaded.some((href) => href.startsWith(RETURN_PAGE)),
+        'the frame goes back to the return page',
+      );
     } else {
-      await waitUntil(() => channelMessages.length > 0 && loaded.length > 0, 'the callback page posts and finishes loading');
+      await waitUntil(
+        () => channelMessages.length > 0 && loaded.length > 0,
+        'the callback page posts and finishes loading',
+      );
     }
     return {
       loaded,
@@ -203,7 +233,11 @@ describe('the callback page script in redirect mode (no opener, a pending record
   const record = { state: STATE, element: 'hubspot', returnUrl: RETURN_PAGE, startedAt: Date.now() };
 
   it('flow 4b: a record of this state → back to the return URL with a bare marker, {state, code} in sessionStorage; no post; the record kept', async () => {
-    const seen = await loadInFrame(`/test/fixtures/callback.html?code=the-code&state=${STATE}&realmId=42`, record, 'returned');
+    const seen = await loadInFrame(
+      `/test/fixtures/callback.html?code=the-code&state=${STATE}&realmId=42`,
+      record,
+      'returned',
+    );
     const back = new URL(seen.loaded.at(-1)!);
     expect(back.origin + back.pathname + back.search).to.equal(RETURN_PAGE);
     expect(back.hash).to.equal(FRAGMENT_PREFIX);
@@ -218,7 +252,10 @@ describe('the callback page script in redirect mode (no opener, a pending record
     expect(seen.loaded.join(' ')).not.to.contain('code=');
     expect(seen.channelPosts).to.equal(0);
     expect(seen.channelMessages).to.deep.equal([]);
-    expect(JSON.parse(seen.recordKept!)).to.deep.equal(record, 'the element, not the callback page, deletes the record');
+    expect(JSON.parse(seen.recordKept!)).to.deep.equal(
+      record,
+      'the element, not the callback page, deletes the record',
+    );
   });
 
   it('flow 4b: a provider error goes back normalised like a message, {state, error, errorDescription}', async () => {
@@ -265,7 +302,9 @@ describe('the callback page script in redirect mode (no opener, a pending record
   ] as const) {
     it(`${what} → no navigation: today's behaviour (the channel message), the URL stripped`, async () => {
       const seen = await loadInFrame(`/test/fixtures/callback.html?code=the-code&state=${STATE}`, stored, 'posted');
-      expect(seen.channelMessages).to.deep.equal([{ type: 'ce-connect:callback', v: 1, state: STATE, code: 'the-code' }]);
+      expect(seen.channelMessages).to.deep.equal([
+        { type: 'ce-connect:callback', v: 1, state: STATE, code: 'the-code' },
+      ]);
       expect(seen.loaded).to.have.length(1);
       const page = new URL(seen.loaded[0]!);
       expect(page.pathname).to.equal('/test/fixtures/callback.html');

@@ -1,5 +1,12 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
-import { CeConnectButton, ConnectCancelEvent, ConnectErrorEvent, ConnectStartEvent, ConnectedEvent, TAG_NAME } from '../src/index.js';
+import {
+  CeConnectButton,
+  ConnectCancelEvent,
+  ConnectErrorEvent,
+  ConnectStartEvent,
+  ConnectedEvent,
+  TAG_NAME,
+} from '../src/index.js';
 import { innerButton } from './support/helpers.js';
 
 const LABELS: Record<string, string> = {
@@ -65,7 +72,9 @@ describe('<ce-connect-button> rendering and API', () => {
   });
 
   it('uses slotted content as the label', async () => {
-    const el = await fixture<CeConnectButton>(html`<ce-connect-button element="sfdc">Link your CRM</ce-connect-button>`);
+    const el = await fixture<CeConnectButton>(
+      html`<ce-connect-button element="sfdc">Link your CRM</ce-connect-button>`,
+    );
     expect(visibleLabel(el)).to.equal('Link your CRM');
   });
 
@@ -83,7 +92,9 @@ describe('<ce-connect-button> rendering and API', () => {
   });
 
   it('reflects disabled, and shows the connected state when instance-id is set', async () => {
-    const el = await fixture<CeConnectButton>(html`<ce-connect-button element="box" disabled instance-id="42"></ce-connect-button>`);
+    const el = await fixture<CeConnectButton>(
+      html`<ce-connect-button element="box" disabled instance-id="42"></ce-connect-button>`,
+    );
     expect(innerButton(el).disabled).to.equal(true);
     expect(el.status).to.equal('connected');
     expect(el.getAttribute('status')).to.equal('connected');
@@ -121,7 +132,13 @@ describe('<ce-connect-button> rendering and API', () => {
     const el = await fixture<CeConnectButton>(
       html`<ce-connect-button element="slack" api-base="/x" instance-name="N" timeout="5" callback-origin="https://a.example"></ce-connect-button>`,
     );
-    expect(el).to.include({ element: 'slack', apiBase: '/x', instanceName: 'N', timeout: 5, callbackOrigin: 'https://a.example' });
+    expect(el).to.include({
+      element: 'slack',
+      apiBase: '/x',
+      instanceName: 'N',
+      timeout: 5,
+      callbackOrigin: 'https://a.example',
+    });
   });
 
   it('is themable through --ce-connect-* custom properties and ::part(button)', async () => {

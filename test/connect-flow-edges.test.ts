@@ -18,7 +18,12 @@ import {
 import { resourcesOfEachTest } from './support/leaks.js';
 
 const none = { listeners: 0, intervals: 0, timeouts: 0, channels: 0 };
-const message = (state: string, extra: Record<string, unknown>) => ({ type: 'ce-connect:callback', v: 1, state, ...extra });
+const message = (state: string, extra: Record<string, unknown>) => ({
+  type: 'ce-connect:callback',
+  v: 1,
+  state,
+  ...extra,
+});
 
 describe('edge cases', () => {
   const resources = resourcesOfEachTest();

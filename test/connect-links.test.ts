@@ -42,9 +42,13 @@ async function openTab(url: string): Promise<Window> {
 
 /** The tab's document once it shows a page whose heading matches `heading`. */
 async function showing(tab: Window, heading: RegExp): Promise<Document> {
-  await waitUntil(() => heading.test(tab.document?.querySelector('h1')?.textContent ?? ''), `the tab should show ${heading}`, {
-    timeout: 15_000,
-  });
+  await waitUntil(
+    () => heading.test(tab.document?.querySelector('h1')?.textContent ?? ''),
+    `the tab should show ${heading}`,
+    {
+      timeout: 15_000,
+    },
+  );
   return tab.document;
 }
 
@@ -132,7 +136,10 @@ describe('the link page passes axe', () => {
       // The confirm POST sets the link cookie (a same-origin fetch keeps it), then the button page.
       await fetch(link.url, { method: 'POST', redirect: 'manual' });
       const buttonPage = await mountPage('/api/real/4a/link');
-      await waitUntil(() => buttonPage.querySelector('ce-connect-button')?.shadowRoot?.querySelector('button'), 'the button rendered');
+      await waitUntil(
+        () => buttonPage.querySelector('ce-connect-button')?.shadowRoot?.querySelector('button'),
+        'the button rendered',
+      );
       expect(describeNodes((await axe.run(buttonPage, { resultTypes: ['violations'] })).violations)).to.equal('');
     });
   }

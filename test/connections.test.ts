@@ -74,7 +74,12 @@ describe('connections that last: status check, reconnect, disconnect, site', () 
     expect((await backendStats(id)).instanceParam).to.equal('4711');
     expect(el.status).to.equal('connecting');
     await release(id, 'url');
-    expect((await connected).detail).to.deep.equal({ element: 'sfdc', instanceId: '4711', name: 'sfdc (4b)', reconnected: true });
+    expect((await connected).detail).to.deep.equal({
+      element: 'sfdc',
+      instanceId: '4711',
+      name: 'sfdc (4b)',
+      reconnected: true,
+    });
     expect(el.status).to.equal('connected');
     expect(label(el)).to.equal('Connected to Salesforce');
     expect((await backendStats(id)).checks).to.equal(1);
@@ -169,7 +174,10 @@ describe('connections that last: status check, reconnect, disconnect, site', () 
     const disconnected = oneEvent(el, 'disconnected');
     const box = button.getBoundingClientRect();
     const { sendMouse } = await import('@web/test-runner-commands');
-    await sendMouse({ type: 'click', position: [Math.round(box.x + box.width / 2), Math.round(box.y + box.height / 2)] });
+    await sendMouse({
+      type: 'click',
+      position: [Math.round(box.x + box.width / 2), Math.round(box.y + box.height / 2)],
+    });
     expect((await disconnected).detail.reason).to.equal('user');
     await el.updateComplete;
     expect(el.shadowRoot!.querySelector('[part="disconnect"]')).to.equal(null);

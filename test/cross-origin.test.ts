@@ -38,7 +38,11 @@ describe('a backend on another origin (CORS for allowedOrigins)', () => {
     expect(el.status).to.equal('connected');
     const disconnected = oneEvent(el, 'disconnected');
     await el.disconnect();
-    expect((await disconnected).detail).to.deep.equal({ element: 'sfdc', instanceId: detail.instanceId, reason: 'user' });
+    expect((await disconnected).detail).to.deep.equal({
+      element: 'sfdc',
+      instanceId: detail.instanceId,
+      reason: 'user',
+    });
     expect(el.status).to.equal('idle');
   });
 

@@ -24,7 +24,10 @@ async function strictPage(flags: string) {
   const ready = reports.find((r) => r.kind === 'ready')!;
   const offset = frame.getBoundingClientRect();
   const click = () =>
-    sendMouse({ type: 'click', position: [Math.round(offset.x + (ready.x as number)), Math.round(offset.y + (ready.y as number))] });
+    sendMouse({
+      type: 'click',
+      position: [Math.round(offset.x + (ready.x as number)), Math.round(offset.y + (ready.y as number))],
+    });
   return {
     reports,
     click,
@@ -41,9 +44,13 @@ describe('dist bundles on a strict-CSP, Trusted-Types page', () => {
       const page = await strictPage(flags);
       try {
         await page.click();
-        await waitUntil(() => page.reports.some((r) => r.kind === 'event' && r.type !== 'connect-start'), 'a terminal event', {
-          timeout: 8000,
-        });
+        await waitUntil(
+          () => page.reports.some((r) => r.kind === 'event' && r.type !== 'connect-start'),
+          'a terminal event',
+          {
+            timeout: 8000,
+          },
+        );
         const events = page.reports.filter((r) => r.kind === 'event').map((r) => r.type);
         expect(events).to.deep.equal(['connect-start', 'connected']);
         const connected = page.reports.find((r) => r.type === 'connected')!.detail as Record<string, string>;

@@ -61,10 +61,21 @@ describe('every error code of docs/protocol.md §3.3, with a clean ending', () =
     ]);
   });
 
-  for (const element of ['', 'SFDC', '../admin', 'sfdc/../../x', 'sfdc?x=1', '%2e%2e', '"><img src=x onerror=alert(1)>', 'a'.repeat(65)]) {
+  for (const element of [
+    '',
+    'SFDC',
+    '../admin',
+    'sfdc/../../x',
+    'sfdc?x=1',
+    '%2e%2e',
+    '"><img src=x onerror=alert(1)>',
+    'a'.repeat(65),
+  ]) {
     it(`invalid-config: element ${JSON.stringify(element.slice(0, 20))} — no request, no popup`, async () => {
       const id = uid();
-      const el = await fixture<CeConnectButton>(html`<ce-connect-button api-base="/api/t/${id}/allow"></ce-connect-button>`);
+      const el = await fixture<CeConnectButton>(
+        html`<ce-connect-button api-base="/api/t/${id}/allow"></ce-connect-button>`,
+      );
       el.setAttribute('element', element);
       await el.updateComplete;
       const outcome = nextOutcome(el);
@@ -260,7 +271,10 @@ describe('an api-base on another origin', () => {
     let failure: unknown;
     await clickToCall(() => el.connect().catch((error: unknown) => (failure = error)));
     await waitUntil(() => failure, 'connect() should reject');
-    expect(failure).to.include({ code: 'network', message: "The backend refused this page's origin, or could not be reached." });
+    expect(failure).to.include({
+      code: 'network',
+      message: "The backend refused this page's origin, or could not be reached.",
+    });
   });
 
   it('the same origin keeps the plain network text', async () => {

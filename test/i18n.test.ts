@@ -97,7 +97,9 @@ describe('texts and languages', () => {
   });
 
   it('a slotted label still wins over every text', async () => {
-    const wrapper = await fixture<HTMLDivElement>(html`<div lang="ja"><ce-connect-button element="sfdc">Hook up</ce-connect-button></div>`);
+    const wrapper = await fixture<HTMLDivElement>(
+      html`<div lang="ja"><ce-connect-button element="sfdc">Hook up</ce-connect-button></div>`,
+    );
     const el = wrapper.querySelector('ce-connect-button')!;
     await el.updateComplete;
     expect(el.textContent).to.equal('Hook up');

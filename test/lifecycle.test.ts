@@ -123,7 +123,8 @@ describe('lifecycle: cancel, popup closed, timeout, removal — nothing left beh
   it('after connected, the flow has released everything and no later event fires', async () => {
     const { el } = await mountButton('allow');
     const events: string[] = [];
-    for (const type of ['connected', 'connect-error', 'connect-cancel']) el.addEventListener(type, () => events.push(type));
+    for (const type of ['connected', 'connect-error', 'connect-cancel'])
+      el.addEventListener(type, () => events.push(type));
     const connected = oneEvent(el, 'connected');
     await realClick(el);
     await connected;

@@ -82,6 +82,8 @@ describe('state checks', () => {
     });
   }
   it('refuses a URL with two states', () => {
-    expect(codeOf(() => checkState(STATE, new URL(`https://p.example/?state=${STATE}&state=${STATE}`)))).to.equal('insecure-state');
+    expect(codeOf(() => checkState(STATE, new URL(`https://p.example/?state=${STATE}&state=${STATE}`)))).to.equal(
+      'insecure-state',
+    );
   });
 });

@@ -7,7 +7,11 @@ const base = { type: 'ce-connect:callback', v: 1, state: STATE };
 
 describe('callback message parsing (docs/security.md B-4, B-10, B-11)', () => {
   it('accepts the three shapes and copies only known fields', () => {
-    expect(parseCallbackMessage({ ...base, instanceId: '1', name: 'n' })).to.deep.equal({ ...base, instanceId: '1', name: 'n' });
+    expect(parseCallbackMessage({ ...base, instanceId: '1', name: 'n' })).to.deep.equal({
+      ...base,
+      instanceId: '1',
+      name: 'n',
+    });
     expect(parseCallbackMessage({ ...base, code: 'c' })).to.deep.equal({ ...base, code: 'c' });
     expect(parseCallbackMessage({ ...base, error: 'access_denied', errorDescription: 'd' })).to.deep.equal({
       ...base,

@@ -99,11 +99,19 @@ describe('React 19 server rendering: renderToString in Node, then hydrateRoot in
     const handlers = Object.fromEntries(
       handlerNames.map((name) => [
         name,
-        (event: Event & { detail: unknown }) => (calls.push([name, event.detail]), name !== 'onConnectStart' && finish()),
+        (event: Event & { detail: unknown }) => (
+          calls.push([name, event.detail]),
+          name !== 'onConnectStart' && finish()
+        ),
       ]),
     );
     const { el, recoverable } = await hydrate(html, createElement(ConnectButton, { ...props, ...handlers }));
-    expect([el.element, el.apiBase, el.instanceName, el.closedGrace]).to.deep.equal(['sfdc', props.apiBase, 'Acme CRM', 100]);
+    expect([el.element, el.apiBase, el.instanceName, el.closedGrace]).to.deep.equal([
+      'sfdc',
+      props.apiBase,
+      'Acme CRM',
+      100,
+    ]);
 
     await realClick(el);
     await done;
@@ -118,7 +126,12 @@ describe('React 19 server rendering: renderToString in Node, then hydrateRoot in
 
   it('the bare tag (the limitation): hydration keeps the attributes but attaches no `on…` listener; the element still connects', async () => {
     const id = crypto.randomUUID();
-    const props = { element: 'sfdc', 'api-base': `/api/real/4a/${id}/-`, 'instance-name': 'Support desk', 'closed-grace': '100' };
+    const props = {
+      element: 'sfdc',
+      'api-base': `/api/real/4a/${id}/-`,
+      'instance-name': 'Support desk',
+      'closed-grace': '100',
+    };
     const handlerNames = ['onconnect-start', 'onconnected', 'onconnect-error'];
     const html = await serverRender('bare', props, handlerNames);
 
@@ -127,7 +140,11 @@ describe('React 19 server rendering: renderToString in Node, then hydrateRoot in
       handlerNames.map((name) => [name, (event: Event & { detail: unknown }) => calls.push([name, event.detail])]),
     );
     const { el, recoverable } = await hydrate(html, createElement('ce-connect-button', { ...props, ...handlers }));
-    expect([el.getAttribute('api-base'), el.instanceName, el.closedGrace]).to.deep.equal([props['api-base'], 'Support desk', 100]);
+    expect([el.getAttribute('api-base'), el.instanceName, el.closedGrace]).to.deep.equal([
+      props['api-base'],
+      'Support desk',
+      100,
+    ]);
 
     // Added after hydration: a listener React attached while hydrating would run before this one.
     const connected = new Promise<Event & { detail: unknown }>((resolve) =>

@@ -125,7 +125,12 @@ describe('React: ce-connect/react and the bare tag, with the real react-dom', ()
       }),
     );
     expect(ref.current).to.equal(el);
-    expect([el.element, el.apiBase, el.instanceName, el.closedGrace]).to.deep.equal(['sfdc', `/api/real/4b/${id}/-`, 'Acme CRM', 100]);
+    expect([el.element, el.apiBase, el.instanceName, el.closedGrace]).to.deep.equal([
+      'sfdc',
+      `/api/real/4b/${id}/-`,
+      'Acme CRM',
+      100,
+    ]);
 
     await realClick(el);
     await done;
@@ -142,7 +147,12 @@ describe('React: ce-connect/react and the bare tag, with the real react-dom', ()
     const calls: Calls = [];
     const { done, props } = wrapperHandlers(calls);
     const el = await render(
-      createElement(ConnectButton, { element: 'sfdc', apiBase: `/api/real/burl/${uid()}/-`, closedGrace: 100, ...props }),
+      createElement(ConnectButton, {
+        element: 'sfdc',
+        apiBase: `/api/real/burl/${uid()}/-`,
+        closedGrace: 100,
+        ...props,
+      }),
     );
     await realClick(el);
     await done;
@@ -156,7 +166,13 @@ describe('React: ce-connect/react and the bare tag, with the real react-dom', ()
     const { done, props } = wrapperHandlers(calls);
     const ref = createRef<CeConnectButton>();
     await render(
-      createElement(ConnectButton, { ref, element: 'sfdc', apiBase: `/api/real/4a/${id}/gate-url`, closedGrace: 100, ...props }),
+      createElement(ConnectButton, {
+        ref,
+        element: 'sfdc',
+        apiBase: `/api/real/4a/${id}/gate-url`,
+        closedGrace: 100,
+        ...props,
+      }),
     );
     await realClick(ref.current!);
     await held(id, 'url');
@@ -201,7 +217,12 @@ describe('React: ce-connect/react and the bare tag, with the real react-dom', ()
     const calls: Calls = [];
     const { done, props } = wrapperHandlers(calls);
     const el = await render(
-      createElement(ConnectButton, { element: 'sfdc', apiBase: `/api/t/${uid()}/imissing`, instanceId: '4711', ...props }),
+      createElement(ConnectButton, {
+        element: 'sfdc',
+        apiBase: `/api/t/${uid()}/imissing`,
+        instanceId: '4711',
+        ...props,
+      }),
     );
     await done;
     expect(calls).to.deep.equal([['onDisconnected', { element: 'sfdc', instanceId: '4711', reason: 'missing' }]]);
@@ -221,10 +242,17 @@ describe('React: ce-connect/react and the bare tag, with the real react-dom', ()
         'closed-grace': '100',
         'onconnect-start': (event: Event & { detail: unknown }) => calls.push(['onconnect-start', event.detail]),
         onconnected: (event: Event & { detail: unknown }) => (calls.push(['onconnected', event.detail]), finish()),
-        'onconnect-error': (event: Event & { detail: unknown }) => (calls.push(['onconnect-error', event.detail]), finish()),
+        'onconnect-error': (event: Event & { detail: unknown }) => (
+          calls.push(['onconnect-error', event.detail]),
+          finish()
+        ),
       }),
     );
-    expect([el.getAttribute('api-base'), el.instanceName, el.closedGrace]).to.deep.equal([`/api/real/4a/${id}/-`, 'Support desk', 100]);
+    expect([el.getAttribute('api-base'), el.instanceName, el.closedGrace]).to.deep.equal([
+      `/api/real/4a/${id}/-`,
+      'Support desk',
+      100,
+    ]);
     await realClick(el);
     await done;
     const { created } = await backendStats(id);

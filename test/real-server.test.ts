@@ -118,7 +118,12 @@ describe('the real server (ce-connect/server + sandbox)', () => {
     const outcome = nextOutcome(el);
     await realClick(el);
     const { detail } = await outcome;
-    expect(detail).to.deep.equal({ element: 'sfdc', code: 'backend', message: 'Cloud Elements answered with an error', status: 502 });
+    expect(detail).to.deep.equal({
+      element: 'sfdc',
+      code: 'backend',
+      message: 'Cloud Elements answered with an error',
+      status: 502,
+    });
     await popupClosed(watch.popups[0]);
     expect((await backendStats(id)).providerRedirect).to.equal(null);
   });

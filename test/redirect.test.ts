@@ -42,7 +42,8 @@ function hostUrl(attributes: Record<string, string>, fragment = ''): string {
 function watchHost(win: () => Window, close: () => void): Host {
   const messages: HostMessage[] = [];
   const onMessage = (event: MessageEvent) => {
-    if (event.source === win() && event.origin === location.origin && event.data?.source === 'redirect-host') messages.push(event.data);
+    if (event.source === win() && event.origin === location.origin && event.data?.source === 'redirect-host')
+      messages.push(event.data);
   };
   addEventListener('message', onMessage);
   const host: Host = {
@@ -50,7 +51,9 @@ function watchHost(win: () => Window, close: () => void): Host {
     messages,
     async next(kind, name, count = 1) {
       const matching = () => messages.filter((m) => m.kind === kind && (!name || m.name === name));
-      await waitUntil(() => matching().length >= count, `the host page should report ${kind} ${name ?? ''} #${count}`, { timeout: 8000 });
+      await waitUntil(() => matching().length >= count, `the host page should report ${kind} ${name ?? ''} #${count}`, {
+        timeout: 8000,
+      });
       return matching()[count - 1];
     },
     button: () => win().document.querySelector('ce-connect-button') as CeConnectButton,
@@ -129,7 +132,11 @@ describe('redirect mode', () => {
     expect(back.loadedAt).to.match(/#ce-connect=[\w-]+$/);
     expect(back.href).to.equal(ready.href);
     const connected = await host.next('event', 'connected');
-    expect(connected.detail).to.deep.equal({ element: 'sfdc', instanceId: connected.detail!.instanceId, name: 'sfdc (4a)' });
+    expect(connected.detail).to.deep.equal({
+      element: 'sfdc',
+      instanceId: connected.detail!.instanceId,
+      name: 'sfdc (4a)',
+    });
     expect(connected.detail!.instanceId).to.match(/^\d+$/);
     expect(connected.href).to.equal(ready.href);
     expect(host.button().status).to.equal('connected');
@@ -197,7 +204,12 @@ describe('redirect mode', () => {
     expect((await backendStats(id)).instanceParam).to.equal('777');
     await release(id, 'consent');
     const connected = await host.next('event', 'connected');
-    expect(connected.detail).to.deep.equal({ element: 'sfdc', instanceId: '777', name: 'sfdc (4a)', reconnected: true });
+    expect(connected.detail).to.deep.equal({
+      element: 'sfdc',
+      instanceId: '777',
+      name: 'sfdc (4a)',
+      reconnected: true,
+    });
   });
 
   it('a cancelled connect-redirect keeps the page: connect-cancel aborted, and no record', async () => {
@@ -253,7 +265,10 @@ describe('redirect mode', () => {
 
 describe('redirect mode: what comes back is checked', () => {
   const record = (state: string, extra: Record<string, unknown> = {}) =>
-    sessionStorage.setItem(PENDING_KEY, JSON.stringify({ state, element: 'sfdc', returnUrl: 'ignored', startedAt: Date.now(), ...extra }));
+    sessionStorage.setItem(
+      PENDING_KEY,
+      JSON.stringify({ state, element: 'sfdc', returnUrl: 'ignored', startedAt: Date.now(), ...extra }),
+    );
 
   it('a fragment with the pending state completes once; the same address again does nothing', async () => {
     const state = aState();
@@ -262,7 +277,11 @@ describe('redirect mode: what comes back is checked', () => {
     const first = frameHost({ mode: 'redirect' }, fragment);
     const ready = await first.next('ready');
     expect(ready.href).not.to.contain('#');
-    expect((await first.next('event', 'connected')).detail).to.deep.equal({ element: 'sfdc', instanceId: '4242', name: 'Returned' });
+    expect((await first.next('event', 'connected')).detail).to.deep.equal({
+      element: 'sfdc',
+      instanceId: '4242',
+      name: 'Returned',
+    });
     expect(pending()).to.equal(null);
     const replay = frameHost({ mode: 'redirect' }, fragment);
     await replay.next('ready');
@@ -274,7 +293,10 @@ describe('redirect mode: what comes back is checked', () => {
   it('a button misconfigured since it left says so when its result comes back (invalid-config), rather than nothing', async () => {
     const state = aState();
     record(state);
-    const host = frameHost({ mode: 'redirect', 'api-base': 'ftp://elsewhere.example/api' }, fragmentOf({ state, instanceId: '4242' }));
+    const host = frameHost(
+      { mode: 'redirect', 'api-base': 'ftp://elsewhere.example/api' },
+      fragmentOf({ state, instanceId: '4242' }),
+    );
     const error = await host.next('event', 'connect-error');
     expect(error.detail).to.deep.equal({ element: 'sfdc', code: 'invalid-config', message: 'Invalid "api-base".' });
     expect(host.button().status).to.equal('error');
@@ -304,7 +326,10 @@ describe('redirect mode: what comes back is checked', () => {
   it('a code in a crafted fragment is never exchanged without the pending state', async () => {
     const id = uid();
     record(aState());
-    const host = frameHost({ 'api-base': `/api/t/${id}/xany`, mode: 'redirect' }, fragmentOf({ state: aState(), code: 'attacker-code' }));
+    const host = frameHost(
+      { 'api-base': `/api/t/${id}/xany`, mode: 'redirect' },
+      fragmentOf({ state: aState(), code: 'attacker-code' }),
+    );
     await host.next('ready');
     await settled(host);
     expect(host.messages.filter((m) => m.kind === 'event')).to.have.length(0);
@@ -452,7 +477,8 @@ describe('redirect mode on the real server (ce-connect/server and the sandbox)',
       expect(connected.detail).to.deep.equal({ element: 'sfdc', instanceId: created[0].id, name: created[0].name });
       expect(host.win().location.href).to.equal(ready.href);
       expect(host.win().document.documentElement.outerHTML).not.to.contain(created[0].token);
-      if (providerRedirect) expect(host.win().location.href).not.to.contain(new URL(providerRedirect).searchParams.get('code') ?? '-');
+      if (providerRedirect)
+        expect(host.win().location.href).not.to.contain(new URL(providerRedirect).searchParams.get('code') ?? '-');
       expect(pending()).to.equal(null);
     });
   }

@@ -17,7 +17,12 @@ async function waitingFlow(flags = 'hold') {
   }
 }
 
-const message = (state: string, extra: Record<string, unknown>) => ({ type: 'ce-connect:callback', v: 1, state, ...extra });
+const message = (state: string, extra: Record<string, unknown>) => ({
+  type: 'ce-connect:callback',
+  v: 1,
+  state,
+  ...extra,
+});
 
 describe('spoofed and malformed callback messages are ignored (origin, source, shape, state)', () => {
   let cleanup: Array<() => void> = [];
@@ -37,7 +42,8 @@ describe('spoofed and malformed callback messages are ignored (origin, source, s
       () => watch.popups.forEach((p) => p.close()),
     );
     const seen: string[] = [];
-    for (const type of ['connected', 'connect-error', 'connect-cancel']) el.addEventListener(type, () => seen.push(type));
+    for (const type of ['connected', 'connect-error', 'connect-cancel'])
+      el.addEventListener(type, () => seen.push(type));
     const connected = oneEvent(el, 'connected');
     await realClick(el);
     const { detail } = await connected;
@@ -67,11 +73,14 @@ describe('spoofed and malformed callback messages are ignored (origin, source, s
     const { el, id, state, watch } = await waitingFlow();
     cleanup.push(() => watch.restore());
     const events: string[] = [];
-    for (const type of ['connected', 'connect-error', 'connect-cancel']) el.addEventListener(type, () => events.push(type));
+    for (const type of ['connected', 'connect-error', 'connect-cancel'])
+      el.addEventListener(type, () => events.push(type));
     // From this very window (correct origin, wrong source)…
     const fromPage = messageMarker('marker:page');
     window.postMessage(message(state, { instanceId: 'from-the-page' }), location.origin);
-    window.dispatchEvent(new MessageEvent('message', { origin: location.origin, data: message(state, { instanceId: 'synthetic' }) }));
+    window.dispatchEvent(
+      new MessageEvent('message', { origin: location.origin, data: message(state, { instanceId: 'synthetic' }) }),
+    );
     window.postMessage('marker:page', location.origin);
     await fromPage;
     // …from a same-origin iframe…
@@ -104,7 +113,8 @@ describe('spoofed and malformed callback messages are ignored (origin, source, s
     const { el, state, watch } = await waitingFlow();
     cleanup.push(() => watch.restore());
     const events: string[] = [];
-    for (const type of ['connected', 'connect-error', 'connect-cancel']) el.addEventListener(type, () => events.push(type));
+    for (const type of ['connected', 'connect-error', 'connect-cancel'])
+      el.addEventListener(type, () => events.push(type));
     const other = new BroadcastChannel(`ce-connect:${'B'.repeat(43)}`);
     other.postMessage(message('B'.repeat(43), { instanceId: 'other-state' }));
     other.close();
@@ -150,7 +160,8 @@ describe('spoofed and malformed callback messages are ignored (origin, source, s
     await seen;
     expect(el.status).to.equal('connecting');
     const outcome: string[] = [];
-    for (const type of ['connected', 'connect-error', 'connect-cancel']) el.addEventListener(type, () => outcome.push(type));
+    for (const type of ['connected', 'connect-error', 'connect-cancel'])
+      el.addEventListener(type, () => outcome.push(type));
     const errored = oneEvent(el, 'connect-error');
     channel.postMessage(message(state, { error: 'access_denied', errorDescription: 'No thanks' }));
     expect((await errored).detail).to.deep.equal({ element: 'sfdc', code: 'provider-denied', message: 'No thanks' });

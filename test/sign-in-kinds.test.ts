@@ -90,7 +90,9 @@ describe('every kind of element through the same button (real server)', () => {
         await waitUntil(() => messages.some((m) => m.kind === 'ready'), 'the host page should load', { timeout: 8000 });
         tab!.document.querySelector('ce-connect-button')!.shadowRoot!.querySelector('button')!.click();
         if (values) await fillForm(() => tab, values);
-        await waitUntil(() => messages.some((m) => m.name === 'connected'), 'the host page should report connected', { timeout: 8000 });
+        await waitUntil(() => messages.some((m) => m.name === 'connected'), 'the host page should report connected', {
+          timeout: 8000,
+        });
         const { created } = await backendStats(id);
         expect(created).to.have.length(1);
         expect(messages.find((m) => m.name === 'connected')!.detail!.instanceId).to.equal(created[0]!.id);

@@ -34,7 +34,11 @@ if (config.store === 'redis') {
 const elements = Object.fromEntries(
   ['sfdc', 'hubspot'].map((key) => [
     key,
-    { apiKey: `${key}-key`, apiSecret: `${key}-api-secret-0123`, callbackUrl: `${config.appUrl}/api/ce/${key}/oauth/callback` },
+    {
+      apiKey: `${key}-key`,
+      apiSecret: `${key}-api-secret-0123`,
+      callbackUrl: `${config.appUrl}/api/ce/${key}/oauth/callback`,
+    },
   ]),
 );
 const failing = new Set(config.events?.failFirst ?? []);
@@ -46,7 +50,11 @@ const events = config.events && {
   },
 };
 const handler = createConnectHandler({
-  cloudElements: { baseUrl: config.ceBaseUrl, userSecret: config.userSecret, organizationSecret: config.organizationSecret },
+  cloudElements: {
+    baseUrl: config.ceBaseUrl,
+    userSecret: config.userSecret,
+    organizationSecret: config.organizationSecret,
+  },
   elements,
   cookieSecret: config.cookieSecret,
   onInstanceCreated: () => {},

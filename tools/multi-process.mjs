@@ -34,7 +34,11 @@ async function listen(listener) {
  * its API: `instanceCalls()` is the number of `POST /instances` it received.
  */
 export async function startCloudElements() {
-  const sandbox = createSandbox({ userSecret: CONFIG.userSecret, organizationSecret: CONFIG.organizationSecret, autoDecision: 'allow' });
+  const sandbox = createSandbox({
+    userSecret: CONFIG.userSecret,
+    organizationSecret: CONFIG.organizationSecret,
+    autoDecision: 'allow',
+  });
   let instanceCalls = 0;
   let origin;
   const listener = (req, res) => {
@@ -43,7 +47,13 @@ export async function startCloudElements() {
   };
   const server = await listen(listener);
   origin = server.url;
-  return { sandbox, url: server.url, baseUrl: `${server.url}/elements/api-v2`, instanceCalls: () => instanceCalls, close: server.close };
+  return {
+    sandbox,
+    url: server.url,
+    baseUrl: `${server.url}/elements/api-v2`,
+    instanceCalls: () => instanceCalls,
+    close: server.close,
+  };
 }
 
 /**
@@ -159,7 +169,14 @@ export async function startDeployment({ count, store, redisUrl, redisTimeoutMs }
     started.push(proxy);
     const processes = await Promise.all(
       Array.from({ length: count }, (_, i) =>
-        startHandlerProcess({ id: `p${i}`, appUrl: proxy.url, ceBaseUrl: ce.baseUrl, store, redisUrl, redisTimeoutMs }).then((p) => {
+        startHandlerProcess({
+          id: `p${i}`,
+          appUrl: proxy.url,
+          ceBaseUrl: ce.baseUrl,
+          store,
+          redisUrl,
+          redisTimeoutMs,
+        }).then((p) => {
           started.push(p);
           return p;
         }),

@@ -6,7 +6,8 @@ import { createServer } from 'node:net';
 
 /** The redis-server binary: $REDIS_SERVER_PATH (only that, when set), /usr/bin/redis-server, or one on PATH. */
 export function findRedisServer() {
-  if (process.env.REDIS_SERVER_PATH) return existsSync(process.env.REDIS_SERVER_PATH) ? process.env.REDIS_SERVER_PATH : undefined;
+  if (process.env.REDIS_SERVER_PATH)
+    return existsSync(process.env.REDIS_SERVER_PATH) ? process.env.REDIS_SERVER_PATH : undefined;
   if (existsSync('/usr/bin/redis-server')) return '/usr/bin/redis-server';
   const which = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
   return which.status === 0 ? which.stdout.trim() || undefined : undefined;
@@ -41,7 +42,18 @@ async function freePort() {
 
 /** Starts redis-server on `port`; resolves once it accepts connections, rejects with its output if it exits. */
 function launch(binary, port) {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--protected-mode',
+    'yes',
+  ];
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   const exited = new Promise((resolve) =>
@@ -73,7 +85,10 @@ function launch(binary, port) {
  */
 export async function startRedis() {
   const binary = findRedisServer();
-  if (!binary) throw new Error('redis-server is missing: install it with `apt-get install -y redis-server` (`npm test` does as root)');
+  if (!binary)
+    throw new Error(
+      'redis-server is missing: install it with `apt-get install -y redis-server` (`npm test` does as root)',
+    );
   let port;
   let instance;
   // The port is free when asked for, but another process may take it before redis-server binds it: retry.

@@ -17,7 +17,10 @@ declare module 'solid-js/jsx-runtime' {
     // An empty twin of Solid's own interface (see react.ts).
     interface HTMLAttributes<T> {}
     interface IntrinsicElements {
-      'ce-connect-button': HTMLAttributes<CeConnectButton> & CeConnectButtonAttributes & CeConnectButtonEventProps & SolidEventProps;
+      'ce-connect-button': HTMLAttributes<CeConnectButton> &
+        CeConnectButtonAttributes &
+        CeConnectButtonEventProps &
+        SolidEventProps;
     }
   }
 }

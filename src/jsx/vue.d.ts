@@ -6,11 +6,15 @@
 import type { CeConnectButton } from '../ce-connect-button.js';
 import type { CeConnectButtonEventMap, CeConnectButtonProperties } from './attributes.js';
 
-type UnionToIntersection<U> = (U extends unknown ? (union: U) => void : never) extends (intersection: infer I) => void ? I : never;
+type UnionToIntersection<U> = (U extends unknown ? (union: U) => void : never) extends (intersection: infer I) => void
+  ? I
+  : never;
 
 /** `$emit` as Vue's checker reads it: one overload per event (the shape of Vue's own `EmitFn`). */
 type VueEmit = UnionToIntersection<
-  { [Name in keyof CeConnectButtonEventMap]: (event: Name, payload: CeConnectButtonEventMap[Name]) => void }[keyof CeConnectButtonEventMap]
+  {
+    [Name in keyof CeConnectButtonEventMap]: (event: Name, payload: CeConnectButtonEventMap[Name]) => void;
+  }[keyof CeConnectButtonEventMap]
 >;
 
 declare module 'vue' {

@@ -10,7 +10,8 @@ import type { SandboxServer } from './listen.js';
 import { DEFAULT_ORGANIZATION_SECRET, DEFAULT_USER_SECRET, MAX_LATENCY_MS } from './options.js';
 import { createSandbox, SANDBOX_API_PATH } from './sandbox.js';
 
-const USAGE = 'Usage: ce-connect-sandbox [--port N] [--host 127.0.0.1] [--public-url URL] [--coop] [--latency MS] [--app-name NAME]';
+const USAGE =
+  'Usage: ce-connect-sandbox [--port N] [--host 127.0.0.1] [--public-url URL] [--coop] [--latency MS] [--app-name NAME]';
 
 function readArguments() {
   const { values } = parseArgs({
@@ -79,14 +80,18 @@ function main(): void {
         // It accepts the default secrets printed below, from anyone who can reach it.
         console.error(
           `Warning: listening on ${listening.address}, reachable from other machines, with well-known secrets.` +
-            (args.publicOrigin ? '' : ` The URLs below use ${reachable}; pass --public-url to hand out an address other machines can use.`),
+            (args.publicOrigin
+              ? ''
+              : ` The URLs below use ${reachable}; pass --public-url to hand out an address other machines can use.`),
         );
       }
       console.log(`ce-connect sandbox listening on ${origin}`);
       console.log(`Cloud Elements base URL: ${origin}${SANDBOX_API_PATH}`);
       console.log(`User secret: ${DEFAULT_USER_SECRET}`);
       console.log(`Organization secret: ${DEFAULT_ORGANIZATION_SECRET}`);
-      console.log(`Credentials elements accept: ${SANDBOX_USERNAME} / ${SANDBOX_PASSWORD} (Jira site ${SANDBOX_JIRA_SITE})`);
+      console.log(
+        `Credentials elements accept: ${SANDBOX_USERNAME} / ${SANDBOX_PASSWORD} (Jira site ${SANDBOX_JIRA_SITE})`,
+      );
     },
     (error: Error) => {
       console.error(`ce-connect-sandbox: cannot listen on ${args.host}:${args.port}: ${error.message}`);

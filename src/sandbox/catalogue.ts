@@ -130,8 +130,22 @@ const ENTRIES: readonly Entry[] = [
     defaultScope: 'crm.objects.contacts.read',
     requiredConfiguration: { 'authentication.type': { example: 'oauth2', fixed: true } },
   },
-  { key: 'box', id: 1004, brandColour: '#0061D5', hub: 'documents', auth: 'oauth2', authorizePath: '/api/oauth2/authorize' },
-  { key: 'dropbox', id: 1005, brandColour: '#0061FF', hub: 'documents', auth: 'oauth2', authorizePath: '/1/oauth2/authorize' },
+  {
+    key: 'box',
+    id: 1004,
+    brandColour: '#0061D5',
+    hub: 'documents',
+    auth: 'oauth2',
+    authorizePath: '/api/oauth2/authorize',
+  },
+  {
+    key: 'dropbox',
+    id: 1005,
+    brandColour: '#0061FF',
+    hub: 'documents',
+    auth: 'oauth2',
+    authorizePath: '/1/oauth2/authorize',
+  },
   {
     key: 'googledrive',
     id: 1006,
@@ -164,7 +178,12 @@ const ENTRIES: readonly Entry[] = [
     authorizePath: '/_layouts/15/OAuthAuthorize.aspx',
     defaultScope: 'Web.Write Web.Read Web.Manage',
     echoesClientSecret: true,
-    site: { required: true, shape: 'host', example: 'acme.sharepoint.com', configurationKey: 'sharepoint.site.address' },
+    site: {
+      required: true,
+      shape: 'host',
+      example: 'acme.sharepoint.com',
+      configurationKey: 'sharepoint.site.address',
+    },
     requiredConfiguration: {
       'sharepoint.site.address': { example: 'acme.sharepoint.com' },
       'sharepoint.document.library': { example: 'Shared Documents' },
@@ -224,7 +243,10 @@ const ENTRIES: readonly Entry[] = [
     authorizePath: '/admin/oauth/authorize',
     defaultScope: 'read_orders read_products',
     site: { required: true, shape: 'subdomain', example: 'acme-store', configurationKey: 'shopify.site.address' },
-    requiredConfiguration: { 'shopify.site.address': { example: 'acme-store' }, 'oauth.scope': { example: 'read_orders read_products' } },
+    requiredConfiguration: {
+      'shopify.site.address': { example: 'acme-store' },
+      'oauth.scope': { example: 'read_orders read_products' },
+    },
   },
   // DEVPORTAL docusign-create-instance: docusign.environment (e.g. demo); its oauth/url inputs are unknown [?]:
   // modelled as plain OAuth 2, the configuration entry required.
@@ -310,7 +332,10 @@ const ENTRIES: readonly Entry[] = [
     auth: 'oauth1',
     oauth1AuthorizePath: '/OAuth.action',
     site: { required: true, shape: 'https-url', example: 'https://sandbox.evernote.com' },
-    requiredConfiguration: { 'oauth.request.url': { example: 'https://sandbox.evernote.com' }, 'evernote.sandbox': { example: 'true' } },
+    requiredConfiguration: {
+      'oauth.request.url': { example: 'https://sandbox.evernote.com' },
+      'evernote.sandbox': { example: 'true' },
+    },
   },
 ];
 
@@ -348,7 +373,9 @@ export interface SandboxHostConfig {
 
 /** The config row of an element (see {@link SandboxHostConfig}). */
 export function sandboxHostConfig(element: SandboxElement): SandboxHostConfig {
-  const configuration = Object.fromEntries(Object.entries(element.requiredConfiguration).map(([key, { example }]) => [key, example]));
+  const configuration = Object.fromEntries(
+    Object.entries(element.requiredConfiguration).map(([key, { example }]) => [key, example]),
+  );
   return {
     auth: element.auth,
     ...(element.oauth2Parameters && { oauthUrlParameters: element.oauth2Parameters }),

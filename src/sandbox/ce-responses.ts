@@ -16,7 +16,11 @@ export function ceResponse(status: number, body?: unknown, requestId = newReques
 /** A Cloud Elements error: `{"requestId", "message", "providerMessage"?}` with the same request id in the header. */
 export function ceError(status: number, message: string, providerMessage?: string): Response {
   const requestId = newRequestId();
-  return ceResponse(status, { requestId, message, ...(providerMessage !== undefined && { providerMessage }) }, requestId);
+  return ceResponse(
+    status,
+    { requestId, message, ...(providerMessage !== undefined && { providerMessage }) },
+    requestId,
+  );
 }
 
 /** The 401 Cloud Elements answers for wrong User/Organization secrets. */

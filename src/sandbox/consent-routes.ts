@@ -42,7 +42,10 @@ function redirectBack(context: SandboxContext, consent: PendingConsent, allow: b
   target.hash = '';
   if (allow) {
     const extras = extrasFor(callbackExtrasFor(consent.registration.element, 'oauth2'));
-    target.searchParams.set('code', context.store.issueCode({ registration: consent.registration, extras }, context.options.codeTtlMs));
+    target.searchParams.set(
+      'code',
+      context.store.issueCode({ registration: consent.registration, extras }, context.options.codeTtlMs),
+    );
     for (const [name, value] of Object.entries(extras)) target.searchParams.set(name, value);
   } else {
     target.searchParams.set('error', 'access_denied');
@@ -59,7 +62,8 @@ function redirectBack(context: SandboxContext, consent: PendingConsent, allow: b
  */
 function redirectBackOAuth1(context: SandboxContext, consent: PendingConsent, token: string, allow: boolean): Response {
   const entry = context.store.findRequestToken(token);
-  if (!entry) return htmlResponse(context, 400, renderErrorPage(consent.registration.element, 'This request token has expired.'));
+  if (!entry)
+    return htmlResponse(context, 400, renderErrorPage(consent.registration.element, 'This request token has expired.'));
   const target = oauth1Callback(consent.registration);
   if (allow) {
     const { element } = consent.registration;
@@ -98,10 +102,18 @@ export function handleAuthorize(context: SandboxContext, request: Request, eleme
   const query = new URL(request.url).searchParams;
   const fail = (message: string) => htmlResponse(context, 400, renderErrorPage(element, message));
   if (query.get('response_type') !== 'code') return fail('Unsupported response_type: this provider only issues codes.');
-  const registration = context.store.findRegistration(element.key, query.get('client_id') ?? '', query.get('redirect_uri') ?? '');
+  const registration = context.store.findRegistration(
+    element.key,
+    query.get('client_id') ?? '',
+    query.get('redirect_uri') ?? '',
+  );
   // Like a real provider: an unknown client or redirect URI gets an error page, never a redirect.
   if (!registration) return fail('Unknown client_id, or a redirect_uri that is not registered for this app.');
-  return showConsent(context, { registration, state: query.get('state') ?? undefined, scope: query.get('scope') ?? undefined });
+  return showConsent(context, {
+    registration,
+    state: query.get('state') ?? undefined,
+    scope: query.get('scope') ?? undefined,
+  });
 }
 
 /** `GET /oauth/{key}{oauth1AuthorizePath}?oauth_token=…`: the OAuth 1 consent page for a request token. */
@@ -111,11 +123,20 @@ export function handleAuthorizeOAuth1(context: SandboxContext, request: Request,
   if (!entry || entry.registration.element !== element || entry.verifier !== undefined) {
     return htmlResponse(context, 400, renderErrorPage(element, 'Unknown, expired or already used request token.'));
   }
-  return showConsent(context, { registration: entry.registration, state: element.key, scope: undefined, requestToken: token });
+  return showConsent(context, {
+    registration: entry.registration,
+    state: element.key,
+    scope: undefined,
+    requestToken: token,
+  });
 }
 
 /** `POST /oauth/{key}/decision`: the Allow or Deny button; answers with the 303 back to the app. */
-export async function handleDecision(context: SandboxContext, request: Request, element: SandboxElement): Promise<Response> {
+export async function handleDecision(
+  context: SandboxContext,
+  request: Request,
+  element: SandboxElement,
+): Promise<Response> {
   const form = new URLSearchParams((await readLimitedText(request)) ?? '');
   const consent = context.store.takeConsent(form.get('consent') ?? '');
   const fail = (message: string) => htmlResponse(context, 400, renderErrorPage(element, message));

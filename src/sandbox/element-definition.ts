@@ -37,8 +37,20 @@ export function hydratedElement(element: SandboxElement): Readonly<Record<string
       type: 'api',
       hooks: [],
       parameters: [
-        { name: 'where', type: 'query', dataType: 'string', required: false, description: 'The CEQL search expression' },
-        { name: 'pageSize', type: 'query', dataType: 'number', required: false, description: 'The number of resources per page' },
+        {
+          name: 'where',
+          type: 'query',
+          dataType: 'string',
+          required: false,
+          description: 'The CEQL search expression',
+        },
+        {
+          name: 'pageSize',
+          type: 'query',
+          dataType: 'number',
+          required: false,
+          description: 'The number of resources per page',
+        },
       ],
       response: { contentType: 'application/json' },
     })),
@@ -47,7 +59,11 @@ export function hydratedElement(element: SandboxElement): Readonly<Record<string
     OBJECTS.map((object) => [
       object,
       {
-        fields: ['id', 'name', 'createdDate', 'modifiedDate', 'owner'].map((name) => ({ vendorPath: name, type: 'string', mask: {} })),
+        fields: ['id', 'name', 'createdDate', 'modifiedDate', 'owner'].map((name) => ({
+          vendorPath: name,
+          type: 'string',
+          mask: {},
+        })),
       },
     ]),
   );
@@ -80,6 +96,10 @@ export function hydratedElement(element: SandboxElement): Readonly<Record<string
 }
 
 /** The `element` of an instance listed with `hydrate=false`: its identity only. */
-export function compactElement(element: { id: number; key: string; name: string }): { id: number; key: string; name: string } {
+export function compactElement(element: { id: number; key: string; name: string }): {
+  id: number;
+  key: string;
+  name: string;
+} {
   return { id: element.id, key: element.key, name: element.name };
 }

@@ -58,17 +58,22 @@ function isTrue(value: unknown): boolean {
  * The event settings of an instance configuration: `undefined` when events are off, a message when they are
  * on but unusable (answered as a Cloud Elements 400).
  */
-export function readEventSettings(elementKey: string, configuration: Record<string, unknown>): EventSettings | string | undefined {
+export function readEventSettings(
+  elementKey: string,
+  configuration: Record<string, unknown>,
+): EventSettings | string | undefined {
   if (!isTrue(configuration['event.notification.enabled'])) return undefined;
   const url = parseWebUrl(configuration['event.notification.callback.url']);
-  if (!url) return 'event.notification.callback.url must be an absolute http(s) URL when event.notification.enabled is true';
+  if (!url)
+    return 'event.notification.callback.url must be an absolute http(s) URL when event.notification.enabled is true';
   const vendor = configuration['event.vendor.type'] ?? 'webhook';
   // The docs spell it "webhook" and "webhooks" (DEVPORTAL _includes/events/webhook-parameters.md): both accepted.
   if (vendor !== 'webhook' && vendor !== 'webhooks' && vendor !== 'polling') {
     return 'event.vendor.type must be webhook or polling';
   }
   const key = configuration['event.notification.signature.key'];
-  if (key !== undefined && (typeof key !== 'string' || key === '')) return 'event.notification.signature.key must be a non-empty string';
+  if (key !== undefined && (typeof key !== 'string' || key === ''))
+    return 'event.notification.signature.key must be a non-empty string';
   return {
     elementKey,
     callbackUrl: url.href,
@@ -86,7 +91,11 @@ function checkChange(change: unknown): SandboxChange {
       'ce-connect/sandbox: emitEvent needs { objectType, eventType: CREATED|UPDATED|DELETED|UNKNOWN, objectId } (non-empty strings)',
     );
   }
-  return { objectType: c.objectType as string, eventType: c.eventType as SandboxChange['eventType'], objectId: c.objectId as string };
+  return {
+    objectType: c.objectType as string,
+    eventType: c.eventType as SandboxChange['eventType'],
+    objectId: c.objectId as string,
+  };
 }
 
 /** The signature header value for a body: `sha256=` + base64 HMAC-SHA256 under the instance's key. */
@@ -120,17 +129,22 @@ export class EventHub {
    * Starts delivering one event to the instance's callback URL, retrying a failure after each of `retryDelaysMs`;
    * `done` resolves once delivered or given up. Throws a TypeError for a bad change or an instance without events.
    */
-  emit(instanceId: number, change: unknown): { eventId: string; deliveryId: string; done: Promise<SandboxEventResult> } {
+  emit(
+    instanceId: number,
+    change: unknown,
+  ): { eventId: string; deliveryId: string; done: Promise<SandboxEventResult> } {
     const checked = checkChange(change);
     const settings = this._settings.get(instanceId);
-    if (!settings) throw new TypeError(`ce-connect/sandbox: instance ${instanceId} does not exist or has no events enabled`);
+    if (!settings)
+      throw new TypeError(`ce-connect/sandbox: instance ${instanceId} does not exist or has no events enabled`);
     const eventId = randomUUID();
     const deliveryId = randomBytes(12).toString('hex');
     const event = { ...checked, elementKey: settings.elementKey };
     const raw = { ...checked, changedAt: new Date(this._now()).toISOString(), source: 'ce-connect sandbox' };
     const body = JSON.stringify({ message: { eventId, instanceId, events: [event], raw } });
     const headers: Record<string, string> = { 'Content-Type': 'application/json', 'Elements-Webhook-Id': deliveryId };
-    if (settings.signatureKey !== undefined) headers['Elements-Webhook-Signature'] = signWebhook(settings.signatureKey, body);
+    if (settings.signatureKey !== undefined)
+      headers['Elements-Webhook-Signature'] = signWebhook(settings.signatureKey, body);
     const done = this._attempt(settings.callbackUrl, headers, body, { eventId, deliveryId, instanceId }, 1);
     return { eventId, deliveryId, done };
   }
@@ -168,7 +182,8 @@ export class EventHub {
     if (this._deliveries.length > MAX_DELIVERIES_KEPT) this._deliveries.shift();
     const delivered = typeof status === 'number' && status >= 200 && status < 300;
     const delay = retryDelaysMs[attempt - 1];
-    if (delivered || delay === undefined) return { eventId: ids.eventId, deliveryId: ids.deliveryId, delivered, attempts: attempt };
+    if (delivered || delay === undefined)
+      return { eventId: ids.eventId, deliveryId: ids.deliveryId, delivered, attempts: attempt };
     const retried = await this._wait(delay);
     if (!retried) return { eventId: ids.eventId, deliveryId: ids.deliveryId, delivered: false, attempts: attempt };
     return this._attempt(url, headers, body, ids, attempt + 1);

@@ -18,6 +18,11 @@ export {
   type CredentialField,
 } from './catalogue.js';
 export type { SandboxChange, SandboxDelivery, SandboxEventResult } from './events.js';
-export { DEFAULT_ORGANIZATION_SECRET, DEFAULT_USER_SECRET, type SandboxOptions, type SandboxScenario } from './options.js';
+export {
+  DEFAULT_ORGANIZATION_SECRET,
+  DEFAULT_USER_SECRET,
+  type SandboxOptions,
+  type SandboxScenario,
+} from './options.js';
 export type { SandboxInstance } from './store.js';
 export type { SandboxListenOptions, SandboxServer } from './listen.js';

@@ -39,22 +39,38 @@ const GRANT_RULES: ReadonlyArray<{ field: string; expected: (r: Registration) =>
   {
     field: 'oauth.api.key',
     expected: (r) => r.apiKey,
-    refusal: [400, 'oauth.api.key does not match the API key used for the OAuth URL', 'invalid_grant: code was issued to another client'],
+    refusal: [
+      400,
+      'oauth.api.key does not match the API key used for the OAuth URL',
+      'invalid_grant: code was issued to another client',
+    ],
   },
   {
     field: 'oauth.api.secret',
     expected: (r) => r.apiSecret,
-    refusal: [400, 'oauth.api.secret does not match the API secret used for the OAuth URL', 'invalid_client: client authentication failed'],
+    refusal: [
+      400,
+      'oauth.api.secret does not match the API secret used for the OAuth URL',
+      'invalid_client: client authentication failed',
+    ],
   },
   {
     field: 'oauth.callback.url',
     expected: (r) => r.callbackUrl,
-    refusal: [400, 'oauth.callback.url does not match the callback URL used for the OAuth URL', 'redirect_uri_mismatch'],
+    refusal: [
+      400,
+      'oauth.callback.url does not match the callback URL used for the OAuth URL',
+      'redirect_uri_mismatch',
+    ],
   },
 ];
 
 /** The first way the instance request differs from the grant, if any. */
-function checkGrant(element: SandboxElement, grant: Registration, configuration: Record<string, unknown>): Refusal | undefined {
+function checkGrant(
+  element: SandboxElement,
+  grant: Registration,
+  configuration: Record<string, unknown>,
+): Refusal | undefined {
   if (grant.element !== element) {
     const message = `The OAuth code was issued for element '${grant.element.key}', not '${element.key}'`;
     return [400, message, 'invalid_grant: code was issued to another client'];
@@ -69,10 +85,15 @@ function checkGrant(element: SandboxElement, grant: Registration, configuration:
 }
 
 /** The callback's other parameters (QuickBooks realmId, Xero org) must come back in providerData as sent. */
-function checkExtras(extras: Readonly<Record<string, string>>, providerData: Record<string, unknown>): Refusal | undefined {
+function checkExtras(
+  extras: Readonly<Record<string, string>>,
+  providerData: Record<string, unknown>,
+): Refusal | undefined {
   for (const [name, value] of Object.entries(extras)) {
-    if (providerData[name] === undefined) return [400, `providerData.${name} is required: the provider's callback carried it`];
-    if (providerData[name] !== value) return [400, `providerData.${name} does not match the one the provider's callback carried`];
+    if (providerData[name] === undefined)
+      return [400, `providerData.${name} is required: the provider's callback carried it`];
+    if (providerData[name] !== value)
+      return [400, `providerData.${name} does not match the one the provider's callback carried`];
   }
   return undefined;
 }
@@ -87,20 +108,26 @@ function missingConfiguration(names: readonly string[]): Refusal | undefined {
 }
 
 /** Required entries present, fixed values as they must be, site entries in their shape. */
-function checkConfiguration(element: SandboxElement, flow: Flow, configuration: Record<string, unknown>): Refusal | undefined {
+function checkConfiguration(
+  element: SandboxElement,
+  flow: Flow,
+  configuration: Record<string, unknown>,
+): Refusal | undefined {
   // QuickBooks' OAuth 1 flow is the one without authentication.type=oauth2.
   const skip = new Set(flow === 'oauth1' ? Object.keys(element.oauth2Parameters ?? {}) : []);
   const required = Object.entries(element.requiredConfiguration).filter(([key]) => !skip.has(key));
   const missing = missingConfiguration(required.filter(([key]) => !isPresent(configuration[key])).map(([key]) => key));
   if (missing) return missing;
   for (const [key, { example, fixed }] of required) {
-    if (fixed && configuration[key] !== example) return [400, `${key} must be "${String(example)}" for ${element.name}`];
+    if (fixed && configuration[key] !== example)
+      return [400, `${key} must be "${String(example)}" for ${element.name}`];
   }
   const rule = element.site;
   const siteKey = rule?.configurationKey;
   const siteValue = siteKey ? configuration[siteKey] : undefined;
   if (rule && siteKey && isPresent(siteValue)) {
-    const problem = typeof siteValue === 'string' ? siteProblem(rule, siteKey, siteValue) : `${siteKey} must be a string`;
+    const problem =
+      typeof siteValue === 'string' ? siteProblem(rule, siteKey, siteValue) : `${siteKey} must be a string`;
     if (problem) return [400, problem];
   }
   return undefined;
@@ -113,7 +140,9 @@ function checkConfiguration(element: SandboxElement, flow: Flow, configuration: 
  */
 function checkCredentials(element: SandboxElement, configuration: Record<string, unknown>): Refusal | undefined {
   const fields = element.credentials ?? [];
-  const missing = missingConfiguration(fields.filter((field) => !isPresent(configuration[field.key])).map((field) => field.key));
+  const missing = missingConfiguration(
+    fields.filter((field) => !isPresent(configuration[field.key])).map((field) => field.key),
+  );
   if (missing) return missing;
   const keyOf = (type: CredentialField['type']) => fields.find((field) => field.type === type)?.key ?? '';
   const site = configuration[keyOf('url')];
@@ -122,7 +151,11 @@ function checkCredentials(element: SandboxElement, configuration: Record<string,
   }
   const value = (type: CredentialField['type']) => configuration[keyOf(type)];
   if (value('email') !== SANDBOX_USERNAME || value('password') !== SANDBOX_PASSWORD) {
-    return [400, `Invalid credentials: the ${element.name} user name or password is incorrect`, 'HTTP 401 Unauthorized'];
+    return [
+      400,
+      `Invalid credentials: the ${element.name} user name or password is incorrect`,
+      'HTTP 401 Unauthorized',
+    ];
   }
   return undefined;
 }
@@ -132,7 +165,9 @@ type Flow = 'oauth1' | 'oauth2';
 /** Which flow an instance request of an OAuth element completes: OAuth 1 when it carries an oauth_token. */
 function flowOf(element: SandboxElement, providerData: Record<string, unknown>): Flow {
   if (element.auth === 'oauth1') return 'oauth1';
-  return hasOAuth1Flow(element) && providerData.code === undefined && providerData.oauth_token !== undefined ? 'oauth1' : 'oauth2';
+  return hasOAuth1Flow(element) && providerData.code === undefined && providerData.oauth_token !== undefined
+    ? 'oauth1'
+    : 'oauth2';
 }
 
 const OAUTH1_REFUSALS: Readonly<Record<'unknown' | 'used' | 'expired', Refusal>> = {
@@ -159,7 +194,8 @@ function redeem(
   const redemption = store.redeemRequestToken(providerData.oauth_token as string);
   if (redemption.status !== 'ok') return OAUTH1_REFUSALS[redemption.status];
   const token = redemption.grant;
-  if (providerData.oauth_verifier !== token.verifier) return [400, 'The OAuth verifier is not valid', 'oauth_problem=verifier_invalid'];
+  if (providerData.oauth_verifier !== token.verifier)
+    return [400, 'The OAuth verifier is not valid', 'oauth_problem=verifier_invalid'];
   if (providerData.secret !== token.secret) {
     return [400, 'providerData.secret is not the secret of this request token', 'oauth_problem=signature_invalid'];
   }
@@ -173,7 +209,9 @@ function checkProviderData(flow: Flow, providerData: Record<string, unknown>, ac
     return filled('code') ? undefined : [400, `You must provide an OAuth code in order to ${action}`];
   }
   const missing = ['oauth_token', 'oauth_verifier', 'secret'].filter((name) => !filled(name));
-  return missing.length ? [400, `You must provide ${missing.join(', ')} in providerData in order to ${action}`] : undefined;
+  return missing.length
+    ? [400, `You must provide ${missing.join(', ')} in providerData in order to ${action}`]
+    : undefined;
 }
 
 /**

@@ -69,7 +69,11 @@ function buildInstance(
 }
 
 /** `POST /instances` and `POST /elements/{keyOrId}/instances`: authenticates as the element does and creates an instance. */
-export async function createInstance(context: SandboxContext, request: Request, pathKeyOrId?: string): Promise<Response> {
+export async function createInstance(
+  context: SandboxContext,
+  request: Request,
+  pathKeyOrId?: string,
+): Promise<Response> {
   const { options, store } = context;
   if (checkAuthorization(request.headers.get('authorization'), options) !== 'valid') return ceUnauthorized();
   if (options.fail.instances) {
@@ -83,7 +87,9 @@ export async function createInstance(context: SandboxContext, request: Request, 
   const configuration = isRecord(body.configuration) ? body.configuration : {};
   const outcome = authenticate(context, resolved, body, configuration, 'create an instance of this element');
   if (isRefusal(outcome)) return ceError(...outcome);
-  const instance = store.addInstance((id) => buildInstance(id, store.now(), resolved, body, configuration, outcome.events !== undefined));
+  const instance = store.addInstance((id) =>
+    buildInstance(id, store.now(), resolved, body, configuration, outcome.events !== undefined),
+  );
   context.events.configure(instance.id, outcome.events);
   return ceResponse(200, instance);
 }

@@ -34,7 +34,8 @@ function checkOptions({ port = 0, host = '127.0.0.1' }: SandboxListenOptions): {
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
     throw new TypeError('ce-connect/sandbox: listen() port must be an integer from 0 to 65535');
   }
-  if (typeof host !== 'string' || host === '') throw new TypeError('ce-connect/sandbox: listen() host must be a non-empty string');
+  if (typeof host !== 'string' || host === '')
+    throw new TypeError('ce-connect/sandbox: listen() host must be a non-empty string');
   return { port, host };
 }
 

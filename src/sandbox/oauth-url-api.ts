@@ -90,7 +90,8 @@ async function begin(
 ): Promise<{ element: SandboxElement; parameters: Parameters } | Response> {
   const { options } = context;
   if (checkAuthorization(request.headers.get('authorization'), options) === 'invalid') return ceUnauthorized();
-  if (options.fail.oauthUrl) return ceError(options.fail.oauthUrl, 'Simulated failure (sandbox scenario fail.oauthUrl)');
+  if (options.fail.oauthUrl)
+    return ceError(options.fail.oauthUrl, 'Simulated failure (sandbox scenario fail.oauthUrl)');
   const element = findSandboxElement(keyOrId);
   if (!element) return ceError(404, `No element found with key or id '${keyOrId}'`);
   const parameters = await readParameters(request);
@@ -102,7 +103,12 @@ async function begin(
 }
 
 /** The OAuth 1 provider URL for a request token from `oauth/token` (DEVPORTAL twitter-create-instance, step 2). */
-function oauth1Url(context: SandboxContext, request: Request, element: SandboxElement, parameters: Parameters): Response {
+function oauth1Url(
+  context: SandboxContext,
+  request: Request,
+  element: SandboxElement,
+  parameters: Parameters,
+): Response {
   const token = text(parameters, 'requestToken');
   if (token === undefined) {
     const oauth2 = Object.entries(element.oauth2Parameters ?? {}).map(([name, value]) => `${name}=${value}`);
@@ -113,10 +119,13 @@ function oauth1Url(context: SandboxContext, request: Request, element: SandboxEl
     );
   }
   const entry = context.store.findRequestToken(token);
-  if (!entry || entry.registration.element !== element) return ceError(400, 'The request token is not valid or has expired');
+  if (!entry || entry.registration.element !== element)
+    return ceError(400, 'The request token is not valid or has expired');
   const given = readRegistration(element, parameters);
   if (given instanceof Response) return given;
-  const differs = (['apiKey', 'apiSecret', 'callbackUrl'] as const).find((name) => given[name] !== entry.registration[name]);
+  const differs = (['apiKey', 'apiSecret', 'callbackUrl'] as const).find(
+    (name) => given[name] !== entry.registration[name],
+  );
   if (differs) return ceError(400, `${differs} does not match the one used for the request token`);
   const origin = context.options.publicOrigin ?? new URL(request.url).origin;
   const url = new URL(`/oauth/${element.key}${element.oauth1AuthorizePath ?? ''}`, origin);

@@ -100,7 +100,9 @@ function publicOrigin(value: unknown): string | undefined {
 function retryDelays(value: unknown): readonly number[] {
   if (value === undefined) return DEFAULT_RETRY_DELAYS_MS;
   if (!Array.isArray(value) || value.length > 20) fail('retryDelaysMs must be an array of at most 20 delays');
-  return Object.freeze(value.map((delay: unknown, index) => nonNegative(delay, `retryDelaysMs[${index}]`, 0, MAX_LATENCY_MS)));
+  return Object.freeze(
+    value.map((delay: unknown, index) => nonNegative(delay, `retryDelaysMs[${index}]`, 0, MAX_LATENCY_MS)),
+  );
 }
 
 /** Validates the `now` option; the default reads `Date.now` at each call. */
@@ -111,7 +113,10 @@ export function resolveClock(value: unknown): () => number {
 }
 
 /** Applies defaults and validates; `previous` supplies the values a partial update leaves alone. */
-export function resolveSandboxOptions(options: SandboxOptions, previous?: ResolvedSandboxOptions): ResolvedSandboxOptions {
+export function resolveSandboxOptions(
+  options: SandboxOptions,
+  previous?: ResolvedSandboxOptions,
+): ResolvedSandboxOptions {
   const secret = (value: unknown, name: string, fallback: string) => {
     if (value === undefined) return fallback;
     if (typeof value !== 'string' || value === '' || /[\s,]/.test(value)) {
@@ -141,7 +146,14 @@ export function resolveSandboxOptions(options: SandboxOptions, previous?: Resolv
     },
     codeTtlMs: nonNegative(options.codeTtlMs, 'codeTtlMs', previous?.codeTtlMs ?? 60_000),
     autoDecision: has('autoDecision') ? options.autoDecision : previous?.autoDecision,
-    retryDelaysMs: has('retryDelaysMs') ? retryDelays(options.retryDelaysMs) : (previous?.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS),
-    deliveryTimeoutMs: nonNegative(options.deliveryTimeoutMs, 'deliveryTimeoutMs', previous?.deliveryTimeoutMs ?? 10_000, MAX_LATENCY_MS),
+    retryDelaysMs: has('retryDelaysMs')
+      ? retryDelays(options.retryDelaysMs)
+      : (previous?.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS),
+    deliveryTimeoutMs: nonNegative(
+      options.deliveryTimeoutMs,
+      'deliveryTimeoutMs',
+      previous?.deliveryTimeoutMs ?? 10_000,
+      MAX_LATENCY_MS,
+    ),
   };
 }

@@ -148,7 +148,12 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       const { latencyMs } = context.options;
       if (latencyMs > 0) await delay(latencyMs);
       const response = await routeApi(context, request, splitPath(path, SANDBOX_API_PATH));
-      logRequest({ method: request.method, path, status: response.status, at: new Date(context.store.now()).toISOString() });
+      logRequest({
+        method: request.method,
+        path,
+        status: response.status,
+        at: new Date(context.store.now()).toISOString(),
+      });
       return response;
     }
     if (path.startsWith(`${SANDBOX_CONTROL_PATH}/`)) {

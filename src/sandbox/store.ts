@@ -39,7 +39,8 @@ export interface Grant {
 }
 
 /** What redeeming a code or a request token found. */
-export type Redemption<T = Grant> = { readonly status: 'ok'; readonly grant: T } | { readonly status: 'unknown' | 'used' | 'expired' };
+export type Redemption<T = Grant> =
+  { readonly status: 'ok'; readonly grant: T } | { readonly status: 'unknown' | 'used' | 'expired' };
 
 /** A created instance as the sandbox stores and returns it (Cloud Elements reference §5.3). */
 export interface SandboxInstance {

@@ -63,7 +63,11 @@ function messageFields(result: CallbackResult): Record<string, string> {
   const fields: Record<string, string> =
     'instanceId' in result
       ? { state: result.state, instanceId: result.instanceId, ...(result.name && { name: result.name }) }
-      : { state: result.state, error: result.error, ...(result.errorDescription && { errorDescription: result.errorDescription }) };
+      : {
+          state: result.state,
+          error: result.error,
+          ...(result.errorDescription && { errorDescription: result.errorDescription }),
+        };
   if (parseCallbackMessage({ type: MESSAGE_TYPE, v: 1, ...fields })) return fields;
   return 'instanceId' in result
     ? { state: result.state, instanceId: result.instanceId }

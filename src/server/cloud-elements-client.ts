@@ -62,7 +62,9 @@ export function instanceTags(config: Readonly<ElementConfig>, ownerTag: string, 
 function instanceBody(request: InstanceRequest): Record<string, unknown> {
   const { config } = request;
   const site =
-    config.siteConfigurationKey !== undefined && request.site !== undefined ? { [config.siteConfigurationKey]: request.site } : {};
+    config.siteConfigurationKey !== undefined && request.site !== undefined
+      ? { [config.siteConfigurationKey]: request.site }
+      : {};
   if (config.auth === 'credentials') {
     // The typed values last: option validation keeps their keys out of the element's configuration anyway.
     const configuration = { ...config.configuration, ...site, ...request.credentials };
@@ -97,7 +99,11 @@ export interface CloudElementsClient {
    */
   oauthUrl(element: string, config: Readonly<ElementConfig>, state: string, site?: string): Promise<string>;
   /** OAuth 1: `GET /elements/{key}/oauth/token?apiKey&apiSecret&callbackUrl[&siteAddress]` → the request token. */
-  requestToken(element: string, config: Readonly<ElementConfig>, site?: string): Promise<{ token: string; secret: string }>;
+  requestToken(
+    element: string,
+    config: Readonly<ElementConfig>,
+    site?: string,
+  ): Promise<{ token: string; secret: string }>;
   /** OAuth 1: `GET /elements/{key}/oauth/url?apiKey&apiSecret&callbackUrl&requestToken[&siteAddress]` → the provider URL. */
   oauth1Url(element: string, config: Readonly<ElementConfig>, requestToken: string, site?: string): Promise<string>;
   /**
@@ -125,7 +131,8 @@ export interface CloudElementsClient {
 
 /** The instance without its token; a bad id is a bad response. */
 function withoutToken(body: unknown): CloudElementsInstance {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new CloudElementsError('bad-response', 200);
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new CloudElementsError('bad-response', 200);
   const instance: Record<string, unknown> = { ...body };
   delete instance.token;
   if (!isInstanceId(instance.id)) throw new CloudElementsError('bad-response', 200);
@@ -239,7 +246,11 @@ export function createCloudElementsClient(options: ResolvedOptions, log: Logger)
   /** A GET whose query holds the secrets: that URL is never logged, and errors never hold it. */
   const getWithSecrets = async (element: string, call: 'url' | 'token', parameters: Record<string, string>) =>
     <Record<string, unknown>>(
-      await send('GET', `/elements/${encodeURIComponent(element)}/oauth/${call}?${new URLSearchParams(parameters)}`, 'object')
+      await send(
+        'GET',
+        `/elements/${encodeURIComponent(element)}/oauth/${call}?${new URLSearchParams(parameters)}`,
+        'object',
+      )
     );
 
   return {
@@ -259,7 +270,11 @@ export function createCloudElementsClient(options: ResolvedOptions, log: Logger)
     },
 
     async oauthUrl(element, config, state, site) {
-      const parameters = { ...appParameters(config, site), state, ...(config.scope !== undefined && { scope: config.scope }) };
+      const parameters = {
+        ...appParameters(config, site),
+        state,
+        ...(config.scope !== undefined && { scope: config.scope }),
+      };
       const path = `/elements/${encodeURIComponent(element)}/oauth/url`;
       // The documented GET carries the secrets in its query: that URL is never logged, and errors never hold it.
       const body = <Record<string, unknown>>(
@@ -298,7 +313,8 @@ export function createCloudElementsClient(options: ResolvedOptions, log: Logger)
         instances.push(...body.map(withoutToken));
         nextPage = nextPageToken(headers);
         if (instances.length >= MAX_LISTED_INSTANCES) {
-          if (nextPage !== undefined || instances.length > MAX_LISTED_INSTANCES) log('instance-list.cut', { kept: MAX_LISTED_INSTANCES });
+          if (nextPage !== undefined || instances.length > MAX_LISTED_INSTANCES)
+            log('instance-list.cut', { kept: MAX_LISTED_INSTANCES });
           return instances.slice(0, MAX_LISTED_INSTANCES);
         }
       } while (nextPage !== undefined);
@@ -306,11 +322,14 @@ export function createCloudElementsClient(options: ResolvedOptions, log: Logger)
     },
 
     async reauthorizeInstance(id, request) {
-      const body = <Record<string, unknown>>await send('PUT', `/instances/${encodeURIComponent(id)}`, 'object', instanceBody(request));
+      const body = <Record<string, unknown>>(
+        await send('PUT', `/instances/${encodeURIComponent(id)}`, 'object', instanceBody(request))
+      );
       const { token } = body;
       const instance = withoutToken(body);
       // The same instance, or the answer is not the one asked for.
-      if (String(instance.id) !== id || typeof token !== 'string' || token === '') throw new CloudElementsError('bad-response', 200);
+      if (String(instance.id) !== id || typeof token !== 'string' || token === '')
+        throw new CloudElementsError('bad-response', 200);
       return { instance, token };
     },
   };
@@ -324,7 +343,13 @@ export interface BrowserFailure {
 
 /** Which Cloud Elements call failed (a log field; it also picks the message for a refusal). */
 export type UpstreamCall =
-  'oauth-url' | 'oauth-token' | 'instances' | 'instance-get' | 'instance-list' | 'instance-delete' | 'instance-reauthorize';
+  | 'oauth-url'
+  | 'oauth-token'
+  | 'instances'
+  | 'instance-get'
+  | 'instance-list'
+  | 'instance-delete'
+  | 'instance-reauthorize';
 
 /** Maps a failed Cloud Elements call to a generic browser-facing failure, and logs the safe facts. */
 export function upstreamFailure(error: unknown, call: UpstreamCall, log: Logger): BrowserFailure {

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { elementDisplayName } from '../elements.js';
 import { isInstanceName } from '../protocol-rules.js';
-import { CloudElementsError, instanceTags, upstreamFailure, type BrowserFailure, type InstanceRequest } from './cloud-elements-client.js';
+import {
+  CloudElementsError,
+  instanceTags,
+  upstreamFailure,
+  type BrowserFailure,
+  type InstanceRequest,
+} from './cloud-elements-client.js';
 import { releaseLink, spendLink, type LinkGrant } from './connect-links.js';
 import type { ConnectContext } from './context.js';
 import type { PendingFlow, RejectReason } from './flow.js';
@@ -99,7 +105,12 @@ export function flowTag(state: string): string {
 }
 
 /** Deletes an instance nobody will track (its token is gone with the failed store), best effort. */
-async function removeOrphan(context: ConnectContext, element: string, id: number | string, reason: string): Promise<void> {
+async function removeOrphan(
+  context: ConnectContext,
+  element: string,
+  id: number | string,
+  reason: string,
+): Promise<void> {
   try {
     await context.cloudElements.deleteInstance(id);
     context.log('instance.removed', { element, instanceId: String(id), reason });
@@ -116,7 +127,12 @@ async function removeOrphan(context: ConnectContext, element: string, id: number
  * element, and only when exactly one does: a Cloud Elements that ignored `tags[]` must never lead us to delete
  * instances we did not make (docs/security.md, hardening item 2). Anything else found is logged, never touched.
  */
-async function removeLateInstance(context: ConnectContext, element: string, tag: string, ownerTagOfFlow: string): Promise<void> {
+async function removeLateInstance(
+  context: ConnectContext,
+  element: string,
+  tag: string,
+  ownerTagOfFlow: string,
+): Promise<void> {
   let listed: CloudElementsInstance[];
   try {
     listed = await context.cloudElements.listInstances(tag);
@@ -125,17 +141,21 @@ async function removeLateInstance(context: ConnectContext, element: string, tag:
     context.log('instance.create-timeout', { element, lookup: 'failed', failure });
     return;
   }
-  const ours = listed.filter((instance) => carriesTags(instance, tag, ownerTagOfFlow) && instanceElement(instance) === element);
+  const ours = listed.filter(
+    (instance) => carriesTags(instance, tag, ownerTagOfFlow) && instanceElement(instance) === element,
+  );
   context.log('instance.create-timeout', { element, found: listed.length, matching: ours.length });
   for (const other of listed) {
-    if (!ours.includes(other)) context.log('instance.kept', { element, instanceId: String(other.id), reason: 'not-this-flow' });
+    if (!ours.includes(other))
+      context.log('instance.kept', { element, instanceId: String(other.id), reason: 'not-this-flow' });
   }
   const [only] = ours;
   if (only !== undefined && ours.length === 1) {
     await removeOrphan(context, element, only.id, 'create-timeout');
     return;
   }
-  for (const instance of ours) context.log('instance.kept', { element, instanceId: String(instance.id), reason: 'ambiguous' });
+  for (const instance of ours)
+    context.log('instance.kept', { element, instanceId: String(instance.id), reason: 'ambiguous' });
 }
 
 /**
@@ -174,7 +194,8 @@ async function createInstance(
     created = await context.cloudElements.createInstance({ ...asked, tags });
   } catch (error) {
     const failure = upstreamFailure(error, 'instances', log);
-    if (error instanceof CloudElementsError && error.failure === 'timeout') await removeLateInstance(context, element, tag, ownersTag);
+    if (error instanceof CloudElementsError && error.failure === 'timeout')
+      await removeLateInstance(context, element, tag, ownersTag);
     if (link) await releaseLink(context, link);
     return { ok: false, failure, refused: refusedInput(error) };
   }
@@ -236,26 +257,44 @@ async function reauthorize(
   }
   log('instance.reconnected', { element, instanceId: id });
   const returnedName = updated.instance.name;
-  return { ok: true, instanceId: id, name: typeof returnedName === 'string' && isInstanceName(returnedName) ? returnedName : name };
+  return {
+    ok: true,
+    instanceId: id,
+    name: typeof returnedName === 'string' && isInstanceName(returnedName) ? returnedName : name,
+  };
 }
 
 /**
  * Completes a claimed flow: a new instance, or a reconnect of the instance its record names; either is asked
  * for with the element's one config entry, the flow's site address and the name (a readable default if none).
  */
-export function completeFlow(context: ConnectContext, request: Request, exchange: ExchangeRequest): Promise<ExchangeOutcome> {
+export function completeFlow(
+  context: ConnectContext,
+  request: Request,
+  exchange: ExchangeRequest,
+): Promise<ExchangeOutcome> {
   const { element, instance, site } = exchange.flow;
   const config = context.options.elements.get(element);
   if (!config) return Promise.resolve({ ok: false, failure: { status: 400, message: ELEMENT_NOT_CONFIGURED } });
   // A link's flow completes only through its link (single use), and a link never completes an ordinary flow.
   const { link } = exchange;
-  if ((exchange.flow.link ?? '') !== (link?.id ?? '') || (link && (instance !== undefined || link.element !== element))) {
+  if (
+    (exchange.flow.link ?? '') !== (link?.id ?? '') ||
+    (link && (instance !== undefined || link.element !== element))
+  ) {
     context.log('link.refused', { element, reason: 'flow-mismatch' });
     return Promise.resolve({ ok: false, failure: { status: 403, message: FOREIGN_FLOW_MESSAGE } });
   }
   const name = exchange.name || defaultInstanceName(element, new Date(context.options.now()));
   const { credentials } = exchange;
-  const asked = { element, config, providerData: exchange.providerData, name, site, ...(credentials && { credentials }) };
+  const asked = {
+    element,
+    config,
+    providerData: exchange.providerData,
+    name,
+    site,
+    ...(credentials && { credentials }),
+  };
   return instance === undefined
     ? createInstance(context, request, exchange, asked)
     : reauthorize(context, request, exchange, asked, instance);

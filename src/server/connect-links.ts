@@ -76,7 +76,14 @@ function readGrant(context: ConnectContext, record: Record<string, unknown> | un
   if (typeof i !== 'string' || !ID_PATTERN.test(i) || !isText(o, 256) || typeof e !== 'string') return undefined;
   if (!context.options.elements.has(e) || typeof x !== 'number') return undefined;
   if ((n !== undefined && !isInstanceName(n)) || (w !== undefined && !isText(w, 200))) return undefined;
-  return { id: i, owner: o, element: e, expiresAt: x, ...(n !== undefined && { name: n }), ...(w !== undefined && { inviter: w }) };
+  return {
+    id: i,
+    owner: o,
+    element: e,
+    expiresAt: x,
+    ...(n !== undefined && { name: n }),
+    ...(w !== undefined && { inviter: w }),
+  };
 }
 
 function writeGrant(grant: LinkGrant): Record<string, string | number> {
@@ -101,7 +108,8 @@ export const looksLikeLinkToken = (value: string): boolean => SEALED_PATTERN.tes
 /** The store every link decision goes through; connect links need its optional `has`. */
 export function linkStore(context: ConnectContext): StateStore & Required<Pick<StateStore, 'has'>> {
   const { store } = context;
-  if (typeof store.has !== 'function') throw new TypeError('ce-connect/server: connect links need a stateStore with has(key)');
+  if (typeof store.has !== 'function')
+    throw new TypeError('ce-connect/server: connect links need a stateStore with has(key)');
   return store as StateStore & Required<Pick<StateStore, 'has'>>;
 }
 
@@ -173,14 +181,24 @@ function refuse(message: string): never {
 
 /** Checks the request and returns the grant for a new link; throws a TypeError naming the first problem. */
 function newGrant(context: ConnectContext, request: ConnectLinkRequest): LinkGrant {
-  if (typeof request !== 'object' || request === null) refuse('expects { owner, element, name?, inviter?, expiresInMs? }');
+  if (typeof request !== 'object' || request === null)
+    refuse('expects { owner, element, name?, inviter?, expiresInMs? }');
   const { owner, element, name, inviter, expiresInMs = DEFAULT_LINK_LIFETIME_MS } = request;
-  if (context.options.appName === undefined) refuse('set the handler option appName: the link page says which app asks');
-  if (!isText(owner, 256)) refuse('owner must be a non-empty string of at most 256 characters without control characters');
-  if (typeof element !== 'string' || !context.options.elements.has(element)) refuse('element must be a configured element key');
+  if (context.options.appName === undefined)
+    refuse('set the handler option appName: the link page says which app asks');
+  if (!isText(owner, 256))
+    refuse('owner must be a non-empty string of at most 256 characters without control characters');
+  if (typeof element !== 'string' || !context.options.elements.has(element))
+    refuse('element must be a configured element key');
   if (name !== undefined && !isInstanceName(name)) refuse('name must be a valid instance name');
-  if (inviter !== undefined && !isText(inviter, 200)) refuse('inviter must be a non-empty string of at most 200 characters');
-  if (typeof expiresInMs !== 'number' || !Number.isInteger(expiresInMs) || expiresInMs <= 0 || expiresInMs > MAX_LINK_LIFETIME_MS) {
+  if (inviter !== undefined && !isText(inviter, 200))
+    refuse('inviter must be a non-empty string of at most 200 characters');
+  if (
+    typeof expiresInMs !== 'number' ||
+    !Number.isInteger(expiresInMs) ||
+    expiresInMs <= 0 ||
+    expiresInMs > MAX_LINK_LIFETIME_MS
+  ) {
     refuse(`expiresInMs must be a positive integer of at most ${MAX_LINK_LIFETIME_MS} (7 days)`);
   }
   linkStore(context);
@@ -212,7 +230,8 @@ export function connectLinks(context: ConnectContext): {
         resolve({ id: grant.id, url, expiresAt: grant.expiresAt });
       }),
     revokeConnectLink: async (id) => {
-      if (typeof id !== 'string' || !ID_PATTERN.test(id)) throw new TypeError('ce-connect/server: revokeConnectLink: id must be a link id');
+      if (typeof id !== 'string' || !ID_PATTERN.test(id))
+        throw new TypeError('ce-connect/server: revokeConnectLink: id must be a link id');
       const ttl = MAX_LINK_LIFETIME_MS + CLOCK_ALLOWANCE_MS;
       // Marked revoked (for the page), and spent, so that a completion racing the revocation cannot go through.
       await linkStore(context).consumeOnce(revokedKey(id), ttl);

@@ -25,7 +25,9 @@ function allowHeaders(origin: string): Record<string, string> {
 export function preflightResponse(request: Request, allowedOrigins: ReadonlySet<string>): Response {
   const origin = allowedOrigin(request, allowedOrigins);
   if (origin === undefined)
-    return errorResponse(403, 'Cross-origin requests are not allowed from this origin', { headers: { Vary: 'Origin' } });
+    return errorResponse(403, 'Cross-origin requests are not allowed from this origin', {
+      headers: { Vary: 'Origin' },
+    });
   return new Response(null, {
     status: 204,
     headers: {

@@ -34,7 +34,12 @@ export interface CredentialsForm {
   readonly message?: string;
 }
 
-const AUTOCOMPLETE: Readonly<Record<string, string>> = { password: 'current-password', email: 'username', url: 'url', text: 'off' };
+const AUTOCOMPLETE: Readonly<Record<string, string>> = {
+  password: 'current-password',
+  email: 'username',
+  url: 'url',
+  text: 'off',
+};
 
 function renderField(field: CredentialField, index: number, form: CredentialsForm): string {
   const id = `f${index}`;
@@ -99,6 +104,13 @@ export function credentialsFormResponse(
 }
 
 /** A page with a plain message and nothing to do (no flow to continue, or a post the form cannot have sent). */
-export function credentialsNoticeResponse(status: number, lang: PageLanguage, title: string, message: string): Response {
-  return pageResponse(status, page(lang, title, `<p role="alert">${escapeHtml(message)}</p>`), { csp: policy(undefined) });
+export function credentialsNoticeResponse(
+  status: number,
+  lang: PageLanguage,
+  title: string,
+  message: string,
+): Response {
+  return pageResponse(status, page(lang, title, `<p role="alert">${escapeHtml(message)}</p>`), {
+    csp: policy(undefined),
+  });
 }

@@ -37,7 +37,9 @@ export function siteAddressProblem(element: string, site: string): string | unde
 }
 
 /** What an element's oauth/url needs beyond key, secret and callback URL, where the real element insists. */
-const OAUTH_URL_NEEDS: Readonly<Record<string, { readonly parameters: Readonly<Record<string, string>>; readonly why: string }>> = {
+const OAUTH_URL_NEEDS: Readonly<
+  Record<string, { readonly parameters: Readonly<Record<string, string>>; readonly why: string }>
+> = {
   quickbooks: {
     parameters: { 'authentication.type': 'oauth2' },
     why: 'without it Cloud Elements answers with the OAuth 1.0 flow of QuickBooks Online',
@@ -50,7 +52,8 @@ const OAUTH_URL_NEEDS: Readonly<Record<string, { readonly parameters: Readonly<R
  */
 export function oauthUrlHint(element: string, config: Readonly<ElementConfig>): string {
   const needs = Object.hasOwn(OAUTH_URL_NEEDS, element) ? OAUTH_URL_NEEDS[element] : undefined;
-  const missing = needs && Object.entries(needs.parameters).filter(([name, value]) => config.oauthUrlParameters?.[name] !== value);
+  const missing =
+    needs && Object.entries(needs.parameters).filter(([name, value]) => config.oauthUrlParameters?.[name] !== value);
   if (needs && missing && missing.length > 0) {
     const wanted = JSON.stringify(Object.fromEntries(missing));
     return `Cloud Elements could not make a usable sign-in URL for "${element}": set elements.${element}.oauthUrlParameters to ${wanted} (${needs.why})`;

@@ -20,7 +20,11 @@ export function signEventBody(rawBody: string | Uint8Array, key: string): string
  * constant time, so a rotated-out key still verifies while it is listed. Throws a TypeError when `keys` is not a
  * non-empty array of non-empty strings (a configuration error, not a bad delivery).
  */
-export function verifyEventSignature(rawBody: string | Uint8Array, header: string | null, keys: readonly string[]): boolean {
+export function verifyEventSignature(
+  rawBody: string | Uint8Array,
+  header: string | null,
+  keys: readonly string[],
+): boolean {
   const list: unknown = keys;
   if (!Array.isArray(list) || list.length === 0 || !list.every((key) => typeof key === 'string' && key !== '')) {
     throw new TypeError('ce-connect/server: verifyEventSignature needs keys: a non-empty array of non-empty strings');

@@ -67,7 +67,11 @@ interface Delivery {
 }
 
 const text = (value: unknown): string | undefined =>
-  typeof value === 'string' && value !== '' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined;
+  typeof value === 'string' && value !== ''
+    ? value
+    : typeof value === 'number' && Number.isFinite(value)
+      ? String(value)
+      : undefined;
 
 /** Cloud Elements' payload `{"message": {"eventId", "instanceId"?, "events": [{objectType, eventType, objectId, elementKey}]}}`. */
 function parseDelivery(body: Buffer): Delivery | undefined {
@@ -91,14 +95,24 @@ function parseDelivery(body: Buffer): Delivery | undefined {
     elementKey ??= text(change.elementKey) ?? null;
   }
   const instance = text(instanceId);
-  return { instanceId: isInstanceIdText(instance) ? instance : null, elementKey, eventId: text(eventId) ?? null, changes, raw: parsed };
+  return {
+    instanceId: isInstanceIdText(instance) ? instance : null,
+    elementKey,
+    eventId: text(eventId) ?? null,
+    changes,
+    raw: parsed,
+  };
 }
 
 /**
  * The owner and element of an instance: its sealed owner tag, else `events.ownerOf`, else `null`. A missing instance
  * (404) is an answer too; a Cloud Elements failure or a throwing `ownerOf` rejects (the delivery is retried).
  */
-async function lookUpInstance(context: ConnectContext, events: ResolvedEvents, instanceId: string): Promise<InstanceFacts> {
+async function lookUpInstance(
+  context: ConnectContext,
+  events: ResolvedEvents,
+  instanceId: string,
+): Promise<InstanceFacts> {
   let owner: string | undefined;
   let element: string | null = null;
   try {
@@ -151,7 +165,9 @@ export async function handleEvents(context: ConnectContext, request: Request): P
     return errorResponse(413, 'The delivery is too large');
   }
   if (!verifyEventSignature(body, request.headers.get('elements-webhook-signature'), events.signingKeys)) {
-    log('event.refused', { reason: request.headers.has('elements-webhook-signature') ? 'bad-signature' : 'no-signature' });
+    log('event.refused', {
+      reason: request.headers.has('elements-webhook-signature') ? 'bad-signature' : 'no-signature',
+    });
     return errorResponse(401, 'The delivery signature is missing or wrong');
   }
   const delivery = parseDelivery(body);
@@ -185,7 +201,10 @@ export async function handleEvents(context: ConnectContext, request: Request): P
     try {
       facts = await instanceFacts(context, receiver, instanceId);
     } catch (error) {
-      return failed(503, error instanceof CloudElementsError ? `owner-lookup-${error.failure}` : 'owner-lookup-ownerOf');
+      return failed(
+        503,
+        error instanceof CloudElementsError ? `owner-lookup-${error.failure}` : 'owner-lookup-ownerOf',
+      );
     }
   }
   const event: ConnectionEvent = {

@@ -86,7 +86,9 @@ function writeRecord(flow: PendingFlow): Record<string, string | number> {
  * from before owners existed is treated as invalid: it could be completed by anyone). A malformed name is dropped.
  */
 function readRecord(cookieName: string, record: unknown): PendingFlow | undefined {
-  const { s, e, x, n, o, i, a, r, l, ...kind } = record as Partial<Record<'s' | 'e' | 'x' | 'n' | 'o' | 'i' | 'a' | 'r' | 'l', unknown>>;
+  const { s, e, x, n, o, i, a, r, l, ...kind } = record as Partial<
+    Record<'s' | 'e' | 'x' | 'n' | 'o' | 'i' | 'a' | 'r' | 'l', unknown>
+  >;
   if (typeof s !== 'string' || typeof e !== 'string' || typeof x !== 'number') return undefined;
   if (!ELEMENT_KEY_PATTERN.test(e)) return undefined;
   if (typeof o !== 'string' || !DIGEST.test(o)) return undefined;
@@ -117,7 +119,8 @@ const TEXT_FIELD = /^[\x21-\x7e]{1,8192}$/;
 /** The sign-in kinds' fields of a verified record (`t`, `z`, `u`, `c`); `undefined` when one is malformed. */
 function readKindFields(record: Record<string, unknown>): Partial<FlowExtras> | undefined {
   const { t, z, u, c } = record;
-  for (const text of [t, z, u]) if (text !== undefined && (typeof text !== 'string' || !TEXT_FIELD.test(text))) return undefined;
+  for (const text of [t, z, u])
+    if (text !== undefined && (typeof text !== 'string' || !TEXT_FIELD.test(text))) return undefined;
   if (c !== undefined && (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c > 100)) return undefined;
   return {
     ...(t !== undefined && { requestToken: t as string }),
@@ -187,7 +190,9 @@ export class FlowCookies {
    * {@link MAX_PENDING_FLOWS} (only the page's own script can send such a burst: oauth/url needs X-CE-Connect).
    */
   nameFor(state: string): string {
-    return this._prefix + createHash('sha256').update(`ce-connect flow cookie v2|${state}`).digest('base64url').slice(0, 16);
+    return (
+      this._prefix + createHash('sha256').update(`ce-connect flow cookie v2|${state}`).digest('base64url').slice(0, 16)
+    );
   }
 
   /** Every correctly signed flow in a Cookie header, plus the names of our cookies that failed verification. */
@@ -211,7 +216,8 @@ export class FlowCookies {
   }
 
   private _verify(name: string, value: string): PendingFlow | undefined {
-    if (!PAYLOAD_PATTERN.test(value) || !/^[A-Za-z0-9_-]{1,64}$/.test(name.slice(this._prefix.length))) return undefined;
+    if (!PAYLOAD_PATTERN.test(value) || !/^[A-Za-z0-9_-]{1,64}$/.test(name.slice(this._prefix.length)))
+      return undefined;
     const [payload = '', mac = ''] = value.split('.');
     if (!timingSafeEqual(Buffer.from(mac), Buffer.from(this._sign(name, payload)))) return undefined;
     try {
@@ -276,7 +282,11 @@ export class FlowRegistry {
    * reconnect re-authorises and the site address, if any), and the Set-Cookie values that record it (and evict
    * stale or surplus flows).
    */
-  start(cookieHeader: string | null, element: string, details: FlowDetails): { state: string; flow: PendingFlow; setCookies: string[] } {
+  start(
+    cookieHeader: string | null,
+    element: string,
+    details: FlowDetails,
+  ): { state: string; flow: PendingFlow; setCookies: string[] } {
     const now = this._now();
     const { flows, invalid } = this._cookies.read(cookieHeader);
     const live = flows.filter((flow) => flow.expiresAt > now).sort((a, b) => a.expiresAt - b.expiresAt);
@@ -309,10 +319,15 @@ export class FlowRegistry {
    * The browser's live flow that `matches` (its state, an OAuth 1 request token), without consuming it: for the
    * pages a flow passes through before it completes. Compares against every flow, without an early exit.
    */
-  find(cookieHeader: string | null, matches: (flow: PendingFlow) => boolean, expiredToo = false): PendingFlow | undefined {
+  find(
+    cookieHeader: string | null,
+    matches: (flow: PendingFlow) => boolean,
+    expiredToo = false,
+  ): PendingFlow | undefined {
     const now = this._now();
     let found: PendingFlow | undefined;
-    for (const flow of this._cookies.read(cookieHeader).flows) if (matches(flow) && (expiredToo || flow.expiresAt > now)) found = flow;
+    for (const flow of this._cookies.read(cookieHeader).flows)
+      if (matches(flow) && (expiredToo || flow.expiresAt > now)) found = flow;
     return found;
   }
 
@@ -320,7 +335,8 @@ export class FlowRegistry {
   findByState(cookieHeader: string | null, state: string): PendingFlow | undefined {
     const wanted = digest(state);
     let match: PendingFlow | undefined;
-    for (const flow of this._cookies.read(cookieHeader).flows) if (timingSafeEqual(digest(flow.state), wanted)) match = flow;
+    for (const flow of this._cookies.read(cookieHeader).flows)
+      if (timingSafeEqual(digest(flow.state), wanted)) match = flow;
     return match;
   }
 

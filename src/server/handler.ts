@@ -9,7 +9,12 @@ import { connectLinks } from './connect-links.js';
 import { handleCallbackScript } from './routes/callback-script.js';
 import { handleCredentialsPage, handleCredentialsPost } from './routes/credentials.js';
 import { handleOAuth1Start } from './routes/oauth1-start.js';
-import { handleDeleteInstance, handleGetInstance, handleListInstances, handlePostInstances } from './routes/instances.js';
+import {
+  handleDeleteInstance,
+  handleGetInstance,
+  handleListInstances,
+  handlePostInstances,
+} from './routes/instances.js';
 import { handleFlowCallback, routeAssets, routeLink } from './routes/link-page.js';
 import { handleOAuthUrl } from './routes/oauth-url.js';
 import type { ConnectHandlerOptions, ConnectLink, ConnectLinkRequest } from './types.js';
@@ -29,13 +34,17 @@ export type ConnectHandler = ((request: Request) => Promise<Response | undefined
 function routeInstances(context: ConnectContext, request: Request, id: string | undefined): Promise<Response> {
   const method = request.method;
   if (id === undefined) {
-    if (method === 'POST') return withOwner(context, request, 'json', (owner) => handlePostInstances(context, request, owner));
-    if (method === 'GET') return withOwnerRoute(context, request, (owner) => handleListInstances(context, request, owner));
+    if (method === 'POST')
+      return withOwner(context, request, 'json', (owner) => handlePostInstances(context, request, owner));
+    if (method === 'GET')
+      return withOwnerRoute(context, request, (owner) => handleListInstances(context, request, owner));
     return Promise.resolve(methodNotAllowed('GET, POST'));
   }
   if (id === '') return Promise.resolve(errorResponse(404, 'Not found'));
-  if (method === 'GET') return withOwnerRoute(context, request, (owner) => handleGetInstance(context, request, owner, id));
-  if (method === 'DELETE') return withOwnerRoute(context, request, (owner) => handleDeleteInstance(context, request, owner, id));
+  if (method === 'GET')
+    return withOwnerRoute(context, request, (owner) => handleGetInstance(context, request, owner, id));
+  if (method === 'DELETE')
+    return withOwnerRoute(context, request, (owner) => handleDeleteInstance(context, request, owner, id));
   return Promise.resolve(methodNotAllowed('GET, DELETE'));
 }
 
@@ -73,13 +82,18 @@ async function route(context: ConnectContext, request: Request, segments: readon
   if (!ELEMENT_KEY_PATTERN.test(first)) return errorResponse(400, 'Invalid element key');
   if (!context.options.elements.has(first)) {
     // The usual cause is a typo or a missing entry: the configured keys say which.
-    context.log('request.unknown-element', { element: first, configured: [...context.options.elements.keys()].join(',') });
+    context.log('request.unknown-element', {
+      element: first,
+      configured: [...context.options.elements.keys()].join(','),
+    });
     return errorResponse(404, 'Unknown element');
   }
   if (second === 'credentials') return routeCredentials(context, request, first);
   if (request.method !== 'GET') return methodNotAllowed('GET');
-  if (second === 'oauth1') return withOwner(context, request, 'page', (owner) => handleOAuth1Start(context, request, first, owner));
-  if (third === 'url') return withOwner(context, request, 'json', (owner) => handleOAuthUrl(context, request, first, owner));
+  if (second === 'oauth1')
+    return withOwner(context, request, 'page', (owner) => handleOAuth1Start(context, request, first, owner));
+  if (third === 'url')
+    return withOwner(context, request, 'json', (owner) => handleOAuthUrl(context, request, first, owner));
   return handleFlowCallback(context, request, first);
 }
 

@@ -20,7 +20,8 @@ export const OWNER_TAG_PREFIX = 'ce-connect-owner:';
 export type HostCallFailure = 'threw' | 'timeout';
 
 /** The outcome of {@link callHost}: the value, or why there is none. */
-export type HostCallOutcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: HostCallFailure };
+export type HostCallOutcome<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: HostCallFailure };
 
 /**
  * Calls host code (`authorize`, `onInstanceCreated`, `onInstanceReconnected`, `onInstanceDeleted`) within
@@ -95,7 +96,8 @@ export function isFlowOwner(context: ConnectContext, flow: { readonly ownerDiges
 }
 
 /** Who is asking: an owner, nobody (401), or `authorize` failed (500) or did not answer in time (503). */
-type Resolution = { readonly kind: 'owner'; readonly owner: string } | { readonly kind: 'anonymous' | 'failed' | 'unavailable' };
+type Resolution =
+  { readonly kind: 'owner'; readonly owner: string } | { readonly kind: 'anonymous' | 'failed' | 'unavailable' };
 
 async function resolveOwner(context: ConnectContext, request: Request): Promise<Resolution> {
   const { options, log } = context;
@@ -142,7 +144,11 @@ export function ownerRoutesRefusal(context: ConnectContext, route: string): Resp
 }
 
 /** {@link withOwner} for the owner routes: 401 without `authorize` (see {@link ownerRoutesRefusal}). */
-export function withOwnerRoute(context: ConnectContext, request: Request, route: (owner: string) => Promise<Response>): Promise<Response> {
+export function withOwnerRoute(
+  context: ConnectContext,
+  request: Request,
+  route: (owner: string) => Promise<Response>,
+): Promise<Response> {
   const refused = ownerRoutesRefusal(context, 'instances');
   return refused ? Promise.resolve(refused) : withOwner(context, request, 'json', route);
 }
@@ -164,6 +170,7 @@ export async function withOwner(
   context.log('request.refused', { route: answer === 'page' ? 'callback' : 'api', reason: resolution.kind });
   if (answer === 'json') return errorResponse(status, message);
   const states = new URL(request.url).searchParams.getAll('state');
-  const result = states.length === 1 ? { state: states[0] as string, error: 'exchange_failed', errorDescription: message } : null;
+  const result =
+    states.length === 1 ? { state: states[0] as string, error: 'exchange_failed', errorDescription: message } : null;
   return callbackPageResponse(context.options.basePath, result, status, []);
 }

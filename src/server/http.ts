@@ -63,7 +63,11 @@ export interface GuardRules {
  * cannot send without a preflight, and preflights are refused), a known Origin when one is sent or required,
  * no `Sec-Fetch-Site: cross-site`, and a JSON content type where a body is expected.
  */
-export function checkBrowserRequest(request: Request, allowedOrigins: ReadonlySet<string>, rules: GuardRules): GuardFailure | undefined {
+export function checkBrowserRequest(
+  request: Request,
+  allowedOrigins: ReadonlySet<string>,
+  rules: GuardRules,
+): GuardFailure | undefined {
   const headers = request.headers;
   if (headers.get('x-ce-connect') !== '1') return 'csrf-header';
   const origin = headers.get('origin');

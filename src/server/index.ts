@@ -3,7 +3,12 @@
  * Cloud Elements and hands the Element Token to the host; the browser only ever learns an instance id.
  */
 export { createConnectHandler, type ConnectHandler } from './handler.js';
-export { toNodeListener, type FetchStyleHandler, type NodeListener, type NodeListenerOptions } from '../node/node-adapter.js';
+export {
+  toNodeListener,
+  type FetchStyleHandler,
+  type NodeListener,
+  type NodeListenerOptions,
+} from '../node/node-adapter.js';
 export type {
   CloudElementsInstance,
   CloudElementsOptions,
@@ -26,4 +31,9 @@ export type {
 } from './types.js';
 export { verifyEventSignature } from './event-signature.js';
 export { MAX_PENDING_FLOWS } from './flow.js';
-export { createMemoryStateStore, type MemoryStateStore, type MemoryStateStoreOptions, type StateStore } from './state-store.js';
+export {
+  createMemoryStateStore,
+  type MemoryStateStore,
+  type MemoryStateStoreOptions,
+  type StateStore,
+} from './state-store.js';

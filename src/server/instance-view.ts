@@ -38,7 +38,10 @@ export function summarize(instance: CloudElementsInstance, element: string): Ins
   const { name, createdDate, valid, disabled } = instance;
   return {
     id: String(instance.id),
-    name: typeof name === 'string' && name.trim() !== '' && isInstanceName(name) ? name : (elementDisplayName(element) ?? element),
+    name:
+      typeof name === 'string' && name.trim() !== '' && isInstanceName(name)
+        ? name
+        : (elementDisplayName(element) ?? element),
     element: { key: element },
     status: valid === false || disabled === true ? 'needs-reconnect' : 'connected',
     ...(typeof createdDate === 'string' && /^[\x20-\x7e]{1,64}$/.test(createdDate) && { createdDate }),

@@ -39,19 +39,29 @@ export function resolveFields(
   return Object.freeze(
     value.map((entry: unknown, index): CredentialField => {
       const where = `elements.${key}.fields[${index}]`;
-      if (typeof entry !== 'object' || entry === null) fail(`${where} must be an object {key, label, type?, required?, help?}`);
+      if (typeof entry !== 'object' || entry === null)
+        fail(`${where} must be an object {key, label, type?, required?, help?}`);
       const { key: name, label, type, required, help } = entry as Partial<CredentialField>;
       if (typeof name !== 'string' || !FIELD_KEY.test(name)) fail(`${where}.key must match [A-Za-z0-9_.-]{1,128}`);
       if (seen.has(name)) fail(`${where}.key "${name}" is used twice`);
       seen.add(name);
       if (/^oauth\./i.test(name)) fail(`${where}.key must not be an oauth.* setting`);
-      if (Object.hasOwn(configuration, name)) fail(`${where}.key "${name}" is also set in elements.${key}.configuration`);
-      if (typeof label !== 'string' || !LINE.test(label)) fail(`${where}.label must be a non-empty line of at most 200 characters`);
-      if (type !== undefined && !FIELD_TYPES.has(type)) fail(`${where}.type must be "text", "password", "email" or "url"`);
+      if (Object.hasOwn(configuration, name))
+        fail(`${where}.key "${name}" is also set in elements.${key}.configuration`);
+      if (typeof label !== 'string' || !LINE.test(label))
+        fail(`${where}.label must be a non-empty line of at most 200 characters`);
+      if (type !== undefined && !FIELD_TYPES.has(type))
+        fail(`${where}.type must be "text", "password", "email" or "url"`);
       if (required !== undefined && typeof required !== 'boolean') fail(`${where}.required must be a boolean`);
       if (help !== undefined && (typeof help !== 'string' || !LINE.test(help)))
         fail(`${where}.help must be a line of at most 200 characters`);
-      return Object.freeze({ key: name, label, type: type ?? 'text', required: required ?? true, ...(help !== undefined && { help }) });
+      return Object.freeze({
+        key: name,
+        label,
+        type: type ?? 'text',
+        required: required ?? true,
+        ...(help !== undefined && { help }),
+      });
     }),
   );
 }
@@ -59,7 +69,8 @@ export function resolveFields(
 /** A credentials element takes no OAuth app: refuses `apiKey`, `apiSecret`, `callbackUrl` and `scope`. */
 export function refuseOAuthSettings(key: string, config: Readonly<Record<string, unknown>>, fail: Fail): void {
   for (const name of ['apiKey', 'apiSecret', 'callbackUrl', 'scope']) {
-    if (config[name] !== undefined) fail(`elements.${key}.${name} must not be set for a credentials element (it signs in without OAuth)`);
+    if (config[name] !== undefined)
+      fail(`elements.${key}.${name} must not be set for a credentials element (it signs in without OAuth)`);
   }
 }
 
@@ -86,13 +97,20 @@ export function resolveDisplayName(key: string, value: unknown, fail: Fail): str
  * The origin the handler serves its pages on: `origin`, else the one origin of the callback URLs. A credentials
  * element needs it (its form's URL and the `Origin` its post must carry); without one, a TypeError.
  */
-export function resolveOwnOrigin(value: unknown, elements: ReadonlyMap<string, Readonly<ElementConfig>>, fail: Fail): string | undefined {
+export function resolveOwnOrigin(
+  value: unknown,
+  elements: ReadonlyMap<string, Readonly<ElementConfig>>,
+  fail: Fail,
+): string | undefined {
   if (value !== undefined) {
     const url = parseWebUrl(value, true);
-    if (!url || url.origin !== value) fail('origin must be an origin such as "https://app.example" (http only for loopback hosts)');
+    if (!url || url.origin !== value)
+      fail('origin must be an origin such as "https://app.example" (http only for loopback hosts)');
     return value as string;
   }
-  const origins = new Set([...elements.values()].filter((e) => e.auth !== 'credentials').map((e) => new URL(e.callbackUrl).origin));
+  const origins = new Set(
+    [...elements.values()].filter((e) => e.auth !== 'credentials').map((e) => new URL(e.callbackUrl).origin),
+  );
   const credentials = [...elements.values()].some((e) => e.auth === 'credentials');
   if (origins.size === 1) return [...origins][0];
   if (credentials) fail('origin must be set (the origin the handler is served on): a credentials element needs it');

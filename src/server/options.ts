@@ -81,10 +81,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 function resolveConfiguration(key: string, value: unknown): Readonly<Record<string, string | number | boolean>> {
   if (value === undefined) return Object.freeze({});
-  if (!isPlainObject(value)) fail(`elements.${key}.configuration must be an object of string, number or boolean values`);
+  if (!isPlainObject(value))
+    fail(`elements.${key}.configuration must be an object of string, number or boolean values`);
   for (const [name, setting] of Object.entries(value)) {
-    if (name === '' || name.length > 256 || !PRINTABLE.test(name)) fail(`elements.${key}.configuration has an invalid key`);
-    if (isReservedConfigurationKey(name)) fail(`elements.${key}.configuration must not set "${name}": ${RESERVED_CONFIGURATION_REASON}`);
+    if (name === '' || name.length > 256 || !PRINTABLE.test(name))
+      fail(`elements.${key}.configuration has an invalid key`);
+    if (isReservedConfigurationKey(name))
+      fail(`elements.${key}.configuration must not set "${name}": ${RESERVED_CONFIGURATION_REASON}`);
     const type = typeof setting;
     if (type !== 'string' && type !== 'boolean' && !(type === 'number' && Number.isFinite(setting))) {
       fail(`elements.${key}.configuration["${name}"] must be a string, a finite number or a boolean`);
@@ -101,7 +104,9 @@ function resolveTags(key: string, value: unknown): readonly string[] {
       fail(`elements.${key}.tags must hold non-empty strings of at most 128 characters`);
     }
     if (RESERVED_TAG.test(tag))
-      fail(`elements.${key}.tags must not start with "ce-connect-owner:", "ce-connect-owner-sealed:" or "ce-connect-flow-"`);
+      fail(
+        `elements.${key}.tags must not start with "ce-connect-owner:", "ce-connect-owner-sealed:" or "ce-connect-flow-"`,
+      );
   }
   return Object.freeze([...new Set(value as string[])]);
 }
@@ -114,14 +119,23 @@ function resolveTags(key: string, value: unknown): readonly string[] {
  * Any other key, `oauth.scope` among them, is the host's to set.
  */
 const RESERVED_CONFIGURATION = /^oauth\.(api\.key|api\.secret|callback\.url|user\.)/i;
-const RESERVED_CONFIGURATION_REASON = 'oauth.api.key, oauth.api.secret, oauth.callback.url and oauth.user.* come from the handler';
+const RESERVED_CONFIGURATION_REASON =
+  'oauth.api.key, oauth.api.secret, oauth.callback.url and oauth.user.* come from the handler';
 
 function isReservedConfigurationKey(name: string): boolean {
   return RESERVED_CONFIGURATION.test(name);
 }
 
 /** Query parameters of oauth/url (and oauth/token) the handler sets itself: `oauthUrlParameters` cannot replace them. */
-const RESERVED_OAUTH_URL_PARAMETERS = ['apiKey', 'apiSecret', 'callbackUrl', 'state', 'requestToken', 'scope', 'siteAddress'];
+const RESERVED_OAUTH_URL_PARAMETERS = [
+  'apiKey',
+  'apiSecret',
+  'callbackUrl',
+  'state',
+  'requestToken',
+  'scope',
+  'siteAddress',
+];
 /** A query parameter name Cloud Elements documents (`authentication.type`, `use_sandbox`): no spaces or controls. */
 const PARAMETER_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 
@@ -134,10 +148,14 @@ export function resolveOAuthUrlParameters(key: string, value: unknown): Readonly
   for (const [name, parameter] of Object.entries(value)) {
     if (!PARAMETER_NAME.test(name)) fail(`elements.${key}.oauthUrlParameters has an invalid parameter name`);
     if (RESERVED_OAUTH_URL_PARAMETERS.some((reserved) => reserved.toLowerCase() === name.toLowerCase())) {
-      fail(`elements.${key}.oauthUrlParameters must not set "${name}": the handler sets ${RESERVED_OAUTH_URL_PARAMETERS.join(', ')}`);
+      fail(
+        `elements.${key}.oauthUrlParameters must not set "${name}": the handler sets ${RESERVED_OAUTH_URL_PARAMETERS.join(', ')}`,
+      );
     }
     if (typeof parameter !== 'string' || parameter.length > 2048 || !/^[^\p{Cc}]*$/u.test(parameter)) {
-      fail(`elements.${key}.oauthUrlParameters["${name}"] must be a string of at most 2,048 characters without control characters`);
+      fail(
+        `elements.${key}.oauthUrlParameters["${name}"] must be a string of at most 2,048 characters without control characters`,
+      );
     }
   }
   return Object.freeze({ ...(value as Record<string, string>) });
@@ -162,11 +180,17 @@ export function resolveElementSettings(key: string, config: Partial<ElementConfi
   }
   const configuration = resolveConfiguration(key, config.configuration);
   if (siteConfigurationKey !== undefined) {
-    if (typeof siteConfigurationKey !== 'string' || siteConfigurationKey === '' || !PRINTABLE.test(siteConfigurationKey)) {
+    if (
+      typeof siteConfigurationKey !== 'string' ||
+      siteConfigurationKey === '' ||
+      !PRINTABLE.test(siteConfigurationKey)
+    ) {
       fail(`elements.${key}.siteConfigurationKey must be a non-empty string such as "zendesk.subdomain"`);
     }
     if (isReservedConfigurationKey(siteConfigurationKey)) {
-      fail(`elements.${key}.siteConfigurationKey must not be "${siteConfigurationKey}": ${RESERVED_CONFIGURATION_REASON}`);
+      fail(
+        `elements.${key}.siteConfigurationKey must not be "${siteConfigurationKey}": ${RESERVED_CONFIGURATION_REASON}`,
+      );
     }
     if (siteAddress === undefined) fail(`elements.${key}.siteConfigurationKey needs a siteAddress`);
     if (Object.hasOwn(configuration, siteConfigurationKey))
@@ -269,7 +293,8 @@ function checkSiteShape(key: string, siteAddress: unknown): void {
 function resolveElement(key: string, entry: unknown): Readonly<ElementConfig> {
   if (!ELEMENT_KEY_PATTERN.test(key)) fail(`element key "${key}" must match ${ELEMENT_KEY_PATTERN}`);
   // The first path segment of the handler's own routes: an element of that key could never be reached.
-  if (key === 'instances' || key === 'link' || key === 'assets') fail(`element key "${key}" is taken by the handler's own routes`);
+  if (key === 'instances' || key === 'link' || key === 'assets')
+    fail(`element key "${key}" is taken by the handler's own routes`);
   if (typeof entry !== 'object' || entry === null) fail(`elements.${key} must be an object`);
   const config = entry as Partial<ElementConfig>;
   const auth = resolveAuth(key, config.auth, fail);
@@ -279,13 +304,24 @@ function resolveElement(key: string, entry: unknown): Readonly<ElementConfig> {
     refuseOAuthSettings(key, config, fail);
     const settings = resolveElementSettings(key, config);
     const fields = resolveFields(key, config.fields, settings.configuration, fail);
-    return Object.freeze({ apiKey: '', apiSecret: '', callbackUrl: '', auth, fields, displayName, scope: undefined, ...settings });
+    return Object.freeze({
+      apiKey: '',
+      apiSecret: '',
+      callbackUrl: '',
+      auth,
+      fields,
+      displayName,
+      scope: undefined,
+      ...settings,
+    });
   }
   if (config.fields !== undefined) fail(`elements.${key}.fields is only for a credentials element`);
   // https, or plain http on loopback for local development: a code must never travel in cleartext.
   const callback = parseWebUrl(config.callbackUrl, true);
   if (!callback)
-    fail(`elements.${key}.callbackUrl must be an absolute https URL (http only for loopback hosts) without user-info or fragment`);
+    fail(
+      `elements.${key}.callbackUrl must be an absolute https URL (http only for loopback hosts) without user-info or fragment`,
+    );
   checkSiteShape(key, config.siteAddress);
   return Object.freeze({
     apiKey: requireText(config.apiKey, `elements.${key}.apiKey`),
@@ -312,7 +348,11 @@ function withCallback(elements: Map<string, Readonly<ElementConfig>>): Array<Rea
   return [...elements.values()].filter((e) => e.auth !== 'credentials');
 }
 
-function resolveOrigins(value: unknown, elements: Map<string, Readonly<ElementConfig>>, ownOrigin: string | undefined): Set<string> {
+function resolveOrigins(
+  value: unknown,
+  elements: Map<string, Readonly<ElementConfig>>,
+  ownOrigin: string | undefined,
+): Set<string> {
   if (value === undefined) {
     const origins = new Set(withCallback(elements).map((e) => new URL(e.callbackUrl).origin));
     if (ownOrigin !== undefined) origins.add(ownOrigin);
@@ -332,7 +372,8 @@ function resolveSecureCookies(elements: Map<string, Readonly<ElementConfig>>, ow
   const schemes = new Set(withCallback(elements).map((e) => new URL(e.callbackUrl).protocol));
   if (ownOrigin !== undefined) schemes.add(new URL(ownOrigin).protocol);
   // One flow cookie serves every element, so its Secure flag cannot differ per callback URL.
-  if (schemes.size > 1) fail('all callbackUrls must use the same scheme (all https, or all http for local development)');
+  if (schemes.size > 1)
+    fail('all callbackUrls must use the same scheme (all https, or all http for local development)');
   return schemes.has('https:');
 }
 
@@ -369,8 +410,10 @@ export function resolveOptions(options: ConnectHandlerOptions): ResolvedOptions 
   }
   if (options.log !== undefined && typeof options.log !== 'function') fail('log must be a function');
   if (options.fetch !== undefined && typeof options.fetch !== 'function') fail('fetch must be a function');
-  if (options.now !== undefined && typeof options.now !== 'function') fail('now must be a function returning epoch milliseconds');
-  if (options.stateStore !== undefined && !isStateStore(options.stateStore)) fail('stateStore must have a consumeOnce(key, ttlMs) method');
+  if (options.now !== undefined && typeof options.now !== 'function')
+    fail('now must be a function returning epoch milliseconds');
+  if (options.stateStore !== undefined && !isStateStore(options.stateStore))
+    fail('stateStore must have a consumeOnce(key, ttlMs) method');
   const elements = resolveElements(options.elements);
   const basePath = resolveBasePath(options.basePath);
   for (const [key, config] of elements) checkOAuth1Callback(key, config, basePath, fail);
@@ -436,7 +479,8 @@ const DEFAULT_POLL_MINUTES = 15;
 
 /** The signing keys: 1–10 strings of at least 32 characters, without control characters. */
 function resolveSigningKeys(value: unknown): readonly string[] {
-  if (!Array.isArray(value) || value.length === 0 || value.length > 10) fail('events.signingKeys must be an array of 1 to 10 keys');
+  if (!Array.isArray(value) || value.length === 0 || value.length > 10)
+    fail('events.signingKeys must be an array of 1 to 10 keys');
   for (const key of value) {
     if (typeof key !== 'string' || key.length < 32 || !PRINTABLE.test(key)) {
       fail('events.signingKeys must hold strings of at least 32 characters without control characters');
@@ -455,10 +499,12 @@ function eventConfiguration(
 ): Record<string, string | number | boolean> {
   if (!isPlainObject(entry)) fail(`elements.${key}.events must be an object`);
   const { vendorType = 'webhook', pollMinutes, objects } = entry as Record<string, unknown>;
-  if (vendorType !== 'webhook' && vendorType !== 'polling') fail(`elements.${key}.events.vendorType must be "webhook" or "polling"`);
+  if (vendorType !== 'webhook' && vendorType !== 'polling')
+    fail(`elements.${key}.events.vendorType must be "webhook" or "polling"`);
   const own = config.configuration ?? {};
   for (const name of EVENT_KEYS) {
-    if (Object.hasOwn(own, name)) fail(`elements.${key}.configuration must not set "${name}" when elements.${key}.events is set`);
+    if (Object.hasOwn(own, name))
+      fail(`elements.${key}.configuration must not set "${name}" when elements.${key}.events is set`);
   }
   const settings: Record<string, string | number | boolean> = {
     'event.notification.enabled': true,
@@ -467,7 +513,8 @@ function eventConfiguration(
     'event.notification.signature.key': signingKey,
   };
   if (vendorType === 'webhook') {
-    if (pollMinutes !== undefined || objects !== undefined) fail(`elements.${key}.events: pollMinutes and objects are for polling only`);
+    if (pollMinutes !== undefined || objects !== undefined)
+      fail(`elements.${key}.events: pollMinutes and objects are for polling only`);
     return settings;
   }
   settings['event.poller.refresh_interval'] = positiveInteger(
@@ -477,13 +524,19 @@ function eventConfiguration(
     24 * 60,
   );
   if (objects !== undefined) {
-    if (!Array.isArray(objects) || objects.length === 0 || !objects.every((name) => typeof name === 'string' && OBJECT_NAME.test(name))) {
+    if (
+      !Array.isArray(objects) ||
+      objects.length === 0 ||
+      !objects.every((name) => typeof name === 'string' && OBJECT_NAME.test(name))
+    ) {
       fail(`elements.${key}.events.objects must be a non-empty array of object names such as "contacts"`);
     }
     if (Object.hasOwn(own, POLLER_CONFIGURATION))
       fail(`elements.${key}.configuration must not set "${POLLER_CONFIGURATION}" as well as events.objects`);
     // Cloud Elements' shape: one entry per object; the element's own defaults fill in its URL and date fields.
-    settings[POLLER_CONFIGURATION] = JSON.stringify(Object.fromEntries((objects as string[]).map((name) => [name, { idField: 'id' }])));
+    settings[POLLER_CONFIGURATION] = JSON.stringify(
+      Object.fromEntries((objects as string[]).map((name) => [name, { idField: 'id' }])),
+    );
   }
   return settings;
 }
@@ -502,7 +555,8 @@ function resolveEvents(
   const wanted = [...elements.keys()].filter((key) => raw[key]?.events !== undefined);
   const value: unknown = options.events;
   if (value === undefined) {
-    if (wanted.length > 0) fail(`elements.${wanted[0]}.events needs the handler option events ({ signingKeys, onEvent })`);
+    if (wanted.length > 0)
+      fail(`elements.${wanted[0]}.events needs the handler option events ({ signingKeys, onEvent })`);
     return undefined;
   }
   if (!isPlainObject(value)) fail('events must be an object { signingKeys, onEvent, callbackUrl?, ownerOf? }');
@@ -515,13 +569,18 @@ function resolveEvents(
   }
   const store = options.stateStore;
   if (store !== undefined && typeof store.release !== 'function') {
-    fail('stateStore must also have release(key) when events are configured (a failed delivery must not count as delivered)');
+    fail(
+      'stateStore must also have release(key) when events are configured (a failed delivery must not count as delivered)',
+    );
   }
   for (const key of wanted) {
     const config = elements.get(key)!;
     const origin = config.callbackUrl ? new URL(config.callbackUrl).origin : ownOrigin;
     const callbackUrl = events.callbackUrl ?? `${origin}${basePath}/events`;
-    const configuration = { ...config.configuration, ...eventConfiguration(key, raw[key]!.events, config, callbackUrl, signingKeys[0]!) };
+    const configuration = {
+      ...config.configuration,
+      ...eventConfiguration(key, raw[key]!.events, config, callbackUrl, signingKeys[0]!),
+    };
     elements.set(key, Object.freeze({ ...config, configuration: Object.freeze(configuration) }));
   }
   return { signingKeys, onEvent: events.onEvent, ownerOf, store: store as ResolvedEvents['store'] };

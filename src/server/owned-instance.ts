@@ -31,7 +31,11 @@ function isNotFound(error: unknown): boolean {
  * Elements fails. A 404 is believed only when the owner's list answers and lacks the id: a wrong base URL (404 on
  * every path) must read as a failure, not as "gone" (the element would drop the id).
  */
-export async function findOwnedInstance(context: ConnectContext, owner: string, id: string): Promise<OwnedInstance | undefined> {
+export async function findOwnedInstance(
+  context: ConnectContext,
+  owner: string,
+  id: string,
+): Promise<OwnedInstance | undefined> {
   const { cloudElements, options, log } = context;
   if (!isInstanceIdText(id)) return undefined;
   const tag = ownerTag(context, owner);

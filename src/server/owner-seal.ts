@@ -41,7 +41,10 @@ export function openOwner(sealKey: Uint8Array, tag: string): string | undefined 
   try {
     const decipher = createDecipheriv('aes-256-gcm', sealKey, sealed.subarray(0, IV_BYTES)).setAAD(ASSOCIATED_DATA);
     decipher.setAuthTag(sealed.subarray(sealed.length - AUTH_TAG_BYTES));
-    const plain = Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - AUTH_TAG_BYTES)), decipher.final()]);
+    const plain = Buffer.concat([
+      decipher.update(sealed.subarray(IV_BYTES, sealed.length - AUTH_TAG_BYTES)),
+      decipher.final(),
+    ]);
     return plain.toString('utf8');
   } catch {
     return undefined;

@@ -28,7 +28,8 @@ export function pageOriginMismatch(request: Request, callbackUrl: string, callba
   if (callback.pathname !== callbackPath) return undefined;
   const page = pageOrigin(request.headers);
   const fetchSite = request.headers.get('sec-fetch-site');
-  if (page ? page === callback.origin : !fetchSite || fetchSite === 'same-origin' || fetchSite === 'none') return undefined;
+  if (page ? page === callback.origin : !fetchSite || fetchSite === 'same-origin' || fetchSite === 'none')
+    return undefined;
   const where = page ? `on ${shown(page)}` : 'on another origin';
   return `This page is ${where}, but the callback URL is on ${callback.origin}: the sign-in could never come back to it. Open the page on ${callback.origin}${page ? `, or register a callback URL on ${shown(page)}` : ''}.`;
 }

@@ -93,5 +93,7 @@ export function pageLanguage(values: readonly string[]): PageLanguage | undefine
 export function pageTexts(lang: PageLanguage | undefined, name: string, app: string | undefined): PageTexts {
   const texts = TEXTS[lang ?? 'en'];
   const fill = (text: string) => text.replaceAll('{name}', name).replaceAll('{app}', app ?? '');
-  return Object.fromEntries(Object.entries(texts).map(([key, text]: [string, string]) => [key, fill(text)])) as unknown as PageTexts;
+  return Object.fromEntries(
+    Object.entries(texts).map(([key, text]: [string, string]) => [key, fill(text)]),
+  ) as unknown as PageTexts;
 }

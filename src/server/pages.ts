@@ -9,7 +9,8 @@ import { textResponse } from './http.js';
 export { escapeHtml };
 
 /** A page's default policy: no inline script, only same-origin scripts, no forms, no framing, no `<base>`. */
-export const PAGE_CSP = "default-src 'none'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** How one page differs from the defaults. */
 export interface PageOptions {

@@ -98,14 +98,19 @@ const RELEASE_SHA = sha1(RELEASE_SCRIPT);
 function policyOf(reply: unknown): unknown {
   if (Array.isArray(reply)) return reply[1];
   if (reply instanceof Map) return reply.get('maxmemory-policy');
-  return typeof reply === 'object' && reply !== null ? (reply as Record<string, unknown>)['maxmemory-policy'] : undefined;
+  return typeof reply === 'object' && reply !== null
+    ? (reply as Record<string, unknown>)['maxmemory-policy']
+    : undefined;
 }
 
 /** Rejects with a StateStoreTimeoutError when `promise` takes longer than `ms`. */
 function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StateStoreError('StateStoreTimeoutError', `Redis did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(
+      () => reject(new StateStoreError('StateStoreTimeoutError', `Redis did not answer within ${ms} ms`)),
+      ms,
+    );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -118,7 +123,12 @@ function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
  * checks at its first use (see {@link RedisStateStoreOptions.allowEviction}).
  */
 export function createRedisStateStore(client: RedisScriptClient, options: RedisStateStoreOptions = {}): StateStore {
-  if (typeof client !== 'object' || client === null || typeof client.evalSha !== 'function' || typeof client.eval !== 'function') {
+  if (
+    typeof client !== 'object' ||
+    client === null ||
+    typeof client.evalSha !== 'function' ||
+    typeof client.eval !== 'function'
+  ) {
     fail('client must be a node-redis client (with eval and evalSha)', REDIS_ENTRY);
   }
   const namespace = options.namespace ?? 'ce-connect:used-states';
@@ -131,7 +141,10 @@ export function createRedisStateStore(client: RedisScriptClient, options: RedisS
   const allowEviction = options.allowEviction ?? false;
   if (typeof allowEviction !== 'boolean') fail('allowEviction must be a boolean', REDIS_ENTRY);
   if (!allowEviction && typeof client.configGet !== 'function') {
-    fail('client cannot run CONFIG GET to check maxmemory-policy: check it is noeviction and pass allowEviction: true', REDIS_ENTRY);
+    fail(
+      'client cannot run CONFIG GET to check maxmemory-policy: check it is noeviction and pass allowEviction: true',
+      REDIS_ENTRY,
+    );
   }
   const epochKey = `{${namespace}}:epoch`;
   // Checked until it passes, so a host that fixes the policy needs no restart; a pass is kept.
@@ -172,7 +185,8 @@ export function createRedisStateStore(client: RedisScriptClient, options: RedisS
 
   // Only a digest reaches Redis, whatever the caller passes.
   const usedKey = (key: unknown): string => {
-    if (typeof key !== 'string' || key === '') throw new TypeError('ce-connect/server/redis: key must be a non-empty string');
+    if (typeof key !== 'string' || key === '')
+      throw new TypeError('ce-connect/server/redis: key must be a non-empty string');
     return `{${namespace}}:${createHash('sha256').update(key).digest('base64url')}`;
   };
 
@@ -183,7 +197,8 @@ export function createRedisStateStore(client: RedisScriptClient, options: RedisS
     },
     async consumeOnce(key, ttlMs) {
       const stored = usedKey(key);
-      if (!Number.isInteger(ttlMs) || ttlMs <= 0) throw new TypeError('ce-connect/server/redis: ttlMs must be a positive integer');
+      if (!Number.isInteger(ttlMs) || ttlMs <= 0)
+        throw new TypeError('ce-connect/server/redis: ttlMs must be a positive integer');
       await started;
       if (!policyChecked) await checkPolicy();
       const args = [String(ttlMs), String(USED_STATE_MEMORY_MS)];
@@ -191,7 +206,10 @@ export function createRedisStateStore(client: RedisScriptClient, options: RedisS
       if (reply === 1) return true;
       if (reply === 0) return false;
       if (reply === -1) {
-        throw new StateStoreError('StateStoreMemoryLostError', 'Redis lost its memory of used states after this state was issued');
+        throw new StateStoreError(
+          'StateStoreMemoryLostError',
+          'Redis lost its memory of used states after this state was issued',
+        );
       }
       throw new StateStoreError('StateStoreReplyError', 'Redis sent an unexpected reply');
     },

@@ -52,11 +52,15 @@ export function readReturnInput(query: URLSearchParams, allowedOrigins: Readonly
   const raw = values[0] as string;
   const url = /^[\x21-\x7e]+$/.test(raw) && !raw.includes('#') ? parseWebUrl(raw) : undefined;
   if (!url) {
-    return refused('return', 'The address to return to (return) must be an absolute http(s) URL without user name, password or fragment');
+    return refused(
+      'return',
+      'The address to return to (return) must be an absolute http(s) URL without user name, password or fragment',
+    );
   }
   if (raw.length > MAX_RETURN_URL_LENGTH || url.href.length > MAX_RETURN_URL_LENGTH) {
     return refused('return', `The address to return to (return) is longer than ${MAX_RETURN_URL_LENGTH} characters`);
   }
-  if (!allowedOrigins.has(url.origin)) return refused('return', 'The address to return to (return) is not on an allowed origin');
+  if (!allowedOrigins.has(url.origin))
+    return refused('return', 'The address to return to (return) is not on an allowed origin');
   return { ok: true, returnUrl: url.href };
 }

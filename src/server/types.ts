@@ -109,7 +109,9 @@ export interface CloudElementsOptions {
 }
 
 /** The instance JSON Cloud Elements returned, without its `token`. */
-export type CloudElementsInstance = { readonly id: number | string; readonly name?: unknown } & Readonly<Record<string, unknown>>;
+export type CloudElementsInstance = { readonly id: number | string; readonly name?: unknown } & Readonly<
+  Record<string, unknown>
+>;
 
 /** What `onInstanceCreated` receives once Cloud Elements created an instance. */
 export interface InstanceCreatedEvent {

@@ -24,37 +24,45 @@ function setup() {
 }
 
 describe("the demo's flow recorder", () => {
-  it('times each step; a callback with an expired state stops at consent, on the backend lane', HANG_BOUND, async () => {
-    const { recorder, log, ceFetch, seen, tick } = setup();
-    const updates = [];
-    recorder.subscribe('s1', (view) => updates.push(view.steps.map((s) => s.status).join(',')));
-    await recorder.observe(new Request('http://app/api/ce/sfdc/oauth/url?name=x'), seen, async () => {
-      await ceFetch(`${BASE}/elements/sfdc/oauth/url?apiSecret=TOPSECRET&state=${STATE}`, { method: 'GET' });
-      log('ce-connect flow.started element=sfdc');
-      return Response.json({ oauthUrl: 'https://provider/x', element: 'sfdc', state: STATE });
-    });
-    tick(2500); // the user on the consent page
-    await recorder.observe(new Request(`http://app/api/ce/sfdc/oauth/callback?code=THECODE&state=${STATE}`), seen, async () => {
-      log('ce-connect callback.rejected element=sfdc reason=expired');
-      return new Response('page', { status: 400 });
-    });
-    const view = recorder.latest('s1');
-    assert.deepEqual(
-      view.steps.map(({ id, status, ms, stop }) => [id, status, ms, stop]),
-      [
-        ['url', 'done', 40, undefined],
-        ['consent', 'failed', 2500, 'backend'],
-        ['instances', 'skipped', undefined, undefined],
-      ],
-    );
-    assert.equal(view.steps[1].reason, 'The state check refused the result: expired.');
-    assert.deepEqual(view.steps[0].calls, ['GET /elements/sfdc/oauth/url → 200']);
-    assert.deepEqual(updates, ['running,pending,pending', 'done,running,pending', 'done,failed,skipped']);
-    const text = JSON.stringify(view);
-    for (const secret of ['TOPSECRET', 'THECODE', STATE]) assert.ok(!text.includes(secret), secret);
-    assert.equal(view.state, 'Zq81xT…');
-    assert.equal(recorder.latest('another-session'), null, "another browser's page sees nothing of it");
-  });
+  it(
+    'times each step; a callback with an expired state stops at consent, on the backend lane',
+    HANG_BOUND,
+    async () => {
+      const { recorder, log, ceFetch, seen, tick } = setup();
+      const updates = [];
+      recorder.subscribe('s1', (view) => updates.push(view.steps.map((s) => s.status).join(',')));
+      await recorder.observe(new Request('http://app/api/ce/sfdc/oauth/url?name=x'), seen, async () => {
+        await ceFetch(`${BASE}/elements/sfdc/oauth/url?apiSecret=TOPSECRET&state=${STATE}`, { method: 'GET' });
+        log('ce-connect flow.started element=sfdc');
+        return Response.json({ oauthUrl: 'https://provider/x', element: 'sfdc', state: STATE });
+      });
+      tick(2500); // the user on the consent page
+      await recorder.observe(
+        new Request(`http://app/api/ce/sfdc/oauth/callback?code=THECODE&state=${STATE}`),
+        seen,
+        async () => {
+          log('ce-connect callback.rejected element=sfdc reason=expired');
+          return new Response('page', { status: 400 });
+        },
+      );
+      const view = recorder.latest('s1');
+      assert.deepEqual(
+        view.steps.map(({ id, status, ms, stop }) => [id, status, ms, stop]),
+        [
+          ['url', 'done', 40, undefined],
+          ['consent', 'failed', 2500, 'backend'],
+          ['instances', 'skipped', undefined, undefined],
+        ],
+      );
+      assert.equal(view.steps[1].reason, 'The state check refused the result: expired.');
+      assert.deepEqual(view.steps[0].calls, ['GET /elements/sfdc/oauth/url → 200']);
+      assert.deepEqual(updates, ['running,pending,pending', 'done,running,pending', 'done,failed,skipped']);
+      const text = JSON.stringify(view);
+      for (const secret of ['TOPSECRET', 'THECODE', STATE]) assert.ok(!text.includes(secret), secret);
+      assert.equal(view.state, 'Zq81xT…');
+      assert.equal(recorder.latest('another-session'), null, "another browser's page sees nothing of it");
+    },
+  );
 
   it('a wrong key stops at step 1 on the Cloud Elements lane, with the status', HANG_BOUND, async () => {
     const { recorder, log, ceFetch, seen } = setup();

@@ -95,7 +95,10 @@ describe("the demo's modes and languages, end to end in Chromium", () => {
     );
     // The page is as the prospect left it: the same mode on the switch and on every button.
     assert.equal(await page.$eval(`input[name="mode"][value="${mode}"]`, (input) => input.checked), true);
-    assert.deepEqual([...new Set(await page.$$eval('ce-connect-button', (buttons) => buttons.map((b) => b.getAttribute('mode'))))], [mode]);
+    assert.deepEqual(
+      [...new Set(await page.$$eval('ce-connect-button', (buttons) => buttons.map((b) => b.getAttribute('mode'))))],
+      [mode],
+    );
     // No code and no token in the page the tab came back to, nor in the server's log.
     const html = await page.evaluate(
       () =>
@@ -105,24 +108,32 @@ describe("the demo's modes and languages, end to end in Chromium", () => {
     );
     assert.ok(!html.includes(instance.token));
     assert.ok(!logLines.join('\n').includes(instance.token));
-    assert.equal(await page.evaluate(() => sessionStorage.getItem('ce-connect:pending')), null, 'the pending record is used up');
+    assert.equal(
+      await page.evaluate(() => sessionStorage.getItem('ce-connect:pending')),
+      null,
+      'the pending record is used up',
+    );
     return result.detail;
   }
 
-  it('redirect mode: the tab goes to the consent page and comes back connected, the page as it was', HANG_BOUND, async () => {
-    await choose('mode', 'redirect');
-    assert.deepEqual(
-      [...new Set(await page.$$eval('ce-connect-button', (buttons) => buttons.map((b) => b.getAttribute('mode'))))],
-      ['redirect'],
-    );
-    const { consentUrl } = await roundTrip('sfdc');
-    assert.equal(consentUrl.origin, new URL(demo.sandboxUrl).origin, 'the consent page is on the sandbox origin');
-    const detail = await assertBackConnected('sfdc', 'redirect');
-    assert.deepEqual(Object.keys(detail).sort(), ['element', 'instanceId', 'name']);
-    assert.equal(popups, 0);
-    // The page's log came back with it: the click and the leaving before the page load, the result after it.
-    assert.deepEqual(await pageLog(), ['mode', 'connect-start', 'connect-redirect', 'back', 'connected']);
-  });
+  it(
+    'redirect mode: the tab goes to the consent page and comes back connected, the page as it was',
+    HANG_BOUND,
+    async () => {
+      await choose('mode', 'redirect');
+      assert.deepEqual(
+        [...new Set(await page.$$eval('ce-connect-button', (buttons) => buttons.map((b) => b.getAttribute('mode'))))],
+        ['redirect'],
+      );
+      const { consentUrl } = await roundTrip('sfdc');
+      assert.equal(consentUrl.origin, new URL(demo.sandboxUrl).origin, 'the consent page is on the sandbox origin');
+      const detail = await assertBackConnected('sfdc', 'redirect');
+      assert.deepEqual(Object.keys(detail).sort(), ['element', 'instanceId', 'name']);
+      assert.equal(popups, 0);
+      // The page's log came back with it: the click and the leaving before the page load, the result after it.
+      assert.deepEqual(await pageLog(), ['mode', 'connect-start', 'connect-redirect', 'back', 'connected']);
+    },
+  );
 
   it('redirect mode: a reconnect goes and comes back for the same instance', HANG_BOUND, async () => {
     await choose('mode', 'redirect');
@@ -133,7 +144,12 @@ describe("the demo's modes and languages, end to end in Chromium", () => {
     await page.evaluate(() => (window.__ceEvents = []));
     await roundTrip('hubspot');
     const second = await assertBackConnected('hubspot', 'redirect');
-    assert.deepEqual(second, { element: 'hubspot', instanceId: first.instanceId, name: second.name, reconnected: true });
+    assert.deepEqual(second, {
+      element: 'hubspot',
+      instanceId: first.instanceId,
+      name: second.name,
+      reconnected: true,
+    });
     assert.equal(demo.sandbox.instances().length, 1, 'no new instance');
   });
 
@@ -167,23 +183,29 @@ describe("the demo's modes and languages, end to end in Chromium", () => {
     },
   );
 
-  it('auto mode with the blocked-popup scenario: the same click carries on in this tab and comes back connected', HANG_BOUND, async () => {
-    await choose('scenario', 'blocked');
-    await choose('mode', 'auto');
-    assert.match(await page.$eval('#scenario-note', (note) => note.textContent), /auto mode carries on in this tab/);
-    await roundTrip('box');
-    await assertBackConnected('box', 'auto');
-    assert.equal(popups, 0, 'the blocker refused the popup: none was opened');
-    // The scenario is the server's: still armed on the page that came back.
-    assert.equal(await page.$eval('input[name="scenario"][value="blocked"]', (input) => input.checked), true);
-  });
+  it(
+    'auto mode with the blocked-popup scenario: the same click carries on in this tab and comes back connected',
+    HANG_BOUND,
+    async () => {
+      await choose('scenario', 'blocked');
+      await choose('mode', 'auto');
+      assert.match(await page.$eval('#scenario-note', (note) => note.textContent), /auto mode carries on in this tab/);
+      await roundTrip('box');
+      await assertBackConnected('box', 'auto');
+      assert.equal(popups, 0, 'the blocker refused the popup: none was opened');
+      // The scenario is the server's: still armed on the page that came back.
+      assert.equal(await page.$eval('input[name="scenario"][value="blocked"]', (input) => input.checked), true);
+    },
+  );
 
   it('auto mode with a popup allowed: a popup, and the page stays', HANG_BOUND, async () => {
     await choose('mode', 'auto');
     const url = page.url();
     const popup = new Promise((resolve) => page.once('popup', resolve));
     await page.click('ce-connect-button[element="sfdc"] >>> button');
-    await (await (await popup).waitForSelector('::-p-xpath(//button[normalize-space()="Allow"])', { timeout: 10000 })).click();
+    await (
+      await (await popup).waitForSelector('::-p-xpath(//button[normalize-space()="Allow"])', { timeout: 10000 })
+    ).click();
     const seen = await eventsUntilSettled();
     assert.deepEqual(
       seen.map((event) => event.type),
@@ -219,7 +241,10 @@ describe("the demo's modes and languages, end to end in Chromium", () => {
     await assertBackConnected('sfdc', 'redirect');
     assert.equal(await label('sfdc'), 'Mit Salesforce verbunden');
     assert.equal(
-      await page.$eval('ce-connect-button[element="sfdc"]', (b) => b.shadowRoot.querySelector('[part="status"]').textContent),
+      await page.$eval(
+        'ce-connect-button[element="sfdc"]',
+        (b) => b.shadowRoot.querySelector('[part="status"]').textContent,
+      ),
       'Verbunden. Klicken, um erneut zu verbinden.',
     );
 

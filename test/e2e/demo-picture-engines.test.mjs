@@ -39,44 +39,54 @@ function assertStoppedAtConsent(picture) {
   assert.match(picture.steps[1].reason, /error=access_denied/);
 }
 
-describe('the sequence picture in Firefox', { skip: existsSync(FIREFOX) ? false : `Firefox not found at ${FIREFOX}` }, () => {
-  let demo;
-  let browser;
-  let page;
-  before(async () => {
-    demo = await startDemo({ port: 0, env: {}, log: () => undefined });
-    browser = await puppeteer.launch({
-      browser: 'firefox',
-      executablePath: FIREFOX,
-      headless: true,
-      extraPrefsFirefox: { 'dom.disable_open_during_load': true },
+describe(
+  'the sequence picture in Firefox',
+  { skip: existsSync(FIREFOX) ? false : `Firefox not found at ${FIREFOX}` },
+  () => {
+    let demo;
+    let browser;
+    let page;
+    before(async () => {
+      demo = await startDemo({ port: 0, env: {}, log: () => undefined });
+      browser = await puppeteer.launch({
+        browser: 'firefox',
+        executablePath: FIREFOX,
+        headless: true,
+        extraPrefsFirefox: { 'dom.disable_open_during_load': true },
+      });
+      page = await browser.newPage();
+      await page.goto(demo.url, { waitUntil: 'load' });
+      await page.waitForSelector('#flow-steps[data-status="idle"] li.step');
+      await page.waitForSelector('ce-connect-button[element="sfdc"] >>> button');
     });
-    page = await browser.newPage();
-    await page.goto(demo.url, { waitUntil: 'load' });
-    await page.waitForSelector('#flow-steps[data-status="idle"] li.step');
-    await page.waitForSelector('ce-connect-button[element="sfdc"] >>> button');
-  });
-  after(async () => {
-    await browser?.close();
-    await demo?.close();
-  });
+    after(async () => {
+      await browser?.close();
+      await demo?.close();
+    });
 
-  async function clickThrough(key, choice) {
-    const popup = new Promise((resolve) => page.once('popup', resolve));
-    await page.click(`ce-connect-button[element="${key}"] >>> button`);
-    const consent = await popup;
-    await (await consent.waitForSelector(`::-p-xpath(//button[normalize-space()="${choice}"])`, { timeout: 10000 })).click();
-  }
+    async function clickThrough(key, choice) {
+      const popup = new Promise((resolve) => page.once('popup', resolve));
+      await page.click(`ce-connect-button[element="${key}"] >>> button`);
+      const consent = await popup;
+      await (
+        await consent.waitForSelector(`::-p-xpath(//button[normalize-space()="${choice}"])`, { timeout: 10000 })
+      ).click();
+    }
 
-  it('Allow lights the three steps in order, each with a time; Deny stops at consent with its reason', HANG_BOUND, async () => {
-    await clickThrough('sfdc', 'Allow');
-    const allowed = await settledPicture(page);
-    assertLitInOrder(allowed);
-    await clickThrough('hubspot', 'Deny');
-    assertStoppedAtConsent(await settledPicture(page, allowed.flow));
-    assert.ok((await readPicture(page)).steps.every((step) => step.focusable));
-  });
-});
+    it(
+      'Allow lights the three steps in order, each with a time; Deny stops at consent with its reason',
+      HANG_BOUND,
+      async () => {
+        await clickThrough('sfdc', 'Allow');
+        const allowed = await settledPicture(page);
+        assertLitInOrder(allowed);
+        await clickThrough('hubspot', 'Deny');
+        assertStoppedAtConsent(await settledPicture(page, allowed.flow));
+        assert.ok((await readPicture(page)).steps.every((step) => step.focusable));
+      },
+    );
+  },
+);
 
 describe(
   'the sequence picture in WebKit',
@@ -107,11 +117,17 @@ describe(
     async function clickThrough(key, choice, previous = 'idle') {
       await session.until(
         () =>
-          session.execute(`return !!document.querySelector('ce-connect-button[element="${key}"]')?.shadowRoot?.querySelector('button')`),
+          session.execute(
+            `return !!document.querySelector('ce-connect-button[element="${key}"]')?.shadowRoot?.querySelector('button')`,
+          ),
         key,
       );
       await session.click(await session.findInShadow(`ce-connect-button[element="${key}"]`, 'button'));
-      const popup = await session.until(async () => (await session.windows()).find((handle) => handle !== main), 'the popup', 10000);
+      const popup = await session.until(
+        async () => (await session.windows()).find((handle) => handle !== main),
+        'the popup',
+        10000,
+      );
       await session.switchTo(popup);
       const button = await session.until(
         () => session.find('xpath', `//button[normalize-space()="${choice}"]`).catch(() => undefined),
@@ -123,10 +139,14 @@ describe(
       return session.execute(READ_PICTURE);
     }
 
-    it('Allow lights the three steps in order, each with a time; Deny stops at consent with its reason', HANG_BOUND, async () => {
-      const allowed = await clickThrough('sfdc', 'Allow');
-      assertLitInOrder(allowed);
-      assertStoppedAtConsent(await clickThrough('hubspot', 'Deny', allowed.flow));
-    });
+    it(
+      'Allow lights the three steps in order, each with a time; Deny stops at consent with its reason',
+      HANG_BOUND,
+      async () => {
+        const allowed = await clickThrough('sfdc', 'Allow');
+        assertLitInOrder(allowed);
+        assertStoppedAtConsent(await clickThrough('hubspot', 'Deny', allowed.flow));
+      },
+    );
   },
 );

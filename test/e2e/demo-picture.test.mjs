@@ -53,7 +53,9 @@ describe("the demo's sequence picture, end to end in Chromium", () => {
     const popup = new Promise((resolve) => on.once('popup', resolve));
     await on.click(`ce-connect-button[element="${key}"] >>> button`);
     const consent = await popup;
-    await (await consent.waitForSelector(`::-p-xpath(//button[normalize-space()="${choice}"])`, { timeout: 10000 })).click();
+    await (
+      await consent.waitForSelector(`::-p-xpath(//button[normalize-space()="${choice}"])`, { timeout: 10000 })
+    ).click();
   }
 
   it('Allow: the three steps light in order, each with a time, with state and owner checked', HANG_BOUND, async () => {
@@ -117,29 +119,33 @@ describe("the demo's sequence picture, end to end in Chromium", () => {
     assert.ok(await page.$('#flow-steps li[data-step="consent"] .stop'), 'a cross marks where it stopped');
   });
 
-  it("a backend error stops at step 1 with Cloud Elements' failure; a blocked popup, with the button's", HANG_BOUND, async () => {
-    await page.click('input[name="scenario"][value="error"]');
-    await page.waitForFunction(() => document.getElementById('scenario-note').textContent.includes('fails'));
-    await page.click('ce-connect-button[element="sfdc"] >>> button');
-    const failed = await settledPicture(page);
-    assert.deepEqual(
-      failed.steps.map((step) => step.status),
-      ['failed', 'skipped', 'skipped'],
-    );
-    assert.match(failed.steps[0].reason, /Cloud Elements failed on oauth-url: error-status 503/);
+  it(
+    "a backend error stops at step 1 with Cloud Elements' failure; a blocked popup, with the button's",
+    HANG_BOUND,
+    async () => {
+      await page.click('input[name="scenario"][value="error"]');
+      await page.waitForFunction(() => document.getElementById('scenario-note').textContent.includes('fails'));
+      await page.click('ce-connect-button[element="sfdc"] >>> button');
+      const failed = await settledPicture(page);
+      assert.deepEqual(
+        failed.steps.map((step) => step.status),
+        ['failed', 'skipped', 'skipped'],
+      );
+      assert.match(failed.steps[0].reason, /Cloud Elements failed on oauth-url: error-status 503/);
 
-    await page.click('input[name="scenario"][value="blocked"]');
-    await page.waitForFunction(() => document.getElementById('scenario-note').textContent.includes('blocker'));
-    await page.click('ce-connect-button[element="box"] >>> button');
-    await page.waitForFunction(
-      () =>
-        document.querySelector('#flow-steps li[data-step="url"]')?.dataset.status === 'failed' &&
-        document.getElementById('flow-steps').dataset.flow.startsWith('page-'),
-      { timeout: 10000 },
-    );
-    const blocked = await readPicture(page);
-    assert.match(blocked.steps[0].reason, /popup-blocked/);
-  });
+      await page.click('input[name="scenario"][value="blocked"]');
+      await page.waitForFunction(() => document.getElementById('scenario-note').textContent.includes('blocker'));
+      await page.click('ce-connect-button[element="box"] >>> button');
+      await page.waitForFunction(
+        () =>
+          document.querySelector('#flow-steps li[data-step="url"]')?.dataset.status === 'failed' &&
+          document.getElementById('flow-steps').dataset.flow.startsWith('page-'),
+        { timeout: 10000 },
+      );
+      const blocked = await readPicture(page);
+      assert.match(blocked.steps[0].reason, /popup-blocked/);
+    },
+  );
 
   it('a reconnect is followed as PUT /instances/{id}; a redirect-mode flow comes back lit', HANG_BOUND, async () => {
     await clickThrough('sfdc', 'Allow');
@@ -169,7 +175,10 @@ describe("the demo's sequence picture, end to end in Chromium", () => {
     await page.keyboard.press('ArrowRight');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-log');
     assert.deepEqual(
-      await page.evaluate(() => [document.getElementById('panel-log').hidden, document.getElementById('panel-flow').hidden]),
+      await page.evaluate(() => [
+        document.getElementById('panel-log').hidden,
+        document.getElementById('panel-flow').hidden,
+      ]),
       [false, true],
     );
     await page.keyboard.press('ArrowLeft');
@@ -193,9 +202,14 @@ describe("the demo's sequence picture, end to end in Chromium", () => {
           await axePage.waitForSelector('ce-connect-button[element="sfdc"] >>> button');
           await clickThrough('sfdc', 'Allow', axePage);
           await settledPicture(axePage);
-          assert.equal(await axePage.evaluate(() => document.documentElement.classList.contains('dark')), theme === 'dark');
+          assert.equal(
+            await axePage.evaluate(() => document.documentElement.classList.contains('dark')),
+            theme === 'dark',
+          );
           await axePage.evaluate(AXE);
-          const { violations } = await axePage.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+          const { violations } = await axePage.evaluate(() =>
+            window.axe.run(document, { resultTypes: ['violations'] }),
+          );
           assert.deepEqual(
             violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
             [],
@@ -240,7 +254,10 @@ describe("the demo's sequence picture, end to end in Chromium", () => {
     assert.ok(row.length >= 2, `a row of cards: ${row}`);
     const heads = () =>
       page.evaluate(
-        (keys) => keys.map((key) => Math.round(document.querySelector(`.card[data-key="${key}"] .app-name`).getBoundingClientRect().top)),
+        (keys) =>
+          keys.map((key) =>
+            Math.round(document.querySelector(`.card[data-key="${key}"] .app-name`).getBoundingClientRect().top),
+          ),
         row,
       );
     const height = () => page.$eval(`.card[data-key="${row[0]}"]`, (card) => card.getBoundingClientRect().height);
@@ -252,50 +269,69 @@ describe("the demo's sequence picture, end to end in Chromium", () => {
     assert.deepEqual(await heads(), before, 'every header of the row where it was');
   });
 
-  it('Disconnect is a secondary button: not the "Connected" colour, outlined, in light and dark', HANG_BOUND, async () => {
-    await clickThrough('sfdc', 'Allow');
-    await page.waitForSelector('ce-connect-button[element="sfdc"] >>> [part="disconnect"]');
-    const styles = () =>
-      page.evaluate(() => {
-        const host = document.querySelector('ce-connect-button[element="sfdc"]');
-        const look = (node) => {
-          const s = getComputedStyle(node);
-          return { background: s.backgroundColor, border: s.borderTopStyle, color: s.color, cursor: s.cursor };
-        };
-        return {
-          disconnect: look(host.shadowRoot.querySelector('[part="disconnect"]')),
-          main: look(host.shadowRoot.querySelector('[part="button"]')),
-        };
-      });
-    for (const dark of [false, true]) {
-      if (dark) await page.click('#theme-dark');
-      const { disconnect, main } = await styles();
-      assert.notEqual(disconnect.background, main.background, `not the Connected colour (${dark ? 'dark' : 'light'})`);
-      assert.equal(disconnect.border, 'solid');
-      assert.equal(disconnect.cursor, 'pointer');
-      assert.notEqual(disconnect.background, 'rgba(0, 0, 0, 0)', 'a filled secondary button, not a bare box');
-    }
-  });
+  it(
+    'Disconnect is a secondary button: not the "Connected" colour, outlined, in light and dark',
+    HANG_BOUND,
+    async () => {
+      await clickThrough('sfdc', 'Allow');
+      await page.waitForSelector('ce-connect-button[element="sfdc"] >>> [part="disconnect"]');
+      const styles = () =>
+        page.evaluate(() => {
+          const host = document.querySelector('ce-connect-button[element="sfdc"]');
+          const look = (node) => {
+            const s = getComputedStyle(node);
+            return { background: s.backgroundColor, border: s.borderTopStyle, color: s.color, cursor: s.cursor };
+          };
+          return {
+            disconnect: look(host.shadowRoot.querySelector('[part="disconnect"]')),
+            main: look(host.shadowRoot.querySelector('[part="button"]')),
+          };
+        });
+      for (const dark of [false, true]) {
+        if (dark) await page.click('#theme-dark');
+        const { disconnect, main } = await styles();
+        assert.notEqual(
+          disconnect.background,
+          main.background,
+          `not the Connected colour (${dark ? 'dark' : 'light'})`,
+        );
+        assert.equal(disconnect.border, 'solid');
+        assert.equal(disconnect.cursor, 'pointer');
+        assert.notEqual(disconnect.background, 'rgba(0, 0, 0, 0)', 'a filled secondary button, not a bare box');
+      }
+    },
+  );
 
-  it('Zendesk: the card says what to type; the bare subdomain connects, a URL is refused with what is valid', HANG_BOUND, async () => {
-    assert.match(
-      await page.$eval('.card[data-key="zendesk"] .site', (site) => site.textContent),
-      /Your Zendesk subdomain.*e\.g\. acme for acme\.zendesk\.com/,
-    );
-    await page.type('#site-zendesk', 'https://acme.zendesk.com');
-    const refused = page.evaluate(
-      () => new Promise((resolve) => document.addEventListener('connect-error', (event) => resolve(event.detail), { once: true })),
-    );
-    await page.click('ce-connect-button[element="zendesk"] >>> button');
-    const detail = await refused;
-    assert.equal(detail.code, 'invalid-config');
-    assert.equal(detail.message, ZENDESK_SITE_REFUSAL);
+  it(
+    'Zendesk: the card says what to type; the bare subdomain connects, a URL is refused with what is valid',
+    HANG_BOUND,
+    async () => {
+      assert.match(
+        await page.$eval('.card[data-key="zendesk"] .site', (site) => site.textContent),
+        /Your Zendesk subdomain.*e\.g\. acme for acme\.zendesk\.com/,
+      );
+      await page.type('#site-zendesk', 'https://acme.zendesk.com');
+      const refused = page.evaluate(
+        () =>
+          new Promise((resolve) =>
+            document.addEventListener('connect-error', (event) => resolve(event.detail), { once: true }),
+          ),
+      );
+      await page.click('ce-connect-button[element="zendesk"] >>> button');
+      const detail = await refused;
+      assert.equal(detail.code, 'invalid-config');
+      assert.equal(detail.message, ZENDESK_SITE_REFUSAL);
 
-    await page.$eval('#site-zendesk', (input) => (input.value = ''));
-    await page.type('#site-zendesk', 'acme');
-    await clickThrough('zendesk', 'Allow');
-    await page.waitForSelector('ce-connect-button[element="zendesk"][status="connected"]', { timeout: 20000 });
-    const [instance] = demo.sandbox.instances();
-    assert.equal(instance.configuration['zendesk.subdomain'], 'acme', 'the bare subdomain, as Cloud Elements wants it');
-  });
+      await page.$eval('#site-zendesk', (input) => (input.value = ''));
+      await page.type('#site-zendesk', 'acme');
+      await clickThrough('zendesk', 'Allow');
+      await page.waitForSelector('ce-connect-button[element="zendesk"][status="connected"]', { timeout: 20000 });
+      const [instance] = demo.sandbox.instances();
+      assert.equal(
+        instance.configuration['zendesk.subdomain'],
+        'acme',
+        'the bare subdomain, as Cloud Elements wants it',
+      );
+    },
+  );
 });

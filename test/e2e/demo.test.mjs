@@ -45,7 +45,11 @@ function recordEvents(page) {
  * so the order in which events and clicks happen cannot deadlock a test.
  */
 async function eventsUntilSettled(page) {
-  await page.waitForFunction((terminal) => window.__ceEvents.some((event) => terminal.includes(event.type)), { timeout: 20000 }, TERMINAL);
+  await page.waitForFunction(
+    (terminal) => window.__ceEvents.some((event) => terminal.includes(event.type)),
+    { timeout: 20000 },
+    TERMINAL,
+  );
   return page.evaluate(() => window.__ceEvents);
 }
 
@@ -77,7 +81,9 @@ describe('the demo, end to end in Chromium', () => {
     await page.click('ce-connect-button[element="sfdc"] >>> button');
     const consent = await popup;
     if (choice) {
-      const button = await consent.waitForSelector(`::-p-xpath(//button[normalize-space()="${choice}"])`, { timeout: 10000 });
+      const button = await consent.waitForSelector(`::-p-xpath(//button[normalize-space()="${choice}"])`, {
+        timeout: 10000,
+      });
       const text = await consent.evaluate(() => document.body.innerText);
       assert.match(text, /Salesforce/);
       assert.match(text, /Acme Analytics/);
@@ -89,7 +95,11 @@ describe('the demo, end to end in Chromium', () => {
   /** Switches the scenario as a visitor does (the radio button), and waits until the page has taken it. */
   async function setScenario(scenario) {
     await page.evaluate(async (name) => {
-      await fetch('/demo-api/scenario', { method: 'POST', headers: { 'X-CE-Connect': '1' }, body: JSON.stringify({ scenario: name }) });
+      await fetch('/demo-api/scenario', {
+        method: 'POST',
+        headers: { 'X-CE-Connect': '1' },
+        body: JSON.stringify({ scenario: name }),
+      });
       document.querySelector(`input[name="scenario"][value="${name}"]`)?.click();
     }, scenario);
     // The page switches its own state (e.g. the blocked-popup stand-in) only once its request returns: it logs it.
@@ -115,32 +125,36 @@ describe('the demo, end to end in Chromium', () => {
     assert.equal(JSON.parse(config.body).scenario, 'normal', 'the redirected POST did not switch the scenario');
   });
 
-  it("a real click, Allow on the consent page: connected with the sandbox's instance id, listed as connected", HANG_BOUND, async () => {
-    const before = demo.sandbox.instances().length;
-    await connectSalesforce('Allow');
-    const result = outcomeOf(await eventsUntilSettled(page));
-    assert.equal(result.type, 'connected');
-    assert.deepEqual(Object.keys(result.detail).sort(), ['element', 'instanceId', 'name']);
-    // The page's instance-name reached Cloud Elements although flow 4a creates the instance from a redirect.
-    assert.equal(result.detail.name, 'Salesforce — demo');
-    const created = demo.sandbox.instances();
-    assert.equal(created.length, before + 1);
-    assert.equal(result.detail.instanceId, String(created.at(-1).id));
-    await page.waitForFunction(
-      (id) => [...document.querySelectorAll('#instances td:first-child')].some((td) => td.textContent === id),
-      { timeout: 5000 },
-      result.detail.instanceId,
-    );
-    // The Element Token stays on the server: not in the page, not in any log line.
-    const html = await page.evaluate(
-      () =>
-        document.documentElement.outerHTML +
-        JSON.stringify([...document.querySelectorAll('ce-connect-button')].map((b) => b.shadowRoot.innerHTML)),
-    );
-    assert.ok(!html.includes(created.at(-1).token));
-    assert.ok(!logLines.join('\n').includes(created.at(-1).token));
-    assert.equal(await page.$eval('ce-connect-button[element="sfdc"]', (b) => b.getAttribute('status')), 'connected');
-  });
+  it(
+    "a real click, Allow on the consent page: connected with the sandbox's instance id, listed as connected",
+    HANG_BOUND,
+    async () => {
+      const before = demo.sandbox.instances().length;
+      await connectSalesforce('Allow');
+      const result = outcomeOf(await eventsUntilSettled(page));
+      assert.equal(result.type, 'connected');
+      assert.deepEqual(Object.keys(result.detail).sort(), ['element', 'instanceId', 'name']);
+      // The page's instance-name reached Cloud Elements although flow 4a creates the instance from a redirect.
+      assert.equal(result.detail.name, 'Salesforce — demo');
+      const created = demo.sandbox.instances();
+      assert.equal(created.length, before + 1);
+      assert.equal(result.detail.instanceId, String(created.at(-1).id));
+      await page.waitForFunction(
+        (id) => [...document.querySelectorAll('#instances td:first-child')].some((td) => td.textContent === id),
+        { timeout: 5000 },
+        result.detail.instanceId,
+      );
+      // The Element Token stays on the server: not in the page, not in any log line.
+      const html = await page.evaluate(
+        () =>
+          document.documentElement.outerHTML +
+          JSON.stringify([...document.querySelectorAll('ce-connect-button')].map((b) => b.shadowRoot.innerHTML)),
+      );
+      assert.ok(!html.includes(created.at(-1).token));
+      assert.ok(!logLines.join('\n').includes(created.at(-1).token));
+      assert.equal(await page.$eval('ce-connect-button[element="sfdc"]', (b) => b.getAttribute('status')), 'connected');
+    },
+  );
 
   it('Deny on the consent page ends in provider-denied, and nothing is created', HANG_BOUND, async () => {
     const before = demo.sandbox.instances().length;
@@ -226,7 +240,9 @@ describe('the demo, end to end in Chromium', () => {
     await recordEvents(page);
     const popup = new Promise((resolve) => page.once('popup', resolve));
     await page.click(`ce-connect-button[element="${key}"] >>> button`);
-    await (await (await popup).waitForSelector('::-p-xpath(//button[normalize-space()="Allow"])', { timeout: 10000 })).click();
+    await (
+      await (await popup).waitForSelector('::-p-xpath(//button[normalize-space()="Allow"])', { timeout: 10000 })
+    ).click();
     const seen = await eventsUntilSettled(page);
     const result = outcomeOf(seen);
     assert.equal(result.type, 'connected', JSON.stringify(seen));
@@ -249,65 +265,92 @@ describe('the demo, end to end in Chromium', () => {
     );
   }
 
-  it('Expire → "Reconnect Salesforce"; the reconnect keeps the Instance ID and the new token is stored', HANG_BOUND, async () => {
-    const first = await connectWithAllow('sfdc');
-    const id = first.instanceId;
-    await waitForLabel('sfdc', 'Connected to Salesforce');
-    await page.waitForFunction(
-      (i) => document.querySelector('.card[data-key="sfdc"] .instance-id').textContent === i,
-      { timeout: 5000 },
-      id,
-    );
-    const [created] = demo.sandbox.instances();
-    assert.equal(String(created.id), id);
+  it(
+    'Expire → "Reconnect Salesforce"; the reconnect keeps the Instance ID and the new token is stored',
+    HANG_BOUND,
+    async () => {
+      const first = await connectWithAllow('sfdc');
+      const id = first.instanceId;
+      await waitForLabel('sfdc', 'Connected to Salesforce');
+      await page.waitForFunction(
+        (i) => document.querySelector('.card[data-key="sfdc"] .instance-id').textContent === i,
+        { timeout: 5000 },
+        id,
+      );
+      const [created] = demo.sandbox.instances();
+      assert.equal(String(created.id), id);
 
-    await page.click('.card[data-key="sfdc"] .expire');
-    await page.waitForSelector('ce-connect-button[element="sfdc"][status="needs-reconnect"]', { timeout: 10000 });
-    assert.equal(await label('sfdc'), 'Reconnect Salesforce');
-    assert.equal(demo.sandbox.instances()[0].valid, false, 'Cloud Elements reports it broken');
-    await page.waitForFunction(() => document.querySelector('#instances tr td:nth-child(4)')?.textContent === 'Needs reconnect', {
-      timeout: 5000,
-    });
-    assert.equal(await page.$eval('.card[data-key="sfdc"] .expire', (b) => b.hidden), true, 'no Expire on a broken instance');
+      await page.click('.card[data-key="sfdc"] .expire');
+      await page.waitForSelector('ce-connect-button[element="sfdc"][status="needs-reconnect"]', { timeout: 10000 });
+      assert.equal(await label('sfdc'), 'Reconnect Salesforce');
+      assert.equal(demo.sandbox.instances()[0].valid, false, 'Cloud Elements reports it broken');
+      await page.waitForFunction(
+        () => document.querySelector('#instances tr td:nth-child(4)')?.textContent === 'Needs reconnect',
+        {
+          timeout: 5000,
+        },
+      );
+      assert.equal(
+        await page.$eval('.card[data-key="sfdc"] .expire', (b) => b.hidden),
+        true,
+        'no Expire on a broken instance',
+      );
 
-    const second = await connectWithAllow('sfdc');
-    assert.deepEqual(second, { element: 'sfdc', instanceId: id, name: second.name, reconnected: true });
-    await waitForLabel('sfdc', 'Connected to Salesforce');
-    const after = demo.sandbox.instances();
-    assert.equal(after.length, 1, 'no new instance');
-    assert.equal(String(after[0].id), id);
-    assert.equal(after[0].valid, true);
-    assert.notEqual(after[0].token, created.token, 'Cloud Elements issued a new token');
-    assert.deepEqual(demo.tokens.get(id), { element: 'sfdc', owner: 'alice', token: after[0].token }, 'onInstanceReconnected stored it');
-    await page.waitForFunction(() => document.querySelector('#instances tr td:nth-child(4)')?.textContent === 'Connected', {
-      timeout: 5000,
-    });
-    assert.deepEqual(await tableRows(), [[id, 'Salesforce', 'Connected']]);
+      const second = await connectWithAllow('sfdc');
+      assert.deepEqual(second, { element: 'sfdc', instanceId: id, name: second.name, reconnected: true });
+      await waitForLabel('sfdc', 'Connected to Salesforce');
+      const after = demo.sandbox.instances();
+      assert.equal(after.length, 1, 'no new instance');
+      assert.equal(String(after[0].id), id);
+      assert.equal(after[0].valid, true);
+      assert.notEqual(after[0].token, created.token, 'Cloud Elements issued a new token');
+      assert.deepEqual(
+        demo.tokens.get(id),
+        { element: 'sfdc', owner: 'alice', token: after[0].token },
+        'onInstanceReconnected stored it',
+      );
+      await page.waitForFunction(
+        () => document.querySelector('#instances tr td:nth-child(4)')?.textContent === 'Connected',
+        {
+          timeout: 5000,
+        },
+      );
+      assert.deepEqual(await tableRows(), [[id, 'Salesforce', 'Connected']]);
 
-    // It lasts: a reload (same session) gets it from GET /api/ce/instances, and the button's own check says connected.
-    await page.reload({ waitUntil: 'networkidle0' });
-    await waitForLabel('sfdc', 'Connected to Salesforce');
-    assert.equal(await page.$eval('ce-connect-button[element="sfdc"]', (b) => b.getAttribute('instance-id')), id);
-  });
+      // It lasts: a reload (same session) gets it from GET /api/ce/instances, and the button's own check says connected.
+      await page.reload({ waitUntil: 'networkidle0' });
+      await waitForLabel('sfdc', 'Connected to Salesforce');
+      assert.equal(await page.$eval('ce-connect-button[element="sfdc"]', (b) => b.getAttribute('instance-id')), id);
+    },
+  );
 
-  it("Disconnect (the element's own button) deletes the card's instance at Cloud Elements and clears the card", HANG_BOUND, async () => {
-    const { instanceId } = await connectWithAllow('hubspot');
-    await waitForLabel('hubspot', 'Connected to HubSpot');
-    assert.ok(demo.tokens.has(instanceId));
-    await recordEvents(page);
-    await page.click('ce-connect-button[element="hubspot"] >>> [part="disconnect"]');
-    await page.waitForFunction(() => window.__ceEvents.some((event) => event.type === 'disconnected'), { timeout: 10000 });
-    const events = await page.evaluate(() => window.__ceEvents);
-    assert.deepEqual(events, [{ type: 'disconnected', detail: { element: 'hubspot', instanceId, reason: 'user' } }]);
-    assert.deepEqual(demo.sandbox.instances(), [], 'deleted at Cloud Elements');
-    assert.equal(demo.tokens.has(instanceId), false, 'onInstanceDeleted forgot the token');
-    await waitForLabel('hubspot', 'Connect to HubSpot');
-    await page.waitForFunction(() => !document.querySelector('#instances tr') && !document.getElementById('instances-empty').hidden, {
-      timeout: 5000,
-    });
-    assert.equal(await page.$eval('.card[data-key="hubspot"] .card-meta', (meta) => meta.hidden), true);
-    assert.equal(await page.$('ce-connect-button[element="hubspot"] >>> [part="disconnect"]'), null);
-  });
+  it(
+    "Disconnect (the element's own button) deletes the card's instance at Cloud Elements and clears the card",
+    HANG_BOUND,
+    async () => {
+      const { instanceId } = await connectWithAllow('hubspot');
+      await waitForLabel('hubspot', 'Connected to HubSpot');
+      assert.ok(demo.tokens.has(instanceId));
+      await recordEvents(page);
+      await page.click('ce-connect-button[element="hubspot"] >>> [part="disconnect"]');
+      await page.waitForFunction(() => window.__ceEvents.some((event) => event.type === 'disconnected'), {
+        timeout: 10000,
+      });
+      const events = await page.evaluate(() => window.__ceEvents);
+      assert.deepEqual(events, [{ type: 'disconnected', detail: { element: 'hubspot', instanceId, reason: 'user' } }]);
+      assert.deepEqual(demo.sandbox.instances(), [], 'deleted at Cloud Elements');
+      assert.equal(demo.tokens.has(instanceId), false, 'onInstanceDeleted forgot the token');
+      await waitForLabel('hubspot', 'Connect to HubSpot');
+      await page.waitForFunction(
+        () => !document.querySelector('#instances tr') && !document.getElementById('instances-empty').hidden,
+        {
+          timeout: 5000,
+        },
+      );
+      assert.equal(await page.$eval('.card[data-key="hubspot"] .card-meta', (meta) => meta.hidden), true);
+      assert.equal(await page.$('ce-connect-button[element="hubspot"] >>> [part="disconnect"]'), null);
+    },
+  );
 
   it("user B does not see, check, expire or delete user A's connection; each has their own", HANG_BOUND, async () => {
     const alice = await connectWithAllow('sfdc');
@@ -325,7 +368,8 @@ describe('the demo, end to end in Chromium', () => {
       return {
         get: await read(await fetch(`/api/ce/instances/${id}`, { headers: api })),
         remove: await read(await fetch(`/api/ce/instances/${id}`, { method: 'DELETE', headers: api })),
-        expire: (await fetch(`/demo-api/instances/${id}/expire`, { method: 'POST', headers: { 'X-CE-Connect': '1' } })).status,
+        expire: (await fetch(`/demo-api/instances/${id}/expire`, { method: 'POST', headers: { 'X-CE-Connect': '1' } }))
+          .status,
       };
     }, alice.instanceId);
     assert.deepEqual(answers, {
@@ -343,38 +387,51 @@ describe('the demo, end to end in Chromium', () => {
 
     await switchUser('alice');
     await waitForLabel('sfdc', 'Connected to Salesforce');
-    assert.equal(await page.$eval('ce-connect-button[element="sfdc"]', (b) => b.getAttribute('instance-id')), alice.instanceId);
+    assert.equal(
+      await page.$eval('ce-connect-button[element="sfdc"]', (b) => b.getAttribute('instance-id')),
+      alice.instanceId,
+    );
     assert.deepEqual(await tableRows(), [[alice.instanceId, 'Salesforce', 'Connected']]);
     assert.equal(demo.tokens.get(alice.instanceId).owner, 'alice');
     assert.equal(demo.tokens.get(bob.instanceId).owner, 'bob');
   });
 
-  it('Zendesk asks for the subdomain: a refused one is invalid-config, a good one signs in on that site', HANG_BOUND, async () => {
-    await page.type('#site-zendesk', 'Not a subdomain!');
-    await recordEvents(page);
-    await page.click('ce-connect-button[element="zendesk"] >>> button');
-    const refused = outcomeOf(await eventsUntilSettled(page));
-    assert.equal(refused.type, 'connect-error');
-    assert.equal(refused.detail.code, 'invalid-config');
-    assert.equal(demo.sandbox.instances().length, 0);
+  it(
+    'Zendesk asks for the subdomain: a refused one is invalid-config, a good one signs in on that site',
+    HANG_BOUND,
+    async () => {
+      await page.type('#site-zendesk', 'Not a subdomain!');
+      await recordEvents(page);
+      await page.click('ce-connect-button[element="zendesk"] >>> button');
+      const refused = outcomeOf(await eventsUntilSettled(page));
+      assert.equal(refused.type, 'connect-error');
+      assert.equal(refused.detail.code, 'invalid-config');
+      assert.equal(demo.sandbox.instances().length, 0);
 
-    await page.$eval('#site-zendesk', (input) => (input.value = ''));
-    await page.type('#site-zendesk', 'acme');
-    assert.equal(await page.$eval('ce-connect-button[element="zendesk"]', (b) => b.getAttribute('site')), 'acme');
-    await recordEvents(page);
-    const popup = new Promise((resolve) => page.once('popup', resolve));
-    await page.click('ce-connect-button[element="zendesk"] >>> button');
-    const consent = await popup;
-    const allow = await consent.waitForSelector('::-p-xpath(//button[normalize-space()="Allow"])', { timeout: 10000 });
-    assert.match(await consent.evaluate(() => document.body.innerText), /Site: acme\b/);
-    await allow.click();
-    const result = outcomeOf(await eventsUntilSettled(page));
-    assert.equal(result.type, 'connected');
-    const [instance] = demo.sandbox.instances();
-    assert.equal(String(instance.id), result.detail.instanceId);
-    assert.equal(instance.configuration['zendesk.subdomain'], 'acme', 'the bare subdomain, as Cloud Elements wants it');
-    await waitForLabel('zendesk', 'Connected to Zendesk');
-  });
+      await page.$eval('#site-zendesk', (input) => (input.value = ''));
+      await page.type('#site-zendesk', 'acme');
+      assert.equal(await page.$eval('ce-connect-button[element="zendesk"]', (b) => b.getAttribute('site')), 'acme');
+      await recordEvents(page);
+      const popup = new Promise((resolve) => page.once('popup', resolve));
+      await page.click('ce-connect-button[element="zendesk"] >>> button');
+      const consent = await popup;
+      const allow = await consent.waitForSelector('::-p-xpath(//button[normalize-space()="Allow"])', {
+        timeout: 10000,
+      });
+      assert.match(await consent.evaluate(() => document.body.innerText), /Site: acme\b/);
+      await allow.click();
+      const result = outcomeOf(await eventsUntilSettled(page));
+      assert.equal(result.type, 'connected');
+      const [instance] = demo.sandbox.instances();
+      assert.equal(String(instance.id), result.detail.instanceId);
+      assert.equal(
+        instance.configuration['zendesk.subdomain'],
+        'acme',
+        'the bare subdomain, as Cloud Elements wants it',
+      );
+      await waitForLabel('zendesk', 'Connected to Zendesk');
+    },
+  );
 });
 
 describe('flow 4b through the real server: a static callback page, then POST /api/ce/instances', () => {
@@ -389,20 +446,24 @@ describe('flow 4b through the real server: a static callback page, then POST /ap
     await demo?.close();
   }, HANG_BOUND);
 
-  it('Allow on the consent page: the widget posts the code to the backend and gets the instance id', HANG_BOUND, async () => {
-    const page = await browser.newPage();
-    await page.goto(demo.url, { waitUntil: 'networkidle0' });
-    await page.waitForSelector('ce-connect-button[element="hubspot"] >>> button');
-    const requests = [];
-    page.on('request', (request) => requests.push(`${request.method()} ${new URL(request.url()).pathname}`));
-    const popup = new Promise((resolve) => page.once('popup', resolve));
-    const outcome = nextOutcome(page);
-    await page.click('ce-connect-button[element="hubspot"] >>> button');
-    const consent = await popup;
-    await (await consent.waitForSelector('::-p-xpath(//button[normalize-space()="Allow"])')).click();
-    const result = await outcome;
-    assert.equal(result.type, 'connected', JSON.stringify(result));
-    assert.equal(result.detail.instanceId, String(demo.sandbox.instances().at(-1).id));
-    assert.ok(requests.includes('POST /api/ce/instances'), requests.join('\n'));
-  });
+  it(
+    'Allow on the consent page: the widget posts the code to the backend and gets the instance id',
+    HANG_BOUND,
+    async () => {
+      const page = await browser.newPage();
+      await page.goto(demo.url, { waitUntil: 'networkidle0' });
+      await page.waitForSelector('ce-connect-button[element="hubspot"] >>> button');
+      const requests = [];
+      page.on('request', (request) => requests.push(`${request.method()} ${new URL(request.url()).pathname}`));
+      const popup = new Promise((resolve) => page.once('popup', resolve));
+      const outcome = nextOutcome(page);
+      await page.click('ce-connect-button[element="hubspot"] >>> button');
+      const consent = await popup;
+      await (await consent.waitForSelector('::-p-xpath(//button[normalize-space()="Allow"])')).click();
+      const result = await outcome;
+      assert.equal(result.type, 'connected', JSON.stringify(result));
+      assert.equal(result.detail.instanceId, String(demo.sandbox.instances().at(-1).id));
+      assert.ok(requests.includes('POST /api/ce/instances'), requests.join('\n'));
+    },
+  );
 });

@@ -9,7 +9,9 @@ import { startDemo } from '../../demo/server.mjs';
 import { HANG_BOUND, eventsUntilSettled, nextOutcome, resetDemo } from '../node/support/demo-browser.mjs';
 
 const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
-const skip = existsSync(FIREFOX) ? false : `Firefox not found at ${FIREFOX} (apt-get install firefox-esr, or set FIREFOX_PATH)`;
+const skip = existsSync(FIREFOX)
+  ? false
+  : `Firefox not found at ${FIREFOX} (apt-get install firefox-esr, or set FIREFOX_PATH)`;
 
 describe('the demo, end to end in Firefox', { skip }, () => {
   let demo;
@@ -69,7 +71,9 @@ describe('the demo, end to end in Firefox', { skip }, () => {
       const sandboxOrigin = new URL(demo.sandboxUrl).origin;
       let severed;
       if (choice) {
-        const button = await consent.waitForSelector(`::-p-xpath(//button[normalize-space()="${choice}"])`, { timeout: 10000 });
+        const button = await consent.waitForSelector(`::-p-xpath(//button[normalize-space()="${choice}"])`, {
+          timeout: 10000,
+        });
         assert.equal(new URL(consent.url()).origin, sandboxOrigin, 'the consent page is on the sandbox origin');
         assert.match(await consent.evaluate(() => document.body.innerText), /Salesforce/);
         severed = await consent.evaluate(() => window.opener === null);
@@ -101,7 +105,11 @@ describe('the demo, end to end in Firefox', { skip }, () => {
 
     it('the COOP scenario (the consent page severs the opener) still ends in connected', HANG_BOUND, async (t) => {
       await page.evaluate(async () => {
-        await fetch('/demo-api/scenario', { method: 'POST', headers: { 'X-CE-Connect': '1' }, body: JSON.stringify({ scenario: 'coop' }) });
+        await fetch('/demo-api/scenario', {
+          method: 'POST',
+          headers: { 'X-CE-Connect': '1' },
+          body: JSON.stringify({ scenario: 'coop' }),
+        });
       });
       const before = demo.sandbox.instances().length;
       const events = eventsUntilSettled(page);
@@ -131,15 +139,22 @@ describe('the demo, end to end in Firefox', { skip }, () => {
           await new Promise((resolve) => setTimeout(resolve, 50));
         await host.updateComplete;
         for (const type of ['connected', 'connect-error', 'connect-cancel']) {
-          document.addEventListener(type, (event) => console.log(`outcome ${JSON.stringify({ type, detail: event.detail })}`), {
-            once: true,
-          });
+          document.addEventListener(
+            type,
+            (event) => console.log(`outcome ${JSON.stringify({ type, detail: event.detail })}`),
+            {
+              once: true,
+            },
+          );
         }
         host.shadowRoot.querySelector('button').click();
       });
     });
     const logged = new Promise((resolve) =>
-      bare.on('console', (message) => message.text().startsWith('outcome ') && resolve(JSON.parse(message.text().slice(8)))),
+      bare.on(
+        'console',
+        (message) => message.text().startsWith('outcome ') && resolve(JSON.parse(message.text().slice(8))),
+      ),
     );
     let popups = 0;
     bare.on('popup', () => popups++);

@@ -38,7 +38,9 @@ export function webDriver(base) {
         findInShadow: async (hostSelector, selector) => {
           const host = await session.find('css selector', hostSelector);
           const root = elementId(await command('GET', `${s}/element/${host}/shadow`));
-          return elementId(await command('POST', `${s}/shadow/${root}/element`, { using: 'css selector', value: selector }));
+          return elementId(
+            await command('POST', `${s}/shadow/${root}/element`, { using: 'css selector', value: selector }),
+          );
         },
         /** A real click: WebKit synthesises it in the UI process, so the page sees a user gesture. */
         click: (element) => command('POST', `${s}/element/${element}/click`, {}),

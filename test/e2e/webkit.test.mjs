@@ -43,7 +43,10 @@ describe('the demo, end to end in WebKit', { skip }, () => {
     await session.switchTo(main);
     await session.navigate(demo.url);
     await session.until(
-      () => session.execute('return !!document.querySelector(\'ce-connect-button[element="sfdc"]\')?.shadowRoot?.querySelector("button")'),
+      () =>
+        session.execute(
+          'return !!document.querySelector(\'ce-connect-button[element="sfdc"]\')?.shadowRoot?.querySelector("button")',
+        ),
       'the Salesforce button',
     );
     await session.execute(`window.__events = [];
@@ -75,7 +78,11 @@ describe('the demo, end to end in WebKit', { skip }, () => {
       () => session.find('xpath', `//button[normalize-space()="${choice}"]`).catch(() => undefined),
       `the ${choice} button`,
     );
-    assert.equal(new URL(await session.url()).origin, new URL(demo.sandboxUrl).origin, 'the consent page is on the sandbox origin');
+    assert.equal(
+      new URL(await session.url()).origin,
+      new URL(demo.sandboxUrl).origin,
+      'the consent page is on the sandbox origin',
+    );
     assert.match(await session.execute('return document.body.innerText'), /Salesforce/);
     const severed = await session.execute('return window.opener === null');
     await session.click(button);
@@ -84,12 +91,18 @@ describe('the demo, end to end in WebKit', { skip }, () => {
   }
 
   it('the real popup blocker is on: window.open from a script (no gesture) returns null', HANG_BOUND, async () => {
-    assert.equal(await session.execute('const w = window.open("about:blank", "_blank"); w?.close(); return w === null;'), true);
+    assert.equal(
+      await session.execute('const w = window.open("about:blank", "_blank"); w?.close(); return w === null;'),
+      true,
+    );
   });
 
-  it('control: a real click whose handler awaits a fetch before window.open is blocked, a synchronous one is not', HANG_BOUND, async () => {
-    // What makes the real-click tests below meaningful: a widget that awaited before opening would fail them.
-    await session.execute(`for (const mode of ['await', 'sync']) {
+  it(
+    'control: a real click whose handler awaits a fetch before window.open is blocked, a synchronous one is not',
+    HANG_BOUND,
+    async () => {
+      // What makes the real-click tests below meaningful: a widget that awaited before opening would fail them.
+      await session.execute(`for (const mode of ['await', 'sync']) {
       const button = document.createElement('button');
       button.id = 'control-' + mode;
       button.textContent = mode;
@@ -101,21 +114,28 @@ describe('the demo, end to end in WebKit', { skip }, () => {
       });
       document.body.prepend(button);
     }`);
-    for (const mode of ['await', 'sync']) await session.click(await session.find('css selector', `#control-${mode}`));
-    const results = await session.until(
-      () => session.execute('return window.__await && window.__sync && [window.__await, window.__sync]'),
-      'the control clicks',
-    );
-    assert.deepEqual(results, ['blocked', 'opened']);
-  });
+      for (const mode of ['await', 'sync']) await session.click(await session.find('css selector', `#control-${mode}`));
+      const results = await session.until(
+        () => session.execute('return window.__await && window.__sync && [window.__await, window.__sync]'),
+        'the control clicks',
+      );
+      assert.deepEqual(results, ['blocked', 'opened']);
+    },
+  );
 
-  it('a click without a user gesture meets the blocker and ends in popup-blocked, and no popup is left', HANG_BOUND, async () => {
-    await session.execute('document.querySelector(\'ce-connect-button[element="sfdc"]\').shadowRoot.querySelector("button").click()');
-    const seen = await outcome(5000);
-    assert.equal(seen.at(-1).type, 'connect-error', JSON.stringify(seen));
-    assert.equal(seen.at(-1).detail.code, 'popup-blocked');
-    assert.deepEqual(await session.windows(), [main]);
-  });
+  it(
+    'a click without a user gesture meets the blocker and ends in popup-blocked, and no popup is left',
+    HANG_BOUND,
+    async () => {
+      await session.execute(
+        'document.querySelector(\'ce-connect-button[element="sfdc"]\').shadowRoot.querySelector("button").click()',
+      );
+      const seen = await outcome(5000);
+      assert.equal(seen.at(-1).type, 'connect-error', JSON.stringify(seen));
+      assert.equal(seen.at(-1).detail.code, 'popup-blocked');
+      assert.deepEqual(await session.windows(), [main]);
+    },
+  );
 
   it(
     "a real click opens the popup (not blocked); Allow on the consent page: connected with the sandbox's instance id",
@@ -134,7 +154,9 @@ describe('the demo, end to end in WebKit', { skip }, () => {
       assert.equal(created.length, before + 1);
       assert.equal(seen.at(-1).detail.instanceId, String(created.at(-1).id));
       assert.equal(
-        await session.execute('return document.querySelector(\'ce-connect-button[element="sfdc"]\').getAttribute("status")'),
+        await session.execute(
+          'return document.querySelector(\'ce-connect-button[element="sfdc"]\').getAttribute("status")',
+        ),
         'connected',
       );
     },

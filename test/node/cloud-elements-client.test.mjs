@@ -27,7 +27,8 @@ function pairWith({ fetchDouble, elements, cloudElements } = {}) {
   return pair;
 }
 
-const listCalls = (calls) => calls.filter((call) => call.method === 'GET' && new URL(call.url).pathname.endsWith('/instances'));
+const listCalls = (calls) =>
+  calls.filter((call) => call.method === 'GET' && new URL(call.url).pathname.endsWith('/instances'));
 
 describe('oauth/url as documented', () => {
   test('GET with oauthUrlParameters, the scope as given (Slack: commas) and the POST variant carrying them too', async () => {
@@ -35,7 +36,8 @@ describe('oauth/url as documented', () => {
       const pair = pairWith({
         cloudElements: { oauthUrlRequest },
         fetchDouble: async (request) => {
-          const params = request.method === 'GET' ? Object.fromEntries(new URL(request.url).searchParams) : await request.json();
+          const params =
+            request.method === 'GET' ? Object.fromEntries(new URL(request.url).searchParams) : await request.json();
           return Response.json({ oauthUrl: `https://slack.test/oauth?state=${params.state ?? ''}`, params });
         },
         elements: {
@@ -53,7 +55,8 @@ describe('oauth/url as documented', () => {
       assert.equal(answer.status, 200);
       const [call] = pair.calls;
       assert.equal(call.method, oauthUrlRequest.toUpperCase());
-      const params = oauthUrlRequest === 'get' ? Object.fromEntries(new URL(call.url).searchParams) : JSON.parse(call.body);
+      const params =
+        oauthUrlRequest === 'get' ? Object.fromEntries(new URL(call.url).searchParams) : JSON.parse(call.body);
       assert.equal(params.scope, 'channels:read,chat:write');
       assert.equal(params['authentication.type'], 'oauth2');
       assert.equal(params.use_sandbox, 'true');
@@ -67,7 +70,10 @@ describe('oauth/url as documented', () => {
     ['cannot be reached', async () => Promise.reject(new TypeError(`fetch failed: ${CE_BASE}`))],
     [
       'never answers (timeout)',
-      (request) => new Promise((_resolve, reject) => request.signal.addEventListener('abort', () => reject(request.signal.reason))),
+      (request) =>
+        new Promise((_resolve, reject) =>
+          request.signal.addEventListener('abort', () => reject(request.signal.reason)),
+        ),
     ],
   ]) {
     test(`oauth/url that ${title}: no log line or answer holds the apiSecret or the URL's query`, async () => {
@@ -94,7 +100,9 @@ describe('lists page through Elements-Next-Page-Token with hydrate=false (#19 it
     for (let i = 0; i < 250; i += 1) await pair.connect();
     // The precondition of #19 item 10: hydrated, one page of these is more than the 1 MiB a Cloud Elements answer may be.
     const hydrated = await pair.sandbox.handler(
-      new Request(`${CE_BASE}/instances?pageSize=200`, { headers: { Authorization: 'User u-secret, Organization o-secret' } }),
+      new Request(`${CE_BASE}/instances?pageSize=200`, {
+        headers: { Authorization: 'User u-secret, Organization o-secret' },
+      }),
     );
     assert.ok((await hydrated.arrayBuffer()).byteLength > 1024 * 1024, 'a hydrated page is over 1 MiB');
     const before = pair.calls.length;
@@ -146,9 +154,22 @@ describe('option rules of the documented calls', () => {
   const element = { apiKey: 'k', apiSecret: 's', callbackUrl: 'https://app.test/cb' };
 
   test('oauthUrlParameters cannot replace the handler’s own parameters; other shapes are refused too', () => {
-    for (const name of ['apiKey', 'apiSecret', 'callbackUrl', 'state', 'requestToken', 'scope', 'siteAddress', 'STATE']) {
+    for (const name of [
+      'apiKey',
+      'apiSecret',
+      'callbackUrl',
+      'state',
+      'requestToken',
+      'scope',
+      'siteAddress',
+      'STATE',
+    ]) {
       assert.throws(
-        () => createConnectHandler({ ...base, elements: { quickbooks: { ...element, oauthUrlParameters: { [name]: 'x' } } } }),
+        () =>
+          createConnectHandler({
+            ...base,
+            elements: { quickbooks: { ...element, oauthUrlParameters: { [name]: 'x' } } },
+          }),
         (error) => error instanceof TypeError && error.message.includes(`oauthUrlParameters must not set "${name}"`),
         name,
       );
@@ -163,7 +184,11 @@ describe('option rules of the documented calls', () => {
   });
 
   test('a scope is taken as given (commas and spaces); an empty one or one with control characters is not', () => {
-    for (const scope of ['channels:read,chat:write', 'files.readwrite offline_access', 'com.intuit.quickbooks.accounting']) {
+    for (const scope of [
+      'channels:read,chat:write',
+      'files.readwrite offline_access',
+      'com.intuit.quickbooks.accounting',
+    ]) {
       assert.doesNotThrow(() => createConnectHandler({ ...base, elements: { slack: { ...element, scope } } }), scope);
     }
     for (const scope of ['', '  ', 'a\nb', 42]) {

@@ -11,7 +11,12 @@ import { redisMissing, startRedis } from '../../tools/redis-server.mjs';
 const skip = redisMissing();
 
 function browserFor(deployment) {
-  return new Browser({ appUrl: deployment.appUrl, basePath: '/api/ce', send: (url, init) => fetch(url, init), responses: [] });
+  return new Browser({
+    appUrl: deployment.appUrl,
+    basePath: '/api/ce',
+    send: (url, init) => fetch(url, init),
+    responses: [],
+  });
 }
 
 /** A handler configured as the processes are (same cookie secret and elements), used here only to make links. */
@@ -19,11 +24,19 @@ function linkMaker(deployment) {
   const elements = Object.fromEntries(
     ['sfdc', 'hubspot'].map((key) => [
       key,
-      { apiKey: `${key}-key`, apiSecret: `${key}-api-secret-0123`, callbackUrl: `${deployment.appUrl}/api/ce/${key}/oauth/callback` },
+      {
+        apiKey: `${key}-key`,
+        apiSecret: `${key}-api-secret-0123`,
+        callbackUrl: `${deployment.appUrl}/api/ce/${key}/oauth/callback`,
+      },
     ]),
   );
   return createConnectHandler({
-    cloudElements: { baseUrl: deployment.ce.baseUrl, userSecret: CONFIG.userSecret, organizationSecret: CONFIG.organizationSecret },
+    cloudElements: {
+      baseUrl: deployment.ce.baseUrl,
+      userSecret: CONFIG.userSecret,
+      organizationSecret: CONFIG.organizationSecret,
+    },
     elements,
     cookieSecret: CONFIG.cookieSecret,
     appName: 'Acme CRM',
@@ -41,7 +54,9 @@ async function toCallback(browser, url) {
     body: '',
   });
   assert.equal(confirmed.status, 303, confirmed.body);
-  const started = await browser.fetch('/api/ce/link/sfdc/oauth/url', { headers: { Accept: 'application/json', 'X-CE-Connect': '1' } });
+  const started = await browser.fetch('/api/ce/link/sfdc/oauth/url', {
+    headers: { Accept: 'application/json', 'X-CE-Connect': '1' },
+  });
   assert.equal(started.status, 200, started.body);
   const consent = await fetch(JSON.parse(started.body).oauthUrl, { redirect: 'manual' });
   await consent.arrayBuffer();
@@ -67,7 +82,11 @@ describe('a connect link on Redis, two server processes', { skip }, () => {
     const [toA, toB] = [await toCallback(a, link.url), await toCallback(b, link.url)];
     const before = deployment.ce.instanceCalls();
     const results = await Promise.all([a.fetch(toA), b.fetch(toB)]);
-    assert.notEqual(results[0].headers.get('x-served-by'), results[1].headers.get('x-served-by'), 'one callback on each process');
+    assert.notEqual(
+      results[0].headers.get('x-served-by'),
+      results[1].headers.get('x-served-by'),
+      'one callback on each process',
+    );
     const outcomes = results.map((r) => pageResult(r.body));
     assert.equal(outcomes.filter((o) => o?.instanceId).length, 1, JSON.stringify(outcomes));
     assert.equal(outcomes.filter((o) => o?.error === 'exchange_failed').length, 1, JSON.stringify(outcomes));

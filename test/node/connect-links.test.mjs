@@ -22,7 +22,11 @@ async function confirmAndStart(harness, browser, url, element = 'sfdc') {
   const opened = await browser.fetch(url);
   const confirmed = await browser.fetch(url, {
     method: 'POST',
-    headers: { Origin: harness.appUrl, 'Content-Type': 'application/x-www-form-urlencoded', 'Sec-Fetch-Site': 'same-origin' },
+    headers: {
+      Origin: harness.appUrl,
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'Sec-Fetch-Site': 'same-origin',
+    },
     body: '',
   });
   const started = await browser.fetch(`${harness.basePath}/link/${element}/oauth/url`, {
@@ -87,15 +91,26 @@ describe('createConnectLink and revokeConnectLink', () => {
     await assert.rejects(withStore.createConnectLink({ owner: 'u1', element: 'sfdc' }), /has\(key\)/);
     // "link" and "assets" are the first segments of the link routes: an element of that key could not be reached.
     const sfdc = base.elements.sfdc;
-    assert.throws(() => createConnectHandler({ ...base, elements: { link: sfdc } }), /taken by the handler's own routes/);
-    assert.throws(() => createConnectHandler({ ...base, elements: { assets: sfdc } }), /taken by the handler's own routes/);
+    assert.throws(
+      () => createConnectHandler({ ...base, elements: { link: sfdc } }),
+      /taken by the handler's own routes/,
+    );
+    assert.throws(
+      () => createConnectHandler({ ...base, elements: { assets: sfdc } }),
+      /taken by the handler's own routes/,
+    );
   });
 });
 
 describe('a connect link', () => {
   test('completes once for its owner, with no host session, and says who asks first', async (t) => {
     const { harness } = await linkHarness(t);
-    const link = await harness.handler.createConnectLink({ owner: 'cust-42', element: 'sfdc', inviter: 'Acme Inc.', name: 'Sales org' });
+    const link = await harness.handler.createConnectLink({
+      owner: 'cust-42',
+      element: 'sfdc',
+      inviter: 'Acme Inc.',
+      name: 'Sales org',
+    });
     const browser = harness.browser(); // never signed in
     const { opened, confirmed, started, json } = await confirmAndStart(harness, browser, link.url);
     assert.equal(opened.status, 200);
@@ -147,7 +162,11 @@ describe('a connect link', () => {
     for (const at of [3, token.indexOf('.') + 5]) {
       const altered = token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1);
       const browser = harness.browser();
-      const { opened, confirmed, started } = await confirmAndStart(harness, browser, `${harness.appUrl}/api/ce/link/${altered}`);
+      const { opened, confirmed, started } = await confirmAndStart(
+        harness,
+        browser,
+        `${harness.appUrl}/api/ce/link/${altered}`,
+      );
       assert.equal(opened.status, 404);
       assert.match(opened.body, /not valid/);
       assert.equal(confirmed.status, 404);
@@ -158,7 +177,11 @@ describe('a connect link', () => {
 
   test('expired (injected clock) shows so, and a flow started before expiry completes nothing', async (t) => {
     const { harness, clock } = await linkHarness(t);
-    const link = await harness.handler.createConnectLink({ owner: 'cust-1', element: 'sfdc', expiresInMs: 5 * 60 * 1000 });
+    const link = await harness.handler.createConnectLink({
+      owner: 'cust-1',
+      element: 'sfdc',
+      expiresInMs: 5 * 60 * 1000,
+    });
     const browser = harness.browser();
     const { json } = await confirmAndStart(harness, browser, link.url);
     clock.advance(5 * 60 * 1000); // the flow itself (10 minutes) is still valid
@@ -192,7 +215,9 @@ describe('a connect link', () => {
     await confirmAndStart(harness, browser, link.url);
     const other = await browser.fetch('/api/ce/link/hubspot/oauth/url', { headers: { 'X-CE-Connect': '1' } });
     assert.equal(other.status, 403);
-    const reconnect = await browser.fetch('/api/ce/link/sfdc/oauth/url?instance=1', { headers: { 'X-CE-Connect': '1' } });
+    const reconnect = await browser.fetch('/api/ce/link/sfdc/oauth/url?instance=1', {
+      headers: { 'X-CE-Connect': '1' },
+    });
     assert.equal(reconnect.status, 403);
     assert.equal((await browser.api('instances')).status, 401);
     assert.equal((await browser.api('sfdc/oauth/url')).status, 401);

@@ -39,7 +39,8 @@ function assertReadableBy(response, origin) {
 }
 
 function assertNoCors(response) {
-  for (const [name] of response.headers) assert.equal(name.startsWith('access-control-'), false, `${name} on ${response.url}`);
+  for (const [name] of response.headers)
+    assert.equal(name.startsWith('access-control-'), false, `${name} on ${response.url}`);
 }
 
 describe('CORS for allowedOrigins (#21 item 3)', () => {
@@ -53,7 +54,11 @@ describe('CORS for allowedOrigins (#21 item 3)', () => {
     ]) {
       const preflight = await browser.fetch(path, {
         method: 'OPTIONS',
-        headers: { Origin: PAGE, 'Access-Control-Request-Method': method, 'Access-Control-Request-Headers': 'x-ce-connect, content-type' },
+        headers: {
+          Origin: PAGE,
+          'Access-Control-Request-Method': method,
+          'Access-Control-Request-Headers': 'x-ce-connect, content-type',
+        },
       });
       assert.equal(preflight.status, 204, path);
       assertReadableBy(preflight, PAGE);
@@ -81,7 +86,11 @@ describe('CORS for allowedOrigins (#21 item 3)', () => {
     for (const origin of ['http://127.0.0.1:2', 'http://localhost:1', `${PAGE}/`, 'null', 'https://evil.example']) {
       const preflight = await browser.fetch('/api/ce/sfdc/oauth/url', {
         method: 'OPTIONS',
-        headers: { Origin: origin, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'x-ce-connect' },
+        headers: {
+          Origin: origin,
+          'Access-Control-Request-Method': 'GET',
+          'Access-Control-Request-Headers': 'x-ce-connect',
+        },
       });
       assert.equal(preflight.status, 403, origin);
       assertNoCors(preflight);
@@ -99,17 +108,26 @@ describe('CORS for allowedOrigins (#21 item 3)', () => {
   test('flow 4b, the list and a disconnect from the page on another origin: each answer readable by it, the flow cookie rides along', async () => {
     harness = await startCrossOrigin();
     const browser = harness.browser();
-    const started = await browser.fetch('/api/ce/hubspot/oauth/url', { headers: { 'X-CE-Connect': '1', ...FROM_PAGE } });
+    const started = await browser.fetch('/api/ce/hubspot/oauth/url', {
+      headers: { 'X-CE-Connect': '1', ...FROM_PAGE },
+    });
     assert.equal(started.status, 200, started.body);
     assertReadableBy(started, PAGE);
     const [cookie] = started.headers.getSetCookie();
     assert.match(cookie, /; SameSite=Lax/);
-    assert.doesNotMatch(cookie, /Domain=|SameSite=(Strict|None)/i, 'host-only and Lax: sent to the handler from a same-site page');
+    assert.doesNotMatch(
+      cookie,
+      /Domain=|SameSite=(Strict|None)/i,
+      'host-only and Lax: sent to the handler from a same-site page',
+    );
     const { state, oauthUrl } = JSON.parse(started.body);
     const { location } = await decide(await openConsent(oauthUrl), 'allow');
     assert.ok(location.startsWith(`${PAGE}/callback.html?`), 'the static callback page on the page origin');
     const code = new URL(location).searchParams.get('code');
-    const created = await browser.postInstance({ element: { key: 'hubspot' }, providerData: { code }, state }, FROM_PAGE);
+    const created = await browser.postInstance(
+      { element: { key: 'hubspot' }, providerData: { code }, state },
+      FROM_PAGE,
+    );
     assert.equal(created.status, 201, created.body);
     assertReadableBy(created, PAGE);
     const listed = await browser.api('instances', { headers: FROM_PAGE });
@@ -151,7 +169,9 @@ describe('CORS for allowedOrigins (#21 item 3)', () => {
         throw new Error('host failure');
       },
     });
-    const answer = await harness.browser().fetch('/api/ce/instances', { headers: { 'X-CE-Connect': '1', ...FROM_PAGE } });
+    const answer = await harness
+      .browser()
+      .fetch('/api/ce/instances', { headers: { 'X-CE-Connect': '1', ...FROM_PAGE } });
     assert.equal(answer.status, 500);
     assertReadableBy(answer, PAGE);
   });

@@ -40,19 +40,26 @@ async function consent(browser, key, query = '') {
 
 /** The body of the one `POST /instances` made since `from` (an index into the recorded calls). */
 function postedInstance(harness, from) {
-  const posts = harness.ceCalls.slice(from).filter((call) => call.method === 'POST' && new URL(call.url).pathname.endsWith('/instances'));
+  const posts = harness.ceCalls
+    .slice(from)
+    .filter((call) => call.method === 'POST' && new URL(call.url).pathname.endsWith('/instances'));
   assert.equal(posts.length, 1, 'one POST /instances');
   return JSON.parse(posts[0].body);
 }
 
 const instancePostsSince = (harness, from) =>
-  harness.ceCalls.slice(from).filter((call) => call.method === 'POST' && new URL(call.url).pathname.endsWith('/instances')).length;
+  harness.ceCalls
+    .slice(from)
+    .filter((call) => call.method === 'POST' && new URL(call.url).pathname.endsWith('/instances')).length;
 
 for (const flow of ['4a', '4b']) {
   describe(`flow ${flow}: every row of docs/elements.md connects with exactly its config`, () => {
     let harness;
     before(async () => {
-      harness = await startHarness({ elements: elementsOf(), ...(flow === '4b' && { callbackPath: () => '/static/callback.html' }) });
+      harness = await startHarness({
+        elements: elementsOf(),
+        ...(flow === '4b' && { callbackPath: () => '/static/callback.html' }),
+      });
     });
     after(() => harness.close());
 
@@ -60,7 +67,8 @@ for (const flow of ['4a', '4b']) {
       test(`${key}: connects, the callback's ${row.callbackExtras.join(', ') || 'code'} reaching Cloud Elements in providerData`, async () => {
         const browser = harness.browser();
         const { state, location } = await consent(browser, key);
-        for (const extra of row.callbackExtras) assert.ok(location.searchParams.has(extra), `the callback carries ${extra}`);
+        for (const extra of row.callbackExtras)
+          assert.ok(location.searchParams.has(extra), `the callback carries ${extra}`);
         const from = harness.ceCalls.length;
         if (flow === '4a') {
           const page = await browser.fetch(location.href);
@@ -80,8 +88,10 @@ for (const flow of ['4a', '4b']) {
         }
         const body = postedInstance(harness, from);
         assert.deepEqual(Object.keys(body.providerData).sort(), ['code', ...row.callbackExtras].sort());
-        for (const extra of row.callbackExtras) assert.equal(body.providerData[extra], location.searchParams.get(extra));
-        for (const [name, value] of Object.entries(row.configuration)) assert.equal(body.configuration[name], value, name);
+        for (const extra of row.callbackExtras)
+          assert.equal(body.providerData[extra], location.searchParams.get(extra));
+        for (const [name, value] of Object.entries(row.configuration))
+          assert.equal(body.configuration[name], value, name);
       });
 
       test(`${key}: callback parameters beyond the bounds → invalid-callback, nothing sent to Cloud Elements`, async () => {
@@ -99,7 +109,11 @@ for (const flow of ['4a', '4b']) {
           const posted = await browser.postInstance({ element: { key }, providerData: { ...extras, code }, state });
           assert.equal(posted.status, 400);
           assert.equal(posted.json.code, 'invalid-callback');
-          const badName = await browser.postInstance({ element: { key }, providerData: { 'bad name': 'v', code }, state });
+          const badName = await browser.postInstance({
+            element: { key },
+            providerData: { 'bad name': 'v', code },
+            state,
+          });
           assert.equal(badName.json.code, 'invalid-callback');
         }
         assert.equal(instancePostsSince(harness, from), 0, 'no POST /instances');
@@ -125,7 +139,10 @@ describe('a wrong config stops the flow with a named, typed error', () => {
         assert.equal(started.status, 502, key);
         const body = JSON.parse(started.body);
         assert.equal(body.code, 'invalid-oauth-url');
-        assert.ok(body.message.includes(`elements.${key}.oauthUrlParameters to ${JSON.stringify(row.oauthUrlParameters)}`), body.message);
+        assert.ok(
+          body.message.includes(`elements.${key}.oauthUrlParameters to ${JSON.stringify(row.oauthUrlParameters)}`),
+          body.message,
+        );
       }
       assert.equal(instancePostsSince(harness, 0), 0);
     } finally {
@@ -135,7 +152,9 @@ describe('a wrong config stops the flow with a named, typed error', () => {
 
   test('Cloud Elements answering an OAuth 1.0 URL for an element run as OAuth 2 → the same message', async () => {
     const harness = await startHarness({
-      elements: { quickbooks: { apiKey: 'qb-key', apiSecret: 'qb-secret-value-0001', scope: 'com.intuit.quickbooks.accounting' } },
+      elements: {
+        quickbooks: { apiKey: 'qb-key', apiSecret: 'qb-secret-value-0001', scope: 'com.intuit.quickbooks.accounting' },
+      },
       // The real Cloud Elements: 200 with the OAuth 1.0 provider URL (its request token, Cloud Elements' own state).
       ceFetch: async (input, init) =>
         new URL(String(input)).pathname.endsWith('/oauth/url')
@@ -159,7 +178,9 @@ describe('a wrong config stops the flow with a named, typed error', () => {
   test('a row without its required scope → 502 invalid-oauth-url', async () => {
     const rows = OAUTH2_ROWS.filter(([key, row]) => row.scope !== undefined && key !== 'quickbooks');
     assert.ok(rows.length > 0);
-    const harness = await startHarness({ elements: elementsOf((_key, row) => (row.scope ? { scope: undefined } : {})) });
+    const harness = await startHarness({
+      elements: elementsOf((_key, row) => (row.scope ? { scope: undefined } : {})),
+    });
     try {
       for (const [key] of rows) {
         const started = await harness.browser().startFlow(key);
@@ -175,7 +196,9 @@ describe('a wrong config stops the flow with a named, typed error', () => {
     const rows = OAUTH2_ROWS.filter(([, row]) => row.siteAddress !== undefined);
     assert.ok(rows.some(([key]) => key === 'zendesk'));
     // The host lets the user type the site: the row's value is what fits, a URL is what users paste.
-    const harness = await startHarness({ elements: elementsOf((_key, row) => (row.siteAddress ? { siteAddress: (input) => input } : {})) });
+    const harness = await startHarness({
+      elements: elementsOf((_key, row) => (row.siteAddress ? { siteAddress: (input) => input } : {})),
+    });
     try {
       for (const [key, row] of rows) {
         const typed = `https://${row.siteAddress}${row.siteAddress.includes('.') ? '' : '.example.com'}`;
@@ -203,10 +226,17 @@ describe('a wrong config stops the flow with a named, typed error', () => {
           cookieSecret: 'c'.repeat(32),
           onInstanceCreated: () => {},
           elements: {
-            zendesk: { apiKey: 'k', apiSecret: 's', callbackUrl: 'https://app.test/cb', siteAddress: 'https://acme.zendesk.com' },
+            zendesk: {
+              apiKey: 'k',
+              apiSecret: 's',
+              callbackUrl: 'https://app.test/cb',
+              siteAddress: 'https://acme.zendesk.com',
+            },
           },
         }),
-      (error) => error instanceof TypeError && /elements\.zendesk\.siteAddress: .*bare Zendesk subdomain, e\.g\. acme/.test(error.message),
+      (error) =>
+        error instanceof TypeError &&
+        /elements\.zendesk\.siteAddress: .*bare Zendesk subdomain, e\.g\. acme/.test(error.message),
     );
   });
 

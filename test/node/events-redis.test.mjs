@@ -41,7 +41,8 @@ async function flush(processes) {
   );
 }
 
-const delivered = (process, id) => process.events.filter((event) => event.event === 'delivered' && event.deliveryId === id).length;
+const delivered = (process, id) =>
+  process.events.filter((event) => event.event === 'delivered' && event.deliveryId === id).length;
 
 describe('delivery ids on Redis, two server processes', { skip }, () => {
   let redis;

@@ -9,7 +9,15 @@ import { request as httpRequest } from 'node:http';
 import { afterEach, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createConnectHandler, verifyEventSignature } from '../../lib/server/index.js';
-import { decide, forbiddenValues, manualClock, openConsent, pageResult, SECRETS, startHarness } from './support/harness.mjs';
+import {
+  decide,
+  forbiddenValues,
+  manualClock,
+  openConsent,
+  pageResult,
+  SECRETS,
+  startHarness,
+} from './support/harness.mjs';
 
 const KEYS = ['events-signing-key-one-0123456789abcdef', 'events-signing-key-two-0123456789abcdef'];
 const CHANGE = { objectType: 'Contact', eventType: 'UPDATED', objectId: '003A000001' };
@@ -47,7 +55,9 @@ async function eventsHarness({ onEvent, events = {}, server = {}, sandbox = {}, 
 
 /** Cloud Elements' payload for one change at `instanceId`. */
 function payload({ instanceId = 1, eventId = 'evt-1', change = CHANGE } = {}) {
-  return JSON.stringify({ message: { eventId, instanceId, events: [{ ...change, elementKey: 'sfdc' }], raw: { source: 'test' } } });
+  return JSON.stringify({
+    message: { eventId, instanceId, events: [{ ...change, elementKey: 'sfdc' }], raw: { source: 'test' } },
+  });
 }
 
 /** POSTs a delivery to the events route; `signature: null` sends none. */
@@ -85,7 +95,9 @@ const instanceBodies = (method) =>
 describe('options', () => {
   const base = () => ({
     cloudElements: { userSecret: 'u', organizationSecret: 'o' },
-    elements: { sfdc: { apiKey: 'k', apiSecret: 's', callbackUrl: 'https://app.example/api/ce/sfdc/oauth/callback', events: {} } },
+    elements: {
+      sfdc: { apiKey: 'k', apiSecret: 's', callbackUrl: 'https://app.example/api/ce/sfdc/oauth/callback', events: {} },
+    },
     cookieSecret: SECRETS.cookieSecret,
     onInstanceCreated: () => {},
     events: { signingKeys: [KEYS[0]], onEvent: () => {} },
@@ -142,12 +154,17 @@ describe('instances carry the event configuration and the sealed owner tag', () 
   });
 
   test('polling: the vendor type, the refresh interval and the objects', async () => {
-    harness = await eventsHarness({ element: { events: { vendorType: 'polling', pollMinutes: 5, objects: ['contacts', 'accounts'] } } });
+    harness = await eventsHarness({
+      element: { events: { vendorType: 'polling', pollMinutes: 5, objects: ['contacts', 'accounts'] } },
+    });
     await connect('alice');
     const [created] = instanceBodies('POST');
     assert.equal(created.configuration['event.vendor.type'], 'polling');
     assert.equal(created.configuration['event.poller.refresh_interval'], 5);
-    assert.deepEqual(Object.keys(JSON.parse(created.configuration['event.poller.configuration'])), ['contacts', 'accounts']);
+    assert.deepEqual(Object.keys(JSON.parse(created.configuration['event.poller.configuration'])), [
+      'contacts',
+      'accounts',
+    ]);
   });
 });
 
@@ -258,7 +275,13 @@ describe('POST {basePath}/events: replays and failures', () => {
     // Only the headers and a few bytes go out: the answer comes without the rest of the declared body.
     const status = await new Promise((resolve, reject) => {
       const request = httpRequest(
-        { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'Content-Length': 2 * 1024 * 1024 } },
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { 'Content-Length': 2 * 1024 * 1024 },
+        },
         (response) => {
           response.resume();
           resolve(response.statusCode);
@@ -288,7 +311,12 @@ describe('POST {basePath}/events: replays and failures', () => {
 
   test('a signed body that is not an event message: 400, nothing delivered', async () => {
     harness = await eventsHarness();
-    for (const body of ['not json', '{}', '{"message":{"events":[{"objectType":"Contact"}]}}', '{"message":{"events":[]}}']) {
+    for (const body of [
+      'not json',
+      '{}',
+      '{"message":{"events":[{"objectType":"Contact"}]}}',
+      '{"message":{"events":[]}}',
+    ]) {
       assert.equal((await deliver(body, { id: body.includes('events') ? null : 'x' })).status, 400, body);
     }
     assert.equal(harness.received.length, 0);
@@ -308,7 +336,9 @@ describe('owners', () => {
     harness = await eventsHarness();
     const { id } = await connect('alice@example.com');
     const lookups = () =>
-      harness.ceCalls.filter((call) => call.method === 'GET' && new URL(call.url).pathname.endsWith(`/instances/${id}`));
+      harness.ceCalls.filter(
+        (call) => call.method === 'GET' && new URL(call.url).pathname.endsWith(`/instances/${id}`),
+      );
     const first = await harness.sandbox.emitEvent(id, CHANGE);
     assert.equal(first.delivered, true);
     await harness.sandbox.emitEvent(id, { ...CHANGE, eventType: 'CREATED' });
@@ -401,7 +431,9 @@ describe('owners', () => {
     harness = await startHarness({
       sessions: true,
       ceFetch: (input, init) =>
-        failing && /\/instances\/\d+$/.test(new URL(input).pathname) ? Promise.reject(new Error('down')) : fetch(input, init),
+        failing && /\/instances\/\d+$/.test(new URL(input).pathname)
+          ? Promise.reject(new Error('down'))
+          : fetch(input, init),
       elements: { sfdc: { apiKey: 'sfdc-key', apiSecret: SECRETS.sfdcApiSecret, events: {} } },
       server: { events: { signingKeys: KEYS, onEvent: (event) => received.push(event) } },
     });
@@ -416,7 +448,8 @@ describe('owners', () => {
 
 test('nothing secret in a log line: no signing key, signature, owner id or Element Token', async () => {
   harness = await eventsHarness({
-    onEvent: (_e, n) => (n === 0 && !harness.threw ? ((harness.threw = true), Promise.reject(new Error(KEYS[1]))) : undefined),
+    onEvent: (_e, n) =>
+      n === 0 && !harness.threw ? ((harness.threw = true), Promise.reject(new Error(KEYS[1]))) : undefined,
   });
   const { id } = await connect('carol-private-owner-id');
   const body = payload({ instanceId: Number(id) });
@@ -430,7 +463,8 @@ test('nothing secret in a log line: no signing key, signature, owner id or Eleme
   assert.ok(harness.logs.some((line) => line.includes('event.delivered')));
   assert.ok(harness.logs.some((line) => line.includes('event.refused')));
   assert.ok(harness.logs.some((line) => line.includes('event.failed')));
-  for (const line of harness.logs) for (const value of forbidden) assert.equal(line.includes(value), false, `${line} leaks`);
+  for (const line of harness.logs)
+    for (const value of forbidden) assert.equal(line.includes(value), false, `${line} leaks`);
 });
 
 test('docs/events.md: the Express recipe verifies the raw body as written', () => {

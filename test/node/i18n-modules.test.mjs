@@ -18,7 +18,11 @@ test('each translation module (lib/ and dist/) registers every text of the table
       await import(`${entry}?fresh=${Date.now()}`);
       assert.deepEqual(Object.keys(registry()[lang]).sort(), Object.keys(TEXTS).sort(), entry);
       for (const [key, text] of Object.entries(registry()[lang])) {
-        assert.equal(text.includes('{provider}'), TEXTS[key].includes('{provider}'), `${entry} ${key} keeps {provider}`);
+        assert.equal(
+          text.includes('{provider}'),
+          TEXTS[key].includes('{provider}'),
+          `${entry} ${key} keeps {provider}`,
+        );
       }
     }
   }

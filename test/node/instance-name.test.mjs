@@ -10,7 +10,16 @@ afterEach(async () => {
   harness = undefined;
 });
 
-const ACCEPTED = ['', 'Acme CRM', 'Zürich – Vertrieb', 'עברית', '営業チーム', '😀'.repeat(200), 'x'.repeat(200), 'tab\u00a0nbsp'];
+const ACCEPTED = [
+  '',
+  'Acme CRM',
+  'Zürich – Vertrieb',
+  'עברית',
+  '営業チーム',
+  '😀'.repeat(200),
+  'x'.repeat(200),
+  'tab\u00a0nbsp',
+];
 const REFUSED = {
   'a C0 control': 'a\nb',
   DEL: 'a\u007fb',
@@ -47,7 +56,12 @@ test('the server applies it: such a name on oauth/url falls back to the default;
     const started = await browser.startFlow('sfdc', `?name=${encodeURIComponent(name)}`);
     const { location } = await decide(await openConsent(started.json.oauthUrl), 'allow');
     const code = new URL(location).searchParams.get('code');
-    const refused = await browser.postInstance({ element: { key: 'sfdc' }, providerData: { code }, state: started.json.state, name });
+    const refused = await browser.postInstance({
+      element: { key: 'sfdc' },
+      providerData: { code },
+      state: started.json.state,
+      name,
+    });
     assert.equal(refused.status, 400, JSON.stringify(name));
   }
   // A lone surrogate as JSON text (JSON.stringify would escape it the same way).

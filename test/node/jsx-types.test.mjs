@@ -25,7 +25,10 @@ function typeCheck(checker, project) {
     cwd: root,
     encoding: 'utf8',
   });
-  assert.ok(run.status === 0 || run.status === 2, `the checker failed to run (${run.status}): ${run.stdout}${run.stderr}`);
+  assert.ok(
+    run.status === 0 || run.status === 2,
+    `the checker failed to run (${run.status}): ${run.stdout}${run.stderr}`,
+  );
   const byFile = new Map();
   let last;
   for (const line of run.stdout.split('\n')) {
@@ -60,18 +63,27 @@ const PROJECTS = [
   {
     name: 'preact',
     checker: TSC,
-    must: { 'bad-attribute.tsx': /'elemnt' does not exist/, 'bad-detail.tsx': /'instanceid' does not exist on type 'ConnectedDetail'/ },
+    must: {
+      'bad-attribute.tsx': /'elemnt' does not exist/,
+      'bad-detail.tsx': /'instanceid' does not exist on type 'ConnectedDetail'/,
+    },
   },
   {
     name: 'solid',
     checker: TSC,
-    must: { 'bad-attribute.tsx': /'elemnt' does not exist/, 'bad-detail.tsx': /'instanceid' does not exist on type 'ConnectedDetail'/ },
+    must: {
+      'bad-attribute.tsx': /'elemnt' does not exist/,
+      'bad-detail.tsx': /'instanceid' does not exist on type 'ConnectedDetail'/,
+    },
   },
   // Vue lets unknown attributes fall through to the element, so a misspelt `element` fails as a missing one.
   {
     name: 'vue',
     checker: VUE_TSC,
-    must: { 'BadAttribute.vue': /'element' is missing/, 'BadDetail.vue': /'instanceid' does not exist on type 'ConnectedDetail'/ },
+    must: {
+      'BadAttribute.vue': /'element' is missing/,
+      'BadDetail.vue': /'instanceid' does not exist on type 'ConnectedDetail'/,
+    },
   },
 ];
 
@@ -116,7 +128,10 @@ test('the typings list every attribute, property and event the manifest (custom-
     .find((declaration) => declaration.tagName === 'ce-connect-button');
   // `status` is the element's output (reflected for CSS); setting it from markup means nothing.
   const settable = element.attributes.filter((attribute) => attribute.name !== 'status');
-  assert.deepEqual(interfaceKeys('src/jsx/attributes.ts', 'CeConnectButtonAttributes'), settable.map((a) => a.name).sort());
+  assert.deepEqual(
+    interfaceKeys('src/jsx/attributes.ts', 'CeConnectButtonAttributes'),
+    settable.map((a) => a.name).sort(),
+  );
   // Plus the properties without an attribute (`texts`: an object).
   const propertyOnly = element.members.filter(
     (member) =>

@@ -40,13 +40,18 @@ test('docs/nextjs.md shows exactly the files of test/fixtures/nextjs/, as they a
   const documented = documentedFiles();
   const recipe = fixtureFiles().filter((path) => !SETUP.has(path));
   assert.deepEqual([...documented.keys()].sort(), recipe.sort());
-  for (const path of recipe) assert.equal(documented.get(path), readFileSync(join(fixture, path), 'utf8'), `${path} differs from the page`);
+  for (const path of recipe)
+    assert.equal(documented.get(path), readFileSync(join(fixture, path), 'utf8'), `${path} differs from the page`);
 });
 
 test("the recipe type-checks against Next's types: the Route Handler's exports are what Next.js calls", () => {
-  const run = spawnSync(process.execPath, [TSC, '--noEmit', '-p', join(fixture, 'tsconfig.json'), '--pretty', 'false'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
+  const run = spawnSync(
+    process.execPath,
+    [TSC, '--noEmit', '-p', join(fixture, 'tsconfig.json'), '--pretty', 'false'],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
   assert.equal(run.status, 0, `tsc found errors:\n${run.stdout}${run.stderr}`);
 });

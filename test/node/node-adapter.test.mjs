@@ -35,7 +35,10 @@ test('undefined → 404 JSON under node:http; a response keeps its status, heade
     return new Response('hello', { status: 418, headers });
   };
   server = await listen(() => toNodeListener(handler));
-  const mine = await send(server.url, { path: '/mine?q=1', headers: { Host: 'evil.example', 'X-Forwarded-Host': 'evil.example' } });
+  const mine = await send(server.url, {
+    path: '/mine?q=1',
+    headers: { Host: 'evil.example', 'X-Forwarded-Host': 'evil.example' },
+  });
   assert.equal(mine.status, 418);
   assert.equal(mine.body, 'hello');
   assert.equal(mine.headers['x-test'], 'yes');

@@ -10,7 +10,17 @@
 // removed at the end.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -33,7 +43,12 @@ let installWarnings; // what `npm install` of the tarball warned about
 
 /** Runs a command to completion; fails the test with its output when it fails. */
 function run(command, args, cwd, { ok = true } = {}) {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 240_000, shell: process.platform === 'win32' });
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    timeout: 240_000,
+    shell: process.platform === 'win32',
+  });
   if (ok && result.status !== 0)
     assert.fail(
       `${command} ${args.join(' ')} (in ${cwd}) exited with ${result.status ?? result.signal}:\n${result.stdout}\n${result.stderr}`,
@@ -43,7 +58,9 @@ function run(command, args, cwd, { ok = true } = {}) {
 
 /** A copy of the working tree as a fresh clone would have it: the files git tracks or would add, nothing ignored. */
 function cleanCopy(to) {
-  const listed = run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], root).stdout.split('\0').filter(Boolean);
+  const listed = run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], root)
+    .stdout.split('\0')
+    .filter(Boolean);
   for (const file of listed) {
     if (!existsSync(join(root, file))) continue; // deleted in the working tree, not yet in git
     mkdirSync(dirname(join(to, file)), { recursive: true });
@@ -69,8 +86,15 @@ before(async () => {
 
   app = join(base, 'app');
   mkdirSync(app);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'scratch-app', private: true, type: 'module' }, null, 2));
-  const install = run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel', 'warn', join(base, tarball)], app);
+  writeFileSync(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'scratch-app', private: true, type: 'module' }, null, 2),
+  );
+  const install = run(
+    npm,
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel', 'warn', join(base, tarball)],
+    app,
+  );
   // npm's remarks about its own configuration are the machine's, not the package's.
   installWarnings = `${install.stdout}\n${install.stderr}`
     .split('\n')
@@ -107,7 +131,8 @@ test('the tarball holds lib/, dist/, custom-elements.json, the README and packag
   assert.deepEqual(
     packed.filter(
       (file) =>
-        /^(src|test|scripts|demo)\//.test(file) || (file.startsWith('node_modules/') && !file.startsWith('node_modules/@lit/react/')),
+        /^(src|test|scripts|demo)\//.test(file) ||
+        (file.startsWith('node_modules/') && !file.startsWith('node_modules/@lit/react/')),
     ),
     [],
   );
@@ -119,7 +144,11 @@ test('the tarball holds lib/, dist/, custom-elements.json, the README and packag
   const pkg = JSON.parse(readFileSync(join(app, 'node_modules/ce-connect/package.json'), 'utf8'));
   assert.equal(pkg.customElements, 'custom-elements.json');
   const manifest = JSON.parse(readFileSync(join(app, 'node_modules/ce-connect', pkg.customElements), 'utf8'));
-  assert.ok(manifest.modules.some((module) => module.declarations.some((declaration) => declaration.tagName === 'ce-connect-button')));
+  assert.ok(
+    manifest.modules.some((module) =>
+      module.declarations.some((declaration) => declaration.tagName === 'ce-connect-button'),
+    ),
+  );
 });
 
 test('the published manifest: a LICENSE, no scripts (they name the unshipped scripts/), nothing to warn about, no @types/react', () => {
@@ -162,7 +191,8 @@ test('Node (server-side rendering): every entry point imports without throwing; 
 });
 
 test('Node: ce-connect/react renders on the server with React installed beside it', () => {
-  for (const name of ['react', 'react-dom']) symlinkSync(join(root, 'node_modules', name), join(app, 'node_modules', name), 'dir');
+  for (const name of ['react', 'react-dom'])
+    symlinkSync(join(root, 'node_modules', name), join(app, 'node_modules', name), 'dir');
   try {
     const script = `
       const { createElement } = await import('react');
@@ -181,7 +211,8 @@ test('Chromium: dist/ce-connect.js defines the element, dist/ce-connect-callback
   const dist = join(app, 'node_modules/ce-connect/dist');
   const pages = {
     '/': '<!doctype html><script type="module" src="/dist/ce-connect.js"></script><ce-connect-button element="sfdc"></ce-connect-button>',
-    '/callback': '<!doctype html><p id="ce-connect-status"></p><script type="module" src="/dist/ce-connect-callback.js"></script>',
+    '/callback':
+      '<!doctype html><p id="ce-connect-status"></p><script type="module" src="/dist/ce-connect-callback.js"></script>',
   };
   const server = createServer((request, response) => {
     const path = new URL(request.url, 'http://127.0.0.1').pathname;
@@ -206,7 +237,10 @@ test('Chromium: dist/ce-connect.js defines the element, dist/ce-connect-callback
 
     await page.goto(`${origin}/callback?code=abc&state=${'s'.repeat(43)}`);
     await page.waitForFunction(() => document.getElementById('ce-connect-status').textContent !== '');
-    const seen = await page.evaluate(() => ({ text: document.getElementById('ce-connect-status').textContent, search: location.search }));
+    const seen = await page.evaluate(() => ({
+      text: document.getElementById('ce-connect-status').textContent,
+      search: location.search,
+    }));
     assert.deepEqual(seen, { text: 'You can close this window.', search: '' });
     assert.deepEqual(errors, []);
   } finally {
@@ -232,7 +266,9 @@ function typeCheck(folder, compilerOptions, files, checker = TSC) {
     ...compilerOptions,
   };
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: options, include: Object.keys(files) }));
-  const result = run(process.execPath, [checker, '-p', join(dir, 'tsconfig.json'), '--pretty', 'false'], dir, { ok: false });
+  const result = run(process.execPath, [checker, '-p', join(dir, 'tsconfig.json'), '--pretty', 'false'], dir, {
+    ok: false,
+  });
   assert.equal(result.status, 0, `${folder} must type-check:\n${result.stdout}${result.stderr}`);
 }
 
@@ -261,8 +297,18 @@ test('types without any framework installed: importing ce-connect type-checks (b
 test("types with one framework's types installed alone: its fixture from test/types/ type-checks", () => {
   const frameworks = [
     { name: 'react', packages: ['@types/react'], fixture: 'ok.tsx', options: { jsx: 'react-jsx' } },
-    { name: 'preact', packages: ['preact'], fixture: 'ok.tsx', options: { jsx: 'react-jsx', jsxImportSource: 'preact' } },
-    { name: 'solid', packages: ['solid-js'], fixture: 'ok.tsx', options: { jsx: 'preserve', jsxImportSource: 'solid-js' } },
+    {
+      name: 'preact',
+      packages: ['preact'],
+      fixture: 'ok.tsx',
+      options: { jsx: 'react-jsx', jsxImportSource: 'preact' },
+    },
+    {
+      name: 'solid',
+      packages: ['solid-js'],
+      fixture: 'ok.tsx',
+      options: { jsx: 'preserve', jsxImportSource: 'solid-js' },
+    },
     { name: 'vue', packages: ['vue'], fixture: 'Ok.vue', options: { jsx: 'preserve' }, checker: VUE_TSC },
   ];
   for (const { name, packages, fixture, options, checker } of frameworks) {
@@ -272,7 +318,12 @@ test("types with one framework's types installed alone: its fixture from test/ty
       symlinkSync(join(root, 'node_modules', pkg), join(app, 'node_modules', pkg), 'dir');
     }
     try {
-      typeCheck(`only-${name}`, options, { [fixture]: readFileSync(join(root, 'test/types', name, fixture), 'utf8') }, checker);
+      typeCheck(
+        `only-${name}`,
+        options,
+        { [fixture]: readFileSync(join(root, 'test/types', name, fixture), 'utf8') },
+        checker,
+      );
     } finally {
       for (const pkg of packages) rmSync(join(app, 'node_modules', pkg), { force: true });
     }

@@ -37,7 +37,10 @@ test('flow 4a, an allowed Origin decides when present; without Origin and Refere
   const callbackOrigin = new URL(harness.appUrl).origin;
   const byOrigin = await oauthUrl(harness, { Origin: 'https://app.example', Referer: `${callbackOrigin}/page` });
   assert.equal(byOrigin.status, 400);
-  assert.match(byOrigin.json.message, /^This page is on https:\/\/app\.example, but the callback URL is on http:\/\/127\.0\.0\.1:\d+/);
+  assert.match(
+    byOrigin.json.message,
+    /^This page is on https:\/\/app\.example, but the callback URL is on http:\/\/127\.0\.0\.1:\d+/,
+  );
   const bySite = await oauthUrl(harness, { 'Sec-Fetch-Site': 'same-site' });
   assert.equal(bySite.status, 400);
   assert.equal(
@@ -56,7 +59,10 @@ test("a foreign Origin or Sec-Fetch-Site cross-site stays the CSRF guard's 403 (
 test("flow 4a, a page on the callback URL's origin (or a request that does not tell) starts the flow", async () => {
   harness = await startHarness();
   const callbackOrigin = new URL(harness.appUrl).origin;
-  assert.equal((await oauthUrl(harness, { Referer: `${callbackOrigin}/settings`, 'Sec-Fetch-Site': 'same-origin' })).status, 200);
+  assert.equal(
+    (await oauthUrl(harness, { Referer: `${callbackOrigin}/settings`, 'Sec-Fetch-Site': 'same-origin' })).status,
+    200,
+  );
   assert.equal((await oauthUrl(harness, {})).status, 200);
 });
 

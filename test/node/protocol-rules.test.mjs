@@ -22,7 +22,18 @@ afterEach(async () => {
 });
 
 test('a code: the server exchanges exactly the codes a callback message may carry (a space is refused by both)', () => {
-  const codes = ['abc', '4/0AX4XfWh-~.+/=', 'x'.repeat(4096), 'a b', ' ', 'x'.repeat(4097), 'a\r\nb', 'a\u0000b', 'ü', ''];
+  const codes = [
+    'abc',
+    '4/0AX4XfWh-~.+/=',
+    'x'.repeat(4096),
+    'a b',
+    ' ',
+    'x'.repeat(4097),
+    'a\r\nb',
+    'a\u0000b',
+    'ü',
+    '',
+  ];
   for (const code of codes) {
     assert.equal(provider({ code }).kind === 'code', message({ code }) !== null, JSON.stringify(code.slice(0, 20)));
   }
@@ -30,7 +41,17 @@ test('a code: the server exchanges exactly the codes a callback message may carr
 });
 
 test('an error code: the server passes on exactly the error codes a callback message may carry', () => {
-  const errors = ['access_denied', 'invalid_scope', 'OAUTH_APP_BLOCKED', 'e'.repeat(64), 'Access Denied', 'e'.repeat(65), 'a<b', '✗', ''];
+  const errors = [
+    'access_denied',
+    'invalid_scope',
+    'OAUTH_APP_BLOCKED',
+    'e'.repeat(64),
+    'Access Denied',
+    'e'.repeat(65),
+    'a<b',
+    '✗',
+    '',
+  ];
   for (const error of errors) {
     assert.equal(provider({ error }).kind === 'error', message({ error }) !== null, JSON.stringify(error));
   }
@@ -40,7 +61,11 @@ test("a provider's description, as the server passes it on, is always one a call
   for (const description of ['No thanks', 'line1\r\nline2', '\ttabbed', 'd'.repeat(3000), '😀'.repeat(300), '']) {
     const answer = provider({ error: 'access_denied', error_description: description });
     assert.equal(answer.kind, 'error');
-    assert.notEqual(message({ error: answer.error, errorDescription: answer.description }), null, JSON.stringify(description.slice(0, 20)));
+    assert.notEqual(
+      message({ error: answer.error, errorDescription: answer.description }),
+      null,
+      JSON.stringify(description.slice(0, 20)),
+    );
   }
 });
 
@@ -56,8 +81,10 @@ test("an instance id: every id the server reads, the widget accepts; the widget 
     assert.ok(isInstanceIdText(id), JSON.stringify(id));
     assert.notEqual(message({ instanceId: id }), null, JSON.stringify(id));
   }
-  for (const id of ['x'.repeat(65), 'a.b', 'inst:1']) assert.notEqual(message({ instanceId: id }), null, JSON.stringify(id));
-  for (const id of ['with space', '', 'x'.repeat(129), 'tab\t']) assert.equal(message({ instanceId: id }), null, JSON.stringify(id));
+  for (const id of ['x'.repeat(65), 'a.b', 'inst:1'])
+    assert.notEqual(message({ instanceId: id }), null, JSON.stringify(id));
+  for (const id of ['with space', '', 'x'.repeat(129), 'tab\t'])
+    assert.equal(message({ instanceId: id }), null, JSON.stringify(id));
 });
 
 test('secret parameters: the server strips exactly the parameters the widget refuses', () => {
@@ -94,7 +121,8 @@ test("a state: the bounds the widget checks are the bounds POST /instances check
   const browser = harness.browser();
   const { state } = (await browser.startFlow('sfdc')).json;
   assert.equal(checkState(state, inUrl), state);
-  const exchange = (value) => browser.postInstance({ element: { key: 'sfdc' }, providerData: { code: 'abc' }, state: value });
+  const exchange = (value) =>
+    browser.postInstance({ element: { key: 'sfdc' }, providerData: { code: 'abc' }, state: value });
   for (const length of [21, 513]) {
     const refused = await exchange(at(length));
     assert.equal(refused.status, 400);

@@ -21,7 +21,11 @@ function snippet(name) {
 }
 
 function runModule(code) {
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.equal(result.status, 0, `the snippet failed:\n${result.stdout}${result.stderr}`);
   return result.stdout;
 }
@@ -44,5 +48,8 @@ test('README, ce-connect/sandbox: the snippet serves the sandbox on loopback, wi
   `;
   const result = JSON.parse(runModule(code).trim().split('\n').pop());
   assert.match(result.origin, /^http:\/\/127\.0\.0\.1:\d+$/);
-  assert.deepEqual({ ...result, origin: undefined }, { origin: undefined, listed: 200, instances: 0, oauth: 200, consentOrigin: true });
+  assert.deepEqual(
+    { ...result, origin: undefined },
+    { origin: undefined, listed: 200, instances: 0, oauth: 200, consentOrigin: true },
+  );
 });

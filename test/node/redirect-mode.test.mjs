@@ -35,7 +35,11 @@ function readReturn(response) {
   assert.ok(at > 0, `no ${FRAGMENT_PREFIX} fragment in ${location}`);
   const encoded = location.slice(at + FRAGMENT_PREFIX.length);
   assert.match(encoded, /^[A-Za-z0-9_-]+$/, 'base64url without padding');
-  return { returnUrl: location.slice(0, at), fields: JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')), location };
+  return {
+    returnUrl: location.slice(0, at),
+    fields: JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')),
+    location,
+  };
 }
 
 /** The 400 of a refused `mode` or `return`: `{message, field}` and nothing else, no cookie, no Cloud Elements call. */
@@ -61,8 +65,14 @@ describe('oauth/url: mode and return', () => {
       harness.logs.join('\n'),
     );
     // A return address is only read in redirect mode; it never appears in a log line.
-    assert.equal((await browser.startFlow('sfdc', `?mode=popup&return=${encodeURIComponent('https://evil.example/')}`)).status, 200);
-    assert.equal((await browser.startFlow('sfdc', `?return=${encodeURIComponent('https://evil.example/')}`)).status, 200);
+    assert.equal(
+      (await browser.startFlow('sfdc', `?mode=popup&return=${encodeURIComponent('https://evil.example/')}`)).status,
+      200,
+    );
+    assert.equal(
+      (await browser.startFlow('sfdc', `?return=${encodeURIComponent('https://evil.example/')}`)).status,
+      200,
+    );
     assert.equal(
       harness.logs.some((line) => line.includes('settings') || line.includes('evil')),
       false,
@@ -125,12 +135,20 @@ describe('oauth/url: mode and return', () => {
     const browser = harness.browser();
     // The page origin check (docs/protocol.md §4.3) is about the page, the return origin about allowedOrigins.
     assert.equal((await browser.startFlow('sfdc', redirectQuery('https://app.example/settings'))).status, 200);
-    assertRefused(await browser.startFlow('sfdc', redirectQuery('https://other.example/settings')), 'return', 'not listed');
+    assertRefused(
+      await browser.startFlow('sfdc', redirectQuery('https://other.example/settings')),
+      'return',
+      'not listed',
+    );
   });
 
   test('a flow that would not fit in one cookie (long name, site address and return URL) → 400 field "return", before Cloud Elements', async () => {
     // An element whose site address has no documented shape (Zendesk's must be a bare subdomain).
-    const site = { apiKey: 'servicenow-key', apiSecret: 'SENTINELservicenowsecret77', siteAddress: (input) => input.repeat(2) };
+    const site = {
+      apiKey: 'servicenow-key',
+      apiSecret: 'SENTINELservicenowsecret77',
+      siteAddress: (input) => input.repeat(2),
+    };
     harness = await startHarness({ elements: { servicenow: site } });
     const browser = harness.browser();
     // Three UTF-8 bytes per character: the largest name and site address the handler accepts.
@@ -166,7 +184,8 @@ describe('flow 4a in redirect mode: the callback route answers 303 to the return
     assert.equal(answer.headers.get('referrer-policy'), 'no-referrer');
     assert.equal(browser.cookieNames().length, 0, 'the consumed flow cookie is cleared by the 303');
     assert.equal(harness.created.length, 1);
-    for (const value of forbiddenValues(harness)) assert.equal(sent.includes(value), false, 'no secret or token in Location');
+    for (const value of forbiddenValues(harness))
+      assert.equal(sent.includes(value), false, 'no secret or token in Location');
     for (const line of harness.logs) assert.equal(line.includes(code) || line.includes(state), false, line);
   });
 
@@ -178,7 +197,11 @@ describe('flow 4a in redirect mode: the callback route answers 303 to the return
     location.searchParams.append('mode', 'popup');
     const { returnUrl, fields } = readReturn(await browser.fetch(location.href));
     assert.equal(returnUrl, returnPage());
-    assert.deepEqual(fields, { state, error: 'access_denied', errorDescription: 'The user denied access to your app.' });
+    assert.deepEqual(fields, {
+      state,
+      error: 'access_denied',
+      errorDescription: 'The user denied access to your app.',
+    });
     assert.equal(harness.instanceCalls().length, 0);
   });
 
@@ -286,10 +309,19 @@ describe('flow 4b in redirect mode', () => {
     const browser = harness.browser();
     const { state, location } = await consent(browser, 'hubspot', redirectQuery(returnPage()));
     assert.equal(location.pathname, '/static/callback.html');
-    const body = { element: { key: 'hubspot' }, providerData: { code: location.searchParams.get('code') }, state, name: 'Marketing' };
+    const body = {
+      element: { key: 'hubspot' },
+      providerData: { code: location.searchParams.get('code') },
+      state,
+      name: 'Marketing',
+    };
     const created = await browser.postInstance(body);
     assert.equal(created.status, 201, created.body);
-    assert.deepEqual(created.json, { id: String(harness.sandbox.instances()[0].id), name: 'Marketing', element: { key: 'hubspot' } });
+    assert.deepEqual(created.json, {
+      id: String(harness.sandbox.instances()[0].id),
+      name: 'Marketing',
+      element: { key: 'hubspot' },
+    });
     assert.equal((await browser.postInstance(body)).status, 400, 'single use: the cookie is gone');
   });
 });

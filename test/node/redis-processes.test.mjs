@@ -11,7 +11,12 @@ const skip = redisMissing();
 
 /** A browser (real cookie jar) that talks to the proxy. */
 function browserFor(deployment) {
-  return new Browser({ appUrl: deployment.appUrl, basePath: '/api/ce', send: (url, init) => fetch(url, init), responses: [] });
+  return new Browser({
+    appUrl: deployment.appUrl,
+    basePath: '/api/ce',
+    send: (url, init) => fetch(url, init),
+    responses: [],
+  });
 }
 
 /** oauth/url through the proxy, then the provider (consent auto-allowed) → the callback URL with code and state. */
@@ -22,7 +27,12 @@ async function authorize(browser, element = 'sfdc') {
   await consent.arrayBuffer();
   assert.equal(consent.status, 303);
   const location = new URL(consent.headers.get('location'));
-  return { state: started.json.state, code: location.searchParams.get('code'), location, servedBy: started.headers.get('x-served-by') };
+  return {
+    state: started.json.state,
+    code: location.searchParams.get('code'),
+    location,
+    servedBy: started.headers.get('x-served-by'),
+  };
 }
 
 const exchangeBody = ({ state, code }) => ({ element: { key: 'sfdc' }, providerData: { code }, state });
@@ -52,7 +62,11 @@ describe('used states on Redis, two server processes behind a round-robin proxy'
     const replayer = browserFor(deployment);
     replayer.jar = captured;
     const replay = await replayer.fetch(flow.location.href);
-    assert.notEqual(replay.headers.get('x-served-by'), first.headers.get('x-served-by'), 'the proxy sent the replay to the other process');
+    assert.notEqual(
+      replay.headers.get('x-served-by'),
+      first.headers.get('x-served-by'),
+      'the proxy sent the replay to the other process',
+    );
     assert.equal(replay.status, 409);
     assert.equal(pageResult(replay.body), null, 'a neutral page: nothing is reported for a replay');
     assert.equal(deployment.ce.instanceCalls() - before, 1, 'only the first callback exchanged the code');
@@ -123,13 +137,19 @@ describe('used states on Redis, two server processes behind a round-robin proxy'
     assert.deepEqual(new Set(outage.map((r) => r.headers.get('x-served-by'))), new Set(['p0', 'p1']));
     const page = await alice.fetch(pending4a.location.href);
     assert.equal(page.status, 503);
-    assert.equal(pageResult(page.body).error, 'exchange_failed', 'flow 4a: the callback page reports the failure to the widget');
+    assert.equal(
+      pageResult(page.body).error,
+      'exchange_failed',
+      'flow 4a: the callback page reports the failure to the widget',
+    );
     assert.equal(deployment.ce.instanceCalls(), before, 'nothing reached Cloud Elements during the outage');
 
     // Redis comes back with no memory (no persistence): wait until both processes have reconnected.
     const marks = deployment.processes.map((p) => p.events.length);
     await redis.start();
-    await Promise.all(deployment.processes.map((p, i) => p.waitFor((event) => event.event === 'redis-ready', marks[i])));
+    await Promise.all(
+      deployment.processes.map((p, i) => p.waitFor((event) => event.event === 'redis-ready', marks[i])),
+    );
 
     // States issued before Redis lost its memory cannot be vouched for: still refused, on both processes.
     for (let i = 0; i < 2; i += 1) {

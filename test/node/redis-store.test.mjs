@@ -52,7 +52,9 @@ describe('createRedisStateStore on a real Redis', { skip }, () => {
     assert.equal(await store.consumeOnce('key-b', MEMORY_MS), true);
     const other = createRedisStateStore(client, RELAXED); // another process's store on the same Redis
     assert.equal(await other.consumeOnce('key-a', MEMORY_MS), false);
-    const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? store : other).consumeOnce('key-c', MEMORY_MS)));
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => (i % 2 ? store : other).consumeOnce('key-c', MEMORY_MS)),
+    );
     assert.equal(answers.filter(Boolean).length, 1);
   });
 
@@ -82,7 +84,9 @@ describe('createRedisStateStore on a real Redis', { skip }, () => {
     assert.equal(await store.consumeOnce('used-before', MEMORY_MS), true);
     await admin.flushAll();
     await assert.rejects(store.consumeOnce('used-before', MEMORY_MS - 1000), { name: 'StateStoreMemoryLostError' });
-    await assert.rejects(store.consumeOnce('issued-before-never-used', MEMORY_MS - 1000), { name: 'StateStoreMemoryLostError' });
+    await assert.rejects(store.consumeOnce('issued-before-never-used', MEMORY_MS - 1000), {
+      name: 'StateStoreMemoryLostError',
+    });
     // A key whose state was issued after the loss was noticed (ttl: the full memory span, so issued "now").
     assert.equal(await store.consumeOnce('issued-after', MEMORY_MS), true);
     assert.equal(await store.consumeOnce('issued-after', MEMORY_MS), false);
@@ -110,7 +114,11 @@ describe('createRedisStateStore on a real Redis', { skip }, () => {
     harness = await startHarness({ callbackPath: () => '/cb', server: { stateStore } });
     const browser = harness.browser();
     const complete = async ({ state, location }) =>
-      browser.postInstance({ element: { key: 'sfdc' }, providerData: { code: location.searchParams.get('code') }, state });
+      browser.postInstance({
+        element: { key: 'sfdc' },
+        providerData: { code: location.searchParams.get('code') },
+        state,
+      });
     assert.equal((await complete(await authorize(browser))).status, 201, 'before the restart');
     const before = await authorize(browser);
     // Not events.once: it would reject on the 'error' the lost connection emits.
@@ -122,7 +130,8 @@ describe('createRedisStateStore on a real Redis', { skip }, () => {
     // for: wait until it has been up that long (a condition, not a deadline).
     while (Number(/uptime_in_seconds:(\d+)/.exec(await admin.info('server'))[1]) < 2) await delay(100);
     const after = [await authorize(browser), await authorize(browser)];
-    for (const flow of after) assert.equal((await complete(flow)).status, 201, harness.logs.filter((l) => l.includes('store')).join('; '));
+    for (const flow of after)
+      assert.equal((await complete(flow)).status, 201, harness.logs.filter((l) => l.includes('store')).join('; '));
     const refused = await complete(before);
     assert.equal(refused.status, 503, 'issued before Redis forgot: it may have been used, so it is refused');
     assert.equal((await complete(await authorize(browser))).status, 201, 'and the store still works');
@@ -149,7 +158,12 @@ describe('createRedisStateStore on a real Redis', { skip }, () => {
         assert.match(error.message, /allowEviction/);
         return true;
       });
-      assert.equal(await admin.exists(`{ce-connect:used-states}:${createHash('sha256').update(`k-${policy}`).digest('base64url')}`), 0);
+      assert.equal(
+        await admin.exists(
+          `{ce-connect:used-states}:${createHash('sha256').update(`k-${policy}`).digest('base64url')}`,
+        ),
+        0,
+      );
       const optedOut = createRedisStateStore(client, { ...RELAXED, allowEviction: true });
       assert.equal(await optedOut.consumeOnce(`k-${policy}`, MEMORY_MS), true, 'the host opted out');
     }
@@ -161,7 +175,10 @@ describe('createRedisStateStore on a real Redis', { skip }, () => {
     assert.equal(await store.consumeOnce('later', MEMORY_MS), true);
     // The handler answers 503 and logs the error's name.
     await admin.configSet('maxmemory-policy', 'volatile-lru');
-    harness = await startHarness({ callbackPath: () => '/cb', server: { stateStore: createRedisStateStore(client, RELAXED) } });
+    harness = await startHarness({
+      callbackPath: () => '/cb',
+      server: { stateStore: createRedisStateStore(client, RELAXED) },
+    });
     const browser = harness.browser();
     const { state, location } = await authorize(browser);
     const answer = await browser.postInstance({
@@ -193,11 +210,17 @@ describe('createRedisStateStore on a real Redis', { skip }, () => {
       assert.match(error.message, /allowEviction/);
       return true;
     });
-    assert.equal(await createRedisStateStore(forbidding, { ...RELAXED, allowEviction: true }).consumeOnce('c1', MEMORY_MS), true);
+    assert.equal(
+      await createRedisStateStore(forbidding, { ...RELAXED, allowEviction: true }).consumeOnce('c1', MEMORY_MS),
+      true,
+    );
     // A client object without any way to send CONFIG GET is refused at creation unless the host opted out.
     const bare = { evalSha: forbidding.evalSha, eval: forbidding.eval };
     assert.throws(() => createRedisStateStore(bare, RELAXED), /allowEviction/);
-    assert.equal(await createRedisStateStore(bare, { ...RELAXED, allowEviction: true }).consumeOnce('c2', MEMORY_MS), true);
+    assert.equal(
+      await createRedisStateStore(bare, { ...RELAXED, allowEviction: true }).consumeOnce('c2', MEMORY_MS),
+      true,
+    );
     assert.throws(() => createRedisStateStore(client, { allowEviction: 'yes' }), TypeError);
   });
 
@@ -232,7 +255,11 @@ describe('createRedisStateStore on a real Redis', { skip }, () => {
     assert.equal(keys.length, 2);
     for (const text of [...keys, ...values]) {
       assert.equal(text.includes(state), false);
-      assert.equal(text.includes(createHash('sha256').update(state).digest('base64url')), false, 'not even the handler-side digest');
+      assert.equal(
+        text.includes(createHash('sha256').update(state).digest('base64url')),
+        false,
+        'not even the handler-side digest',
+      );
     }
   });
 
@@ -246,7 +273,11 @@ describe('createRedisStateStore on a real Redis', { skip }, () => {
     const saved = browser.jar.cloneSync();
     const flow4a = await authorize(browser);
     await admin.sendCommand(['CLIENT', 'PAUSE', '60000', 'WRITE']);
-    const body = { element: { key: 'sfdc' }, providerData: { code: flow4b.location.searchParams.get('code') }, state: flow4b.state };
+    const body = {
+      element: { key: 'sfdc' },
+      providerData: { code: flow4b.location.searchParams.get('code') },
+      state: flow4b.state,
+    };
     const refused = await browser.postInstance(body);
     assert.equal(refused.status, 503);
     assert.deepEqual(Object.keys(refused.json), ['message']);
@@ -287,7 +318,13 @@ describe('redis is an optional peer dependency', () => {
       return next(specifier, context);
     }`;
     const register = `import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));`;
-    for (const entry of ['ce-connect', 'ce-connect/server', 'ce-connect/server/redis', 'ce-connect/sandbox', 'ce-connect/callback']) {
+    for (const entry of [
+      'ce-connect',
+      'ce-connect/server',
+      'ce-connect/server/redis',
+      'ce-connect/sandbox',
+      'ce-connect/callback',
+    ]) {
       const script = `import(${JSON.stringify(entry)}).then(() => console.log('loaded'), (e) => console.log(String(e?.message).includes('REDIS-LOADED') ? 'REDIS' : 'other-error'));`;
       const output = execFileSync(
         process.execPath,
@@ -311,7 +348,10 @@ describe('redis is an optional peer dependency', () => {
 
   test('package.json: ./server/redis export with types; redis an optional peer and a dev dependency', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-    assert.deepEqual(pkg.exports['./server/redis'], { types: './lib/server/redis.d.ts', default: './lib/server/redis.js' });
+    assert.deepEqual(pkg.exports['./server/redis'], {
+      types: './lib/server/redis.d.ts',
+      default: './lib/server/redis.js',
+    });
     assert.ok(pkg.peerDependencies.redis);
     assert.equal(pkg.peerDependenciesMeta.redis.optional, true);
     assert.ok(pkg.devDependencies.redis);

@@ -40,7 +40,9 @@ function send(url, { method = 'GET', headers = {}, body } = {}) {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: text, sentHost: req.getHeader('host') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode, headers: res.headers, body: text, sentHost: req.getHeader('host') }),
+      );
     });
     req.on('error', reject);
     req.end(body);
@@ -77,7 +79,10 @@ for (const signal of ['SIGTERM', 'SIGINT']) {
       assert.equal(lines[1], `Cloud Elements base URL: ${origin}/elements/api-v2`);
       assert.equal(lines[2], 'User secret: sandbox-user-secret');
       assert.equal(lines[3], 'Organization secret: sandbox-organization-secret');
-      assert.equal(lines[4], 'Credentials elements accept: demo@example.com / sandbox-password (Jira site https://acme.atlassian.net)');
+      assert.equal(
+        lines[4],
+        'Credentials elements accept: demo@example.com / sandbox-password (Jira site https://acme.atlassian.net)',
+      );
 
       const response = await send(`${origin}/elements/api-v2/elements/sfdc/oauth/url`, {
         method: 'POST',
@@ -95,7 +100,11 @@ for (const signal of ['SIGTERM', 'SIGINT']) {
       const inFlight = await requestInFlight(`${origin}/elements/api-v2/elements/sfdc/oauth/url`);
       child.kill(signal);
       const [code, signalCode] = await once(child, 'exit');
-      assert.deepEqual({ code, signalCode }, { code: 0, signalCode: null }, 'a clean exit of its own, not death by the signal');
+      assert.deepEqual(
+        { code, signalCode },
+        { code: 0, signalCode: null },
+        'a clean exit of its own, not death by the signal',
+      );
       assert.deepEqual(await inFlight.ended, { failed: 'ECONNRESET' }, 'the open request was cut, not waited for');
     },
   );

@@ -30,7 +30,9 @@ const WRONG = {
       message: 'siteAddress must be an https URL, e.g. https://test.salesforce.com',
     },
   ],
-  hubspot: [{ change: { configuration: {} }, at: 'instances', message: 'Missing required configuration: authentication.type' }],
+  hubspot: [
+    { change: { configuration: {} }, at: 'instances', message: 'Missing required configuration: authentication.type' },
+  ],
   hubspotcrm: [
     {
       change: { configuration: { 'authentication.type': 'apiKey' } },
@@ -45,8 +47,16 @@ const WRONG = {
       message: /^oauth\.callback\.url does not match/,
     },
   ],
-  dropbox: [{ change: { instanceApp: { apiKey: 'other-key' } }, at: 'instances', message: /^oauth\.api\.key does not match/ }],
-  googledrive: [{ change: { instanceApp: { apiSecret: 'other-secret' } }, at: 'instances', message: /^oauth\.api\.secret does not match/ }],
+  dropbox: [
+    { change: { instanceApp: { apiKey: 'other-key' } }, at: 'instances', message: /^oauth\.api\.key does not match/ },
+  ],
+  googledrive: [
+    {
+      change: { instanceApp: { apiSecret: 'other-secret' } },
+      at: 'instances',
+      message: /^oauth\.api\.secret does not match/,
+    },
+  ],
   onedrivev2: [
     {
       change: { scope: undefined },
@@ -63,7 +73,11 @@ const WRONG = {
     { change: { siteAddress: undefined }, at: 'oauth/url', message: /^Missing required parameter: siteAddress/ },
   ],
   quickbooks: [
-    { change: { oauthUrlParameters: {} }, at: 'oauth/url', message: /requestToken .* is required; or pass authentication\.type=oauth2/ },
+    {
+      change: { oauthUrlParameters: {} },
+      at: 'oauth/url',
+      message: /requestToken .* is required; or pass authentication\.type=oauth2/,
+    },
     {
       change: { dropProviderData: ['realmId'] },
       at: 'instances',
@@ -71,14 +85,24 @@ const WRONG = {
     },
   ],
   zendesk: [
-    { change: { siteAddress: 'https://acme.zendesk.com' }, at: 'oauth/url', message: 'siteAddress must be the bare subdomain, e.g. acme' },
+    {
+      change: { siteAddress: 'https://acme.zendesk.com' },
+      at: 'oauth/url',
+      message: 'siteAddress must be the bare subdomain, e.g. acme',
+    },
     {
       change: { configuration: { 'zendesk.subdomain': 'https://acme.zendesk.com' } },
       at: 'instances',
       message: 'zendesk.subdomain must be the bare subdomain, e.g. acme',
     },
   ],
-  slack: [{ change: { scope: 'channels:read chat:write' }, at: 'oauth/url', message: 'Slack takes its scope comma-separated' }],
+  slack: [
+    {
+      change: { scope: 'channels:read chat:write' },
+      at: 'oauth/url',
+      message: 'Slack takes its scope comma-separated',
+    },
+  ],
   shopify: [
     {
       change: { configuration: { 'shopify.site.address': 'other-store', 'oauth.scope': 'read_orders' } },
@@ -86,7 +110,9 @@ const WRONG = {
       message: 'shopify.site.address does not match the siteAddress used for the OAuth URL (acme-store)',
     },
   ],
-  docusign: [{ change: { configuration: {} }, at: 'instances', message: 'Missing required configuration: docusign.environment' }],
+  docusign: [
+    { change: { configuration: {} }, at: 'instances', message: 'Missing required configuration: docusign.environment' },
+  ],
   xero: [
     {
       change: { providerData: { secret: 'not-the-secret' } },
@@ -101,14 +127,22 @@ const WRONG = {
       message: 'Invalid credentials: the Jira user name or password is incorrect',
     },
     {
-      change: { configuration: { username: SANDBOX_USERNAME, password: SANDBOX_PASSWORD, 'base.url': 'https://other.atlassian.net' } },
+      change: {
+        configuration: {
+          username: SANDBOX_USERNAME,
+          password: SANDBOX_PASSWORD,
+          'base.url': 'https://other.atlassian.net',
+        },
+      },
       at: 'instances',
       message: 'Could not connect to the Jira site given in base.url',
     },
   ],
   zohocrm: [
     {
-      change: { configuration: { 'crm.zohocrm.username': 'someone@example.com', 'crm.zohocrm.password': SANDBOX_PASSWORD } },
+      change: {
+        configuration: { 'crm.zohocrm.username': 'someone@example.com', 'crm.zohocrm.password': SANDBOX_PASSWORD },
+      },
       at: 'instances',
       message: 'Invalid credentials: the Zoho CRM user name or password is incorrect',
     },
@@ -118,9 +152,19 @@ const WRONG = {
       message: 'Missing required configuration: crm.zohocrm.password',
     },
   ],
-  zohocrmv2: [{ change: { providerData: { code: 'made-up' } }, at: 'instances', message: 'The OAuth code is not valid' }],
-  twitter: [{ change: { providerData: { oauth_verifier: 'guessed' } }, at: 'instances', message: 'The OAuth verifier is not valid' }],
-  evernote: [{ change: { siteAddress: undefined }, at: 'oauth/token', message: /^Missing required parameter: siteAddress/ }],
+  zohocrmv2: [
+    { change: { providerData: { code: 'made-up' } }, at: 'instances', message: 'The OAuth code is not valid' },
+  ],
+  twitter: [
+    {
+      change: { providerData: { oauth_verifier: 'guessed' } },
+      at: 'instances',
+      message: 'The OAuth verifier is not valid',
+    },
+  ],
+  evernote: [
+    { change: { siteAddress: undefined }, at: 'oauth/token', message: /^Missing required parameter: siteAddress/ },
+  ],
 };
 
 let sandbox;
@@ -193,12 +237,18 @@ async function connect(key, row, target = server) {
     assert.equal(callback.searchParams.get('tenant'), '7');
     // OAuth 1: Cloud Elements' own state, the element key; OAuth 2 (GET): the host's state comes back.
     assert.equal(callback.searchParams.get('state'), oauth1 ? key : 'host-state-123');
-    providerData = Object.fromEntries([...callback.searchParams].filter(([name]) => name !== 'state' && name !== 'tenant'));
+    providerData = Object.fromEntries(
+      [...callback.searchParams].filter(([name]) => name !== 'state' && name !== 'tenant'),
+    );
     if (oauth1) providerData.secret = secret;
     for (const name of row.dropProviderData ?? []) delete providerData[name];
     Object.assign(providerData, row.providerData);
     const app = { ...APP, ...row.instanceApp };
-    Object.assign(configuration, { 'oauth.api.key': app.apiKey, 'oauth.api.secret': app.apiSecret, 'oauth.callback.url': app.callbackUrl });
+    Object.assign(configuration, {
+      'oauth.api.key': app.apiKey,
+      'oauth.api.secret': app.apiSecret,
+      'oauth.callback.url': app.callbackUrl,
+    });
   }
   const body = { element: { key }, name: `My ${element.name}`, tags: ['catalogue'], configuration };
   if (element.auth !== 'credentials') body.providerData = providerData;
@@ -211,7 +261,9 @@ test('every element of the catalogue has a row in docs/elements.md that says wha
   assert.deepEqual(sandboxCatalogue.map((e) => e.key).sort(), Object.keys(ROWS).sort());
   assert.deepEqual(Object.keys(WRONG).sort(), Object.keys(ROWS).sort());
   for (const element of sandboxCatalogue) {
-    const documented = Object.fromEntries(Object.entries(ROWS[element.key].documented).filter(([, value]) => value !== undefined));
+    const documented = Object.fromEntries(
+      Object.entries(ROWS[element.key].documented).filter(([, value]) => value !== undefined),
+    );
     assert.deepEqual(documented, { ...sandboxHostConfig(element) }, element.key);
   }
 });
@@ -224,7 +276,8 @@ for (const element of sandboxCatalogue) {
       assert.equal(outcome.instance.element.key, element.key);
       assert.equal(JSON.stringify(outcome.instance).includes(SANDBOX_PASSWORD), false, 'the password is masked');
       assert.equal(JSON.stringify(outcome.instance).includes(APP.apiSecret), false);
-      if (element.key === 'quickbooks') assert.match(outcome.providerData.realmId, /^\d{16}$/, 'the callback carries realmId');
+      if (element.key === 'quickbooks')
+        assert.match(outcome.providerData.realmId, /^\d{16}$/, 'the callback carries realmId');
       if (element.key === 'xero') assert.ok(outcome.providerData.org, 'the callback carries org');
     });
     for (const wrong of WRONG[element.key]) {
@@ -266,7 +319,9 @@ describe('OAuth 1', () => {
 
   test('the provider URL carries oauth_token and oauth_callback = callback URL + state=<element key>', async () => {
     const token = (await api(`/elements/twitter/oauth/token?${oauthQuery({})}`)).body;
-    const { body } = await api(`/elements/twitter/oauth/url?${oauthQuery({}, { requestToken: token.token, state: 'ignored' })}`);
+    const { body } = await api(
+      `/elements/twitter/oauth/url?${oauthQuery({}, { requestToken: token.token, state: 'ignored' })}`,
+    );
     const url = new URL(body.oauthUrl);
     assert.equal(url.pathname, '/oauth/twitter/oauth/authorize');
     assert.equal(url.searchParams.get('oauth_token'), token.token);
@@ -277,10 +332,14 @@ describe('OAuth 1', () => {
 
   test('a request token is bound to its key, secret and callback; unknown tokens are refused', async () => {
     const token = (await api(`/elements/twitter/oauth/token?${oauthQuery({})}`)).body;
-    const other = await api(`/elements/twitter/oauth/url?${new URLSearchParams({ ...APP, apiKey: 'other', requestToken: token.token })}`);
+    const other = await api(
+      `/elements/twitter/oauth/url?${new URLSearchParams({ ...APP, apiKey: 'other', requestToken: token.token })}`,
+    );
     assert.equal(other.status, 400);
     assert.equal(other.body.message, 'apiKey does not match the one used for the request token');
-    const unknown = await api(`/elements/twitter/oauth/url?${new URLSearchParams({ ...APP, requestToken: 'made-up' })}`);
+    const unknown = await api(
+      `/elements/twitter/oauth/url?${new URLSearchParams({ ...APP, requestToken: 'made-up' })}`,
+    );
     assert.equal(unknown.body.message, 'The request token is not valid or has expired');
     const missing = await api(`/elements/twitter/oauth/url?${new URLSearchParams(APP)}`);
     assert.match(missing.body.message, /requestToken from GET \/elements\/twitter\/oauth\/token is required$/);
@@ -303,7 +362,11 @@ describe('OAuth 1', () => {
         element: { key: 'twitter' },
         name: 'again',
         providerData,
-        configuration: { 'oauth.api.key': APP.apiKey, 'oauth.api.secret': APP.apiSecret, 'oauth.callback.url': APP.callbackUrl },
+        configuration: {
+          'oauth.api.key': APP.apiKey,
+          'oauth.api.secret': APP.apiSecret,
+          'oauth.callback.url': APP.callbackUrl,
+        },
       },
     });
     assert.equal(again.status, 400);
@@ -334,10 +397,23 @@ describe('OAuth 1', () => {
     const token = (await api(`/elements/twitter/oauth/token?${oauthQuery({})}`)).body;
     const { body } = await api(`/elements/twitter/oauth/url?${oauthQuery({}, { requestToken: token.token })}`);
     const callback = await decide(body.oauthUrl);
-    const fresh = { oauth_token: callback.searchParams.get('oauth_token'), oauth_verifier: callback.searchParams.get('oauth_verifier') };
-    const configuration = { 'oauth.api.key': APP.apiKey, 'oauth.api.secret': APP.apiSecret, 'oauth.callback.url': APP.callbackUrl };
-    const wrong = await api(`/instances/${instance.id}`, { method: 'PUT', body: { providerData: { ...fresh }, configuration } });
-    assert.equal(wrong.body.message, 'You must provide secret in providerData in order to re-authenticate this instance');
+    const fresh = {
+      oauth_token: callback.searchParams.get('oauth_token'),
+      oauth_verifier: callback.searchParams.get('oauth_verifier'),
+    };
+    const configuration = {
+      'oauth.api.key': APP.apiKey,
+      'oauth.api.secret': APP.apiSecret,
+      'oauth.callback.url': APP.callbackUrl,
+    };
+    const wrong = await api(`/instances/${instance.id}`, {
+      method: 'PUT',
+      body: { providerData: { ...fresh }, configuration },
+    });
+    assert.equal(
+      wrong.body.message,
+      'You must provide secret in providerData in order to re-authenticate this instance',
+    );
     const put = await api(`/instances/${instance.id}`, {
       method: 'PUT',
       body: { providerData: { ...fresh, secret: token.secret }, configuration },
@@ -382,7 +458,10 @@ describe('credentials elements', () => {
   test('no oauth/url for them, as the real API', async () => {
     const result = await api(`/elements/zohocrm/oauth/url?${new URLSearchParams(APP)}`);
     assert.equal(result.status, 400);
-    assert.equal(result.body.message, "Element 'zohocrm' does not use OAuth: create its instance with its configuration");
+    assert.equal(
+      result.body.message,
+      "Element 'zohocrm' does not use OAuth: create its instance with its configuration",
+    );
   });
 
   test('PUT /instances/{id} re-authenticates with right credentials and refuses wrong ones', async () => {
@@ -395,7 +474,10 @@ describe('credentials elements', () => {
     });
     assert.equal(wrong.status, 400);
     sandbox.invalidate(instance.id);
-    const right = await api(`/instances/${instance.id}`, { method: 'PUT', body: { configuration: ROWS.jira.configuration } });
+    const right = await api(`/instances/${instance.id}`, {
+      method: 'PUT',
+      body: { configuration: ROWS.jira.configuration },
+    });
     assert.equal(right.status, 200, JSON.stringify(right.body));
     assert.equal(right.body.valid, true);
     assert.notEqual(right.body.token, instance.token);

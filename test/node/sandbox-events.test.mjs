@@ -60,7 +60,11 @@ async function api(server, path, { method = 'GET', body, auth = AUTH } = {}) {
 
 /** Creates a (credentials) instance with the event configuration given. */
 async function instanceWith(server, events) {
-  const configuration = { 'crm.zohocrm.username': SANDBOX_USERNAME, 'crm.zohocrm.password': SANDBOX_PASSWORD, ...events };
+  const configuration = {
+    'crm.zohocrm.username': SANDBOX_USERNAME,
+    'crm.zohocrm.password': SANDBOX_PASSWORD,
+    ...events,
+  };
   return api(server, '/elements/api-v2/instances', {
     method: 'POST',
     body: { element: { key: 'zohocrm' }, name: 'With events', configuration },
@@ -83,7 +87,11 @@ test("a delivery: POST, Cloud Elements' payload, Elements-Webhook-Id, and the sh
   const created = await instanceWith(server, eventConfig(hook.url));
   assert.equal(created.status, 200, JSON.stringify(created.body));
   assert.equal(created.body.eventsEnabled, true);
-  assert.equal(created.body.configuration['event.notification.signature.key'], '********', 'the key is masked like a secret');
+  assert.equal(
+    created.body.configuration['event.notification.signature.key'],
+    '********',
+    'the key is masked like a secret',
+  );
   const result = await sandbox.emitEvent(created.body.id, CHANGE);
   assert.deepEqual({ delivered: result.delivered, attempts: result.attempts }, { delivered: true, attempts: 1 });
   const [delivery] = hook.received;
@@ -98,7 +106,9 @@ test("a delivery: POST, Cloud Elements' payload, Elements-Webhook-Id, and the sh
   assert.deepEqual(message.events, [{ ...CHANGE, elementKey: 'zohocrm' }]);
   assert.equal(typeof message.raw, 'object');
   assert.deepEqual(
-    sandbox.deliveries().map(({ deliveryId, instanceId, attempt, status }) => ({ deliveryId, instanceId, attempt, status })),
+    sandbox
+      .deliveries()
+      .map(({ deliveryId, instanceId, attempt, status }) => ({ deliveryId, instanceId, attempt, status })),
     [{ deliveryId: result.deliveryId, instanceId: created.body.id, attempt: 1, status: 200 }],
   );
   assert.match(sandbox.deliveries()[0].at, /^\d{4}-\d\d-\d\dT/);

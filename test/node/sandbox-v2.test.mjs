@@ -26,7 +26,10 @@ async function served(options = {}) {
 
 /** A Cloud Elements API call over HTTP; resolves with status, headers and the parsed JSON body (or null). */
 async function api(server, path, { method = 'GET', body, auth = AUTH } = {}) {
-  const headers = { ...(auth && { Authorization: auth }), ...(body !== undefined && { 'Content-Type': 'application/json' }) };
+  const headers = {
+    ...(auth && { Authorization: auth }),
+    ...(body !== undefined && { 'Content-Type': 'application/json' }),
+  };
   const response = await fetch(`${server.baseUrl}${path}`, {
     method,
     headers,
@@ -60,7 +63,11 @@ function instanceBody(code, { app = APP, ...overrides } = {}) {
   return {
     element: { key: 'sfdc' },
     providerData: { code },
-    configuration: { 'oauth.callback.url': app.callbackUrl, 'oauth.api.key': app.apiKey, 'oauth.api.secret': app.apiSecret },
+    configuration: {
+      'oauth.callback.url': app.callbackUrl,
+      'oauth.api.key': app.apiKey,
+      'oauth.api.secret': app.apiSecret,
+    },
     tags: ['owner-a'],
     name: 'My Salesforce',
     ...overrides,
@@ -68,7 +75,10 @@ function instanceBody(code, { app = APP, ...overrides } = {}) {
 }
 
 async function create(server, overrides) {
-  const created = await api(server, '/instances', { method: 'POST', body: instanceBody(await codeFor(server), overrides) });
+  const created = await api(server, '/instances', {
+    method: 'POST',
+    body: instanceBody(await codeFor(server), overrides),
+  });
   assert.equal(created.status, 200, JSON.stringify(created.body));
   return created.body;
 }
@@ -104,7 +114,11 @@ describe('listen()', () => {
     const instance = await create(first);
     await first.close();
     await first.close();
-    await assert.rejects(fetch(`${first.baseUrl}/instances`, { headers: { Authorization: AUTH } }), TypeError, 'nothing listens any more');
+    await assert.rejects(
+      fetch(`${first.baseUrl}/instances`, { headers: { Authorization: AUTH } }),
+      TypeError,
+      'nothing listens any more',
+    );
     const second = await sandbox.listen({ port: 0, host: '127.0.0.1' });
     open.push(second);
     assert.notEqual(second.origin, first.origin);
@@ -262,8 +276,18 @@ describe('PUT /instances/{id}: re-authorise', () => {
     const created = await create(server);
     sandbox.invalidate(created.id);
     const cases = [
-      ['oauth.api.key', 'other-key', /^oauth\.api\.key does not match the API key used for the OAuth URL$/, /^invalid_grant/],
-      ['oauth.api.secret', 'other-secret', /^oauth\.api\.secret does not match the API secret used for the OAuth URL$/, /^invalid_client/],
+      [
+        'oauth.api.key',
+        'other-key',
+        /^oauth\.api\.key does not match the API key used for the OAuth URL$/,
+        /^invalid_grant/,
+      ],
+      [
+        'oauth.api.secret',
+        'other-secret',
+        /^oauth\.api\.secret does not match the API secret used for the OAuth URL$/,
+        /^invalid_client/,
+      ],
       [
         'oauth.callback.url',
         'https://app.test/other',
@@ -281,7 +305,11 @@ describe('PUT /instances/{id}: re-authorise', () => {
     // A code issued to another app's key, sent with this instance's key.
     const otherApp = { ...APP, apiKey: 'another-app' };
     const body = instanceBody(await codeFor(server, 'sfdc', otherApp));
-    assertCeError(await api(server, `/instances/${created.id}`, { method: 'PUT', body }), 400, /^oauth\.api\.key does not match/);
+    assertCeError(
+      await api(server, `/instances/${created.id}`, { method: 'PUT', body }),
+      400,
+      /^oauth\.api\.key does not match/,
+    );
     const after = await api(server, `/instances/${created.id}`);
     assert.equal(after.body.valid, false);
     assert.equal(after.body.token, created.token);
@@ -294,7 +322,10 @@ describe('PUT /instances/{id}: re-authorise', () => {
     const { server } = await served({ now: clock.now, codeTtlMs: 1000 });
     const created = await create(server);
     const code = await codeFor(server);
-    assert.equal((await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody(code) })).status, 200);
+    assert.equal(
+      (await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody(code) })).status,
+      200,
+    );
     const replay = await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody(code) });
     assertCeError(replay, 400, 'The OAuth code has already been used');
     assert.match(replay.body.providerMessage, /^invalid_grant/);
@@ -335,9 +366,16 @@ describe('PUT /instances/{id}: re-authorise', () => {
       400,
       "The element in the body does not match the instance's element 'sfdc'",
     );
-    assertCeError(await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody('') }), 400, /OAuth code/);
     assertCeError(
-      await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody(await codeFor(server), { name: ' ' }) }),
+      await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody('') }),
+      400,
+      /OAuth code/,
+    );
+    assertCeError(
+      await api(server, `/instances/${created.id}`, {
+        method: 'PUT',
+        body: instanceBody(await codeFor(server), { name: ' ' }),
+      }),
       400,
       /name/,
     );
@@ -364,12 +402,20 @@ describe('PUT /instances/{id}: re-authorise', () => {
       /Invalid Organization or User secret/,
     );
     assertCeError(
-      await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody(code), auth: 'User x, Organization y' }),
+      await api(server, `/instances/${created.id}`, {
+        method: 'PUT',
+        body: instanceBody(code),
+        auth: 'User x, Organization y',
+      }),
       401,
       /Invalid/,
     );
     sandbox.configure({ fail: { instances: 503 } });
-    assertCeError(await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody(code) }), 503, /fail\.instances/);
+    assertCeError(
+      await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody(code) }),
+      503,
+      /fail\.instances/,
+    );
     sandbox.configure({ fail: {} });
     assert.equal(
       (await api(server, `/instances/${created.id}`, { method: 'PUT', body: instanceBody(code) })).status,

@@ -24,7 +24,9 @@ async function json(response) {
 }
 
 async function oauthUrl(sandbox, element = 'sfdc', params = APP, headers = { Authorization: AUTH }) {
-  return json(await call(sandbox, `/elements/api-v2/elements/${element}/oauth/url`, { method: 'POST', body: params, headers }));
+  return json(
+    await call(sandbox, `/elements/api-v2/elements/${element}/oauth/url`, { method: 'POST', body: params, headers }),
+  );
 }
 
 /** Shows the consent page for `url` and submits one of its buttons; returns the redirect target. */
@@ -129,7 +131,11 @@ describe('oauth/url', () => {
       assertCeError(await oauthUrl(sandbox, 'sfdc', params), 400, `Missing required parameter: ${missing}`);
     }
     assertCeError(await oauthUrl(sandbox, 'sfdc', { ...APP, callbackUrl: '/relative' }), 400, /absolute http\(s\) URL/);
-    assertCeError(await oauthUrl(sandbox, 'sfdc', { ...APP, callbackUrl: 'javascript:alert(1)' }), 400, /absolute http\(s\) URL/);
+    assertCeError(
+      await oauthUrl(sandbox, 'sfdc', { ...APP, callbackUrl: 'javascript:alert(1)' }),
+      400,
+      /absolute http\(s\) URL/,
+    );
     assertCeError(await oauthUrl(sandbox, 'nosuchelement'), 404, /nosuchelement/);
     assertCeError(
       await json(await call(sandbox, '/elements/api-v2/elements/sfdc/oauth/url', { method: 'POST', body: '{' })),
@@ -145,7 +151,11 @@ describe('Authorization: User …, Organization …', () => {
     assert.equal((await oauthUrl(sandbox, 'sfdc', APP, {})).status, 200);
     const reordered = 'Element abc, Organization sandbox-organization-secret, User sandbox-user-secret';
     assert.equal((await oauthUrl(sandbox, 'sfdc', APP, { Authorization: reordered })).status, 200);
-    for (const wrong of ['User nope, Organization sandbox-organization-secret', 'User sandbox-user-secret', 'Bearer x']) {
+    for (const wrong of [
+      'User nope, Organization sandbox-organization-secret',
+      'User sandbox-user-secret',
+      'Bearer x',
+    ]) {
       assertCeError(
         await oauthUrl(sandbox, 'sfdc', APP, { Authorization: wrong }),
         401,
@@ -162,12 +172,18 @@ describe('Authorization: User …, Organization …', () => {
       ['/instances/4001', 'GET'],
       ['/instances/4001', 'DELETE'],
     ]) {
-      const result = await json(await call(sandbox, `/elements/api-v2${path}`, { method, body: method === 'POST' ? {} : undefined }));
+      const result = await json(
+        await call(sandbox, `/elements/api-v2${path}`, { method, body: method === 'POST' ? {} : undefined }),
+      );
       assertCeError(result, 401, 'Invalid Organization or User secret, or invalid Element token provided.');
-      const wrong = await json(await call(sandbox, `/elements/api-v2${path}`, { method, headers: { Authorization: AUTH } }));
+      const wrong = await json(
+        await call(sandbox, `/elements/api-v2${path}`, { method, headers: { Authorization: AUTH } }),
+      );
       assert.equal(wrong.status, 401, 'the default secrets are not the configured ones');
     }
-    const ok = await call(sandbox, '/elements/api-v2/instances', { headers: { Authorization: 'Organization o1, User u1' } });
+    const ok = await call(sandbox, '/elements/api-v2/instances', {
+      headers: { Authorization: 'Organization o1, User u1' },
+    });
     assert.equal(ok.status, 200);
   });
 });
@@ -273,7 +289,10 @@ describe('consent pages', () => {
     assert.equal(response.headers.get('cross-origin-opener-policy'), 'same-origin');
     const withCoop = createSandbox({ coop: true });
     const created = await oauthUrl(withCoop);
-    assert.equal((await withCoop.handler(new Request(created.body.oauthUrl))).headers.get('cross-origin-opener-policy'), 'same-origin');
+    assert.equal(
+      (await withCoop.handler(new Request(created.body.oauthUrl))).headers.get('cross-origin-opener-policy'),
+      'same-origin',
+    );
   });
 
   test('autoDecision answers without a page', async () => {
@@ -318,7 +337,11 @@ describe('POST /instances', () => {
   test('POST /elements/{key}/instances works too; a body naming another element is refused', async () => {
     const sandbox = createSandbox();
     const code = await codeFor(sandbox);
-    const bad = await createInstance(sandbox, instanceBody(code, { element: { key: 'box' } }), '/elements/api-v2/elements/sfdc/instances');
+    const bad = await createInstance(
+      sandbox,
+      instanceBody(code, { element: { key: 'box' } }),
+      '/elements/api-v2/elements/sfdc/instances',
+    );
     assertCeError(bad, 400, /does not match the element in the path/);
     const { status } = await createInstance(
       sandbox,
@@ -353,7 +376,11 @@ describe('POST /instances', () => {
     const onTime = await codeFor(sandbox);
     const code = await codeFor(sandbox);
     clock.advance(19);
-    assert.equal((await createInstance(sandbox, instanceBody(onTime))).status, 200, 'redeemable until its last millisecond');
+    assert.equal(
+      (await createInstance(sandbox, instanceBody(onTime))).status,
+      200,
+      'redeemable until its last millisecond',
+    );
     clock.advance(1);
     const late = await createInstance(sandbox, instanceBody(code));
     assertCeError(late, 400, 'The OAuth code has expired');
@@ -385,7 +412,12 @@ describe('POST /instances', () => {
     const cases = [
       ['oauth.api.key', 'other-key', /^oauth\.api\.key does not match the API key/, /^invalid_grant/],
       ['oauth.api.secret', 'other-secret', /^oauth\.api\.secret does not match the API secret/, /^invalid_client/],
-      ['oauth.callback.url', 'https://app.test/other', /^oauth\.callback\.url does not match the callback URL/, /^redirect_uri_mismatch$/],
+      [
+        'oauth.callback.url',
+        'https://app.test/other',
+        /^oauth\.callback\.url does not match the callback URL/,
+        /^redirect_uri_mismatch$/,
+      ],
     ];
     for (const [field, value, message, providerMessage] of cases) {
       const body = instanceBody(await codeFor(sandbox));
@@ -395,7 +427,11 @@ describe('POST /instances', () => {
       assert.match(result.body.providerMessage, providerMessage);
     }
     const hubspotCode = await codeFor(sandbox, 'hubspot');
-    assertCeError(await createInstance(sandbox, instanceBody(hubspotCode)), 400, /issued for element 'hubspot', not 'sfdc'/);
+    assertCeError(
+      await createInstance(sandbox, instanceBody(hubspotCode)),
+      400,
+      /issued for element 'hubspot', not 'sfdc'/,
+    );
     assert.equal(sandbox.instances().length, 0);
   });
 });
@@ -416,9 +452,17 @@ describe('instance CRUD, scenarios and reset', () => {
     const deleted = await call(sandbox, `/elements/api-v2/instances/${first.id}`, { method: 'DELETE', headers });
     assert.equal(deleted.status, 200);
     assert.match(deleted.headers.get('elements-request-id'), REQUEST_ID);
-    assertCeError(await json(await call(sandbox, `/elements/api-v2/instances/${first.id}`, { headers })), 404, /No instance/);
+    assertCeError(
+      await json(await call(sandbox, `/elements/api-v2/instances/${first.id}`, { headers })),
+      404,
+      /No instance/,
+    );
     assertCeError(await json(await call(sandbox, '/elements/api-v2/instances/abc', { headers })), 404, /No instance/);
-    assertCeError(await json(await call(sandbox, '/elements/api-v2/instances/1', { method: 'PATCH', headers })), 405, /not allowed/);
+    assertCeError(
+      await json(await call(sandbox, '/elements/api-v2/instances/1', { method: 'PATCH', headers })),
+      405,
+      /not allowed/,
+    );
     assertCeError(await json(await call(sandbox, '/elements/api-v2/nothing', { headers })), 404, 'Not found');
     assert.deepEqual(
       sandbox.instances().map((i) => i.name),
@@ -438,7 +482,8 @@ describe('instance CRUD, scenarios and reset', () => {
       ],
     );
     const headers = { Authorization: AUTH };
-    const ids = async (query) => (await json(await call(sandbox, `/elements/api-v2/instances${query}`, { headers }))).body.map((i) => i.id);
+    const ids = async (query) =>
+      (await json(await call(sandbox, `/elements/api-v2/instances${query}`, { headers }))).body.map((i) => i.id);
     assert.deepEqual(await ids('?tags[]=flow-a'), [a.id]);
     assert.deepEqual(await ids('?tags%5B%5D=flow-b'), [b.id], 'the encoded form of tags[] too');
     assert.deepEqual(await ids('?tags[]=team'), [a.id, b.id]);

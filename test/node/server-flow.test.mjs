@@ -126,7 +126,9 @@ describe('flow 4a: the backend callback route exchanges the code', () => {
     const deletion = harness.ceCalls.at(-1);
     assert.equal(deletion.method, 'DELETE');
     assert.match(deletion.url, /\/elements\/api-v2\/instances\/\d+$/);
-    assert.ok(harness.logs.some((line) => line.includes('instance.store-failed') && line.includes('reason=hook-threw')));
+    assert.ok(
+      harness.logs.some((line) => line.includes('instance.store-failed') && line.includes('reason=hook-threw')),
+    );
     assert.ok(harness.logs.some((line) => line.includes('instance.removed')));
     assert.equal(harness.logs.join('\n').includes(token), false);
   });
@@ -182,7 +184,9 @@ describe('flow 4b: the widget posts the code to POST {basePath}/instances', () =
     assert.equal(response.status, 502);
     assert.deepEqual(response.json, { message: 'Cloud Elements refused to create the instance' });
     assert.ok(
-      harness.logs.some((line) => /cloud-elements.failed call=instances failure=error-status status=400 requestId=[0-9a-f]{24}/.test(line)),
+      harness.logs.some((line) =>
+        /cloud-elements.failed call=instances failure=error-status status=400 requestId=[0-9a-f]{24}/.test(line),
+      ),
     );
   });
 });

@@ -8,7 +8,9 @@ const SECRET_VALUES = ['user-secret-value', 'org-secret-value', 'api-secret-valu
 function options(overrides = {}) {
   return {
     cloudElements: { userSecret: SECRET_VALUES[0], organizationSecret: SECRET_VALUES[1] },
-    elements: { sfdc: { apiKey: 'key', apiSecret: SECRET_VALUES[2], callbackUrl: 'https://app.test/api/ce/sfdc/oauth/callback' } },
+    elements: {
+      sfdc: { apiKey: 'key', apiSecret: SECRET_VALUES[2], callbackUrl: 'https://app.test/api/ce/sfdc/oauth/callback' },
+    },
     cookieSecret: 'x'.repeat(32),
     onInstanceCreated: () => {},
     ...overrides,
@@ -30,7 +32,9 @@ describe('createConnectHandler validates its options', () => {
     ['a secret with a comma', options({ cloudElements: { userSecret: 'a,b', organizationSecret: 'o' } })],
     [
       'an http baseUrl off loopback',
-      options({ cloudElements: { baseUrl: 'http://ce.example/elements/api-v2', userSecret: 'u', organizationSecret: 'o' } }),
+      options({
+        cloudElements: { baseUrl: 'http://ce.example/elements/api-v2', userSecret: 'u', organizationSecret: 'o' },
+      }),
     ],
     ['a zero timeoutMs', options({ cloudElements: { userSecret: 'u', organizationSecret: 'o', timeoutMs: 0 } })],
     ['no elements', options({ elements: {} })],
@@ -42,7 +46,9 @@ describe('createConnectHandler validates its options', () => {
     ['no apiSecret', options(sfdc({ apiSecret: undefined }))],
     [
       'mixed callback schemes',
-      options({ elements: { ...options().elements, box: { apiKey: 'k', apiSecret: 's', callbackUrl: 'http://localhost/cb' } } }),
+      options({
+        elements: { ...options().elements, box: { apiKey: 'k', apiSecret: 's', callbackUrl: 'http://localhost/cb' } },
+      }),
     ],
     ['an allowed origin with a path', options({ allowedOrigins: ['https://app.test/'] })],
     ['a basePath without a leading slash', options({ basePath: 'api/ce' })],
@@ -74,7 +80,12 @@ describe('createConnectHandler validates its options', () => {
     createConnectHandler(options());
     createConnectHandler(
       options({
-        cloudElements: { baseUrl: 'http://127.0.0.1:9/elements/api-v2/', userSecret: 'u', organizationSecret: 'o', timeoutMs: 1 },
+        cloudElements: {
+          baseUrl: 'http://127.0.0.1:9/elements/api-v2/',
+          userSecret: 'u',
+          organizationSecret: 'o',
+          timeoutMs: 1,
+        },
         elements: {
           sfdc: {
             apiKey: 'k',
@@ -148,10 +159,17 @@ test('a callback URL on a public host must be https (http only on loopback)', as
     onInstanceCreated: () => undefined,
   };
   assert.throws(
-    () => createConnectHandler({ ...base, elements: { sfdc: { apiKey: 'k', apiSecret: 's', callbackUrl: 'http://app.example.com/cb' } } }),
+    () =>
+      createConnectHandler({
+        ...base,
+        elements: { sfdc: { apiKey: 'k', apiSecret: 's', callbackUrl: 'http://app.example.com/cb' } },
+      }),
     /callbackUrl must be an absolute https URL/,
   );
   assert.doesNotThrow(() =>
-    createConnectHandler({ ...base, elements: { sfdc: { apiKey: 'k', apiSecret: 's', callbackUrl: 'http://127.0.0.1:3000/cb' } } }),
+    createConnectHandler({
+      ...base,
+      elements: { sfdc: { apiKey: 'k', apiSecret: 's', callbackUrl: 'http://127.0.0.1:3000/cb' } },
+    }),
   );
 });

@@ -42,13 +42,17 @@ async function connect4b(browser, element = 'sfdc', query = '', name = '') {
   return { state, code, ...answer };
 }
 
-const ceCalls = (method, pattern) => harness.ceCalls.filter((call) => call.method === method && pattern.test(new URL(call.url).pathname));
+const ceCalls = (method, pattern) =>
+  harness.ceCalls.filter((call) => call.method === method && pattern.test(new URL(call.url).pathname));
 const instancePosts = () => ceCalls('POST', /\/instances$/);
 const instancePuts = () => ceCalls('PUT', /\/instances\/[^/]+$/);
 const instanceDeletes = () => ceCalls('DELETE', /\/instances\/[^/]+$/);
 /** The oauth/url calls (the documented GET), each with its query as `params`. */
 const oauthUrlCalls = () =>
-  ceCalls('GET', /\/oauth\/url$/).map((call) => ({ ...call, params: Object.fromEntries(new URL(call.url).searchParams) }));
+  ceCalls('GET', /\/oauth\/url$/).map((call) => ({
+    ...call,
+    params: Object.fromEntries(new URL(call.url).searchParams),
+  }));
 
 /** Every response so far is free of secrets and of every token ever issued (old ones included). */
 function assertNoTokenInAnyAnswer() {
@@ -56,7 +60,8 @@ function assertNoTokenInAnyAnswer() {
   const forbidden = [...forbiddenValues(harness), ...tokens];
   assert.ok(harness.responses.length > 0);
   for (const response of harness.responses) {
-    for (const value of forbidden) assert.equal(response.body.includes(value), false, `${response.url} leaks a secret or token`);
+    for (const value of forbidden)
+      assert.equal(response.body.includes(value), false, `${response.url} leaks a secret or token`);
   }
 }
 
@@ -105,7 +110,11 @@ describe('owner: a flow completes only for the owner who started it', () => {
     assert.deepEqual(harness.sandbox.instances(), []);
     assert.equal(instancePosts().length, 0);
     assert.equal(harness.created.length, 0);
-    assert.equal(browser.cookieNames().filter((name) => name.startsWith('ce-connect-flow-')).length, 0, 'the spent flow is cleared');
+    assert.equal(
+      browser.cookieNames().filter((name) => name.startsWith('ce-connect-flow-')).length,
+      0,
+      'the spent flow is cleared',
+    );
   });
 
   test('the same owner completes: the hook gets the owner, the instance gets the opaque owner tag; the cookie holds no raw id', async () => {
@@ -152,7 +161,11 @@ describe('owner: a flow completes only for the owner who started it', () => {
       assert.deepEqual(Object.keys(body), ['message']);
       assert.match(body.message, /authorize/);
     }
-    assert.equal(harness.ceCalls.length, callsBefore, 'no Cloud Elements call: nothing listed, read, deleted or reconnected');
+    assert.equal(
+      harness.ceCalls.length,
+      callsBefore,
+      'no Cloud Elements call: nothing listed, read, deleted or reconnected',
+    );
     assert.equal(stranger.cookieNames().length, 0, 'no reconnect flow was started');
     assert.equal(harness.sandbox.instances().length, 2);
     const warnings = harness.logs.filter((line) => line.includes('authorize.missing'));
@@ -228,8 +241,18 @@ describe('authorize: 401 for nobody, 500 and 503 when it fails', () => {
     const calls = [];
     const make = (authorize) =>
       createConnectHandler({
-        cloudElements: { baseUrl: 'https://ce.test/elements/api-v2', userSecret: 'u-secret', organizationSecret: 'o-secret' },
-        elements: { sfdc: { apiKey: 'k', apiSecret: 'api-secret-value', callbackUrl: 'https://app.test/api/ce/sfdc/oauth/callback' } },
+        cloudElements: {
+          baseUrl: 'https://ce.test/elements/api-v2',
+          userSecret: 'u-secret',
+          organizationSecret: 'o-secret',
+        },
+        elements: {
+          sfdc: {
+            apiKey: 'k',
+            apiSecret: 'api-secret-value',
+            callbackUrl: 'https://app.test/api/ce/sfdc/oauth/callback',
+          },
+        },
         cookieSecret: 'c'.repeat(32),
         onInstanceCreated: () => {},
         authorize,
@@ -287,7 +310,10 @@ describe('owner-scoped routes: another owner’s instance is unknown, never forb
       await bob.api('instances/..%2Fx'),
     ]) {
       assert.equal(answer.status, 404, answer.url);
-      assert.deepEqual(JSON.parse(answer.body), { message: 'This connection does not exist', code: 'unknown-instance' });
+      assert.deepEqual(JSON.parse(answer.body), {
+        message: 'This connection does not exist',
+        code: 'unknown-instance',
+      });
     }
     assert.equal(instanceDeletes().length, 0);
     assert.equal(oauthUrlCalls().length, oauthCallsBefore, 'no reconnect flow was started');
@@ -336,13 +362,18 @@ describe('owner-scoped routes: another owner’s instance is unknown, never forb
         organizationSecret: SECRETS.organizationSecret,
       },
       elements: {
-        sfdc: { apiKey: 'sfdc-key', apiSecret: SECRETS.sfdcApiSecret, callbackUrl: `${harness.appUrl}/api/ce/sfdc/oauth/callback` },
+        sfdc: {
+          apiKey: 'sfdc-key',
+          apiSecret: SECRETS.sfdcApiSecret,
+          callbackUrl: `${harness.appUrl}/api/ce/sfdc/oauth/callback`,
+        },
       },
       cookieSecret: 'another-cookie-secret-0123456789abcdef',
       onInstanceCreated: () => {},
       authorize: () => 'alice',
     });
-    const get = async (path) => sfdcOnly(new Request(`${harness.appUrl}/api/ce/${path}`, { headers: { 'X-CE-Connect': '1' } }));
+    const get = async (path) =>
+      sfdcOnly(new Request(`${harness.appUrl}/api/ce/${path}`, { headers: { 'X-CE-Connect': '1' } }));
     const list = await (await get('instances')).json();
     assert.deepEqual(
       list.instances.map((i) => i.id),
@@ -405,7 +436,10 @@ describe('owner-scoped routes: another owner’s instance is unknown, never forb
     const alice = harness.browser();
     alice.signIn('alice');
     const id = (await connect4a(alice)).result.instanceId;
-    const crossSite = await alice.api(`instances/${id}`, { method: 'DELETE', headers: { Origin: 'https://evil.example' } });
+    const crossSite = await alice.api(`instances/${id}`, {
+      method: 'DELETE',
+      headers: { Origin: 'https://evil.example' },
+    });
     assert.equal(crossSite.status, 403);
     assert.equal(instanceDeletes().length, 0);
 
@@ -430,13 +464,18 @@ describe('owner-scoped routes: another owner’s instance is unknown, never forb
 
   test('Cloud Elements failing: DELETE → 502, nothing deleted or forgotten; a 404 on every path is 502, not unknown-instance', async () => {
     let fault;
-    harness = await startHarness({ sessions: true, ceFetch: async (input, init) => (fault ? fault(input, init) : fetch(input, init)) });
+    harness = await startHarness({
+      sessions: true,
+      ceFetch: async (input, init) => (fault ? fault(input, init) : fetch(input, init)),
+    });
     const alice = harness.browser();
     alice.signIn('alice');
     const id = (await connect4a(alice)).result.instanceId;
 
     fault = async (input, init) =>
-      init.method === 'DELETE' ? Response.json({ requestId: 'abc', message: 'secret detail' }, { status: 500 }) : fetch(input, init);
+      init.method === 'DELETE'
+        ? Response.json({ requestId: 'abc', message: 'secret detail' }, { status: 500 })
+        : fetch(input, init);
     const failed = await alice.api(`instances/${id}`, { method: 'DELETE' });
     assert.equal(failed.status, 502);
     assert.deepEqual(failed.json, { message: 'Cloud Elements answered with an error' });
@@ -493,7 +532,11 @@ describe('reconnect: PUT /instances/{id} re-authorises the same instance', () =>
     assert.ok(put.body.tags.includes(ownerTagFor('alice')));
     assert.equal(put.body.name, harness.created[0].instance.name, 'the instance keeps its name');
     const oauthBodies = oauthUrlCalls().map((call) => call.params);
-    assert.equal(oauthBodies[1].callbackUrl, put.body.configuration['oauth.callback.url'], 'the same callback URL for both calls');
+    assert.equal(
+      oauthBodies[1].callbackUrl,
+      put.body.configuration['oauth.callback.url'],
+      'the same callback URL for both calls',
+    );
 
     assert.equal(instancePosts().length, 1, 'no second instance');
     assert.equal(harness.sandbox.instances().length, 1);
@@ -580,7 +623,11 @@ describe('reconnect: PUT /instances/{id} re-authorises the same instance', () =>
     browser.signIn('alice');
     const id = (await connect4b(browser)).json.id;
     const token = harness.sandbox.instances()[0].token;
-    const sfdc = { apiKey: 'sfdc-key', apiSecret: SECRETS.sfdcApiSecret, callbackUrl: `${harness.appUrl}/static/callback.html` };
+    const sfdc = {
+      apiKey: 'sfdc-key',
+      apiSecret: SECRETS.sfdcApiSecret,
+      callbackUrl: `${harness.appUrl}/static/callback.html`,
+    };
     const sendToHarness = harness.send;
     for (const [field, change] of [
       ['oauth.api.key', { apiKey: 'another-key' }],
@@ -608,7 +655,8 @@ describe('reconnect: PUT /instances/{id} re-authorises the same instance', () =>
           return response;
         },
       });
-      harness.send = async (url, init) => (await changed(new Request(url, init))) ?? new Response(null, { status: 404 });
+      harness.send = async (url, init) =>
+        (await changed(new Request(url, init))) ?? new Response(null, { status: 404 });
       const answer = await browser.postInstance({
         element: { key: 'sfdc' },
         providerData: { code: location.searchParams.get('code') },
@@ -647,7 +695,9 @@ describe('per-element settings: configuration, tags and site addresses', () => {
     };
     harness = await startHarness({
       sessions: true,
-      elements: { sfdc: { apiKey: 'sfdc-key', apiSecret: SECRETS.sfdcApiSecret, configuration, tags: ['team-a', 'crm'] } },
+      elements: {
+        sfdc: { apiKey: 'sfdc-key', apiSecret: SECRETS.sfdcApiSecret, configuration, tags: ['team-a', 'crm'] },
+      },
     });
     const alice = harness.browser();
     alice.signIn('alice');
@@ -684,8 +734,16 @@ describe('per-element settings: configuration, tags and site addresses', () => {
     for (const [name, settings, message, topLevel = {}] of [
       ['oauth.api.key', { configuration: { 'oauth.api.key': 'other' } }, /must not set "oauth\.api\.key"/],
       ['OAuth.User.Token', { configuration: { 'OAuth.User.Token': 'x' } }, /must not set "OAuth\.User\.Token"/],
-      ['oauth.user.refresh_token', { configuration: { 'oauth.user.refresh_token': 'x' } }, /oauth\.user\.\* come from the handler/],
-      ['oauth.callback.url', { configuration: { 'oauth.callback.url': 'https://evil.example/cb' } }, /come from the handler/],
+      [
+        'oauth.user.refresh_token',
+        { configuration: { 'oauth.user.refresh_token': 'x' } },
+        /oauth\.user\.\* come from the handler/,
+      ],
+      [
+        'oauth.callback.url',
+        { configuration: { 'oauth.callback.url': 'https://evil.example/cb' } },
+        /come from the handler/,
+      ],
       ['an object value', { configuration: { nested: { a: 1 } } }, /must be a string, a finite number or a boolean/],
       ['a reserved tag', { tags: ['ce-connect-owner:forged'] }, /must not start with/],
       ['a non-array tags', { tags: 'crm' }, /tags must be an array/],
@@ -694,11 +752,20 @@ describe('per-element settings: configuration, tags and site addresses', () => {
         { siteAddress: () => null, siteConfigurationKey: 'oauth.api.key' },
         /siteConfigurationKey must not be "oauth\.api\.key"/,
       ],
-      ['a siteConfigurationKey without siteAddress', { siteConfigurationKey: 'zendesk.subdomain' }, /needs a siteAddress/],
+      [
+        'a siteConfigurationKey without siteAddress',
+        { siteConfigurationKey: 'zendesk.subdomain' },
+        /needs a siteAddress/,
+      ],
       ['a siteAddress of another type', { siteAddress: 42 }, /siteAddress must be a non-empty string or a function/],
       ['authorize not a function', {}, /authorize must be a function/, { authorize: 'alice' }],
       ['onInstanceDeleted not a function', {}, /onInstanceDeleted must be a function/, { onInstanceDeleted: true }],
-      ['a short ownerTagSecret', {}, /ownerTagSecret must be a string of at least 16 characters/, { ownerTagSecret: 'short' }],
+      [
+        'a short ownerTagSecret',
+        {},
+        /ownerTagSecret must be a string of at least 16 characters/,
+        { ownerTagSecret: 'short' },
+      ],
     ]) {
       const options = { ...base, elements: { sfdc: { ...sfdc, ...settings } }, ...topLevel };
       assert.throws(
@@ -730,7 +797,10 @@ describe('per-element settings: configuration, tags and site addresses', () => {
       });
       const alice = harness.browser();
       alice.signIn('alice');
-      const finished = flow === '4a' ? await connect4a(alice, 'zendesk', '?site=acme') : await connect4b(alice, 'zendesk', '?site=acme');
+      const finished =
+        flow === '4a'
+          ? await connect4a(alice, 'zendesk', '?site=acme')
+          : await connect4b(alice, 'zendesk', '?site=acme');
       assert.equal(finished.status, flow === '4a' ? 200 : 201);
       const [oauthCall] = oauthUrlCalls();
       assert.equal(oauthCall.params.siteAddress, 'acme');

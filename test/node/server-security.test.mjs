@@ -17,8 +17,14 @@ const BASE64URL_43 = /^[A-Za-z0-9_-]{43}$/;
 function inProcessHandler(overrides = {}) {
   const calls = [];
   const handler = createConnectHandler({
-    cloudElements: { baseUrl: 'https://ce.test/elements/api-v2', userSecret: 'u-secret', organizationSecret: 'o-secret' },
-    elements: { sfdc: { apiKey: 'k', apiSecret: 'api-secret-value', callbackUrl: 'https://app.test/api/ce/sfdc/oauth/callback' } },
+    cloudElements: {
+      baseUrl: 'https://ce.test/elements/api-v2',
+      userSecret: 'u-secret',
+      organizationSecret: 'o-secret',
+    },
+    elements: {
+      sfdc: { apiKey: 'k', apiSecret: 'api-secret-value', callbackUrl: 'https://app.test/api/ce/sfdc/oauth/callback' },
+    },
     cookieSecret: 'c'.repeat(32),
     onInstanceCreated: () => {},
     fetch: async (input, init) => {
@@ -61,7 +67,9 @@ describe('D-1, D-2: secrets stay on the server and out of URLs', () => {
     ]) {
       const { handler } = inProcessHandler({
         fetch: async (input) =>
-          new Response(JSON.stringify({ oauthUrl: bad(new URL(String(input)).searchParams.get('state')) }), { status: 200 }),
+          new Response(JSON.stringify({ oauthUrl: bad(new URL(String(input)).searchParams.get('state')) }), {
+            status: 200,
+          }),
       });
       const response = await handler(widgetRequest('/api/ce/sfdc/oauth/url'));
       assert.equal(response.status, 502);
@@ -76,11 +84,19 @@ describe('D-1, D-2: secrets stay on the server and out of URLs', () => {
     harness = await startHarness({ callbackPath: () => '/cb' });
     const browser = harness.browser();
     const { state, location } = await authorize(browser, 'sfdc');
-    await browser.postInstance({ element: { key: 'sfdc' }, providerData: { code: location.searchParams.get('code') }, state });
+    await browser.postInstance({
+      element: { key: 'sfdc' },
+      providerData: { code: location.searchParams.get('code') },
+      state,
+    });
     assert.equal(harness.ceCalls.length, 2);
     for (const call of harness.ceCalls) {
-      assert.equal(call.headers.get('authorization'), `User ${SECRETS.userSecret}, Organization ${SECRETS.organizationSecret}`);
-      for (const secret of [SECRETS.userSecret, SECRETS.organizationSecret]) assert.equal(call.url.includes(secret), false);
+      assert.equal(
+        call.headers.get('authorization'),
+        `User ${SECRETS.userSecret}, Organization ${SECRETS.organizationSecret}`,
+      );
+      for (const secret of [SECRETS.userSecret, SECRETS.organizationSecret])
+        assert.equal(call.url.includes(secret), false);
     }
     const [urlCall, instanceCall] = harness.ceCalls;
     assert.equal(instanceCall.url, `${harness.sandboxUrl}/elements/api-v2/instances`);
@@ -122,7 +138,11 @@ describe('D-1, D-2: secrets stay on the server and out of URLs', () => {
     assert.equal(urlCall.url, `${harness.sandboxUrl}/elements/api-v2/elements/sfdc/oauth/url`);
     assert.equal(urlCall.headers.get('content-type'), 'application/json');
     const { state, ...app } = JSON.parse(urlCall.body);
-    assert.deepEqual(app, { apiKey: 'sfdc-key', apiSecret: SECRETS.sfdcApiSecret, callbackUrl: `${harness.appUrl}/cb` });
+    assert.deepEqual(app, {
+      apiKey: 'sfdc-key',
+      apiSecret: SECRETS.sfdcApiSecret,
+      callbackUrl: `${harness.appUrl}/cb`,
+    });
     assert.equal(typeof state, 'string');
   });
 });
@@ -176,7 +196,11 @@ describe('D-5, D-20: cross-site requests are refused before any CE call', () => 
       // An empty value means: leave the header out.
       const merged = { 'Content-Type': 'application/json', Origin: harness.appUrl, 'X-CE-Connect': '1', ...headers };
       const sent = Object.fromEntries(Object.entries(merged).filter(([, value]) => value !== ''));
-      const response = await browser.fetch('/api/ce/instances', { method: 'POST', headers: sent, body: JSON.stringify(valid) });
+      const response = await browser.fetch('/api/ce/instances', {
+        method: 'POST',
+        headers: sent,
+        body: JSON.stringify(valid),
+      });
       assert.equal(response.status, 403);
       assert.equal(typeof JSON.parse(response.body).message, 'string');
       assert.equal(harness.ceCalls.length, callsBefore);
@@ -250,7 +274,11 @@ describe('D-6, D-7, D-8: states are bound to the browser, single-use and to thei
       forged.value = cookie.value.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
       tampered.jar.setCookieSync(forged, harness.appUrl);
     }
-    assert.deepEqual(tampered.cookieNames(), alice.cookieNames(), 'the tampered browser sends the same cookie, one character changed');
+    assert.deepEqual(
+      tampered.cookieNames(),
+      alice.cookieNames(),
+      'the tampered browser sends the same cookie, one character changed',
+    );
     assert.equal((await tampered.postInstance(body)).status, 400);
 
     const noCookie = await harness.browser().postInstance(body);
@@ -364,7 +392,10 @@ describe('D-10, D-11, D-12: paths, host headers and CORS', () => {
       assert.ok([400, 404].includes(response.status), `${element.slice(0, 20)} → ${response.status}`);
       assert.equal(typeof JSON.parse(response.body).message, 'string');
     }
-    assert.equal((await browser.fetch('/api/ce/sfdc/../sfdc/oauth/url', { headers: { 'X-CE-Connect': '1' } })).status, 200);
+    assert.equal(
+      (await browser.fetch('/api/ce/sfdc/../sfdc/oauth/url', { headers: { 'X-CE-Connect': '1' } })).status,
+      200,
+    );
     assert.equal(harness.ceCalls.length, 1);
   });
 
@@ -372,7 +403,12 @@ describe('D-10, D-11, D-12: paths, host headers and CORS', () => {
     harness = await startHarness();
     const response = await new Promise((resolve, reject) => {
       const req = httpRequest(`${harness.appUrl}/api/ce/sfdc/oauth/url`, {
-        headers: { Host: 'evil.example', 'X-Forwarded-Host': 'evil.example', 'X-Forwarded-Proto': 'https', 'X-CE-Connect': '1' },
+        headers: {
+          Host: 'evil.example',
+          'X-Forwarded-Host': 'evil.example',
+          'X-Forwarded-Proto': 'https',
+          'X-CE-Connect': '1',
+        },
       });
       req.on('response', (res) => {
         let body = '';
@@ -408,7 +444,8 @@ describe('D-10, D-11, D-12: paths, host headers and CORS', () => {
     await browser.fetch('/api/ce/sfdc/oauth/url', { headers: { Origin: 'https://evil.example' } });
     await browser.startFlow('sfdc');
     for (const response of harness.responses) {
-      for (const [name] of response.headers) assert.equal(name.startsWith('access-control-'), false, `${name} on ${response.url}`);
+      for (const [name] of response.headers)
+        assert.equal(name.startsWith('access-control-'), false, `${name} on ${response.url}`);
     }
   });
 });
@@ -454,7 +491,12 @@ describe('D-13: upstream failures become generic JSON errors', () => {
     };
     const logs = [];
     const { handler } = inProcessHandler({
-      cloudElements: { baseUrl: 'https://ce.test/elements/api-v2', userSecret: 'u', organizationSecret: 'o', timeoutMs: 50 },
+      cloudElements: {
+        baseUrl: 'https://ce.test/elements/api-v2',
+        userSecret: 'u',
+        organizationSecret: 'o',
+        timeoutMs: 50,
+      },
       fetch: hanging,
       log: (line) => logs.push(line),
     });
@@ -506,7 +548,9 @@ describe('callback page rules (C-3, C-7, C-9) and D-18 cookies', () => {
     assert.deepEqual({ state: dupCode.state, error: dupCode.error }, { state: first, error: 'invalid_request' });
 
     const second = (await browser.startFlow('sfdc')).json.state;
-    const both = pageResult((await browser.fetch(`/api/ce/sfdc/oauth/callback?code=a&error=access_denied&state=${second}`)).body);
+    const both = pageResult(
+      (await browser.fetch(`/api/ce/sfdc/oauth/callback?code=a&error=access_denied&state=${second}`)).body,
+    );
     assert.equal(both.error, 'invalid_request');
 
     const third = (await browser.startFlow('sfdc')).json.state;
@@ -613,10 +657,20 @@ describe('callback page rules (C-3, C-7, C-9) and D-18 cookies', () => {
     assert.equal(others.length, 0);
     assert.match(cookie.key, /^__Host-ce-connect-flow-/);
     assert.deepEqual(
-      { secure: cookie.secure, httpOnly: cookie.httpOnly, hostOnly: cookie.hostOnly, path: cookie.path, sameSite: cookie.sameSite },
+      {
+        secure: cookie.secure,
+        httpOnly: cookie.httpOnly,
+        hostOnly: cookie.hostOnly,
+        path: cookie.path,
+        sameSite: cookie.sameSite,
+      },
       { secure: true, httpOnly: true, hostOnly: true, path: '/', sameSite: 'lax' },
     );
-    assert.equal(browser.jar.getCookieStringSync('http://app.test/api/ce/sfdc/oauth/callback'), '', 'never over plain http');
+    assert.equal(
+      browser.jar.getCookieStringSync('http://app.test/api/ce/sfdc/oauth/callback'),
+      '',
+      'never over plain http',
+    );
     assert.equal(browser.jar.getCookieStringSync('https://other.app.test/api/ce/sfdc/oauth/callback'), '', 'host-only');
     const page = await browser.fetch(location.href);
     const result = pageResult(page.body);

@@ -4,7 +4,15 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { createConnectHandler } from '../../lib/server/index.js';
 import { SANDBOX_JIRA_SITE, SANDBOX_PASSWORD, SANDBOX_USERNAME } from '../../lib/sandbox/index.js';
-import { decide, forbiddenValues, manualClock, openConsent, pageResult, SECRETS, startHarness } from './support/harness.mjs';
+import {
+  decide,
+  forbiddenValues,
+  manualClock,
+  openConsent,
+  pageResult,
+  SECRETS,
+  startHarness,
+} from './support/harness.mjs';
 
 let harness;
 afterEach(async () => {
@@ -14,7 +22,12 @@ afterEach(async () => {
 
 const TWITTER = { twitter: { auth: 'oauth1', apiKey: 'twitter-key', apiSecret: 'SENTINELtwittersecret77' } };
 const ZOHO_FIELDS = [
-  { key: 'crm.zohocrm.username', label: 'User name', type: 'email', help: 'The email address you sign in to Zoho with' },
+  {
+    key: 'crm.zohocrm.username',
+    label: 'User name',
+    type: 'email',
+    help: 'The email address you sign in to Zoho with',
+  },
   { key: 'crm.zohocrm.password', label: 'Password', type: 'password' },
 ];
 const ZOHO = { zohocrm: { auth: 'credentials', displayName: 'Zoho CRM', fields: ZOHO_FIELDS, callbackUrl: undefined } };
@@ -32,7 +45,8 @@ const JIRA = {
 const WRONG_PASSWORD = 'SENTINELwrong-password-42';
 
 /** The instance calls (POST, PUT) that reached Cloud Elements. */
-const instanceWrites = (h) => h.ceCalls.filter((call) => /\/instances(\/\d+)?$/.test(new URL(call.url).pathname) && call.method !== 'GET');
+const instanceWrites = (h) =>
+  h.ceCalls.filter((call) => /\/instances(\/\d+)?$/.test(new URL(call.url).pathname) && call.method !== 'GET');
 
 /** OAuth 1 up to the provider's redirect back: oauth/url, the start route, the consent page, the decision. */
 async function twitterConsent(browser, decision = 'allow', query = '') {
@@ -186,7 +200,9 @@ describe('OAuth 1 (twitter)', () => {
           cloudElements: { userSecret: 'u', organizationSecret: 'o' },
           cookieSecret: SECRETS.cookieSecret,
           onInstanceCreated() {},
-          elements: { twitter: { auth: 'oauth1', apiKey: 'k', apiSecret: 's', callbackUrl: 'https://app.example/callback.html' } },
+          elements: {
+            twitter: { auth: 'oauth1', apiKey: 'k', apiSecret: 's', callbackUrl: 'https://app.example/callback.html' },
+          },
         }),
       /elements\.twitter\.callbackUrl must be the handler's callback route/,
     );
@@ -220,7 +236,10 @@ describe('credentials (zohocrm, jira)', () => {
     assert.match(page.body, /<input id="f1" name="crm\.zohocrm\.password" type="password"/);
     assert.doesNotMatch(page.body, /<script/);
     const csp = page.headers.get('content-security-policy');
-    assert.match(csp, /^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; form-action 'self'; frame-ancestors 'none'/);
+    assert.match(
+      csp,
+      /^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+'; form-action 'self'; frame-ancestors 'none'/,
+    );
     assert.equal(page.headers.get('cache-control'), 'no-store');
     assert.equal(page.headers.get('referrer-policy'), 'no-referrer');
     assert.equal(harness.ceCalls.length, 0, 'nothing asked of Cloud Elements to show a form');
@@ -230,14 +249,20 @@ describe('credentials (zohocrm, jira)', () => {
     harness = await startHarness({ elements: ZOHO });
     const browser = harness.browser();
     const { url, state } = await openForm(browser, '?lang=en');
-    const wrong = await postForm(browser, url, { 'crm.zohocrm.username': SANDBOX_USERNAME, 'crm.zohocrm.password': WRONG_PASSWORD });
+    const wrong = await postForm(browser, url, {
+      'crm.zohocrm.username': SANDBOX_USERNAME,
+      'crm.zohocrm.password': WRONG_PASSWORD,
+    });
     assert.equal(wrong.status, 422);
     assert.match(wrong.body, /role="alert"[^>]*>Zoho CRM did not accept these details/);
     assert.match(wrong.body, new RegExp(`value="${SANDBOX_USERNAME}"`));
     assert.equal(wrong.body.includes(WRONG_PASSWORD), false);
     assert.equal(harness.sandbox.instances().length, 0);
 
-    const right = await postForm(browser, url, { 'crm.zohocrm.username': SANDBOX_USERNAME, 'crm.zohocrm.password': SANDBOX_PASSWORD });
+    const right = await postForm(browser, url, {
+      'crm.zohocrm.username': SANDBOX_USERNAME,
+      'crm.zohocrm.password': SANDBOX_PASSWORD,
+    });
     assert.equal(right.status, 200);
     const result = pageResult(right.body);
     assert.equal(result.state, state);
@@ -252,11 +277,15 @@ describe('credentials (zohocrm, jira)', () => {
     );
     // Typed values: never in an answer, a URL or a log line.
     const everything = seen(harness);
-    for (const value of [SANDBOX_PASSWORD, WRONG_PASSWORD, ...forbiddenValues(harness)]) assert.equal(everything.includes(value), false);
+    for (const value of [SANDBOX_PASSWORD, WRONG_PASSWORD, ...forbiddenValues(harness)])
+      assert.equal(everything.includes(value), false);
     assert.equal(harness.logs.join('\n').includes(SANDBOX_USERNAME), false);
 
     // A replay of the successful post creates nothing more.
-    const replay = await postForm(browser, url, { 'crm.zohocrm.username': SANDBOX_USERNAME, 'crm.zohocrm.password': SANDBOX_PASSWORD });
+    const replay = await postForm(browser, url, {
+      'crm.zohocrm.username': SANDBOX_USERNAME,
+      'crm.zohocrm.password': SANDBOX_PASSWORD,
+    });
     assert.equal(replay.status, 400);
     assert.equal(harness.sandbox.instances().length, 1);
   });
@@ -266,9 +295,16 @@ describe('credentials (zohocrm, jira)', () => {
     const browser = harness.browser();
     const { url, state } = await openForm(browser);
     for (let attempt = 1; attempt < 5; attempt++) {
-      assert.equal((await postForm(browser, url, { 'crm.zohocrm.username': 'x@example.com', 'crm.zohocrm.password': 'nope' })).status, 422);
+      assert.equal(
+        (await postForm(browser, url, { 'crm.zohocrm.username': 'x@example.com', 'crm.zohocrm.password': 'nope' }))
+          .status,
+        422,
+      );
     }
-    const last = await postForm(browser, url, { 'crm.zohocrm.username': 'x@example.com', 'crm.zohocrm.password': 'nope' });
+    const last = await postForm(browser, url, {
+      'crm.zohocrm.username': 'x@example.com',
+      'crm.zohocrm.password': 'nope',
+    });
     assert.deepEqual(pageResult(last.body), {
       state,
       error: 'exchange_failed',
@@ -283,7 +319,10 @@ describe('credentials (zohocrm, jira)', () => {
     const browser = harness.browser();
     const { url, state } = await openForm(browser);
     clock.advance(11 * 60_000);
-    const late = await postForm(browser, url, { 'crm.zohocrm.username': SANDBOX_USERNAME, 'crm.zohocrm.password': SANDBOX_PASSWORD });
+    const late = await postForm(browser, url, {
+      'crm.zohocrm.username': SANDBOX_USERNAME,
+      'crm.zohocrm.password': SANDBOX_PASSWORD,
+    });
     assert.equal(pageResult(late.body).state, state);
     assert.equal(pageResult(late.body).error, 'exchange_failed');
     assert.equal(instanceWrites(harness).length, 0);
@@ -307,7 +346,10 @@ describe('credentials (zohocrm, jira)', () => {
     assert.equal((await postForm(browser, url, `${new URLSearchParams(good)}&crm.zohocrm.password=again`)).status, 400);
     assert.equal(harness.ceCalls.length, 0, 'nothing reached Cloud Elements');
     // The flow is still usable after all that, also as a browser posts it under the page's no-referrer policy.
-    assert.ok(pageResult((await postForm(browser, url, good, { Origin: 'null', 'Sec-Fetch-Site': 'same-origin' })).body).instanceId);
+    assert.ok(
+      pageResult((await postForm(browser, url, good, { Origin: 'null', 'Sec-Fetch-Site': 'same-origin' })).body)
+        .instanceId,
+    );
   });
 
   test('another owner’s post is refused (403) and creates nothing', async () => {
@@ -317,7 +359,10 @@ describe('credentials (zohocrm, jira)', () => {
     const { url } = await openForm(browser);
     browser.signIn('mallory');
     assert.equal((await browser.fetch(url)).status, 403);
-    const post = await postForm(browser, url, { 'crm.zohocrm.username': SANDBOX_USERNAME, 'crm.zohocrm.password': SANDBOX_PASSWORD });
+    const post = await postForm(browser, url, {
+      'crm.zohocrm.username': SANDBOX_USERNAME,
+      'crm.zohocrm.password': SANDBOX_PASSWORD,
+    });
     assert.equal(post.status, 403);
     assert.equal(instanceWrites(harness).length, 0);
   });
@@ -328,7 +373,11 @@ describe('credentials (zohocrm, jira)', () => {
     const returnUrl = `${harness.appUrl}/integrations`;
     const { url, page } = await openForm(browser, `?mode=redirect&return=${encodeURIComponent(returnUrl)}`, 'jira');
     assert.match(page.headers.get('content-security-policy'), new RegExp(`form-action 'self' ${harness.appUrl};`));
-    const post = await postForm(browser, url, { username: SANDBOX_USERNAME, password: SANDBOX_PASSWORD, 'base.url': SANDBOX_JIRA_SITE });
+    const post = await postForm(browser, url, {
+      username: SANDBOX_USERNAME,
+      password: SANDBOX_PASSWORD,
+      'base.url': SANDBOX_JIRA_SITE,
+    });
     assert.equal(post.status, 303);
     assert.ok(post.headers.get('location').startsWith(`${returnUrl}#ce-connect=`));
     assert.equal(harness.sandbox.instances().length, 1);

@@ -231,7 +231,11 @@ describe('the stateStore option', () => {
       const browser = harness.browser();
       const flow4b = await authorize(browser);
       const flow4a = await authorize(browser);
-      const body = { element: { key: 'sfdc' }, providerData: { code: flow4b.location.searchParams.get('code') }, state: flow4b.state };
+      const body = {
+        element: { key: 'sfdc' },
+        providerData: { code: flow4b.location.searchParams.get('code') },
+        state: flow4b.state,
+      };
       const refused = await browser.postInstance(body);
       assert.equal(refused.status, 503);
       assert.deepEqual(Object.keys(refused.json), ['message']);
@@ -246,7 +250,10 @@ describe('the stateStore option', () => {
       harness = undefined;
     }
     // A truthy answer that is not `true` is not a yes.
-    harness = await startHarness({ callbackPath: () => '/cb', server: { stateStore: recordingStore(async () => 'yes') } });
+    harness = await startHarness({
+      callbackPath: () => '/cb',
+      server: { stateStore: recordingStore(async () => 'yes') },
+    });
     const browser = harness.browser();
     const { state, location } = await authorize(browser);
     const body = { element: { key: 'sfdc' }, providerData: { code: location.searchParams.get('code') }, state };

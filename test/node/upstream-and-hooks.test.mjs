@@ -37,7 +37,11 @@ describe('hardening 2: Cloud Elements answers are read with a 1 MB cap', () => {
     await new Promise((resolve) => ce.listen(0, '127.0.0.1', resolve));
     try {
       const handler = createConnectHandler({
-        cloudElements: { baseUrl: `http://127.0.0.1:${ce.address().port}/elements/api-v2`, userSecret: 'u', organizationSecret: 'o' },
+        cloudElements: {
+          baseUrl: `http://127.0.0.1:${ce.address().port}/elements/api-v2`,
+          userSecret: 'u',
+          organizationSecret: 'o',
+        },
         elements: { sfdc: { apiKey: 'k', apiSecret: 's', callbackUrl: `${APP}/cb` } },
         cookieSecret: 'c'.repeat(32),
         onInstanceCreated: () => {},
@@ -114,15 +118,24 @@ describe('hardening 3: onInstanceCreated has a deadline (hookTimeoutMs)', () => 
     assert.deepEqual({ state: result.state, error: result.error }, { state, error: 'exchange_failed' });
     assert.deepEqual(pair.sandbox.instances(), [], 'the instance nobody stored was deleted');
     assert.ok(
-      pair.logs.some((line) => /^ce-connect instance\.store-failed element=sfdc instanceId=\d+ reason=hook-timeout$/.test(line)),
+      pair.logs.some((line) =>
+        /^ce-connect instance\.store-failed element=sfdc instanceId=\d+ reason=hook-timeout$/.test(line),
+      ),
       pair.logs.join('\n'),
     );
-    assert.ok(pair.logs.some((line) => /^ce-connect instance\.removed element=sfdc instanceId=\d+ reason=store-failed$/.test(line)));
+    assert.ok(
+      pair.logs.some((line) =>
+        /^ce-connect instance\.removed element=sfdc instanceId=\d+ reason=store-failed$/.test(line),
+      ),
+    );
   });
 
   test('hookTimeoutMs defaults to 10 s and is validated', async (t) => {
     assert.throws(() => inProcess({ hookTimeoutMs: 0 }), /hookTimeoutMs must be a positive integer/);
-    assert.throws(() => inProcess({ hookTimeoutMs: 2 ** 31 }), /hookTimeoutMs must be a positive integer no larger than 2147483647/);
+    assert.throws(
+      () => inProcess({ hookTimeoutMs: 2 ** 31 }),
+      /hookTimeoutMs must be a positive integer no larger than 2147483647/,
+    );
     let hookCalled;
     const called = new Promise((resolve) => (hookCalled = resolve));
     const pair = inProcess({
@@ -173,7 +186,9 @@ describe('hardening 4: a create that times out does not leave an instance behind
     const [tag] = instance.tags;
     assert.match(tag, /^ce-connect-flow-[A-Za-z0-9_-]{22}$/);
     assert.equal(tag.includes(state), false);
-    const lookup = pair.calls.find((call) => call.method === 'GET' && new URL(call.url).pathname.endsWith('/instances'));
+    const lookup = pair.calls.find(
+      (call) => call.method === 'GET' && new URL(call.url).pathname.endsWith('/instances'),
+    );
     assert.equal(new URL(lookup.url).searchParams.get('tags[]'), tag);
     assert.ok(pair.calls.some((call) => call.method === 'DELETE' && call.url.endsWith(`/instances/${instance.id}`)));
     assert.deepEqual(
@@ -226,14 +241,20 @@ describe('hardening 4: a create that times out does not leave an instance behind
     assert.deepEqual(left, []);
     assert.ok(logs.includes('ce-connect instance.create-timeout element=sfdc found=4 matching=1'), logs.join('\n'));
     for (const id of [9001, 9002, 9003]) {
-      assert.ok(logs.includes(`ce-connect instance.kept element=sfdc instanceId=${id} reason=not-this-flow`), logs.join('\n'));
+      assert.ok(
+        logs.includes(`ce-connect instance.kept element=sfdc instanceId=${id} reason=not-this-flow`),
+        logs.join('\n'),
+      );
     }
   });
 
   test("#19 item 2: two instances that both look like this flow's → neither is deleted, both logged", async (t) => {
     const { late, deletes, logs } = await timedOutCreate(t, (_flowTag, late) => [late, { ...late, id: 9100 }]);
     assert.deepEqual(deletes, []);
-    assert.ok(logs.includes(`ce-connect instance.kept element=sfdc instanceId=${late.id} reason=ambiguous`), logs.join('\n'));
+    assert.ok(
+      logs.includes(`ce-connect instance.kept element=sfdc instanceId=${late.id} reason=ambiguous`),
+      logs.join('\n'),
+    );
     assert.ok(logs.includes('ce-connect instance.kept element=sfdc instanceId=9100 reason=ambiguous'));
   });
 
@@ -254,7 +275,12 @@ describe('hardening 4: a create that times out does not leave an instance behind
     const pending = pair.handler(
       new Request(`${APP}/api/ce/instances`, {
         method: 'POST',
-        headers: { 'X-CE-Connect': '1', Origin: APP, 'Content-Type': 'application/json', Cookie: request.headers.get('cookie') },
+        headers: {
+          'X-CE-Connect': '1',
+          Origin: APP,
+          'Content-Type': 'application/json',
+          Cookie: request.headers.get('cookie'),
+        },
         body: JSON.stringify({ element: { key: 'sfdc' }, providerData: { code }, state }),
       }),
     );
@@ -317,7 +343,9 @@ describe('hardening 6: host errors are opaque', () => {
         });
       },
     });
-    const response = await pair.handler(new Request(`${APP}/api/ce/sfdc/oauth/url`, { headers: { 'X-CE-Connect': '1' } }));
+    const response = await pair.handler(
+      new Request(`${APP}/api/ce/sfdc/oauth/url`, { headers: { 'X-CE-Connect': '1' } }),
+    );
     assert.equal(response.status, 500);
     assert.deepEqual(await response.json(), { message: 'Internal error' });
     assert.deepEqual(

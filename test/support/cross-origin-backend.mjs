@@ -26,7 +26,11 @@ export async function startCrossOriginBackend({ pageOrigin }) {
       basePath,
       cloudElements: { baseUrl: `${cloud.origin}/elements/api-v2`, ...SECRETS },
       elements: {
-        sfdc: { apiKey: 'sfdc-test-key', apiSecret: 'sfdc-test-secret-0001', callbackUrl: `${pageOrigin}/test/fixtures/callback.html` },
+        sfdc: {
+          apiKey: 'sfdc-test-key',
+          apiSecret: 'sfdc-test-secret-0001',
+          callbackUrl: `${pageOrigin}/test/fixtures/callback.html`,
+        },
       },
       cookieSecret: randomBytes(32).toString('base64url'),
       allowedOrigins,
@@ -37,7 +41,9 @@ export async function startCrossOriginBackend({ pageOrigin }) {
   const refused = handler('/api/cross-refused', ['http://127.0.0.1:1']);
   let backendListener;
   const backend = await listen((req, res) => backendListener(req, res));
-  backendListener = toNodeListener(async (request) => (await allowed(request)) ?? refused(request), { origin: backend.origin });
+  backendListener = toNodeListener(async (request) => (await allowed(request)) ?? refused(request), {
+    origin: backend.origin,
+  });
   const servers = [cloud.server, backend.server];
   return {
     origin: backend.origin,
@@ -47,6 +53,9 @@ export async function startCrossOriginBackend({ pageOrigin }) {
       ctx.type = 'application/json';
       ctx.body = JSON.stringify({ origin: backend.origin });
     },
-    close: () => Promise.all(servers.map((server) => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve))))),
+    close: () =>
+      Promise.all(
+        servers.map((server) => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve)))),
+      ),
   };
 }

@@ -19,7 +19,20 @@
 // GET /api/stats/{uid} tells a test what the backend saw (request counts, the last state, the held steps).
 import { randomBytes } from 'node:crypto';
 
-const PROVIDER_MODES = ['allow', 'deny', 'perr', 'hold', 'coop', 'spoof', 'spoofpage', 'realm', 'xbig', 'xmany', 'xbadname', 'xrepeat'];
+const PROVIDER_MODES = [
+  'allow',
+  'deny',
+  'perr',
+  'hold',
+  'coop',
+  'spoof',
+  'spoofpage',
+  'realm',
+  'xbig',
+  'xmany',
+  'xbadname',
+  'xrepeat',
+];
 
 async function readBody(req, limit = 16384) {
   let size = 0;
@@ -32,7 +45,8 @@ async function readBody(req, limit = 16384) {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-const escapeJson = (value) => JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+const escapeJson = (value) =>
+  JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 
 /** Renders the flow-4a callback page: the result as a JSON data block, the callback script by URL. */
 export function callbackPage(result, scriptSrc) {
@@ -97,19 +111,27 @@ export function fakeBackend(provider, { gates, stats }, { callbackScript = '/src
       const state = randomBytes(32).toString('base64url');
       flows.set(state, { element, uid, used: false });
       stat.state = state;
-      if (flags.has('sitebad')) return json(400, { message: 'Enter your Zendesk subdomain, such as acme.', field: 'site' });
+      if (flags.has('sitebad'))
+        return json(400, { message: 'Enter your Zendesk subdomain, such as acme.', field: 'site' });
       flows.get(state).instance = ctx.query.instance;
       if (ctx.query.mode !== undefined) {
         stat.mode = ctx.query.mode;
         stat.returnUrl = ctx.query.return ?? null;
         const returnOrigin = URL.canParse(ctx.query.return) ? new URL(ctx.query.return).origin : null;
-        if (flags.has('retbad') || ctx.query.mode !== 'redirect' || returnOrigin !== ctx.origin || ctx.query.return.includes('#')) {
+        if (
+          flags.has('retbad') ||
+          ctx.query.mode !== 'redirect' ||
+          returnOrigin !== ctx.origin ||
+          ctx.query.return.includes('#')
+        ) {
           return json(400, { message: 'This page may not receive sign-in results.', field: 'return' });
         }
         flows.get(state).returnUrl = ctx.query.return;
       }
       const staticPage = flags.has('dist') ? 'callback-dist.html' : 'callback.html';
-      const redirect = flags.has('4a') ? `${ctx.origin}${base}/${element}/oauth/callback` : `${ctx.origin}/test/fixtures/${staticPage}`;
+      const redirect = flags.has('4a')
+        ? `${ctx.origin}${base}/${element}/oauth/callback`
+        : `${ctx.origin}/test/fixtures/${staticPage}`;
       const authorize = new URL('/authorize', provider.origin);
       authorize.search = new URLSearchParams({
         response_type: 'code',
@@ -121,7 +143,8 @@ export function fakeBackend(provider, { gates, stats }, { callbackScript = '/src
       }).toString();
       let oauthUrl = authorize.href;
       let answerState = state;
-      if (flags.has('b500')) return json(500, { message: '<img src=x onerror="window.__pwned=1">Cloud Elements is down' });
+      if (flags.has('b500'))
+        return json(500, { message: '<img src=x onerror="window.__pwned=1">Cloud Elements is down' });
       if (flags.has('bhtml')) {
         ctx.type = 'text/html';
         ctx.body = '<html><body>Please log in</body></html>';
@@ -162,7 +185,11 @@ export function fakeBackend(provider, { gates, stats }, { callbackScript = '/src
       if (flow && !flow.used && flow.element === callbackMatch[1]) {
         flow.used = true;
         if (ctx.query.error)
-          result = { state, error: String(ctx.query.error), errorDescription: String(ctx.query.error_description ?? '') };
+          result = {
+            state,
+            error: String(ctx.query.error),
+            errorDescription: String(ctx.query.error_description ?? ''),
+          };
         else if (flags.has('xfail') || provider.codes.get(ctx.query.code) !== state)
           result = { state, error: 'exchange_failed', errorDescription: 'The connection could not be completed.' };
         else result = { state, instanceId: flow.instance ?? String(nextId++), name: `${flow.element} (4a)` };
@@ -170,7 +197,10 @@ export function fakeBackend(provider, { gates, stats }, { callbackScript = '/src
           // Redirect mode: back to the page that left, with the result in the fragment (docs/protocol.md).
           ctx.status = 303;
           ctx.set('Cache-Control', 'no-store');
-          ctx.set('Location', `${flow.returnUrl}#ce-connect=${Buffer.from(JSON.stringify(result)).toString('base64url')}`);
+          ctx.set(
+            'Location',
+            `${flow.returnUrl}#ce-connect=${Buffer.from(JSON.stringify(result)).toString('base64url')}`,
+          );
           return;
         }
       }
@@ -212,11 +242,23 @@ export function fakeBackend(provider, { gates, stats }, { callbackScript = '/src
         return;
       }
       if (flags.has('xbadid')) return json(201, { id: 'not an id', element: { key: flow.element } });
-      if (body?.element?.key !== flow.element || (!flags.has('xany') && provider.codes.get(body?.providerData?.code) !== body.state)) {
+      if (
+        body?.element?.key !== flow.element ||
+        (!flags.has('xany') && provider.codes.get(body?.providerData?.code) !== body.state)
+      ) {
         return json(400, { message: 'The code does not belong to this flow' });
       }
-      if (flow.instance) return json(200, { id: flow.instance, name: body.name || `${flow.element} (4b)`, element: { key: flow.element } });
-      return json(201, { id: String(nextId++), name: body.name || `${flow.element} (4b)`, element: { key: flow.element } });
+      if (flow.instance)
+        return json(200, {
+          id: flow.instance,
+          name: body.name || `${flow.element} (4b)`,
+          element: { key: flow.element },
+        });
+      return json(201, {
+        id: String(nextId++),
+        name: body.name || `${flow.element} (4b)`,
+        element: { key: flow.element },
+      });
     }
 
     const instanceMatch = /^instances\/([^/]+)$/.exec(route);
@@ -227,7 +269,12 @@ export function fakeBackend(provider, { gates, stats }, { callbackScript = '/src
       if (flags.has('imissing')) return json(404, { message: 'No such connection', code: 'unknown-instance' });
       if (flags.has('inoroute')) return json(404, { message: 'Not found' });
       if (flags.has('i500')) return json(500, { message: 'Down' });
-      return json(200, { id, name: 'Known', element: { key: 'sfdc' }, status: flags.has('istale') ? 'needs-reconnect' : 'connected' });
+      return json(200, {
+        id,
+        name: 'Known',
+        element: { key: 'sfdc' },
+        status: flags.has('istale') ? 'needs-reconnect' : 'connected',
+      });
     }
     if (instanceMatch && ctx.method === 'DELETE') {
       stat.deletes = (stat.deletes ?? 0) + 1;

@@ -63,7 +63,9 @@ export async function backendStats(id: string): Promise<BackendStats> {
 
 /** Resolves once the backend (or provider) holds a request of `step` for test `id`: the flow cannot move on. */
 export async function held(id: string, step: GateStep): Promise<void> {
-  await waitUntil(async () => (await backendStats(id)).waiting.includes(step), `the ${step} step should be held`, { timeout: 5000 });
+  await waitUntil(async () => (await backendStats(id)).waiting.includes(step), `the ${step} step should be held`, {
+    timeout: 5000,
+  });
 }
 
 /** Lets the held `step` of test `id` (and every later request of it) go on. */
@@ -72,7 +74,10 @@ export async function release(id: string, step: GateStep): Promise<void> {
 }
 
 /** Mounts a button whose backend behaves as `flags` say (see test/support/fake-backend.mjs). */
-export async function mountButton(flags: string, attributes: Record<string, string> = {}): Promise<{ el: CeConnectButton; id: string }> {
+export async function mountButton(
+  flags: string,
+  attributes: Record<string, string> = {},
+): Promise<{ el: CeConnectButton; id: string }> {
   const id = uid();
   const el = await fixture<CeConnectButton>(
     html`<ce-connect-button element="sfdc" api-base="/api/t/${id}/${flags}" closed-grace="100"></ce-connect-button>`,
@@ -158,7 +163,13 @@ export function statusLine(el: CeConnectButton): string {
 /** Records what the page writes to the console (every call still goes through), for "never logged" checks. */
 export function captureConsole(): { logged: string[]; restore(): void } {
   const logged: string[] = [];
-  const originals = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug };
+  const originals = {
+    log: console.log,
+    info: console.info,
+    warn: console.warn,
+    error: console.error,
+    debug: console.debug,
+  };
   for (const name of Object.keys(originals) as Array<keyof typeof originals>) {
     console[name] = (...args: unknown[]) => {
       logged.push(args.map(String).join(' '));

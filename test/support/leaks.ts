@@ -18,7 +18,12 @@ export function trackResources() {
     clearTimeout: window.clearTimeout,
     BroadcastChannel: window.BroadcastChannel,
   };
-  window.addEventListener = function (this: Window, type: string, listener: EventListenerOrEventListenerObject | null, options?: unknown) {
+  window.addEventListener = function (
+    this: Window,
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: unknown,
+  ) {
     if (type === 'message' && fromWidget()) listeners.add(listener);
     return original.add.call(this, type, listener!, options as AddEventListenerOptions);
   } as typeof window.addEventListener;
@@ -69,7 +74,12 @@ export function trackResources() {
   };
   return {
     /** What is still held: all zeros once a flow has released everything. */
-    held: () => ({ listeners: listeners.size, intervals: intervals.size, timeouts: timeouts.size, channels: channels.size }),
+    held: () => ({
+      listeners: listeners.size,
+      intervals: intervals.size,
+      timeouts: timeouts.size,
+      channels: channels.size,
+    }),
     restore() {
       Object.assign(window, {
         addEventListener: original.add,

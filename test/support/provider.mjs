@@ -70,10 +70,16 @@ export async function startProvider(gates) {
         return send(302, { Location: target.href });
       }
       case 'deny':
-        return send(302, { Location: back({ error: 'access_denied', error_description: 'The user denied access.', state }) });
+        return send(302, {
+          Location: back({ error: 'access_denied', error_description: 'The user denied access.', state }),
+        });
       case 'perr':
         return send(302, {
-          Location: back({ error: 'server_error', error_description: '<img src=x onerror="window.__pwned=1">Provider down', state }),
+          Location: back({
+            error: 'server_error',
+            error_description: '<img src=x onerror="window.__pwned=1">Provider down',
+            state,
+          }),
         });
       case 'hold':
         // The user is still reading the consent page.

@@ -12,8 +12,11 @@ const PATH = '/__react-esm.js';
 async function bundle() {
   // The names each package exports, read in a child process: React's development build, loaded in this
   // one, trips over the test runner's patched console.
-  const script = 'console.log(JSON.stringify([Object.keys(require("react")), Object.keys(require("react-dom/client"))]))';
-  const [reactNames, clientNames] = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' }));
+  const script =
+    'console.log(JSON.stringify([Object.keys(require("react")), Object.keys(require("react-dom/client"))]))';
+  const [reactNames, clientNames] = JSON.parse(
+    execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' }),
+  );
   const identifier = /^[A-Za-z_$][\w$]*$/;
   const react = reactNames.filter((name) => identifier.test(name));
   const client = clientNames.filter((name) => identifier.test(name) && !react.includes(name));

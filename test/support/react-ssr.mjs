@@ -20,8 +20,12 @@ process.stdout.write(renderToString(createElement(kind === 'wrapper' ? ConnectBu
 /** `payload`: { kind: 'wrapper' | 'bare', props: the JSON props, handlers: the names of the handler props }. */
 function render(payload) {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--input-type=module', '-e', SCRIPT, JSON.stringify(payload)], { cwd: root }, (error, stdout, stderr) =>
-      error ? reject(new Error(`server render failed: ${error.message}\n${stderr}`)) : resolve(stdout),
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', SCRIPT, JSON.stringify(payload)],
+      { cwd: root },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`server render failed: ${error.message}\n${stderr}`)) : resolve(stdout),
     );
   });
 }

@@ -59,7 +59,11 @@ function withPath(request, path, extraHeaders = {}) {
   const headers = new Headers(request.headers);
   for (const [name, value] of Object.entries(extraHeaders)) headers.set(name, value);
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
-  return new Request(target, { method: request.method, headers, ...(hasBody && { body: request.body, duplex: 'half' }) });
+  return new Request(target, {
+    method: request.method,
+    headers,
+    ...(hasBody && { body: request.body, duplex: 'half' }),
+  });
 }
 
 /**
@@ -101,7 +105,9 @@ export async function startRealBackend({ pageOrigin, gates, stats }) {
     const basePath = `/api/real/${scenario}`;
     const callbackOrigin = flow === '4a-elsewhere' ? pageOrigin.replace('127.0.0.1', 'localhost') : pageOrigin;
     const callbackUrl = (element) =>
-      flow === '4b' ? `${pageOrigin}/test/fixtures/callback.html` : `${callbackOrigin}${basePath}/${element}/oauth/callback`;
+      flow === '4b'
+        ? `${pageOrigin}/test/fixtures/callback.html`
+        : `${callbackOrigin}${basePath}/${element}/oauth/callback`;
     const handler = createConnectHandler({
       basePath,
       cloudElements: { baseUrl: `${clouds[cloud].origin}/elements/api-v2`, ...SECRETS },
@@ -215,7 +221,9 @@ export async function startRealBackend({ pageOrigin, gates, stats }) {
     const path = new URL(request.url).pathname;
     const link = /^\/api\/real-control\/link\/([\w-]+)\/([\w-]+)$/.exec(path);
     if (link && request.method === 'POST' && handlers.has(link[1])) {
-      const made = await handlers.get(link[1]).handler.createConnectLink({ owner: link[2], element: 'sfdc', inviter: 'Test Inc.' });
+      const made = await handlers
+        .get(link[1])
+        .handler.createConnectLink({ owner: link[2], element: 'sfdc', inviter: 'Test Inc.' });
       return Response.json(made);
     }
     const listed = /^\/api\/real-control\/link-instances\/([\w-]+)$/.exec(path);
@@ -242,6 +250,9 @@ export async function startRealBackend({ pageOrigin, gates, stats }) {
         });
       });
     },
-    close: () => Promise.all(servers.map((server) => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve))))),
+    close: () =>
+      Promise.all(
+        servers.map((server) => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve)))),
+      ),
   };
 }

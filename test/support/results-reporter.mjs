@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 const resultsDir = fileURLToPath(new URL('../../.test-results/', import.meta.url));
 
-const key = (browserName, testFile, titlePath) => JSON.stringify([browserName, relative(process.cwd(), testFile), ...titlePath]);
+const key = (browserName, testFile, titlePath) =>
+  JSON.stringify([browserName, relative(process.cwd(), testFile), ...titlePath]);
 
 /**
  * Why tests were skipped, as the pages said: a dev-server plugin for the `skip-reason` command (the session
@@ -62,7 +63,9 @@ export function resultsReporter({ file = `${resultsDir}browser.json`, skipReason
             if (test.skipped) {
               counts.skipped += 1;
               const reason = reasons?.reasonFor(session.browser.name, session.testFile, [...path, test.name]);
-              counts.skips.push(`${testFile} › ${[...path, test.name].join(' › ')} (${reason ?? 'no reason given: skip with skipIn'})`);
+              counts.skips.push(
+                `${testFile} › ${[...path, test.name].join(' › ')} (${reason ?? 'no reason given: skip with skipIn'})`,
+              );
             } else if (test.passed) counts.passed += 1;
             else {
               failedTests += 1;
@@ -77,9 +80,12 @@ export function resultsReporter({ file = `${resultsDir}browser.json`, skipReason
         // Errors outside any test (load errors, uncaught errors, hooks, timeouts, crashes) are failures too,
         // and so is a session that did not pass or did not finish without any of them telling why.
         let fileErrors = session.errors?.length ?? 0;
-        if (fileErrors === 0 && failedTests === 0 && (session.passed !== true || session.status !== 'FINISHED')) fileErrors = 1;
-        for (const error of session.errors ?? []) counts.failures.push(`${testFile}: ${String(error.message ?? error).split('\n')[0]}`);
-        if (fileErrors > (session.errors?.length ?? 0)) counts.failures.push(`${testFile}: did not pass (status ${session.status})`);
+        if (fileErrors === 0 && failedTests === 0 && (session.passed !== true || session.status !== 'FINISHED'))
+          fileErrors = 1;
+        for (const error of session.errors ?? [])
+          counts.failures.push(`${testFile}: ${String(error.message ?? error).split('\n')[0]}`);
+        if (fileErrors > (session.errors?.length ?? 0))
+          counts.failures.push(`${testFile}: did not pass (status ${session.status})`);
         counts.fileErrors += fileErrors;
         counts.failed += fileErrors;
       }

@@ -11,7 +11,9 @@ import { delimiter, join } from 'node:path';
 // MiniBrowser ships in libwebkit2gtk-4.1-0 (a dependency of webkit2gtk-driver), under the multiarch directory.
 export const MINIBROWSER =
   process.env.MINIBROWSER_PATH ??
-  ['x86_64-linux-gnu', 'aarch64-linux-gnu'].map((arch) => `/usr/lib/${arch}/webkit2gtk-4.1/MiniBrowser`).find((file) => existsSync(file)) ??
+  ['x86_64-linux-gnu', 'aarch64-linux-gnu']
+    .map((arch) => `/usr/lib/${arch}/webkit2gtk-4.1/MiniBrowser`)
+    .find((file) => existsSync(file)) ??
   '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 
 const onPath = (name) =>
@@ -36,7 +38,9 @@ export const WEBKIT_INSTALL_HINT = 'apt-get install webkit2gtk-driver xvfb';
  * The capabilities of a WebKitGTK session. No `browserName` and no headless flag: WebKitWebDriver refuses a
  * session with either ("Failed to match capabilities"); Xvfb is what keeps it off the screen.
  */
-export const webkitCapabilities = () => ({ 'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] } });
+export const webkitCapabilities = () => ({
+  'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] },
+});
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -130,7 +134,10 @@ export async function startXvfb() {
 export async function startWebKitDriver() {
   const xvfb = await startXvfb();
   const port = await freePort();
-  const driver = startProcess('WebKitWebDriver', [`--port=${port}`], { env: { ...process.env, DISPLAY: xvfb.display }, stdio: 'ignore' });
+  const driver = startProcess('WebKitWebDriver', [`--port=${port}`], {
+    env: { ...process.env, DISPLAY: xvfb.display },
+    stdio: 'ignore',
+  });
   const stop = async () => {
     await driver.stop();
     await xvfb.stop();

@@ -26,7 +26,10 @@ export async function handleCallback(
     ? [kind.callbackState(context, request)].filter((s) => s !== undefined)
     : new URL(request.url).searchParams.getAll('state');
   if (states.length !== 1) {
-    log('callback.rejected', { element, reason: kind.callbackState ? 'no-flow-cookie' : states.length ? 'repeated-state' : 'no-state' });
+    log('callback.rejected', {
+      element,
+      reason: kind.callbackState ? 'no-flow-cookie' : states.length ? 'repeated-state' : 'no-state',
+    });
     return callbackPageResponse(options.basePath, null, 400, []);
   }
   const state = states[0] as string;
@@ -42,25 +45,39 @@ export async function handleCallback(
   }
   const { flow, setCookies } = claimed;
   // From here the flow is known: its result goes back to the page that started it, popup or redirect.
-  const page = (result: CallbackResult, status = 200) => flowResultResponse(options.basePath, flow, result, status, setCookies);
+  const page = (result: CallbackResult, status = 200) =>
+    flowResultResponse(options.basePath, flow, result, status, setCookies);
   if (!claimed.ok) {
     if (claimed.reason === 'owner-mismatch') {
       log('callback.rejected', { element, reason: 'owner-mismatch' });
       return page({ state, error: 'exchange_failed', errorDescription: FOREIGN_FLOW_MESSAGE }, 403);
     }
     log('callback.rejected', { element, reason: 'element-mismatch', flowElement: flow.element });
-    return page({ state, error: 'invalid_request', errorDescription: 'The sign-in result arrived for another element.' });
+    return page({
+      state,
+      error: 'invalid_request',
+      errorDescription: 'The sign-in result arrived for another element.',
+    });
   }
   const answer = await kind.complete(request, flow, context);
   if (answer.kind === 'invalid') {
-    log('callback.rejected', { element, reason: answer.error === 'invalid_callback' ? 'invalid-callback' : 'invalid-parameters' });
+    log('callback.rejected', {
+      element,
+      reason: answer.error === 'invalid_callback' ? 'invalid-callback' : 'invalid-parameters',
+    });
     return page({ state, error: answer.error, errorDescription: answer.description });
   }
   if (answer.kind === 'error') {
     log('callback.provider-error', { element, error: answer.error });
     return page({ state, error: answer.error, errorDescription: answer.description });
   }
-  const outcome = await completeFlow(context, request, { flow, providerData: answer.providerData, name: flow.name ?? '', owner, link });
+  const outcome = await completeFlow(context, request, {
+    flow,
+    providerData: answer.providerData,
+    name: flow.name ?? '',
+    owner,
+    link,
+  });
   if (!outcome.ok) return page({ state, error: 'exchange_failed', errorDescription: EXCHANGE_FAILED });
   return page({ state, instanceId: outcome.instanceId, name: outcome.name });
 }

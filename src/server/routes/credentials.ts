@@ -50,10 +50,18 @@ function form(page: PageContext, extra: Partial<CredentialsForm> = {}): Credenti
 const returnOrigin = (flow: PendingFlow) => (flow.returnUrl === undefined ? undefined : new URL(flow.returnUrl).origin);
 
 /** `GET`: the form of this browser's live flow of that state, for its owner; else a plain notice. */
-export function handleCredentialsPage(context: ConnectContext, request: Request, element: string, owner: string): Promise<Response> {
+export function handleCredentialsPage(
+  context: ConnectContext,
+  request: Request,
+  element: string,
+  owner: string,
+): Promise<Response> {
   const page = pageContext(context, request, element);
   if (!page) return Promise.resolve(credentialsNoticeResponse(404, 'en', 'Not found', 'Not found'));
-  const flow = context.flows.find(request.headers.get('cookie'), (f) => f.state === page.state && f.element === element);
+  const flow = context.flows.find(
+    request.headers.get('cookie'),
+    (f) => f.state === page.state && f.element === element,
+  );
   if (!flow || !isFlowOwner(context, flow, owner)) {
     context.log('credentials.rejected', { element, reason: flow ? 'owner-mismatch' : 'no-flow' });
     return Promise.resolve(credentialsNoticeResponse(flow ? 403 : 400, page.lang, page.title, page.texts.gone));
@@ -67,7 +75,8 @@ function checkPost(context: ConnectContext, request: Request): readonly [string,
   const origin = headers.get('origin');
   // The form page's `Referrer-Policy: no-referrer` makes browsers send `Origin: null` for its post; then the
   // browser's own `Sec-Fetch-Site` (which no page can set) must say same-origin.
-  const sameOrigin = origin === 'null' ? headers.get('sec-fetch-site') === 'same-origin' : origin === context.options.ownOrigin;
+  const sameOrigin =
+    origin === 'null' ? headers.get('sec-fetch-site') === 'same-origin' : origin === context.options.ownOrigin;
   if (!sameOrigin || headers.get('sec-fetch-site') === 'cross-site') return ['origin', 403];
   const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') return ['content-type', 415];
@@ -86,7 +95,12 @@ function readValues(text: string, config: Readonly<ElementConfig>): Record<strin
 }
 
 /** `POST`: checks the post, claims the flow, completes it with the values (see the module comment). */
-export async function handleCredentialsPost(context: ConnectContext, request: Request, element: string, owner: string): Promise<Response> {
+export async function handleCredentialsPost(
+  context: ConnectContext,
+  request: Request,
+  element: string,
+  owner: string,
+): Promise<Response> {
   const { options, log } = context;
   const page = pageContext(context, request, element);
   if (!page) return credentialsNoticeResponse(404, 'en', 'Not found', 'Not found');
@@ -128,16 +142,28 @@ export async function handleCredentialsPost(context: ConnectContext, request: Re
         return flowResultResponse(options.basePath, expired, result, 200, claimed.setCookies);
       }
     }
-    return notice(claimed.reason === 'store-unavailable' ? 503 : claimed.reason === 'consumed' ? 409 : 400, page.texts.gone);
+    return notice(
+      claimed.reason === 'store-unavailable' ? 503 : claimed.reason === 'consumed' ? 409 : 400,
+      page.texts.gone,
+    );
   }
   const { flow, setCookies } = claimed;
-  const result = (outcome: CallbackResult, status = 200) => flowResultResponse(options.basePath, flow, outcome, status, setCookies);
+  const result = (outcome: CallbackResult, status = 200) =>
+    flowResultResponse(options.basePath, flow, outcome, status, setCookies);
   if (!claimed.ok) {
     log('credentials.rejected', { element, reason: claimed.reason });
     return result({ state: flow.state, error: 'exchange_failed', errorDescription: FOREIGN_FLOW_MESSAGE }, 403);
   }
-  const credentials = Object.fromEntries(fields.filter((f) => values[f.key]).map((f) => [f.key, values[f.key] as string]));
-  const outcome = await completeFlow(context, request, { flow, providerData: {}, name: flow.name ?? '', owner, credentials });
+  const credentials = Object.fromEntries(
+    fields.filter((f) => values[f.key]).map((f) => [f.key, values[f.key] as string]),
+  );
+  const outcome = await completeFlow(context, request, {
+    flow,
+    providerData: {},
+    name: flow.name ?? '',
+    owner,
+    credentials,
+  });
   if (outcome.ok) return result({ state: flow.state, instanceId: outcome.instanceId, name: outcome.name });
   const attempts = (flow.attempts ?? 0) + 1;
   if (!outcome.refused || attempts >= MAX_CREDENTIAL_ATTEMPTS) {
@@ -147,5 +173,7 @@ export async function handleCredentialsPost(context: ConnectContext, request: Re
   log('credentials.refused', { element, attempts });
   // The same flow again, its next attempt number the one a post may consume.
   const again = context.flows.record({ ...flow, attempts });
-  return credentialsFormResponse(422, form(page, { values: kept, message: page.texts.refused }), returnOrigin(flow), [again]);
+  return credentialsFormResponse(422, form(page, { values: kept, message: page.texts.refused }), returnOrigin(flow), [
+    again,
+  ]);
 }

@@ -40,7 +40,12 @@ export async function handleListInstances(context: ConnectContext, request: Requ
 }
 
 /** `GET {basePath}/instances/{id}`: the instance's status. */
-export async function handleGetInstance(context: ConnectContext, request: Request, owner: string, id: string): Promise<Response> {
+export async function handleGetInstance(
+  context: ConnectContext,
+  request: Request,
+  owner: string,
+  id: string,
+): Promise<Response> {
   const refused = refuse(context, request, 'instance', { requireOrigin: false, requireJson: false });
   if (refused) return refused;
   let found: OwnedInstance | undefined;
@@ -57,7 +62,12 @@ export async function handleGetInstance(context: ConnectContext, request: Reques
  * fails, the hook is not called (the host forgets nothing). A hook that throws or hangs is logged: the instance is
  * gone at Cloud Elements either way, so the answer is still 200.
  */
-export async function handleDeleteInstance(context: ConnectContext, request: Request, owner: string, id: string): Promise<Response> {
+export async function handleDeleteInstance(
+  context: ConnectContext,
+  request: Request,
+  owner: string,
+  id: string,
+): Promise<Response> {
   const refused = refuse(context, request, 'instance-delete', { requireOrigin: true, requireJson: false });
   if (refused) return refused;
   const { options, log } = context;
@@ -73,7 +83,9 @@ export async function handleDeleteInstance(context: ConnectContext, request: Req
   log('instance.deleted', { element, instanceId: id });
   const hook = options.onInstanceDeleted;
   if (hook) {
-    const outcome = await callHost(options.hookTimeoutMs, () => hook({ element, instance, owner, request: requestForHost(request) }));
+    const outcome = await callHost(options.hookTimeoutMs, () =>
+      hook({ element, instance, owner, request: requestForHost(request) }),
+    );
     if (!outcome.ok) log('instance.forget-failed', { element, instanceId: id, reason: outcome.failure });
   }
   return jsonResponse(200, { id });
@@ -93,7 +105,10 @@ interface ExchangeBody {
 
 /** `400 {"message", "code": "invalid-callback"}`: provider data beyond the bounds of docs/protocol.md §6.3. */
 function invalidCallback(): Response {
-  return jsonResponse(400, { message: 'The sign-in response carried parameters that cannot be passed on', code: 'invalid-callback' });
+  return jsonResponse(400, {
+    message: 'The sign-in response carried parameters that cannot be passed on',
+    code: 'invalid-callback',
+  });
 }
 
 const REJECTIONS = {
@@ -134,7 +149,12 @@ function parseExchangeBody(text: string): ExchangeBody | 'invalid-callback' | un
  * `POST {basePath}/instances` (flow 4b): a same-origin JSON request carrying the code the static callback page
  * relayed. The element comes from the flow record; a body that names another element is refused (docs/security.md D-8).
  */
-export async function handlePostInstances(context: ConnectContext, request: Request, owner: string, link?: LinkGrant): Promise<Response> {
+export async function handlePostInstances(
+  context: ConnectContext,
+  request: Request,
+  owner: string,
+  link?: LinkGrant,
+): Promise<Response> {
   const { log } = context;
   const refused = refuse(context, request, 'instances', { requireOrigin: true, requireJson: true });
   if (refused) return refused;

@@ -66,11 +66,27 @@ if (document.querySelector('ce-connect-button')?.status === 'connected') done();
 `;
 
 const TEXTS: Readonly<Record<Exclude<LinkStatus, 'open'> | 'invalid' | 'unconfirmed', [number, string, string]>> = {
-  invalid: [404, 'This link is not valid', 'Check that the whole link was copied, or ask the person who sent it for a new one.'],
+  invalid: [
+    404,
+    'This link is not valid',
+    'Check that the whole link was copied, or ask the person who sent it for a new one.',
+  ],
   expired: [410, 'This link has expired', 'Ask the person who sent it for a new one.'],
-  revoked: [410, 'This link was withdrawn', 'The person who sent it withdrew it. Ask them for a new one if you still need to connect.'],
-  spent: [410, 'This link has already been used', 'A connect link works once. Ask the person who sent it for a new one if needed.'],
-  unconfirmed: [400, 'Open the link you were sent', 'This page works only after opening the connect link you received.'],
+  revoked: [
+    410,
+    'This link was withdrawn',
+    'The person who sent it withdrew it. Ask them for a new one if you still need to connect.',
+  ],
+  spent: [
+    410,
+    'This link has already been used',
+    'A connect link works once. Ask the person who sent it for a new one if needed.',
+  ],
+  unconfirmed: [
+    400,
+    'Open the link you were sent',
+    'This page works only after opening the connect link you received.',
+  ],
 };
 
 function page(context: ConnectContext, title: string, body: string[], scripts = false): string {
@@ -152,7 +168,9 @@ async function statusOf(context: ConnectContext, grant: LinkGrant): Promise<Link
     return await linkStatus(context, grant);
   } catch {
     context.log('state-store.failed', { error: 'store-error' });
-    return pageResponse(503, page(context, 'Please try again', [`<p>${escapeHtml(STORE_UNAVAILABLE)}</p>`]), { csp: LINK_CSP });
+    return pageResponse(503, page(context, 'Please try again', [`<p>${escapeHtml(STORE_UNAVAILABLE)}</p>`]), {
+      csp: LINK_CSP,
+    });
   }
 }
 
@@ -171,7 +189,8 @@ async function handleToken(context: ConnectContext, request: Request, token: str
     return statusPage(context, status);
   }
   if (request.method === 'GET') return confirmPage(context, grant);
-  if (request.headers.get('sec-fetch-site') === 'cross-site') return errorResponse(403, 'Cross-site requests are not allowed');
+  if (request.headers.get('sec-fetch-site') === 'cross-site')
+    return errorResponse(403, 'Cross-site requests are not allowed');
   context.log('link.confirmed', { linkId: grant.id, element: grant.element });
   return textResponse(303, '', 'text/plain; charset=utf-8', {
     headers: { Location: `${context.options.basePath}/link`, 'Referrer-Policy': 'no-referrer' },
@@ -180,7 +199,10 @@ async function handleToken(context: ConnectContext, request: Request, token: str
 }
 
 /** The link this browser confirmed, still open; or the answer that refuses (JSON for the button's requests). */
-async function confirmedLink(context: ConnectContext, request: Request): Promise<{ grant: LinkGrant } | { response: Response }> {
+async function confirmedLink(
+  context: ConnectContext,
+  request: Request,
+): Promise<{ grant: LinkGrant } | { response: Response }> {
   const grant = readLinkCookie(context, request);
   if (!grant) return { response: errorResponse(403, 'Open the connect link again') };
   const status = await statusOf(context, grant);
@@ -214,7 +236,8 @@ export async function routeLink(context: ConnectContext, request: Request, rest:
     if ('response' in link) return link.response;
     // Only the link's element, and only a new instance: a link never reconnects.
     if (first !== link.grant.element) return errorResponse(403, 'This link connects another element');
-    if (new URL(request.url).searchParams.has('instance')) return errorResponse(403, 'A connect link cannot reconnect an instance');
+    if (new URL(request.url).searchParams.has('instance'))
+      return errorResponse(403, 'A connect link cannot reconnect an instance');
     return handleOAuthUrl(context, request, first, link.grant.owner, link.grant);
   }
   return errorResponse(404, 'Not found');
@@ -225,7 +248,9 @@ export function routeAssets(request: Request, file: string): Promise<Response> |
   if (request.method !== 'GET') return methodNotAllowed('GET');
   if (file === 'ce-connect.js') return handleDistScript('ce-connect.js');
   if (file === 'link-page.js')
-    return textResponse(200, PAGE_SCRIPT, 'text/javascript; charset=utf-8', { headers: { 'Cache-Control': 'no-cache' } });
+    return textResponse(200, PAGE_SCRIPT, 'text/javascript; charset=utf-8', {
+      headers: { 'Cache-Control': 'no-cache' },
+    });
   return errorResponse(404, 'Not found');
 }
 
@@ -233,10 +258,16 @@ export function routeAssets(request: Request, file: string): Promise<Response> |
  * `GET {basePath}/{element}/oauth/callback`: a flow a connect link started (its signed flow cookie says so) completes
  * for the link's owner, with the link cookie of the same link, without `authorize`; every other flow as before.
  */
-export async function handleFlowCallback(context: ConnectContext, request: Request, element: string): Promise<Response> {
+export async function handleFlowCallback(
+  context: ConnectContext,
+  request: Request,
+  element: string,
+): Promise<Response> {
   const states = new URL(request.url).searchParams.getAll('state');
-  const flow = states.length === 1 ? context.flows.findByState(request.headers.get('cookie'), states[0] as string) : undefined;
-  if (flow?.link === undefined) return withOwner(context, request, 'page', (owner) => handleCallback(context, request, element, owner));
+  const flow =
+    states.length === 1 ? context.flows.findByState(request.headers.get('cookie'), states[0] as string) : undefined;
+  if (flow?.link === undefined)
+    return withOwner(context, request, 'page', (owner) => handleCallback(context, request, element, owner));
   const grant = readLinkCookie(context, request);
   if (!grant || grant.id !== flow.link) {
     // No owner matches the empty one: the flow is spent as another owner's, and the widget hears it failed.

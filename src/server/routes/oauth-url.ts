@@ -34,7 +34,12 @@ function siteRefused(message: string): FlowInputs {
  * The site address for the oauth/url call: the configured string, or what the configured function makes of the
  * user's `?site=` input (a missing, unreadable or refused input is a 400 naming the field).
  */
-function readSite(context: ConnectContext, element: string, config: Readonly<ElementConfig>, inputs: string[]): FlowInputs {
+function readSite(
+  context: ConnectContext,
+  element: string,
+  config: Readonly<ElementConfig>,
+  inputs: string[],
+): FlowInputs {
   const { siteAddress } = config;
   if (typeof siteAddress !== 'function') return { ok: true, ...(siteAddress !== undefined && { site: siteAddress }) };
   const input = inputs.length === 1 ? (inputs[0] as string).trim() : '';
@@ -122,7 +127,8 @@ export async function handleOAuthUrl(
   // A page the guard lets through but on the wrong origin (localhost vs 127.0.0.1) is told which origin works. A
   // redirect-mode flow of an allowed page on another origin (docs/server.md, "A backend on another origin") needs
   // no message from the callback page: its result comes back by the 303 to its return URL.
-  const crossOriginRedirect = mode.returnUrl !== undefined && options.allowedOrigins.has(request.headers.get('origin') ?? '');
+  const crossOriginRedirect =
+    mode.returnUrl !== undefined && options.allowedOrigins.has(request.headers.get('origin') ?? '');
   const mismatch = crossOriginRedirect
     ? undefined
     : pageOriginMismatch(
@@ -148,7 +154,10 @@ export async function handleOAuthUrl(
   } catch (error) {
     if (!(error instanceof FlowCookieTooLargeError)) throw error;
     // Only a return URL makes a flow this large: the name and site address alone always fit.
-    return jsonResponse(400, { message: 'The address to return to (return) is too long for this sign-in', field: 'return' });
+    return jsonResponse(400, {
+      message: 'The address to return to (return) is too long for this sign-in',
+      field: 'return',
+    });
   }
   const { state, setCookies } = started;
   const kind = signInKindOf(config);

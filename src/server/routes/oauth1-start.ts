@@ -8,7 +8,12 @@ import { textResponse } from '../http.js';
  * element. It carries the flow's state, which the element checks, and sends this browser's flow of that state, for
  * its owner, on to the provider URL its cookie recorded; the flow is not consumed (the callback does that).
  */
-export function handleOAuth1Start(context: ConnectContext, request: Request, element: string, owner: string): Promise<Response> {
+export function handleOAuth1Start(
+  context: ConnectContext,
+  request: Request,
+  element: string,
+  owner: string,
+): Promise<Response> {
   const states = new URL(request.url).searchParams.getAll('state');
   const state = states.length === 1 ? states[0] : undefined;
   const flow = context.flows.find(request.headers.get('cookie'), (f) => f.state === state && f.element === element);
@@ -17,6 +22,8 @@ export function handleOAuth1Start(context: ConnectContext, request: Request, ele
     return Promise.resolve(callbackPageResponse(context.options.basePath, null, 400, []));
   }
   return Promise.resolve(
-    textResponse(303, '', 'text/plain; charset=utf-8', { headers: { Location: flow.providerUrl, 'Referrer-Policy': 'no-referrer' } }),
+    textResponse(303, '', 'text/plain; charset=utf-8', {
+      headers: { Location: flow.providerUrl, 'Referrer-Policy': 'no-referrer' },
+    }),
   );
 }

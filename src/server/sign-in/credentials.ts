@@ -18,6 +18,10 @@ export const credentials: SignInKind = {
   },
 
   complete() {
-    return { kind: 'invalid', error: 'invalid_request', description: 'This account is connected with its form, not through a callback.' };
+    return {
+      kind: 'invalid',
+      error: 'invalid_request',
+      description: 'This account is connected with its form, not through a callback.',
+    };
   },
 };

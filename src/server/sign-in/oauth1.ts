@@ -41,24 +41,40 @@ function checkProviderUrl(raw: string, secrets: readonly string[]): string | und
 }
 
 /** Reads the provider's answer for a flow found by its request token. */
-function readAnswer(query: URLSearchParams, requestToken: string | undefined, secret: string | undefined): SignInAnswer {
+function readAnswer(
+  query: URLSearchParams,
+  requestToken: string | undefined,
+  secret: string | undefined,
+): SignInAnswer {
   const denied = query.getAll('denied');
   const errors = query.getAll('error');
   if (denied.length > 0 || errors.length > 0) {
     const error = errors.length === 1 && ERROR_CODE_PATTERN.test(errors[0]!) ? errors[0]! : 'access_denied';
     const fallback = error === 'access_denied' ? 'Access was denied.' : 'The provider reported an error.';
-    return { kind: 'error', error, description: toDisplayText(query.get('error_description') ?? undefined) ?? fallback };
+    return {
+      kind: 'error',
+      error,
+      description: toDisplayText(query.get('error_description') ?? undefined) ?? fallback,
+    };
   }
   const forwarded = [...query].filter(([name]) => !NOT_FORWARDED.has(name));
   // fromEntries defines own properties (`__proto__` is data); a repeated name, or more than the shared bounds of
   // provider data (16 parameters, names of 1–64 characters, values of up to 2,048), and nothing is sent on.
   const providerData = Object.fromEntries(forwarded);
   if (Object.keys(providerData).length < forwarded.length || !isProviderData(providerData)) {
-    return { kind: 'invalid', error: 'invalid_callback', description: 'The sign-in response carried unexpected parameters.' };
+    return {
+      kind: 'invalid',
+      error: 'invalid_callback',
+      description: 'The sign-in response carried unexpected parameters.',
+    };
   }
   const { oauth_token: token, oauth_verifier: verifier } = providerData;
   if (!token || token !== requestToken || !verifier || !TOKEN.test(verifier) || !secret) {
-    return { kind: 'invalid', error: 'invalid_request', description: 'The sign-in response carried no usable verifier.' };
+    return {
+      kind: 'invalid',
+      error: 'invalid_request',
+      description: 'The sign-in response carried no usable verifier.',
+    };
   }
   return { kind: 'granted', providerData: { ...providerData, secret } };
 }
@@ -86,7 +102,11 @@ export const oauth1: SignInKind = {
     // The callback route's origin: it is the host's, and the flow cookie is sent there.
     const start = new URL(`${options.basePath}/${element}/oauth1/start`, new URL(config.callbackUrl).origin);
     start.searchParams.set('state', state);
-    const record = { requestToken: token, sealedSecret: seal(options.cookieSecret, secret, state), providerUrl: checked };
+    const record = {
+      requestToken: token,
+      sealedSecret: seal(options.cookieSecret, secret, state),
+      providerUrl: checked,
+    };
     return { ok: true, oauthUrl: start.href, record };
   },
 

@@ -89,9 +89,12 @@ export class Browser {
         this.jar.setCookieSync(setCookie, url.href);
       } catch (error) {
         const attributes = setCookie.replace(/=[^;]*/, '=…');
-        throw new Error(`a browser would refuse Set-Cookie "${attributes}" from ${url.origin}${url.pathname}: ${error.message}`, {
-          cause: error,
-        });
+        throw new Error(
+          `a browser would refuse Set-Cookie "${attributes}" from ${url.origin}${url.pathname}: ${error.message}`,
+          {
+            cause: error,
+          },
+        );
       }
     }
     const record = { url: url.href, status: response.status, headers: response.headers, body };
@@ -109,7 +112,10 @@ export class Browser {
 
   /** Signs this browser in to the test app as `user` (a `ce-test-session` cookie that {@link sessionOwner} reads). */
   signIn(user) {
-    this.jar.setCookieSync(`${SESSION_COOKIE}=${encodeURIComponent(user)}; Path=/; HttpOnly; SameSite=Lax`, this.harness.appUrl);
+    this.jar.setCookieSync(
+      `${SESSION_COOKIE}=${encodeURIComponent(user)}; Path=/; HttpOnly; SameSite=Lax`,
+      this.harness.appUrl,
+    );
   }
 
   /** Ends the test session (the flow cookies stay). */
@@ -121,7 +127,12 @@ export class Browser {
   async api(path, { method = 'GET', headers = {} } = {}) {
     const response = await this.fetch(`${this.harness.basePath}/${path}`, {
       method,
-      headers: { Accept: 'application/json', 'X-CE-Connect': '1', ...(method !== 'GET' && { Origin: this.harness.appUrl }), ...headers },
+      headers: {
+        Accept: 'application/json',
+        'X-CE-Connect': '1',
+        ...(method !== 'GET' && { Origin: this.harness.appUrl }),
+        ...headers,
+      },
     });
     return { ...response, json: safeJson(response.body) };
   }
@@ -227,7 +238,8 @@ export async function startHarness({
     return (ceFetch ?? fetch)(input, init);
   };
   const createHandler = (appUrl) => {
-    const callback = (element) => `${appUrl}${callbackPath ? callbackPath(element) : `${harness.basePath}/${element}/oauth/callback`}`;
+    const callback = (element) =>
+      `${appUrl}${callbackPath ? callbackPath(element) : `${harness.basePath}/${element}/oauth/callback`}`;
     harness.handler = createConnectHandler({
       cloudElements: {
         baseUrl: `${sandboxServer.url}/elements/api-v2`,
@@ -245,7 +257,9 @@ export async function startHarness({
           // HubSpot's instance wants it (Cloud Elements' sample app sends it for every element).
           configuration: { 'authentication.type': 'oauth2' },
         },
-        ...Object.fromEntries(Object.entries(elements).map(([key, entry]) => [key, { callbackUrl: callback(key), ...entry }])),
+        ...Object.fromEntries(
+          Object.entries(elements).map(([key, entry]) => [key, { callbackUrl: callback(key), ...entry }]),
+        ),
       },
       cookieSecret: SECRETS.cookieSecret,
       onInstanceCreated: (event) => {
@@ -268,7 +282,8 @@ export async function startHarness({
   if (appOrigin) {
     harness.appUrl = new URL(appOrigin).origin;
     const handler = createHandler(harness.appUrl);
-    harness.send = async (url, init) => (await handler(new Request(url, init))) ?? new Response('{"message":"Not found"}', { status: 404 });
+    harness.send = async (url, init) =>
+      (await handler(new Request(url, init))) ?? new Response('{"message":"Not found"}', { status: 404 });
   } else {
     appServer = await listen((appUrl) => toNodeListener(createHandler(appUrl)));
     harness.appUrl = appServer.url;
@@ -307,14 +322,26 @@ export function forbiddenValues(harness) {
  * be mocked). `around(request, forward)` may stand between the two (to hold, change or replace an answer); every CE
  * call and log line is recorded. `elements` and `cloudElements` replace or extend the defaults (one sfdc element).
  */
-export function inProcess({ around = (request, forward) => forward(request), elements, cloudElements = {}, ...overrides } = {}) {
+export function inProcess({
+  around = (request, forward) => forward(request),
+  elements,
+  cloudElements = {},
+  ...overrides
+} = {}) {
   const app = 'https://app.test';
   const sandbox = createSandbox({ userSecret: 'u-secret', organizationSecret: 'o-secret', autoDecision: 'allow' });
   const calls = [];
   const logs = [];
   const handler = createConnectHandler({
-    cloudElements: { baseUrl: 'https://ce.test/elements/api-v2', userSecret: 'u-secret', organizationSecret: 'o-secret', ...cloudElements },
-    elements: elements ?? { sfdc: { apiKey: 'k', apiSecret: 'api-secret-value', callbackUrl: `${app}/api/ce/sfdc/oauth/callback` } },
+    cloudElements: {
+      baseUrl: 'https://ce.test/elements/api-v2',
+      userSecret: 'u-secret',
+      organizationSecret: 'o-secret',
+      ...cloudElements,
+    },
+    elements: elements ?? {
+      sfdc: { apiKey: 'k', apiSecret: 'api-secret-value', callbackUrl: `${app}/api/ce/sfdc/oauth/callback` },
+    },
     cookieSecret: 'c'.repeat(32),
     onInstanceCreated: () => {},
     log: (line) => logs.push(line),
@@ -333,11 +360,16 @@ export function inProcess({ around = (request, forward) => forward(request), ele
     /** A JSON route of the handler as the widget calls it. */
     call: (path, init = {}) =>
       handler(
-        new Request(`${app}/api/ce/${path}`, { ...init, headers: { 'X-CE-Connect': '1', Accept: 'application/json', ...init.headers } }),
+        new Request(`${app}/api/ce/${path}`, {
+          ...init,
+          headers: { 'X-CE-Connect': '1', Accept: 'application/json', ...init.headers },
+        }),
       ),
     /** oauth/url, then the provider's redirect: the callback request a browser would send (with its cookie). */
     async callbackRequest(element = 'sfdc') {
-      const started = await handler(new Request(`${app}/api/ce/${element}/oauth/url`, { headers: { 'X-CE-Connect': '1' } }));
+      const started = await handler(
+        new Request(`${app}/api/ce/${element}/oauth/url`, { headers: { 'X-CE-Connect': '1' } }),
+      );
       const { oauthUrl, state } = await started.json();
       const cookie = started.headers
         .getSetCookie()
