@@ -2,11 +2,12 @@
 // round-robin proxy, on one real redis-server. Two browsers that both opened the same link and completed the
 // provider's sign-in at the same moment, each on another process: one instance, never two.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { createConnectHandler } from '../../lib/server/index.js';
 import { Browser, pageResult } from './support/harness.mjs';
-import { CONFIG, startDeployment } from '../../tools/multi-process.mjs';
-import { redisMissing, startRedis } from '../../tools/redis-server.mjs';
+import { CONFIG } from '../../tools/multi-process.mjs';
+import { redisMissing } from '../../tools/redis-server.mjs';
+import { redisDeploymentForSuite } from './support/redis-deployment.mjs';
 
 const skip = redisMissing();
 
@@ -65,16 +66,8 @@ async function toCallback(browser, url) {
 }
 
 describe('a connect link on Redis, two server processes', { skip }, () => {
-  let redis;
   let deployment;
-  before(async () => {
-    redis = await startRedis();
-    deployment = await startDeployment({ count: 2, store: 'redis', redisUrl: redis.url, redisTimeoutMs: 10_000 });
-  });
-  after(async () => {
-    await deployment?.close();
-    await redis?.stop();
-  });
+  redisDeploymentForSuite((running) => ({ deployment } = running));
 
   test('two concurrent completions of one link, on both processes, create one instance', async () => {
     const link = await linkMaker(deployment).createConnectLink({ owner: 'cust-7', element: 'sfdc' });

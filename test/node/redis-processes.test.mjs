@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Browser, pageResult } from './support/harness.mjs';
 import { startDeployment } from '../../tools/multi-process.mjs';
-import { redisMissing, startRedis } from '../../tools/redis-server.mjs';
+import { redisMissing } from '../../tools/redis-server.mjs';
+import { redisDeploymentForSuite } from './support/redis-deployment.mjs';
 
 const skip = redisMissing();
 
@@ -40,14 +41,7 @@ const exchangeBody = ({ state, code }) => ({ element: { key: 'sfdc' }, providerD
 describe('used states on Redis, two server processes behind a round-robin proxy', { skip }, () => {
   let redis;
   let deployment;
-  before(async () => {
-    redis = await startRedis();
-    deployment = await startDeployment({ count: 2, store: 'redis', redisUrl: redis.url, redisTimeoutMs: 10_000 });
-  });
-  after(async () => {
-    await deployment?.close();
-    await redis?.stop();
-  });
+  redisDeploymentForSuite((running) => ({ redis, deployment } = running));
 
   test('a callback replayed to the sibling process is refused, and never reaches Cloud Elements', async () => {
     const browser = browserFor(deployment);
