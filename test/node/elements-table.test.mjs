@@ -119,12 +119,65 @@ for (const flow of ['4a', '4b']) {
         assert.equal(instancePostsSince(harness, from), 0, 'no POST /instances');
       });
     }
-
-    for (const [key, row] of ROWS.filter(([, r]) => r.auth !== 'oauth2')) {
-      test.todo(`${key} (${row.auth}): through the handler once elements[key].auth supports ${row.auth}`);
-    }
   });
 }
+
+// OAuth 1 completes through the callback route (flow 4a) only, and a credentials element has no callback at all.
+const OTHER_ROWS = ROWS.filter(([, row]) => row.auth !== 'oauth2');
+
+/** The host config of an oauth1 or credentials row: the row's settings, its `auth`, and a credentials row's fields. */
+function otherConfig(key, row) {
+  if (row.auth === 'oauth1') return { ...hostConfig(key, row), auth: 'oauth1' };
+  const { configuration } = row.documented;
+  return { auth: 'credentials', callbackUrl: undefined, fields: row.fields, ...(configuration && { configuration }) };
+}
+
+describe('every oauth1 and credentials row of docs/elements.md connects with exactly its config', () => {
+  let harness;
+  before(async () => {
+    const elements = Object.fromEntries(OTHER_ROWS.map(([key, row]) => [key, otherConfig(key, row)]));
+    harness = await startHarness({ elements, server: { appName: 'ce-connect tests' } });
+  });
+  after(() => harness.close());
+
+  for (const [key, row] of OTHER_ROWS) {
+    test(`${key} (${row.auth}): connects, and Cloud Elements gets what the row says`, async () => {
+      const browser = harness.browser();
+      const started = await browser.startFlow(key);
+      assert.equal(started.status, 200, `${key}: oauth/url answered ${started.status} ${started.body}`);
+      const from = harness.ceCalls.length;
+      let answer;
+      if (row.auth === 'oauth1') {
+        const start = await browser.fetch(started.json.oauthUrl);
+        assert.equal(start.status, 303, start.body);
+        const { location } = await decide(await openConsent(start.headers.get('location')), 'allow');
+        const callback = new URL(location);
+        for (const extra of row.callbackExtras)
+          assert.ok(callback.searchParams.has(extra), `the callback carries ${extra}`);
+        answer = await browser.fetch(callback.href);
+      } else {
+        const values = Object.fromEntries(row.fields.map((field) => [field.key, row.configuration[field.key]]));
+        answer = await browser.fetch(started.json.oauthUrl, {
+          method: 'POST',
+          headers: { Origin: harness.appUrl, 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(values).toString(),
+        });
+      }
+      const result = pageResult(answer.body);
+      assert.equal(result.error, undefined, `${key}: ${result.errorDescription}`);
+      assert.equal(result.state, started.json.state);
+      const body = postedInstance(harness, from);
+      if (row.auth === 'oauth1') {
+        const expected = ['oauth_token', 'oauth_verifier', 'secret', ...row.callbackExtras].sort();
+        assert.deepEqual(Object.keys(body.providerData).sort(), expected);
+      } else {
+        assert.equal(body.providerData, undefined);
+      }
+      for (const [name, value] of Object.entries(row.configuration))
+        assert.equal(body.configuration[name], value, name);
+    });
+  }
+});
 
 describe('a wrong config stops the flow with a named, typed error', () => {
   test('a row without its oauthUrlParameters (QuickBooks) → 502 {code: "invalid-oauth-url"} saying what to set', async () => {
