@@ -74,13 +74,21 @@ export async function release(id: string, step: GateStep): Promise<void> {
 }
 
 /** Mounts a button whose backend behaves as `flags` say (see test/support/fake-backend.mjs). */
-export async function mountButton(
+export function mountButton(
   flags: string,
   attributes: Record<string, string> = {},
 ): Promise<{ el: CeConnectButton; id: string }> {
+  return mountAt((id) => `/api/t/${id}/${flags}`, attributes);
+}
+
+/** Mounts an sfdc button on a fresh test id whose `api-base` is `apiBase(id)`, then sets `attributes`. */
+async function mountAt(
+  apiBase: (id: string) => string,
+  attributes: Record<string, string>,
+): Promise<{ el: CeConnectButton; id: string }> {
   const id = uid();
   const el = await fixture<CeConnectButton>(
-    html`<ce-connect-button element="sfdc" api-base="/api/t/${id}/${flags}" closed-grace="100"></ce-connect-button>`,
+    html`<ce-connect-button element="sfdc" api-base=${apiBase(id)} closed-grace="100"></ce-connect-button>`,
   );
   for (const [name, value] of Object.entries(attributes)) el.setAttribute(name, value);
   await el.updateComplete;
@@ -91,18 +99,12 @@ export async function mountButton(
 export type RealScenario = '4a' | '4b' | '4a-deny' | '4b-deny' | '4a-xfail' | '4b-xfail' | 'burl' | '4a-elsewhere';
 
 /** Mounts a button on the real backend; `gates` lists the steps to hold (`gate-url,gate-instances`…). */
-export async function mountOnRealBackend(
+export function mountOnRealBackend(
   scenario: RealScenario,
   gates = '-',
   attributes: Record<string, string> = {},
 ): Promise<{ el: CeConnectButton; id: string }> {
-  const id = uid();
-  const el = await fixture<CeConnectButton>(
-    html`<ce-connect-button element="sfdc" api-base="/api/real/${scenario}/${id}/${gates}" closed-grace="100"></ce-connect-button>`,
-  );
-  for (const [name, value] of Object.entries(attributes)) el.setAttribute(name, value);
-  await el.updateComplete;
-  return { el, id };
+  return mountAt((id) => `/api/real/${scenario}/${id}/${gates}`, attributes);
 }
 
 /** The native button inside the shadow root. */
