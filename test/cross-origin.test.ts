@@ -3,7 +3,7 @@
 // CORS for its allowedOrigins. Same site, another origin — as app.example.com → api.example.com.
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import type { CeConnectButton } from '../src/index.js';
-import { realClick, watchPopups } from './support/helpers.js';
+import { realClick, popupsOfEachTest } from './support/helpers.js';
 import '../src/index.js';
 
 /** The element's text for a refused cross-origin fetch (src/backend-client.ts). */
@@ -19,14 +19,7 @@ async function mountCrossOrigin(basePath: string): Promise<CeConnectButton> {
 }
 
 describe('a backend on another origin (CORS for allowedOrigins)', () => {
-  let watch: ReturnType<typeof watchPopups>;
-  beforeEach(() => {
-    watch = watchPopups();
-  });
-  afterEach(() => {
-    watch.restore();
-    for (const popup of watch.popups) popup.close();
-  });
+  const watch = popupsOfEachTest();
 
   it('an allowed page: connect (flow 4b, the code POSTed cross-origin with the flow cookie) and disconnect succeed', async () => {
     const el = await mountCrossOrigin('/api/cross');

@@ -7,7 +7,15 @@ import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { emulateMedia } from '@web/test-runner-commands';
 import type { CeConnectButton } from '../src/index.js';
 import { skipIn } from './support/engines.js';
-import { backendStats, clickToCall, popupClosed, realClick, uid, waitUntil, watchPopups } from './support/helpers.js';
+import {
+  backendStats,
+  clickToCall,
+  popupClosed,
+  realClick,
+  uid,
+  waitUntil,
+  popupsOfEachTest,
+} from './support/helpers.js';
 
 const axe = (window as unknown as { axe: typeof import('axe-core') }).axe;
 const ZOHO = { 'crm.zohocrm.username': 'demo@example.com', 'crm.zohocrm.password': 'sandbox-password' };
@@ -37,14 +45,7 @@ async function fillForm(win: () => Window | null, values: Record<string, string>
 }
 
 describe('every kind of element through the same button (real server)', () => {
-  let watch: ReturnType<typeof watchPopups>;
-  beforeEach(() => {
-    watch = watchPopups();
-  });
-  afterEach(() => {
-    watch.restore();
-    for (const popup of watch.popups) popup.close();
-  });
+  const watch = popupsOfEachTest();
 
   it('OAuth 1 (twitter) in a popup: connected with the instance the server created', async () => {
     const id = uid();
