@@ -7,6 +7,16 @@ export interface OAuthUrlResponse {
   state: unknown;
 }
 
+/** What an oauth/url request carries: `returnUrl` only in redirect mode. */
+export interface OAuthUrlRequest {
+  element: string;
+  name: string;
+  instance?: string;
+  site?: string;
+  returnUrl?: string;
+  lang?: string;
+}
+
 /** What `POST {api-base}/instances` answers (docs/protocol.md §4.4). */
 export interface CreatedInstance {
   id: string;
@@ -104,7 +114,7 @@ function query(parameters: Record<string, string | undefined>): string {
  */
 export async function requestOAuthUrl(
   apiBase: URL,
-  request: { element: string; name: string; instance?: string; site?: string; returnUrl?: string; lang?: string },
+  request: OAuthUrlRequest,
   signal: AbortSignal,
 ): Promise<OAuthUrlResponse> {
   const { element, name, instance, site, returnUrl, lang } = request;

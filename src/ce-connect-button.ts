@@ -1,7 +1,14 @@
 import { html, nothing, ReactiveElement, render, type PropertyValues, type TemplateResult } from 'lit';
 import { deleteInstance } from './backend-client.js';
 import { readFlowConfig } from './config.js';
-import { ConnectFlow, type ConnectMode, type FlowConfig, type FlowReporter } from './connect-flow.js';
+import {
+  ConnectFlow,
+  oauthUrlRequest,
+  wantsPopup,
+  type ConnectMode,
+  type FlowConfig,
+  type FlowReporter,
+} from './connect-flow.js';
 import { elementDisplayName } from './elements.js';
 import { ConnectError, abortError } from './errors.js';
 import {
@@ -16,6 +23,7 @@ import {
 } from './events.js';
 import { InstanceHealth } from './instance-health.js';
 import { focusPopup } from './popup.js';
+import { Prefetch } from './prefetch.js';
 import type { CallbackMessage } from './protocol.js';
 import { leaving, takeReturnedResult } from './redirect.js';
 import { TEXTS, textFor, type ConnectTextKey, type ConnectTexts } from './texts.js';
@@ -81,6 +89,7 @@ export class CeConnectButton extends ReactiveElement {
     mode: {},
     texts: { attribute: false },
     disconnectable: { type: Boolean },
+    prefetch: { type: Boolean },
     _status: { state: true },
     _message: { state: true },
     _health: { state: true },
@@ -110,6 +119,8 @@ export class CeConnectButton extends ReactiveElement {
   texts?: ConnectTexts;
   /** Also renders a "Disconnect" button while connected. */
   disconnectable = false;
+  /** On intent (pointer resting 80 ms, focus, touch), asks the backend for the sign-in URL ahead (docs/element.md). */
+  prefetch = false;
   /** Where the button is in its flow (read-only: the flow sets it); reflected as the `status` attribute, for CSS. */
   get status(): ConnectStatus {
     return this._status;
@@ -140,6 +151,9 @@ export class CeConnectButton extends ReactiveElement {
     },
   );
   private _flow?: ConnectFlow;
+  /** The sign-in URL asked ahead with `prefetch`, and the pointer's 80 ms rest before it is asked. */
+  private readonly _prefetched = new Prefetch();
+  private _rest?: ReturnType<typeof setTimeout>;
   private _pending?: { _promise: Promise<ConnectedDetail>; _settle(result: ConnectedDetail | Error): void };
 
   /**
@@ -201,7 +215,7 @@ export class CeConnectButton extends ReactiveElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     // A synchronous move in the DOM disconnects and reconnects in one task: only a real removal aborts.
-    queueMicrotask(() => this.isConnected || this.cancel());
+    queueMicrotask(() => this.isConnected || (clearTimeout(this._rest), this._prefetched._drop(), this.cancel()));
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -250,7 +264,8 @@ export class CeConnectButton extends ReactiveElement {
     // One live region: polite for progress, assertive while it shows an error message (set before the text
     // changes) — a failed disconnect's too, which leaves the status `connected`.
     return html`<button part="button" type="button" ?disabled=${disabled} aria-busy=${status === 'connecting'} aria-describedby="s"
-        @click=${this._onClick}>${icon}<slot>${label}</slot></button>${disconnect || nothing}<span id="s" part="status" role="status"
+        @click=${this._onClick} @focus=${this._intent} @pointerenter=${this._onPointer} @pointerleave=${this._onPointer}
+        @touchstart=${this._intent}>${icon}<slot>${label}</slot></button>${disconnect || nothing}<span id="s" part="status" role="status"
         aria-live=${this._message ? 'assertive' : 'polite'}>${this._message || (line && text(line))}</span>`;
   }
 
@@ -286,7 +301,7 @@ export class CeConnectButton extends ReactiveElement {
         return true;
       },
     };
-    this._flow = new ConnectFlow(config, reporter, returned);
+    this._flow = new ConnectFlow(config, reporter, returned, this._prefetched);
   }
 
   /** Whether `flow` is still the one this button reports: a superseded or stopped flow's reports are dropped. */
@@ -321,6 +336,23 @@ export class CeConnectButton extends ReactiveElement {
   private _onClick(): void {
     // Errors are reported as events; the promise is for programmatic callers.
     this.connect().catch(() => undefined);
+  }
+
+  /** The pointer rests on the button for 80 ms: that is an intent; leaving before does nothing. */
+  private _onPointer({ type }: PointerEvent): void {
+    clearTimeout(this._rest);
+    if (type === 'pointerenter') this._rest = setTimeout(() => this._intent(), 80);
+  }
+
+  /** With `prefetch`, an intent asks ahead for the click's sign-in URL (silently: a misconfigured button says so when clicked). */
+  private _intent(): void {
+    if (!this.prefetch || this.disabled || this._pending || !this.isConnected) return;
+    try {
+      const config = readFlowConfig(this);
+      this._prefetched._ask(config.apiBase, oauthUrlRequest(config, wantsPopup(config.mode)), config.timeout);
+    } catch {
+      // Nothing asked ahead: the click runs the flow and reports the problem.
+    }
   }
 
   private _onDisconnect(): void {

@@ -1,9 +1,10 @@
-import { createInstance, requestOAuthUrl } from './backend-client.js';
+import { createInstance, requestOAuthUrl, type OAuthUrlRequest } from './backend-client.js';
 import { listenForResult } from './result-listener.js';
 import { ConnectError } from './errors.js';
 import type { ConnectedDetail } from './events.js';
 import { checkOAuthUrl, checkState } from './oauth-url.js';
 import { closePopup, isPopupOpen, openBlankPopup } from './popup.js';
+import type { Prefetch } from './prefetch.js';
 import type { CallbackMessage } from './protocol.js';
 import { toDisplayText } from './protocol-rules.js';
 import { leaving, recordRedirect } from './redirect.js';
@@ -79,9 +80,26 @@ export interface FlowReporter {
  */
 const IN_APP_BROWSER = /FBA[NV]|FB_IAB|Instagram|LinkedInApp|\bLine\/|MicroMessenger/;
 
+/** Whether a flow in `mode` tries a popup first (`auto` does, except in an in-app browser). */
+export const wantsPopup = (mode: ConnectMode): boolean =>
+  mode === 'popup' || (mode === 'auto' && !IN_APP_BROWSER.test(navigator.userAgent));
+
+/** The oauth/url request of a flow with or without a popup: without one, the provider comes back to this page. */
+export const oauthUrlRequest = (
+  { element, instanceName: name, instance, site, lang }: FlowConfig,
+  popup: boolean,
+): OAuthUrlRequest => ({
+  element,
+  name,
+  instance,
+  site,
+  lang,
+  returnUrl: popup ? undefined : location.href.split('#')[0],
+});
+
 /**
- * One click's connection, or the end of one that comes back to this page. A popup flow opens the popup
- * synchronously (in the constructor, inside the click), asks the backend for the sign-in URL, navigates the
+ * One click's connection, or the end of one that comes back to this page. A popup flow asks the backend for the
+ * sign-in URL and opens the popup synchronously (in the constructor, inside the click), navigates the
  * popup and waits for the callback message; a redirect flow records itself and leaves the page. A flow built
  * with a `returned` result goes straight to `exchanging`. Everything it holds (the request, the timer, the
  * listeners, the channel, the popup) hangs on one AbortSignal, aborted by `_stop()`, the single exit.
@@ -94,19 +112,32 @@ export class ConnectFlow {
   private readonly _deadline: number;
   private _closedSince?: number;
 
-  /** Opens the popup at once; throws `popup-blocked` when the browser refuses it in `popup` mode. */
+  /**
+   * Opens the popup at once; throws `popup-blocked` when the browser refuses it in `popup` mode. The oauth/url
+   * request starts first (an un-awaited fetch spends no user activation), so it overlaps `window.open`, which
+   * takes 80–380 ms by engine; `auto` must learn from the popup which request to make. `prefetch`: the
+   * button's answer asked ahead, used if it is for this very request (docs/element.md, "Prefetch").
+   */
   constructor(
     readonly _config: FlowConfig,
     private readonly _report: FlowReporter,
     returned?: CallbackMessage,
+    prefetch?: Prefetch,
   ) {
     const { mode, timeout, closedGrace } = _config;
-    if (!returned && (mode === 'popup' || (mode === 'auto' && !IN_APP_BROWSER.test(navigator.userAgent)))) {
+    const popupWanted = !returned && wantsPopup(mode);
+    // Without user activation the popup will be refused: then no request at all (as before the popup opened).
+    const early = !returned && (!popupWanted || (mode === 'popup' && navigator.userActivation?.isActive !== false));
+    // Firefox runs other tasks inside window.open: an answer may come before `_popup` is set, so `_start` waits.
+    let opened!: () => void;
+    const ready = new Promise<void>((resolve) => (opened = resolve));
+    if (early) void this._start(popupWanted, ready, prefetch);
+    if (popupWanted) {
       try {
         this._popup = openBlankPopup(`ce-connect-${Math.random().toString(36).slice(2)}`);
       } catch (error) {
         // `auto`: a refused popup goes on in redirect mode, in the same click.
-        if (mode === 'popup') throw error;
+        if (mode === 'popup') throw (this._stop(), opened(), error);
       }
     }
     this._deadline = Date.now() + timeout;
@@ -117,7 +148,9 @@ export class ConnectFlow {
       closePopup(this._popup);
     });
     // A returned result is finished after the caller has the flow in hand: its end may come synchronously.
-    void (returned ? Promise.resolve(returned).then((result) => this._finish(result)) : this._start());
+    if (returned) void Promise.resolve(returned).then((result) => this._finish(result));
+    else if (!early) void this._start(!!this._popup, ready, prefetch);
+    opened();
   }
 
   /** Ends the flow at once without reporting anything: closes the popup, releases everything. */
@@ -139,21 +172,29 @@ export class ConnectFlow {
     }
   }
 
-  private async _start(): Promise<void> {
-    const { element, apiBase, callbackOrigin, instanceName: name, instance, site, lang } = this._config;
-    const { _popup: popup, _abort: abort } = this;
-    // Redirect mode: the provider's answer comes back to this address (without its fragment).
-    const returnUrl = popup ? undefined : location.href.split('#')[0];
+  /** Asks for the sign-in URL (or takes the prefetched answer) for a flow with or without a popup, then goes there. */
+  private async _start(popup: boolean, ready: Promise<void>, prefetch?: Prefetch): Promise<void> {
+    const { apiBase, callbackOrigin, instance } = this._config;
+    const { signal } = this._abort;
+    const request = oauthUrlRequest(this._config, popup);
+    const ask = () => requestOAuthUrl(apiBase, request, signal);
     try {
-      const answer = await requestOAuthUrl(apiBase, { element, name, instance, site, returnUrl, lang }, abort.signal);
+      // A prefetch that fails after all is silent: the click asks again, as without prefetch.
+      const asked = prefetch?._take(apiBase, request, signal)?.catch(ask) ?? ask();
+      // Neither the answer nor its failure is looked at before the constructor is done (the flow is then the button's).
+      asked.catch(() => undefined);
+      await ready;
+      const answer = await asked;
       const url = checkOAuthUrl(answer.oauthUrl);
       const state = checkState(answer.state, url);
       if (this._phase === DONE) return;
-      if (popup) {
+      const { _popup: window } = this;
+      if (window) {
         this._phase = WAITING;
-        listenForResult(popup, callbackOrigin, state, (message) => void this._finish(message), abort.signal);
-        popup.location.replace(url.href);
+        listenForResult(window, callbackOrigin, state, (message) => void this._finish(message), signal);
+        window.location.replace(url.href);
       } else {
+        const { element, returnUrl } = request;
         recordRedirect({ state, element, ...(instance && { instance }), returnUrl: returnUrl!, startedAt: Date.now() });
         if (!this._report._leaving(this)) return recordRedirect();
         this._phase = NAVIGATING;
