@@ -338,10 +338,10 @@ export class CeConnectButton extends ReactiveElement {
     this.connect().catch(() => undefined);
   }
 
-  /** The pointer rests on the button for 80 ms: that is an intent; leaving before does nothing. */
+  /** With `prefetch`, the pointer resting on the button for 80 ms is an intent; leaving before does nothing. */
   private _onPointer({ type }: PointerEvent): void {
     clearTimeout(this._rest);
-    if (type === 'pointerenter') this._rest = setTimeout(() => this._intent(), 80);
+    if (type === 'pointerenter' && this.prefetch) this._rest = setTimeout(() => this._intent(), 80);
   }
 
   /** With `prefetch`, an intent asks ahead for the click's sign-in URL (silently: a misconfigured button says so when clicked). */
