@@ -1,6 +1,8 @@
 // Connect links in real browsers (docs/connect-links.md), against the real handler (test/support/real-backend.mjs):
 // the link page opened as a top-level page with no host session, confirmed, its button clicked — a link
-// completes once for its owner; and the page's markup and styles pass axe in light and dark.
+// completes once for its owner (redirect mode: a click in another tab has no user gesture, so the popup is refused;
+// popup mode, with real clicks, is test/e2e/connect-link-popup.test.mjs); and the page's markup and styles pass
+// axe in light and dark, in every engine.
 import 'axe-core/axe.min.js'; // registers window.axe
 import type { NodeResult, Result } from 'axe-core';
 import { expect } from '@open-wc/testing';
