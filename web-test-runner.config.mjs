@@ -12,6 +12,7 @@ import { chromeLauncher } from '@web/test-runner-chrome';
 import { webdriverLauncher } from '@web/test-runner-webdriver';
 import puppeteer from 'puppeteer-core';
 import { CHROMIUM, chromiumArgs, ignoreDefaultArgs } from './tools/chromium.mjs';
+import { callbackFixtures } from './test/support/callback-pages.mjs';
 import { fakeBackend } from './test/support/fake-backend.mjs';
 import { startCrossOriginBackend } from './test/support/cross-origin-backend.mjs';
 import { createGates } from './test/support/gates.mjs';
@@ -146,7 +147,12 @@ export default {
   browsers,
   // The default reporter for humans; per-browser counts in .test-results/browser.json for scripts/test.mjs.
   reporters: [defaultReporter(), resultsReporter({ skipReasons: skips })],
-  middleware: [realBackend.middleware, crossOriginBackend.middleware, fakeBackend(provider, { gates, stats })],
+  middleware: [
+    callbackFixtures(), // test/fixtures/callback*.html, rendered from one template
+    realBackend.middleware,
+    crossOriginBackend.middleware,
+    fakeBackend(provider, { gates, stats }),
+  ],
   plugins: [
     skips, // why tests were skipped, for the results reporter (test/support/engines.ts)
     reactEsm(), // `react` and `react-dom/client` as one ES module (test/react-wrapper.test.ts)

@@ -6,7 +6,9 @@ import React, { createElement, createRef } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { ConnectButton } from '../src/react.js';
 import type { CeConnectButton } from '../src/index.js';
-import { backendStats, held, popupClosed, realClick, uid, waitUntil, popupsOfEachTest } from './support/helpers.js';
+import { backendStats, held, uid } from './support/backend.js';
+import { realClick, waitUntil } from './support/helpers.js';
+import { popupClosed, popupsOfEachTest } from './support/popups.js';
 
 /** Every call of every handler prop, in order: [prop name, the event's detail]. */
 type Calls = Array<[string, unknown]>;
