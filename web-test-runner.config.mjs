@@ -1,6 +1,6 @@
 // Browser tests in three engines, each with its real popup blocker: Debian's Chromium (headless), Firefox ESR
 // (headless, puppeteer-core over WebDriver BiDi) and WebKit (WebKitGTK's MiniBrowser through WebKitWebDriver,
-// on a private Xvfb). The backend the button calls (README "The backend contract") runs as middleware, and a
+// on a private Xvfb). The backend the button calls (docs/server.md, "The backend contract") runs as middleware, and a
 // provider stand-in on a second loopback port (another origin, as real providers are).
 // BROWSERS=chromium,firefox,webkit picks some of them; an engine that is not installed is left out with a
 // warning, or fails the run under CI=true. Two browsers run side by side, each one test file at a time.

@@ -87,7 +87,7 @@ async function listen(server, port, host) {
 function liveSettings(env) {
   if (!env.CE_USER_SECRET) return undefined;
   const missing = ['CE_ORGANIZATION_SECRET', 'CE_ELEMENTS'].filter((name) => !env[name]);
-  if (missing.length) throw new Error(`With CE_USER_SECRET set, also set ${missing.join(' and ')} (see the README).`);
+  if (missing.length) throw new Error(`With CE_USER_SECRET set, also set ${missing.join(' and ')} (see docs/demo.md).`);
   let elements;
   try {
     elements = JSON.parse(env.CE_ELEMENTS);
