@@ -41,6 +41,15 @@ const WRONG_PASSWORD = 'SENTINELwrong-password-42';
 const instanceWrites = (h) =>
   h.ceCalls.filter((call) => /\/instances(\/\d+)?$/.test(new URL(call.url).pathname) && call.method !== 'GET');
 
+/** Creates a handler with `options` beside the minimal required ones, when called (for assert.throws). */
+const creatingHandler = (options) => () =>
+  createConnectHandler({
+    cloudElements: { userSecret: 'u', organizationSecret: 'o' },
+    cookieSecret: SECRETS.cookieSecret,
+    onInstanceCreated() {},
+    ...options,
+  });
+
 /** A callback or form answer that reports `error` (for `state`, where the flow is known) and wrote no instance. */
 function assertFailedUnwritten(page, error, state) {
   const result = pageResult(page.body);
@@ -189,15 +198,11 @@ describe('OAuth 1 (twitter)', () => {
 
   test('an OAuth 1 element with a static (flow 4b) callback URL is a TypeError at creation', () => {
     assert.throws(
-      () =>
-        createConnectHandler({
-          cloudElements: { userSecret: 'u', organizationSecret: 'o' },
-          cookieSecret: SECRETS.cookieSecret,
-          onInstanceCreated() {},
-          elements: {
-            twitter: { auth: 'oauth1', apiKey: 'k', apiSecret: 's', callbackUrl: 'https://app.example/callback.html' },
-          },
-        }),
+      creatingHandler({
+        elements: {
+          twitter: { auth: 'oauth1', apiKey: 'k', apiSecret: 's', callbackUrl: 'https://app.example/callback.html' },
+        },
+      }),
       /elements\.twitter\.callbackUrl must be the handler's callback route/,
     );
   });
@@ -381,11 +386,8 @@ describe('credentials (zohocrm, jira)', () => {
   });
 
   test('configuration errors are TypeErrors at creation', () => {
-    const make = (element) => () =>
-      createConnectHandler({
-        cloudElements: { userSecret: 'u', organizationSecret: 'o' },
-        cookieSecret: SECRETS.cookieSecret,
-        onInstanceCreated() {},
+    const make = (element) =>
+      creatingHandler({
         origin: 'https://app.example',
         elements: { zohocrm: { auth: 'credentials', fields: ZOHO_FIELDS, ...element } },
       });
@@ -398,13 +400,7 @@ describe('credentials (zohocrm, jira)', () => {
     assert.throws(make({ callbackUrl: 'https://app.example/cb' }), /callbackUrl must not be set/);
     assert.throws(make({ auth: 'saml' }), /auth must be/);
     assert.throws(
-      () =>
-        createConnectHandler({
-          cloudElements: { userSecret: 'u', organizationSecret: 'o' },
-          cookieSecret: SECRETS.cookieSecret,
-          onInstanceCreated() {},
-          elements: { zohocrm: { auth: 'credentials', fields: ZOHO_FIELDS } },
-        }),
+      creatingHandler({ elements: { zohocrm: { auth: 'credentials', fields: ZOHO_FIELDS } } }),
       /origin must be set/,
     );
   });
