@@ -112,7 +112,7 @@ const plugins = () => [
     // A leading `_` + lower-case letter marks what this may rename, not what is private: every such property is
     // renamed consistently within one bundle, so nothing outside it may use one (a page, JSON that leaves it, another
     // bundle: each dist/i18n/*.js is mangled on its own). What must stay private is `private` in TypeScript; what a
-    // page may touch gets a plain name (README, "Architecture"). Lit's own internals use `_$…` and `__…`, which this
+    // page may touch gets a plain name (CONTRIBUTING.md, "Architecture"). Lit's own internals use `_$…` and `__…`, which this
     // pattern leaves alone — except Lit's `_$XY` internals, which only this bundle's own copy of Lit reads: they are
     // renamed too (its `_$lit…$` markers, which identify templates and parts, keep their names).
     mangle: { properties: { regex: /^(_[a-z]|_\$(?!lit))/ } },

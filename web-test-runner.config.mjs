@@ -1,6 +1,6 @@
 // Browser tests in three engines, each with its real popup blocker: Debian's Chromium (headless), Firefox ESR
 // (headless, puppeteer-core over WebDriver BiDi) and WebKit (WebKitGTK's MiniBrowser through WebKitWebDriver,
-// on a private Xvfb). The backend the button calls (README "The backend contract") runs as middleware, and a
+// on a private Xvfb). The backend the button calls (docs/server.md, "The backend contract") runs as middleware, and a
 // provider stand-in on a second loopback port (another origin, as real providers are).
 // BROWSERS=chromium,firefox,webkit picks some of them; an engine that is not installed is left out with a
 // warning, or fails the run under CI=true. Two browsers run side by side, each one test file at a time.
@@ -12,6 +12,7 @@ import { chromeLauncher } from '@web/test-runner-chrome';
 import { webdriverLauncher } from '@web/test-runner-webdriver';
 import puppeteer from 'puppeteer-core';
 import { CHROMIUM, chromiumArgs, ignoreDefaultArgs } from './tools/chromium.mjs';
+import { callbackFixtures } from './test/support/callback-pages.mjs';
 import { fakeBackend } from './test/support/fake-backend.mjs';
 import { startCrossOriginBackend } from './test/support/cross-origin-backend.mjs';
 import { createGates } from './test/support/gates.mjs';
@@ -146,7 +147,12 @@ export default {
   browsers,
   // The default reporter for humans; per-browser counts in .test-results/browser.json for scripts/test.mjs.
   reporters: [defaultReporter(), resultsReporter({ skipReasons: skips })],
-  middleware: [realBackend.middleware, crossOriginBackend.middleware, fakeBackend(provider, { gates, stats })],
+  middleware: [
+    callbackFixtures(), // test/fixtures/callback*.html, rendered from one template
+    realBackend.middleware,
+    crossOriginBackend.middleware,
+    fakeBackend(provider, { gates, stats }),
+  ],
   plugins: [
     skips, // why tests were skipped, for the results reporter (test/support/engines.ts)
     reactEsm(), // `react` and `react-dom/client` as one ES module (test/react-wrapper.test.ts)

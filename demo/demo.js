@@ -844,7 +844,7 @@ for (const type of [
   });
 }
 // Back from the consent page without an answer: the browser may restore this page from its back/forward cache,
-// and the button that left ends its flow itself (connect-cancel, README "Modes"); the log says why.
+// and the button that left ends its flow itself (connect-cancel, docs/modes.md); the log says why.
 addEventListener('pageshow', (event) => {
   const { away } = readOptions();
   if (!event.persisted || !away) return;

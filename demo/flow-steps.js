@@ -10,6 +10,31 @@ export const LANES = [
   { id: 'provider', label: 'The provider' },
 ];
 
+/** What the picture calls the window the flow runs in, and the Cloud Elements call that makes the instance. */
+const windowOf = (mode) => (mode === 'redirect' ? 'this tab' : 'popup');
+const createOf = (reconnect) => (reconnect ? 'PUT /instances/{id}' : 'POST /instances');
+
+/** The page's first request, the same for every kind of flow. */
+const urlRequest = (element) => ({ from: 'page', to: 'backend', label: `GET /api/ce/${element}/oauth/url` });
+
+/**
+ * The last step of every kind of flow: the backend sends `sent` to Cloud Elements, whose Element Token stays on
+ * the backend; the page only gets the instance id.
+ */
+function instancesStep(reconnect, summary, sent) {
+  return {
+    id: 'instances',
+    title: createOf(reconnect),
+    summary,
+    arrows: [
+      ...sent,
+      { from: 'ce', to: 'backend', label: 'instance + Element Token', back: true },
+      { from: 'backend', to: 'page', label: 'instance id only', back: true },
+    ],
+    keeps: [{ lane: 'backend', label: 'Element Token stays here' }],
+  };
+}
+
 /**
  * The steps of an OAuth 2 flow. `view` is what is known of it: `{ element, mode, reconnect, callback, flow }`
  * (`callback`: 'server' for the backend's callback route, 'page' for a static callback page; `flow` is the
@@ -17,15 +42,14 @@ export const LANES = [
  */
 export function oauth2Steps({ element = '{key}', mode = 'popup', reconnect = false, callback, flow = '4a' } = {}) {
   const onPage = (callback ?? (flow === '4b' ? 'page' : 'server')) === 'page';
-  const window = mode === 'redirect' ? 'this tab' : 'popup';
-  const create = reconnect ? 'PUT /instances/{id}' : 'POST /instances';
+  const window = windowOf(mode);
   return [
     {
       id: 'url',
       title: 'oauth/url',
       summary: 'The backend asks Cloud Elements for the provider URL, with a fresh state.',
       arrows: [
-        { from: 'page', to: 'backend', label: `GET /api/ce/${element}/oauth/url` },
+        urlRequest(element),
         { from: 'backend', to: 'ce', label: 'oauth/url: key, secret, state' },
         { from: 'ce', to: 'backend', label: 'provider URL', back: true },
         { from: 'backend', to: 'page', label: 'URL + state', back: true },
@@ -46,20 +70,16 @@ export function oauth2Steps({ element = '{key}', mode = 'popup', reconnect = fal
       ],
       keeps: onPage ? [] : [{ lane: 'backend', label: 'code stays here' }],
     },
-    {
-      id: 'instances',
-      title: create,
-      summary: reconnect
+    instancesStep(
+      reconnect,
+      reconnect
         ? 'The backend re-authorises the same instance with the code; Cloud Elements issues a new Element Token.'
         : 'The backend creates the instance with the code; Cloud Elements answers the Element Token.',
-      arrows: [
+      [
         ...(onPage ? [{ from: 'page', to: 'backend', label: 'POST /api/ce/instances' }] : []),
-        { from: 'backend', to: 'ce', label: `${create} + code` },
-        { from: 'ce', to: 'backend', label: 'instance + Element Token', back: true },
-        { from: 'backend', to: 'page', label: 'instance id only', back: true },
+        { from: 'backend', to: 'ce', label: `${createOf(reconnect)} + code` },
       ],
-      keeps: [{ lane: 'backend', label: 'Element Token stays here' }],
-    },
+    ),
   ];
 }
 
@@ -69,15 +89,14 @@ export function oauth2Steps({ element = '{key}', mode = 'popup', reconnect = fal
  * backend finds the flow by the token, checked against this browser's flow cookie and its owner.
  */
 export function oauth1Steps({ element = '{key}', mode = 'popup', reconnect = false } = {}) {
-  const window = mode === 'redirect' ? 'this tab' : 'popup';
-  const create = reconnect ? 'PUT /instances/{id}' : 'POST /instances';
+  const window = windowOf(mode);
   return [
     {
       id: 'token',
       title: 'oauth/token',
       summary: 'The backend gets a request token from Cloud Elements; its secret stays on the backend.',
       arrows: [
-        { from: 'page', to: 'backend', label: `GET /api/ce/${element}/oauth/url` },
+        urlRequest(element),
         { from: 'backend', to: 'ce', label: 'oauth/token: key, secret' },
         { from: 'ce', to: 'backend', label: 'request token + secret', back: true },
       ],
@@ -107,17 +126,11 @@ export function oauth1Steps({ element = '{key}', mode = 'popup', reconnect = fal
       ],
       keeps: [{ lane: 'backend', label: 'verifier stays here' }],
     },
-    {
-      id: 'instances',
-      title: create,
-      summary: 'The backend sends token, verifier and secret to Cloud Elements; it answers the Element Token.',
-      arrows: [
-        { from: 'backend', to: 'ce', label: `${create} + token, verifier, secret` },
-        { from: 'ce', to: 'backend', label: 'instance + Element Token', back: true },
-        { from: 'backend', to: 'page', label: 'instance id only', back: true },
-      ],
-      keeps: [{ lane: 'backend', label: 'Element Token stays here' }],
-    },
+    instancesStep(
+      reconnect,
+      'The backend sends token, verifier and secret to Cloud Elements; it answers the Element Token.',
+      [{ from: 'backend', to: 'ce', label: `${createOf(reconnect)} + token, verifier, secret` }],
+    ),
   ];
 }
 
@@ -126,17 +139,13 @@ export function oauth1Steps({ element = '{key}', mode = 'popup', reconnect = fal
  * CSP) takes the values; the backend sends them to Cloud Elements, which checks them with the provider.
  */
 export function credentialsSteps({ element = '{key}', mode = 'popup', reconnect = false } = {}) {
-  const window = mode === 'redirect' ? 'this tab' : 'popup';
-  const create = reconnect ? 'PUT /instances/{id}' : 'POST /instances';
+  const window = windowOf(mode);
   return [
     {
       id: 'url',
       title: 'oauth/url',
       summary: 'No OAuth: the backend answers the URL of its own credentials form, with a fresh state.',
-      arrows: [
-        { from: 'page', to: 'backend', label: `GET /api/ce/${element}/oauth/url` },
-        { from: 'backend', to: 'page', label: 'form URL + state', back: true },
-      ],
+      arrows: [urlRequest(element), { from: 'backend', to: 'page', label: 'form URL + state', back: true }],
       keeps: [],
     },
     {
@@ -150,18 +159,14 @@ export function credentialsSteps({ element = '{key}', mode = 'popup', reconnect 
       ],
       keeps: [{ lane: 'backend', label: 'values never logged' }],
     },
-    {
-      id: 'instances',
-      title: create,
-      summary: 'The backend creates the instance with the values; Cloud Elements checks them with the provider.',
-      arrows: [
-        { from: 'backend', to: 'ce', label: `${create} + values` },
+    instancesStep(
+      reconnect,
+      'The backend creates the instance with the values; Cloud Elements checks them with the provider.',
+      [
+        { from: 'backend', to: 'ce', label: `${createOf(reconnect)} + values` },
         { from: 'ce', to: 'provider', label: 'check the values' },
-        { from: 'ce', to: 'backend', label: 'instance + Element Token', back: true },
-        { from: 'backend', to: 'page', label: 'instance id only', back: true },
       ],
-      keeps: [{ lane: 'backend', label: 'Element Token stays here' }],
-    },
+    ),
   ];
 }
 

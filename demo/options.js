@@ -4,7 +4,7 @@
 // tab's sessionStorage (the signed-in user is the session cookie, the scenario is the server's): the prospect
 // comes back to the page they left.
 
-/** The three modes (README, "Modes: popup, redirect, auto"), with what the page says about each. */
+/** The three modes (docs/modes.md), with what the page says about each. */
 export const MODES = {
   popup: {
     label: 'Popup',

@@ -87,7 +87,7 @@ async function listen(server, port, host) {
 function liveSettings(env) {
   if (!env.CE_USER_SECRET) return undefined;
   const missing = ['CE_ORGANIZATION_SECRET', 'CE_ELEMENTS'].filter((name) => !env[name]);
-  if (missing.length) throw new Error(`With CE_USER_SECRET set, also set ${missing.join(' and ')} (see the README).`);
+  if (missing.length) throw new Error(`With CE_USER_SECRET set, also set ${missing.join(' and ')} (see docs/demo.md).`);
   let elements;
   try {
     elements = JSON.parse(env.CE_ELEMENTS);
@@ -279,19 +279,25 @@ export async function startDemo({
     }
   }
 
-  /** `GET /demo/live-events`: the signed-in user's feed items as they happen (Server-Sent Events). */
-  function liveEvents(req, res) {
-    const user = sessions.userOf(req.headers.cookie);
-    if (!user) return json(res, 401, { message: 'Not signed in' });
+  /** Starts a Server-Sent Events answer; what it returns sends one `event` with `data` as JSON. */
+  function eventStream(res) {
     res.writeHead(200, {
       'Content-Type': 'text/event-stream',
       'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
     });
+    return (event, data) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
+  /** `GET /demo/live-events`: the signed-in user's feed items as they happen (Server-Sent Events). */
+  function liveEvents(req, res) {
+    const user = sessions.userOf(req.headers.cookie);
+    if (!user) return json(res, 401, { message: 'Not signed in' });
+    const send = eventStream(res);
     res.write(': open\n\n');
     req.on(
       'close',
-      feed.subscribe(user, (item) => res.write(`event: feed\ndata: ${JSON.stringify(item)}\n\n`)),
+      feed.subscribe(user, (item) => send('feed', item)),
     );
   }
 
@@ -299,14 +305,12 @@ export async function startDemo({
   function flowEvents(req, res) {
     const session = sessions.sessionOf(req.headers.cookie);
     if (!session) return json(res, 401, { message: 'Not signed in' });
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream',
-      'Cache-Control': 'no-store',
-      'X-Content-Type-Options': 'nosniff',
-    });
-    const send = (flow) => res.write(`event: flow\ndata: ${JSON.stringify(flow)}\n\n`);
-    send(recorder.latest(session));
-    req.on('close', recorder.subscribe(session, send));
+    const send = eventStream(res);
+    send('flow', recorder.latest(session));
+    req.on(
+      'close',
+      recorder.subscribe(session, (flow) => send('flow', flow)),
+    );
   }
 
   const apiListener = ceServer.toNodeListener(async (request) => {

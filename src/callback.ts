@@ -172,5 +172,5 @@ function run(): void {
   setTimeout(close, 150);
 }
 
-// Server-side rendering imports every entry point in Node, where there is no page to act on (README, "Server-side rendering").
+// Server-side rendering imports every entry point in Node, where there is no page to act on (docs/frameworks.md, "Server-side rendering").
 if (typeof document !== 'undefined') run();

@@ -76,7 +76,7 @@ export interface FlowReporter {
 
 /**
  * In-app browsers (Facebook, Instagram, LinkedIn, Line, WeChat web views) where popups are useless and providers
- * such as Google refuse to sign in: `auto` goes straight to redirect mode there (README, "Modes").
+ * such as Google refuse to sign in: `auto` goes straight to redirect mode there (docs/modes.md).
  */
 const IN_APP_BROWSER = /FBA[NV]|FB_IAB|Instagram|LinkedInApp|\bLine\/|MicroMessenger/;
 

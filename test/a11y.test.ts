@@ -9,18 +9,9 @@ import { expect, oneEvent } from '@open-wc/testing';
 import { emulateMedia, sendKeys, sendMouse } from '@web/test-runner-commands';
 import type { CeConnectButton } from '../src/index.js';
 import { engine, skipIn } from './support/engines.js';
-import {
-  backendStats,
-  held,
-  innerButton,
-  mountButton,
-  nextOutcome,
-  popupClosed,
-  realClick,
-  release,
-  waitUntil,
-  popupsOfEachTest,
-} from './support/helpers.js';
+import { backendStats, held, mountButton, release } from './support/backend.js';
+import { innerButton, nextOutcome, realClick, waitUntil } from './support/helpers.js';
+import { popupClosed, popupsOfEachTest } from './support/popups.js';
 
 const axe = (window as unknown as { axe: typeof import('axe-core') }).axe;
 

@@ -1,6 +1,6 @@
 // The backend contract (test/support/backend-contract.ts) against the fake backend (test/support/fake-backend.mjs).
 import { runBackendContractSuite } from './support/backend-contract.js';
-import { mountButton } from './support/helpers.js';
+import { mountButton } from './support/backend.js';
 
 runBackendContractSuite({
   name: 'the fake backend',

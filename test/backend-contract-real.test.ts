@@ -1,7 +1,7 @@
 // The backend contract (test/support/backend-contract.ts) against ce-connect/server in front of the sandbox
 // (test/support/real-backend.mjs).
 import { runBackendContractSuite } from './support/backend-contract.js';
-import { mountOnRealBackend } from './support/helpers.js';
+import { mountOnRealBackend } from './support/backend.js';
 
 runBackendContractSuite({
   name: 'ce-connect/server with the sandbox',

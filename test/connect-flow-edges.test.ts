@@ -2,19 +2,9 @@
 // leak, or report twice.
 import { expect, oneEvent } from '@open-wc/testing';
 import { ConnectError } from '../src/index.js';
-import {
-  backendStats,
-  captureConsole,
-  clickToCall,
-  held,
-  mountButton,
-  nextOutcome,
-  popupClosed,
-  realClick,
-  release,
-  waitUntil,
-  popupsOfEachTest,
-} from './support/helpers.js';
+import { backendStats, held, mountButton, release } from './support/backend.js';
+import { captureConsole, clickToCall, nextOutcome, realClick, waitUntil } from './support/helpers.js';
+import { popupClosed, popupsOfEachTest } from './support/popups.js';
 import { resourcesOfEachTest } from './support/leaks.js';
 
 const none = { listeners: 0, intervals: 0, timeouts: 0, channels: 0 };

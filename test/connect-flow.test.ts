@@ -1,15 +1,7 @@
 import { expect, oneEvent } from '@open-wc/testing';
-import {
-  backendStats,
-  clickToCall,
-  held,
-  mountButton,
-  popupClosed,
-  realClick,
-  release,
-  waitUntil,
-  popupsOfEachTest,
-} from './support/helpers.js';
+import { backendStats, held, mountButton, release } from './support/backend.js';
+import { clickToCall, realClick, waitUntil } from './support/helpers.js';
+import { popupClosed, popupsOfEachTest } from './support/popups.js';
 
 describe('the connect flow, end to end (real popup, provider on another origin, real callback page)', () => {
   const watch = popupsOfEachTest();

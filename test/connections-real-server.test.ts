@@ -2,16 +2,9 @@
 // reconnect through PUT /instances/{id}) and the sandbox as Cloud Elements (test/support/real-backend.mjs).
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import type { CeConnectButton } from '../src/index.js';
-import {
-  backendStats,
-  label,
-  mountOnRealBackend,
-  popupsOfEachTest,
-  realClick,
-  uid,
-  waitUntil,
-  type RealScenario,
-} from './support/helpers.js';
+import { backendStats, mountOnRealBackend, uid, type RealScenario } from './support/backend.js';
+import { label, realClick, waitUntil } from './support/helpers.js';
+import { popupsOfEachTest } from './support/popups.js';
 
 /** A button on the real backend that the host gives an instance id from its own records. */
 async function knownInstance(scenario: RealScenario, instanceId: string): Promise<CeConnectButton> {

@@ -3,20 +3,9 @@
 // key. These run against the fake backend (test/support/fake-backend.mjs), which also plays a backend without
 // the status route; the real server's side of the same behaviour is in test/real-server.test.ts and test/connections-real-server.test.ts.
 import { expect, oneEvent } from '@open-wc/testing';
-import {
-  backendStats,
-  held,
-  innerButton,
-  label,
-  mountButton,
-  nextOutcome,
-  popupClosed,
-  realClick,
-  release,
-  statusLine,
-  waitUntil,
-  popupsOfEachTest,
-} from './support/helpers.js';
+import { backendStats, held, mountButton, release } from './support/backend.js';
+import { innerButton, label, nextOutcome, realClick, statusLine, waitUntil } from './support/helpers.js';
+import { popupClosed, popupsOfEachTest } from './support/popups.js';
 
 /**
  * Resolves once every backend answer the page has fetched so far has been read to its end, and the page has

@@ -3,7 +3,8 @@
 // CORS for its allowedOrigins. Same site, another origin — as app.example.com → api.example.com.
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import type { CeConnectButton } from '../src/index.js';
-import { realClick, popupsOfEachTest } from './support/helpers.js';
+import { realClick } from './support/helpers.js';
+import { popupsOfEachTest } from './support/popups.js';
 import '../src/index.js';
 
 /** The element's text for a refused cross-origin fetch (src/backend-client.ts). */

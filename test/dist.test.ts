@@ -2,7 +2,8 @@
 // strict CSP and Trusted Types, and dist/ce-connect-callback.js on the callback page. Needs `npm run build`.
 import { expect } from '@open-wc/testing';
 import { sendMouse } from '@web/test-runner-commands';
-import { uid, waitUntil } from './support/helpers.js';
+import { uid } from './support/backend.js';
+import { waitUntil } from './support/helpers.js';
 
 interface Report {
   strict: true;

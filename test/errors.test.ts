@@ -1,16 +1,8 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { CONNECT_ERROR_CODES, ConnectError, defineTexts, type CeConnectButton } from '../src/index.js';
-import {
-  backendStats,
-  clickToCall,
-  mountButton,
-  nextOutcome,
-  popupClosed,
-  realClick,
-  uid,
-  waitUntil,
-  popupsOfEachTest,
-} from './support/helpers.js';
+import { backendStats, mountButton, uid } from './support/backend.js';
+import { clickToCall, nextOutcome, realClick, waitUntil } from './support/helpers.js';
+import { popupClosed, popupsOfEachTest } from './support/popups.js';
 
 type Outcome = Awaited<ReturnType<typeof nextOutcome>>;
 

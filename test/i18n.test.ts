@@ -6,7 +6,8 @@ import '../src/i18n/es.js';
 import '../src/i18n/fr.js';
 import '../src/i18n/ja.js';
 import { TEXTS, defineTexts, type CeConnectButton } from '../src/index.js';
-import { held, innerButton, label, nextOutcome, realClick, release, statusLine, uid } from './support/helpers.js';
+import { held, release, uid } from './support/backend.js';
+import { innerButton, label, nextOutcome, realClick, statusLine } from './support/helpers.js';
 
 async function inLang(lang: string, attributes = ''): Promise<CeConnectButton> {
   const wrapper = await fixture<HTMLDivElement>(

@@ -1,18 +1,8 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import type { CeConnectButton } from '../src/index.js';
-import {
-  backendStats,
-  clickToCall,
-  held,
-  mountButton,
-  nextOutcome,
-  popupClosed,
-  realClick,
-  release,
-  uid,
-  waitUntil,
-  popupsOfEachTest,
-} from './support/helpers.js';
+import { backendStats, held, mountButton, release, uid } from './support/backend.js';
+import { clickToCall, nextOutcome, realClick, waitUntil } from './support/helpers.js';
+import { popupClosed, popupsOfEachTest } from './support/popups.js';
 import { resourcesOfEachTest } from './support/leaks.js';
 
 const none = { listeners: 0, intervals: 0, timeouts: 0, channels: 0 };

@@ -1,7 +1,8 @@
 // Its own file, so the page has never seen a user gesture (Chromium keeps an activation for seconds).
 import { expect } from '@open-wc/testing';
 import { ConnectError } from '../src/index.js';
-import { backendStats, mountButton, nextOutcome } from './support/helpers.js';
+import { backendStats, mountButton } from './support/backend.js';
+import { nextOutcome } from './support/helpers.js';
 
 describe("popup blocked (the browser's real popup blocker)", () => {
   it('a click without a user gesture: connect-error popup-blocked, and no backend request', async () => {

@@ -2,14 +2,9 @@
 // popup, the real handler (ce-connect/server) and the sandbox's QuickBooks Online, whose callback carries realmId
 // and whose POST /instances refuses a providerData without it (test/support/real-backend.mjs).
 import { expect } from '@open-wc/testing';
-import {
-  backendStats,
-  mountOnRealBackend,
-  nextOutcome,
-  popupClosed,
-  realClick,
-  watchPopups,
-} from './support/helpers.js';
+import { backendStats, mountOnRealBackend } from './support/backend.js';
+import { nextOutcome, realClick } from './support/helpers.js';
+import { popupClosed, watchPopups } from './support/popups.js';
 
 describe('providerData: QuickBooks realmId through the real handler', () => {
   let watch: ReturnType<typeof watchPopups>;

@@ -6,7 +6,9 @@ import React, { createElement, createRef } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { ConnectButton } from '../src/react.js';
 import type { CeConnectButton } from '../src/index.js';
-import { backendStats, held, popupClosed, realClick, uid, waitUntil, popupsOfEachTest } from './support/helpers.js';
+import { backendStats, held, uid } from './support/backend.js';
+import { realClick, waitUntil } from './support/helpers.js';
+import { popupClosed, popupsOfEachTest } from './support/popups.js';
 
 /** Every call of every handler prop, in order: [prop name, the event's detail]. */
 type Calls = Array<[string, unknown]>;
@@ -36,24 +38,47 @@ describe('React: ce-connect/react and the bare tag, with the real react-dom', ()
     return el;
   }
 
-  /** Handler props for the wrapper that record into `calls`; `done` resolves at the first terminal one. */
-  function wrapperHandlers(calls: Calls) {
+  /**
+   * Handler props named `start` and `terminals` that record into `calls`; `done` resolves at the first terminal one.
+   */
+  function recordingHandlers(calls: Calls, start: string, terminals: string[]) {
     let finish!: () => void;
     const done = new Promise<void>((resolve) => (finish = resolve));
     const record = (name: string, terminal: boolean) => (event: Event & { detail: unknown }) => {
       calls.push([name, event.detail]);
       if (terminal) finish();
     };
-    return {
-      done,
-      props: {
-        onConnectStart: record('onConnectStart', false),
-        onConnected: record('onConnected', true),
-        onConnectError: record('onConnectError', true),
-        onConnectCancel: record('onConnectCancel', true),
-        onDisconnected: record('onDisconnected', true),
-      },
-    };
+    const props = Object.fromEntries([
+      [start, record(start, false)],
+      ...terminals.map((name) => [name, record(name, true)]),
+    ]) as Record<string, (event: Event & { detail: unknown }) => void>;
+    return { done, props };
+  }
+
+  /** The wrapper's handler props, recording into `calls`. */
+  const wrapperHandlers = (calls: Calls) =>
+    recordingHandlers(calls, 'onConnectStart', ['onConnected', 'onConnectError', 'onConnectCancel', 'onDisconnected']);
+
+  /**
+   * A real click through a whole flow of test `id`: the handlers `[start, connected]` were called in that order, the
+   * second with the instance the server created, named `name`; the popup closes. Resolves with that instance's id.
+   */
+  async function clickThroughFlow(
+    el: CeConnectButton,
+    id: string,
+    { calls, done }: { calls: Calls; done: Promise<void> },
+    [start, connected]: [string, string],
+    name: string,
+  ): Promise<string> {
+    await realClick(el);
+    await done;
+    const { created } = await backendStats(id);
+    expect(calls).to.deep.equal([
+      [start, { element: 'sfdc' }],
+      [connected, { element: 'sfdc', instanceId: created[0].id, name }],
+    ]);
+    await popupClosed(watch.popups[0]);
+    return created[0].id;
   }
 
   it("ConnectButton with a controlled instanceId: a re-render with the app's older id changes nothing and asks nothing", async () => {
@@ -132,15 +157,8 @@ describe('React: ce-connect/react and the bare tag, with the real react-dom', ()
       100,
     ]);
 
-    await realClick(el);
-    await done;
-    const { created } = await backendStats(id);
-    expect(calls).to.deep.equal([
-      ['onConnectStart', { element: 'sfdc' }],
-      ['onConnected', { element: 'sfdc', instanceId: created[0].id, name: 'Acme CRM' }],
-    ]);
-    expect(el.instanceId).to.equal(created[0].id);
-    await popupClosed(watch.popups[0]);
+    const instanceId = await clickThroughFlow(el, id, { calls, done }, ['onConnectStart', 'onConnected'], 'Acme CRM');
+    expect(el.instanceId).to.equal(instanceId);
   });
 
   it('ConnectButton: onConnectError with the code when Cloud Elements refuses the oauth/url call', async () => {
@@ -232,20 +250,14 @@ describe('React: ce-connect/react and the bare tag, with the real react-dom', ()
   it('React 19, bare tag: attributes as written, `onconnect-start` and `onconnected` props listen, flow 4a completes', async () => {
     const id = uid();
     const calls: Calls = [];
-    let finish!: () => void;
-    const done = new Promise<void>((resolve) => (finish = resolve));
+    const { done, props } = recordingHandlers(calls, 'onconnect-start', ['onconnected', 'onconnect-error']);
     const el = await render(
       createElement('ce-connect-button', {
         element: 'sfdc',
         'api-base': `/api/real/4a/${id}/-`,
         'instance-name': 'Support desk',
         'closed-grace': '100',
-        'onconnect-start': (event: Event & { detail: unknown }) => calls.push(['onconnect-start', event.detail]),
-        onconnected: (event: Event & { detail: unknown }) => (calls.push(['onconnected', event.detail]), finish()),
-        'onconnect-error': (event: Event & { detail: unknown }) => (
-          calls.push(['onconnect-error', event.detail]),
-          finish()
-        ),
+        ...props,
       }),
     );
     expect([el.getAttribute('api-base'), el.instanceName, el.closedGrace]).to.deep.equal([
@@ -253,13 +265,6 @@ describe('React: ce-connect/react and the bare tag, with the real react-dom', ()
       'Support desk',
       100,
     ]);
-    await realClick(el);
-    await done;
-    const { created } = await backendStats(id);
-    expect(calls).to.deep.equal([
-      ['onconnect-start', { element: 'sfdc' }],
-      ['onconnected', { element: 'sfdc', instanceId: created[0].id, name: 'Support desk' }],
-    ]);
-    await popupClosed(watch.popups[0]);
+    await clickThroughFlow(el, id, { calls, done }, ['onconnect-start', 'onconnected'], 'Support desk');
   });
 });

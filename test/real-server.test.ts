@@ -2,21 +2,20 @@
 // Elements and provider (test/support/real-backend.mjs). Happy paths, the errors the server produces, and
 // the security rules the server owns — with the real popup, the real callback page and real cookies.
 import { expect, oneEvent } from '@open-wc/testing';
-import {
-  backendStats,
-  captureConsole,
-  clickToCall,
-  held,
-  mountOnRealBackend,
-  nextOutcome,
-  popupClosed,
-  realClick,
-  release,
-  waitUntil,
-  popupsOfEachTest,
-} from './support/helpers.js';
+import { backendStats, held, mountOnRealBackend, type RealScenario, release } from './support/backend.js';
+import { captureConsole, clickToCall, nextOutcome, realClick, waitUntil } from './support/helpers.js';
+import { popupClosed, popupsOfEachTest } from './support/popups.js';
 
 const busy = (el: HTMLElement) => el.shadowRoot!.querySelector('button')!.getAttribute('aria-busy');
+
+/** Mounts a button on the real backend's `scenario` and clicks it for real: the button, the test id, the outcome. */
+async function outcomeOfClick(scenario: RealScenario) {
+  const { el, id } = await mountOnRealBackend(scenario);
+  const outcome = nextOutcome(el);
+  await realClick(el);
+  const { type, detail } = await outcome;
+  return { el, id, type, detail };
+}
 
 describe('the real server (ce-connect/server + sandbox)', () => {
   const watch = popupsOfEachTest();
@@ -78,10 +77,7 @@ describe('the real server (ce-connect/server + sandbox)', () => {
 
   for (const scenario of ['4a-deny', '4b-deny'] as const) {
     it(`${scenario}: the user denies at the provider → provider-denied, no instance`, async () => {
-      const { el, id } = await mountOnRealBackend(scenario);
-      const outcome = nextOutcome(el);
-      await realClick(el);
-      const { type, detail } = await outcome;
+      const { el, id, type, detail } = await outcomeOfClick(scenario);
       expect(type).to.equal('connect-error');
       expect(detail.code).to.equal('provider-denied');
       expect((await backendStats(id)).created).to.deep.equal([]);
@@ -91,19 +87,14 @@ describe('the real server (ce-connect/server + sandbox)', () => {
   }
 
   it('4a: Cloud Elements refuses to create the instance → exchange-failed, no instance', async () => {
-    const { el, id } = await mountOnRealBackend('4a-xfail');
-    const outcome = nextOutcome(el);
-    await realClick(el);
-    expect((await outcome).detail.code).to.equal('exchange-failed');
+    const { id, detail } = await outcomeOfClick('4a-xfail');
+    expect(detail.code).to.equal('exchange-failed');
     expect((await backendStats(id)).created).to.deep.equal([]);
     await popupClosed(watch.popups[0]);
   });
 
   it("4b: Cloud Elements refuses to create the instance → exchange-failed with the server's status and message, not Cloud Elements' body", async () => {
-    const { el, id } = await mountOnRealBackend('4b-xfail');
-    const outcome = nextOutcome(el);
-    await realClick(el);
-    const { detail } = await outcome;
+    const { id, detail } = await outcomeOfClick('4b-xfail');
     expect(detail).to.deep.equal({
       element: 'sfdc',
       code: 'exchange-failed',
@@ -114,10 +105,7 @@ describe('the real server (ce-connect/server + sandbox)', () => {
   });
 
   it('Cloud Elements fails the oauth/url call → backend 502 with a generic message; the popup is closed before it navigated', async () => {
-    const { el, id } = await mountOnRealBackend('burl');
-    const outcome = nextOutcome(el);
-    await realClick(el);
-    const { detail } = await outcome;
+    const { id, detail } = await outcomeOfClick('burl');
     expect(detail).to.deep.equal({
       element: 'sfdc',
       code: 'backend',
@@ -129,10 +117,7 @@ describe('the real server (ce-connect/server + sandbox)', () => {
   });
 
   it('a page on another origin than the 4a callback URL is told so: backend 400 naming both origins, shown in the status line', async () => {
-    const { el } = await mountOnRealBackend('4a-elsewhere');
-    const outcome = nextOutcome(el);
-    await realClick(el);
-    const { detail } = await outcome;
+    const { el, detail } = await outcomeOfClick('4a-elsewhere');
     const callbackOrigin = location.origin.replace('127.0.0.1', 'localhost');
     expect(detail).to.include({ code: 'backend', status: 400 });
     expect(detail.message).to.equal(

@@ -4,7 +4,8 @@
 import { expect } from '@open-wc/testing';
 import { sendMouse } from '@web/test-runner-commands';
 import type { CeConnectButton } from '../src/index.js';
-import { backendStats, clickToCall, held, release, uid, waitUntil } from './support/helpers.js';
+import { backendStats, held, release, uid } from './support/backend.js';
+import { clickToCall, waitUntil } from './support/helpers.js';
 
 const PENDING_KEY = 'ce-connect:pending';
 

@@ -1,5 +1,7 @@
 import { expect, oneEvent } from '@open-wc/testing';
-import { backendStats, messageMarker, mountButton, realClick, waitUntil, watchPopups } from './support/helpers.js';
+import { backendStats, mountButton } from './support/backend.js';
+import { messageMarker, realClick, waitUntil } from './support/helpers.js';
+import { watchPopups } from './support/popups.js';
 import { trackResources } from './support/leaks.js';
 
 /** Starts a flow whose provider waits, and returns once the widget really holds its listener and channel. */

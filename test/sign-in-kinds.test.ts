@@ -7,15 +7,9 @@ import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { emulateMedia } from '@web/test-runner-commands';
 import type { CeConnectButton } from '../src/index.js';
 import { skipIn } from './support/engines.js';
-import {
-  backendStats,
-  clickToCall,
-  popupClosed,
-  realClick,
-  uid,
-  waitUntil,
-  popupsOfEachTest,
-} from './support/helpers.js';
+import { backendStats, uid } from './support/backend.js';
+import { clickToCall, realClick, waitUntil } from './support/helpers.js';
+import { popupClosed, popupsOfEachTest } from './support/popups.js';
 
 const axe = (window as unknown as { axe: typeof import('axe-core') }).axe;
 const ZOHO = { 'crm.zohocrm.username': 'demo@example.com', 'crm.zohocrm.password': 'sandbox-password' };

@@ -1,7 +1,7 @@
 /**
  * Vue 3 templates, checked by vue-tsc: `<ce-connect-button element="sfdc" @connected="(e) => e.detail.instanceId" />`.
  * Vue's compiler must also be told that the tag is a custom element (`compilerOptions.isCustomElement`, see
- * the README); this only gives the type-checker its props and events, the way Vue's guide describes.
+ * docs/frameworks.md); this only gives the type-checker its props and events, the way Vue's guide describes.
  */
 import type { CeConnectButton } from '../ce-connect-button.js';
 import type { CeConnectButtonEventMap, CeConnectButtonProperties } from './attributes.js';

@@ -1,6 +1,6 @@
 /**
  * `ce-connect/sandbox`: an offline emulator of the Cloud Elements OAuth provisioning API and of the providers'
- * consent pages, faithful to the documented behaviour (see the README), for demos and tests.
+ * consent pages, faithful to the documented behaviour (see docs/sandbox.md), for demos and tests.
  */
 export { createSandbox, SANDBOX_API_PATH, SANDBOX_CONTROL_PATH, type Sandbox, type SandboxRequest } from './sandbox.js';
 export {

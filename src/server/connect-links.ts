@@ -27,6 +27,18 @@ export interface LinkGrant {
   readonly expiresAt: number;
 }
 
+/**
+ * A route of one element (oauth/url, the flow-4a callback): the handler runs it for the request's owner, and a
+ * connect link's page runs it for the link's owner with its grant, so both share this one signature.
+ */
+export type ElementRoute = (
+  context: ConnectContext,
+  request: Request,
+  element: string,
+  owner: string,
+  link?: LinkGrant,
+) => Promise<Response>;
+
 /** Where a link stands: usable, or why not. */
 export type LinkStatus = 'open' | 'expired' | 'revoked' | 'spent';
 

@@ -261,7 +261,7 @@ export interface ConnectLink {
 /**
  * Where the handler remembers which states were used. Every single-use decision goes through
  * {@link StateStore.consumeOnce}; one store shared by every process (Redis, `ce-connect/server/redis`) makes a
- * state single-use across all of them (README, "Deploying to several processes").
+ * state single-use across all of them (docs/deploying.md).
  */
 export interface StateStore {
   /**

@@ -30,6 +30,7 @@ export function webDriver(base) {
         navigate: (url) => command('POST', `${s}/url`, { url }),
         url: () => command('GET', `${s}/url`),
         execute: (script, ...args) => command('POST', `${s}/execute/sync`, { script, args }),
+        cookies: () => command('GET', `${s}/cookie`),
         window: () => command('GET', `${s}/window`),
         windows: () => command('GET', `${s}/window/handles`),
         switchTo: (handle) => command('POST', `${s}/window`, { handle }),

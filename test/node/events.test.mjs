@@ -9,15 +9,7 @@ import { request as httpRequest } from 'node:http';
 import { afterEach, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createConnectHandler, verifyEventSignature } from '../../lib/server/index.js';
-import {
-  decide,
-  forbiddenValues,
-  manualClock,
-  openConsent,
-  pageResult,
-  SECRETS,
-  startHarness,
-} from './support/harness.mjs';
+import { consent, forbiddenValues, manualClock, pageResult, SECRETS, startHarness } from './support/harness.mjs';
 
 const KEYS = ['events-signing-key-one-0123456789abcdef', 'events-signing-key-two-0123456789abcdef'];
 const CHANGE = { objectType: 'Contact', eventType: 'UPDATED', objectId: '003A000001' };
@@ -80,7 +72,7 @@ async function connect(user, query = '', browser = harness.browser()) {
   browser.signIn(user);
   const started = await browser.startFlow('sfdc', query);
   assert.equal(started.status, 200, started.body);
-  const { location } = await decide(await openConsent(started.json.oauthUrl), 'allow');
+  const { location } = await consent(started.json.oauthUrl);
   const page = await browser.fetch(location);
   const result = pageResult(page.body);
   assert.ok(result?.instanceId, page.body);

@@ -1,4 +1,4 @@
-// The package as a user gets it (README, "What is in the package"): a clean copy of the repository — what `git clone` gives,
+// The package as a user gets it (README, "Install"): a clean copy of the repository — what `git clone` gives,
 // with the working tree's contents: tracked and new files, no lib/, no dist/ — is packed with `npm pack` (its
 // `prepack` build, which also strips the manifest's scripts), the tarball is installed into a scratch project
 // from the local npm cache, and then every entry point is used from there: imported in Node (server-side rendering, where

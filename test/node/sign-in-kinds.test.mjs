@@ -4,15 +4,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import { createConnectHandler } from '../../lib/server/index.js';
 import { SANDBOX_JIRA_SITE, SANDBOX_PASSWORD, SANDBOX_USERNAME } from '../../lib/sandbox/index.js';
-import {
-  decide,
-  forbiddenValues,
-  manualClock,
-  openConsent,
-  pageResult,
-  SECRETS,
-  startHarness,
-} from './support/harness.mjs';
+import { consent, forbiddenValues, manualClock, pageResult, SECRETS, startHarness } from './support/harness.mjs';
 
 let harness;
 afterEach(async () => {
@@ -21,6 +13,7 @@ afterEach(async () => {
 });
 
 const TWITTER = { twitter: { auth: 'oauth1', apiKey: 'twitter-key', apiSecret: 'SENTINELtwittersecret77' } };
+const ZOHO_LOGIN = { 'crm.zohocrm.username': SANDBOX_USERNAME, 'crm.zohocrm.password': SANDBOX_PASSWORD };
 const ZOHO_FIELDS = [
   {
     key: 'crm.zohocrm.username',
@@ -48,14 +41,30 @@ const WRONG_PASSWORD = 'SENTINELwrong-password-42';
 const instanceWrites = (h) =>
   h.ceCalls.filter((call) => /\/instances(\/\d+)?$/.test(new URL(call.url).pathname) && call.method !== 'GET');
 
+/** Creates a handler with `options` beside the minimal required ones, when called (for assert.throws). */
+const creatingHandler = (options) => () =>
+  createConnectHandler({
+    cloudElements: { userSecret: 'u', organizationSecret: 'o' },
+    cookieSecret: SECRETS.cookieSecret,
+    onInstanceCreated() {},
+    ...options,
+  });
+
+/** A callback or form answer that reports `error` (for `state`, where the flow is known) and wrote no instance. */
+function assertFailedUnwritten(page, error, state) {
+  const result = pageResult(page.body);
+  if (state !== undefined) assert.equal(result.state, state);
+  assert.equal(result.error, error);
+  assert.equal(instanceWrites(harness).length, 0);
+}
+
 /** OAuth 1 up to the provider's redirect back: oauth/url, the start route, the consent page, the decision. */
 async function twitterConsent(browser, decision = 'allow', query = '') {
   const started = await browser.startFlow('twitter', query);
   assert.equal(started.status, 200, started.body);
   const start = await browser.fetch(started.json.oauthUrl);
   assert.equal(start.status, 303, start.body);
-  const page = await openConsent(start.headers.get('location'));
-  const { location } = await decide(page, decision);
+  const { location } = await consent(start.headers.get('location'), decision);
   return { started, state: started.json.state, start, location: new URL(location) };
 }
 
@@ -116,10 +125,7 @@ describe('OAuth 1 (twitter)', () => {
     const browser = harness.browser();
     const { state, location } = await twitterConsent(browser, 'deny');
     assert.ok(location.searchParams.get('denied'));
-    const result = pageResult((await browser.fetch(location.href)).body);
-    assert.equal(result.state, state);
-    assert.equal(result.error, 'access_denied');
-    assert.equal(instanceWrites(harness).length, 0);
+    assertFailedUnwritten(await browser.fetch(location.href), 'access_denied', state);
   });
 
   test('a replayed callback creates nothing more', async () => {
@@ -151,9 +157,7 @@ describe('OAuth 1 (twitter)', () => {
     browser.signIn('mallory');
     const page = await browser.fetch(location.href);
     assert.equal(page.status, 403);
-    assert.equal(pageResult(page.body).state, state);
-    assert.equal(pageResult(page.body).error, 'exchange_failed');
-    assert.equal(instanceWrites(harness).length, 0);
+    assertFailedUnwritten(page, 'exchange_failed', state);
   });
 
   test('callback parameters beyond the provider-data bounds: invalid, nothing sent to Cloud Elements; a sent secret is not ours', async () => {
@@ -163,8 +167,7 @@ describe('OAuth 1 (twitter)', () => {
     const crowded = new URL(location);
     for (let i = 0; i < 16; i++) crowded.searchParams.set(`extra${i}`, 'x');
     const page = await browser.fetch(crowded.href);
-    assert.equal(pageResult(page.body).error, 'invalid_callback');
-    assert.equal(instanceWrites(harness).length, 0);
+    assertFailedUnwritten(page, 'invalid_callback');
 
     const second = harness.browser();
     const again = await twitterConsent(second);
@@ -195,15 +198,11 @@ describe('OAuth 1 (twitter)', () => {
 
   test('an OAuth 1 element with a static (flow 4b) callback URL is a TypeError at creation', () => {
     assert.throws(
-      () =>
-        createConnectHandler({
-          cloudElements: { userSecret: 'u', organizationSecret: 'o' },
-          cookieSecret: SECRETS.cookieSecret,
-          onInstanceCreated() {},
-          elements: {
-            twitter: { auth: 'oauth1', apiKey: 'k', apiSecret: 's', callbackUrl: 'https://app.example/callback.html' },
-          },
-        }),
+      creatingHandler({
+        elements: {
+          twitter: { auth: 'oauth1', apiKey: 'k', apiSecret: 's', callbackUrl: 'https://app.example/callback.html' },
+        },
+      }),
       /elements\.twitter\.callbackUrl must be the handler's callback route/,
     );
   });
@@ -250,7 +249,7 @@ describe('credentials (zohocrm, jira)', () => {
     const browser = harness.browser();
     const { url, state } = await openForm(browser, '?lang=en');
     const wrong = await postForm(browser, url, {
-      'crm.zohocrm.username': SANDBOX_USERNAME,
+      ...ZOHO_LOGIN,
       'crm.zohocrm.password': WRONG_PASSWORD,
     });
     assert.equal(wrong.status, 422);
@@ -259,10 +258,7 @@ describe('credentials (zohocrm, jira)', () => {
     assert.equal(wrong.body.includes(WRONG_PASSWORD), false);
     assert.equal(harness.sandbox.instances().length, 0);
 
-    const right = await postForm(browser, url, {
-      'crm.zohocrm.username': SANDBOX_USERNAME,
-      'crm.zohocrm.password': SANDBOX_PASSWORD,
-    });
+    const right = await postForm(browser, url, ZOHO_LOGIN);
     assert.equal(right.status, 200);
     const result = pageResult(right.body);
     assert.equal(result.state, state);
@@ -282,10 +278,7 @@ describe('credentials (zohocrm, jira)', () => {
     assert.equal(harness.logs.join('\n').includes(SANDBOX_USERNAME), false);
 
     // A replay of the successful post creates nothing more.
-    const replay = await postForm(browser, url, {
-      'crm.zohocrm.username': SANDBOX_USERNAME,
-      'crm.zohocrm.password': SANDBOX_PASSWORD,
-    });
+    const replay = await postForm(browser, url, ZOHO_LOGIN);
     assert.equal(replay.status, 400);
     assert.equal(harness.sandbox.instances().length, 1);
   });
@@ -319,35 +312,35 @@ describe('credentials (zohocrm, jira)', () => {
     const browser = harness.browser();
     const { url, state } = await openForm(browser);
     clock.advance(11 * 60_000);
-    const late = await postForm(browser, url, {
-      'crm.zohocrm.username': SANDBOX_USERNAME,
-      'crm.zohocrm.password': SANDBOX_PASSWORD,
-    });
-    assert.equal(pageResult(late.body).state, state);
-    assert.equal(pageResult(late.body).error, 'exchange_failed');
-    assert.equal(instanceWrites(harness).length, 0);
+    const late = await postForm(browser, url, ZOHO_LOGIN);
+    assertFailedUnwritten(late, 'exchange_failed', state);
   });
 
   test('refused posts: no flow cookie, a foreign Origin, not a form, an oversize body, an undeclared field — nothing sent', async () => {
     harness = await startHarness({ elements: ZOHO });
     const browser = harness.browser();
     const { url } = await openForm(browser);
-    const good = { 'crm.zohocrm.username': SANDBOX_USERNAME, 'crm.zohocrm.password': SANDBOX_PASSWORD };
-    assert.equal((await postForm(harness.browser(), url, good)).status, 400, 'another browser');
-    assert.equal((await postForm(browser, url, good, { Origin: 'https://evil.example' })).status, 403);
-    assert.equal((await postForm(browser, url, good, { Origin: '' })).status, 403);
+    assert.equal((await postForm(harness.browser(), url, ZOHO_LOGIN)).status, 400, 'another browser');
+    assert.equal((await postForm(browser, url, ZOHO_LOGIN, { Origin: 'https://evil.example' })).status, 403);
+    assert.equal((await postForm(browser, url, ZOHO_LOGIN, { Origin: '' })).status, 403);
     // `Origin: null` (the page's no-referrer policy) only with the browser's Sec-Fetch-Site: same-origin.
-    assert.equal((await postForm(browser, url, good, { Origin: 'null' })).status, 403);
-    assert.equal((await postForm(browser, url, good, { Origin: 'null', 'Sec-Fetch-Site': 'cross-site' })).status, 403);
-    assert.equal((await postForm(browser, url, good, { 'Sec-Fetch-Site': 'cross-site' })).status, 403);
-    assert.equal((await postForm(browser, url, good, { 'Content-Type': 'text/plain' })).status, 415);
-    assert.equal((await postForm(browser, url, { ...good, padding: 'x'.repeat(17 * 1024) })).status, 413);
-    assert.equal((await postForm(browser, url, { ...good, 'oauth.api.key': 'mine' })).status, 400);
-    assert.equal((await postForm(browser, url, `${new URLSearchParams(good)}&crm.zohocrm.password=again`)).status, 400);
+    assert.equal((await postForm(browser, url, ZOHO_LOGIN, { Origin: 'null' })).status, 403);
+    assert.equal(
+      (await postForm(browser, url, ZOHO_LOGIN, { Origin: 'null', 'Sec-Fetch-Site': 'cross-site' })).status,
+      403,
+    );
+    assert.equal((await postForm(browser, url, ZOHO_LOGIN, { 'Sec-Fetch-Site': 'cross-site' })).status, 403);
+    assert.equal((await postForm(browser, url, ZOHO_LOGIN, { 'Content-Type': 'text/plain' })).status, 415);
+    assert.equal((await postForm(browser, url, { ...ZOHO_LOGIN, padding: 'x'.repeat(17 * 1024) })).status, 413);
+    assert.equal((await postForm(browser, url, { ...ZOHO_LOGIN, 'oauth.api.key': 'mine' })).status, 400);
+    assert.equal(
+      (await postForm(browser, url, `${new URLSearchParams(ZOHO_LOGIN)}&crm.zohocrm.password=again`)).status,
+      400,
+    );
     assert.equal(harness.ceCalls.length, 0, 'nothing reached Cloud Elements');
     // The flow is still usable after all that, also as a browser posts it under the page's no-referrer policy.
     assert.ok(
-      pageResult((await postForm(browser, url, good, { Origin: 'null', 'Sec-Fetch-Site': 'same-origin' })).body)
+      pageResult((await postForm(browser, url, ZOHO_LOGIN, { Origin: 'null', 'Sec-Fetch-Site': 'same-origin' })).body)
         .instanceId,
     );
   });
@@ -359,10 +352,7 @@ describe('credentials (zohocrm, jira)', () => {
     const { url } = await openForm(browser);
     browser.signIn('mallory');
     assert.equal((await browser.fetch(url)).status, 403);
-    const post = await postForm(browser, url, {
-      'crm.zohocrm.username': SANDBOX_USERNAME,
-      'crm.zohocrm.password': SANDBOX_PASSWORD,
-    });
+    const post = await postForm(browser, url, ZOHO_LOGIN);
     assert.equal(post.status, 403);
     assert.equal(instanceWrites(harness).length, 0);
   });
@@ -387,21 +377,17 @@ describe('credentials (zohocrm, jira)', () => {
     // A single-user app: the owner routes (a reconnect) need authorize.
     harness = await startHarness({ elements: ZOHO, server: { authorize: () => 'default' } });
     const browser = harness.browser();
-    const good = { 'crm.zohocrm.username': SANDBOX_USERNAME, 'crm.zohocrm.password': SANDBOX_PASSWORD };
-    const first = pageResult((await postForm(browser, (await openForm(browser)).url, good)).body);
+    const first = pageResult((await postForm(browser, (await openForm(browser)).url, ZOHO_LOGIN)).body);
     const { url } = await openForm(browser, `?instance=${first.instanceId}`);
-    const again = pageResult((await postForm(browser, url, good)).body);
+    const again = pageResult((await postForm(browser, url, ZOHO_LOGIN)).body);
     assert.equal(again.instanceId, first.instanceId);
     assert.equal(instanceWrites(harness).at(-1).method, 'PUT');
     assert.equal(harness.reconnected.length, 1);
   });
 
   test('configuration errors are TypeErrors at creation', () => {
-    const make = (element) => () =>
-      createConnectHandler({
-        cloudElements: { userSecret: 'u', organizationSecret: 'o' },
-        cookieSecret: SECRETS.cookieSecret,
-        onInstanceCreated() {},
+    const make = (element) =>
+      creatingHandler({
         origin: 'https://app.example',
         elements: { zohocrm: { auth: 'credentials', fields: ZOHO_FIELDS, ...element } },
       });
@@ -414,13 +400,7 @@ describe('credentials (zohocrm, jira)', () => {
     assert.throws(make({ callbackUrl: 'https://app.example/cb' }), /callbackUrl must not be set/);
     assert.throws(make({ auth: 'saml' }), /auth must be/);
     assert.throws(
-      () =>
-        createConnectHandler({
-          cloudElements: { userSecret: 'u', organizationSecret: 'o' },
-          cookieSecret: SECRETS.cookieSecret,
-          onInstanceCreated() {},
-          elements: { zohocrm: { auth: 'credentials', fields: ZOHO_FIELDS } },
-        }),
+      creatingHandler({ elements: { zohocrm: { auth: 'credentials', fields: ZOHO_FIELDS } } }),
       /origin must be set/,
     );
   });

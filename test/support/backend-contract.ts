@@ -3,16 +3,9 @@
 // not being hostile, or the browser tests that use the fake would prove things about a backend nobody ships.
 import { expect, oneEvent } from '@open-wc/testing';
 import type { CeConnectButton } from '../../src/index.js';
-import {
-  backendStats,
-  held,
-  innerButton,
-  popupClosed,
-  popupsOfEachTest,
-  realClick,
-  release,
-  type GateStep,
-} from './helpers.js';
+import { backendStats, held, release, type GateStep } from './backend.js';
+import { innerButton, realClick } from './helpers.js';
+import { popupClosed, popupsOfEachTest } from './popups.js';
 
 export type Flow = '4a' | '4b';
 

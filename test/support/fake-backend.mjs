@@ -18,6 +18,7 @@
 //   oauth/url answers: b500 bhtml bredirect belement barray bhuge bdeep b401 bjs bhttp bsecret buser bshort bmismatch bnostate bhang
 // GET /api/stats/{uid} tells a test what the backend saw (request counts, the last state, the held steps).
 import { randomBytes } from 'node:crypto';
+import { callbackPage } from './callback-pages.mjs';
 
 const PROVIDER_MODES = [
   'allow',
@@ -43,17 +44,6 @@ async function readBody(req, limit = 16384) {
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-const escapeJson = (value) =>
-  JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
-
-/** Renders the flow-4a callback page: the result as a JSON data block, the callback script by URL. */
-export function callbackPage(result, scriptSrc) {
-  return `<!doctype html><html><head><meta charset="utf-8"><title>Signing in…</title></head><body>
-<p id="ce-connect-status">Finishing sign-in…</p>
-<script type="application/json" id="ce-connect-result">${escapeJson(result)}</script>
-<script type="module" src="${scriptSrc}"></script></body></html>`;
 }
 
 /**
@@ -211,7 +201,7 @@ export function fakeBackend(provider, { gates, stats }, { callbackScript = '/src
         "default-src 'none'; script-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
       );
       ctx.set('Referrer-Policy', 'no-referrer');
-      ctx.body = callbackPage(result, flags.has('dist') ? '/dist/ce-connect-callback.js' : callbackScript);
+      ctx.body = callbackPage({ result, script: flags.has('dist') ? '/dist/ce-connect-callback.js' : callbackScript });
       return;
     }
 

@@ -6,7 +6,7 @@
 // scenario: 4a | 4b (allow) · 4a-deny | 4b-deny · 4a-xfail | 4b-xfail (Cloud Elements refuses POST /instances)
 //           · burl (Cloud Elements fails the oauth/url call) · 4a-elsewhere (a callback URL on http://localhost:{port},
 //           another origin than the test page's 127.0.0.1 — a flow that can never complete). 4a: the handler's callback route; 4b: the static
-//           callback page test/fixtures/callback.html.
+//           callback page test/fixtures/callback.html (rendered by callback-pages.mjs).
 // The uid and gates are stripped before the handler sees the request, so the handler runs with its real
 // basePath (/api/real/{scenario}), cookie path and callback URL. Stats (GET /api/stats/{uid}) get what the
 // handler and the sandbox did for that uid: oauth/url and POST /instances requests, instances created (with

@@ -1,7 +1,6 @@
 import { callbackPageResponse, flowResultResponse } from '../callback-page.js';
 import { claimFlow, completeFlow } from '../complete-flow.js';
-import type { LinkGrant } from '../connect-links.js';
-import type { ConnectContext } from '../context.js';
+import type { ElementRoute } from '../connect-links.js';
 import { EXCHANGE_FAILED, FOREIGN_FLOW_MESSAGE, STORE_UNAVAILABLE } from '../messages.js';
 import { signInKindOf } from '../sign-in/kinds.js';
 import type { CallbackResult } from '../types.js';
@@ -13,13 +12,7 @@ import type { CallbackResult } from '../types.js';
  * C-9). A flow started in redirect mode gets every result as a `303` back to its recorded return URL instead
  * (docs/protocol.md §13).
  */
-export async function handleCallback(
-  context: ConnectContext,
-  request: Request,
-  element: string,
-  owner: string,
-  link?: LinkGrant,
-): Promise<Response> {
+export const handleCallback: ElementRoute = async (context, request, element, owner, link) => {
   const { options, log } = context;
   const kind = signInKindOf(options.elements.get(element)!);
   const states = kind.callbackState
@@ -80,4 +73,4 @@ export async function handleCallback(
   });
   if (!outcome.ok) return page({ state, error: 'exchange_failed', errorDescription: EXCHANGE_FAILED });
   return page({ state, instanceId: outcome.instanceId, name: outcome.name });
-}
+};

@@ -35,7 +35,8 @@ const STYLE = [
   'main { max-width: 34rem; margin: 0 auto; }',
   'h1 { font-size: 1.5rem; margin: 0 0 1rem; }',
   '.note { border-left: 4px solid currentColor; padding-left: .75rem; }',
-  'button { font: inherit; font-weight: 600; padding: .6rem 1.4rem; border-radius: .4rem; border: 2px solid currentColor; cursor: pointer; }',
+  // The page's own colours, not the engine's button defaults: WebKitGTK's dark ButtonFace is light grey under white text.
+  'button { font: inherit; font-weight: 600; padding: .6rem 1.4rem; border-radius: .4rem; border: 2px solid currentColor; cursor: pointer; background: Canvas; color: CanvasText; }',
   'button:focus-visible { outline: 3px solid Highlight; outline-offset: 2px; }',
 ].join('\n');
 

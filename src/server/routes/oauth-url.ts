@@ -1,6 +1,6 @@
 import { isInstanceName } from '../../protocol-rules.js';
 import { upstreamResponse } from '../cloud-elements-client.js';
-import type { LinkGrant } from '../connect-links.js';
+import type { ElementRoute } from '../connect-links.js';
 import type { ConnectContext } from '../context.js';
 import { FlowCookieTooLargeError } from '../flow.js';
 import { ownerDigest, ownerRoutesRefusal } from '../host.js';
@@ -103,13 +103,7 @@ async function readFlowInputs(
  * for a `siteAddress` function, and `mode` with `return`, the page a redirect-mode flow comes back to — all kept
  * in the signed flow cookie, with the owner, for the exchange.
  */
-export async function handleOAuthUrl(
-  context: ConnectContext,
-  request: Request,
-  element: string,
-  owner: string,
-  link?: LinkGrant,
-): Promise<Response> {
+export const handleOAuthUrl: ElementRoute = async (context, request, element, owner, link) => {
   const { options, log } = context;
   const refused = refuse(context, request, 'oauth-url', { requireOrigin: false, requireJson: false });
   if (refused) return refused;
@@ -177,4 +171,4 @@ export async function handleOAuthUrl(
   }
   log('flow.started', { element, ...(returnUrl && { mode: 'redirect' }) });
   return jsonResponse(200, { oauthUrl, element, state }, { setCookies });
-}
+};

@@ -191,12 +191,16 @@ export async function decide(page, decision) {
   return { status: response.status, location: response.headers.get('location'), headers: response.headers };
 }
 
+/** Opens the consent page at `url` and posts `decision` there, as a user would in one go; what `decide` returns. */
+export async function consent(url, decision = 'allow') {
+  return decide(await openConsent(url), decision);
+}
+
 /** Runs oauth/url → consent → decision and returns the URL the provider redirects the popup to. */
 export async function authorize(browser, element = 'sfdc', decision = 'allow') {
   const started = await browser.startFlow(element);
   if (started.status !== 200) throw new Error(`oauth/url answered ${started.status}: ${started.body}`);
-  const page = await openConsent(started.json.oauthUrl);
-  const { location } = await decide(page, decision);
+  const { location } = await consent(started.json.oauthUrl, decision);
   return { state: started.json.state, oauthUrl: started.json.oauthUrl, location: new URL(location) };
 }
 
