@@ -3,18 +3,9 @@ import { sendMouse } from '@web/test-runner-commands';
 import type { CeConnectButton } from '../src/index.js';
 import { prefetchClock } from '../src/prefetch.js';
 import { leaving } from '../src/redirect.js';
-import {
-  backendStats,
-  held,
-  innerButton,
-  mountButton,
-  nextOutcome,
-  popupsOfEachTest,
-  realClick,
-  release,
-  uid,
-  waitUntil,
-} from './support/helpers.js';
+import { backendStats, held, mountButton, release, uid } from './support/backend.js';
+import { innerButton, nextOutcome, realClick, waitUntil } from './support/helpers.js';
+import { popupsOfEachTest } from './support/popups.js';
 
 /** What a button holds from `prefetch` (private state, read to know an answer has arrived before the test goes on). */
 const holding = (el: CeConnectButton) =>
