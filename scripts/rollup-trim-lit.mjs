@@ -9,6 +9,7 @@
 //   String.prototype.replace, so they are strings), and nothing calls the returned part's setConnected();
 // - the styles are one unsafeCSS() result (no css`…`, no CSSStyleSheet);
 // - the bundle runs only where native shadow DOM exists (ES2021 syntax), so Lit's polyfill hooks are dead.
+// checkTemplatesForTrimmedLit() below fails the build when a template or an import breaks the first of these.
 
 /** @type {Record<string, [string, string][]>} the cuts, by the file's path below node_modules */
 const CUTS = {
@@ -98,6 +99,37 @@ export function trimLit() {
         trimmed = trimmed.replace(from, () => to);
       }
       return { code: trimmed, map: null };
+    },
+  };
+}
+
+/**
+ * Fails the build when a bundle's code uses what trimLit() cut: a directive module, or an html`…` template with
+ * svg/math, a raw-text element, a comment, an element binding (<p ${…}>) or a property binding (.prop=${…}).
+ * Runs on the compiled JavaScript (after TypeScript), so it reads real templates only.
+ */
+export function checkTemplatesForTrimmedLit() {
+  return {
+    name: 'check-templates-for-trimmed-lit',
+    transform(code, id) {
+      if (/[\\/](lit-html[\\/](directives?[\\/]|directive\.js|async-directive\.js)|lit[\\/]directives?[\\/])/.test(id))
+        this.error(`directives are cut from Lit by trim-lit (scripts/rollup-trim-lit.mjs).`);
+      if (id.includes('node_modules') || !/\bhtml\s*`/.test(code)) return null;
+      const visit = (node) => {
+        if (node.type === 'TaggedTemplateExpression' && node.tag.type === 'Identifier' && node.tag.name === 'html') {
+          const parts = node.quasi.quasis.map((quasi) => quasi.value.raw);
+          const unsupported = (part, i) =>
+            /<(svg|math|script|style|textarea|title)\b|<!--/i.test(part) ||
+            (i < parts.length - 1 && /<[^>]*$/.test(parts.slice(0, i + 1).join('')) && !/\s[\w?@-]+=["']?$/.test(part));
+          if (parts.some(unsupported))
+            this.error(`an html\`…\` template uses a Lit feature trim-lit cuts (scripts/rollup-trim-lit.mjs).`);
+        }
+        for (const value of Object.values(node)) {
+          for (const child of Array.isArray(value) ? value : [value]) if (typeof child?.type === 'string') visit(child);
+        }
+      };
+      visit(this.parse(code));
+      return null;
     },
   };
 }
