@@ -3,6 +3,7 @@
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
+import { checkTemplatesForTrimmedLit, trimLit } from './scripts/rollup-trim-lit.mjs';
 
 /**
  * Collapses the white space of our stylesheet templates (unsafeCSS(`…`)), drops the leading zero of numbers
@@ -90,6 +91,7 @@ function tolerateDuplicateTrustedTypesPolicy() {
 
 const plugins = () => [
   tolerateDuplicateTrustedTypesPolicy(),
+  trimLit(),
   minifyCssTemplates(),
   typescript({
     tsconfig: './tsconfig.browser.json',
@@ -102,6 +104,7 @@ const plugins = () => [
     declaration: false,
   }),
   collapseTemplateLineBreaks(),
+  checkTemplatesForTrimmedLit(),
   nodeResolve({ browser: true }),
   terser({
     ecma: 2021,

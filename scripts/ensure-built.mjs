@@ -1,6 +1,6 @@
 // Makes sure lib/ and dist/ are built from the current sources before a test suite runs: builds
-// (`npm run build`) when an output is missing or when anything under src/, tsconfig*.json, rollup.config.mjs,
-// package.json or package-lock.json is newer than the oldest output; otherwise does nothing, so that `npm test`
+// (`npm run build`) when an output is missing or when anything under src/, tsconfig*.json, rollup.config.mjs (or
+// its plugin scripts/rollup-trim-lit.mjs), package.json or package-lock.json is newer than the oldest output; otherwise does nothing, so that `npm test`
 // builds at most once. `--force` always builds. Exits non-zero when the build fails.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -36,7 +36,7 @@ function staleness() {
     (name) =>
       /^tsconfig.*\.json$/.test(name) || ['rollup.config.mjs', 'package.json', 'package-lock.json'].includes(name),
   );
-  const inputs = [...sources, ...configs.map((name) => at(name))];
+  const inputs = [...sources, ...configs.map((name) => at(name)), at('scripts', 'rollup-trim-lit.mjs')];
 
   // What the build must produce: lib/<name>.js and .d.ts for every source module (tsconfig.build.json), and
   // the two bundles (rollup.config.mjs).
