@@ -41,7 +41,7 @@ const SCENARIO_NOTES = {
   error: 'Cloud Elements fails: the backend answers 502 and the button reports backend, with the message.',
   coop: 'The consent page sends Cross-Origin-Opener-Policy: the popup handle reads closed early, the result still arrives by BroadcastChannel.',
   blocked:
-    'The next click meets a pop-up blocker: the button reports popup-blocked and asks nothing of the backend. Switch the mode to Auto and the same click carries on in this tab.',
+    'The next click meets a pop-up blocker: the button reports popup-blocked, opens nothing and abandons the sign-in it had asked for. Switch the mode to Auto and the same click carries on in this tab.',
 };
 
 /** What a scenario looks like when the tab itself goes to the provider (redirect mode, or auto past a blocker). */
