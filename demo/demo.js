@@ -41,7 +41,7 @@ const SCENARIO_NOTES = {
   error: 'Cloud Elements fails: the backend answers 502 and the button reports backend, with the message.',
   coop: 'The consent page sends Cross-Origin-Opener-Policy: the popup handle reads closed early, the result still arrives by BroadcastChannel.',
   blocked:
-    'The next click meets a pop-up blocker: the button reports popup-blocked, opens nothing and abandons the sign-in it had asked for. Switch the mode to Auto and the same click carries on in this tab.',
+    'The next click meets a pop-up blocker: the button reports popup-blocked and the click asks nothing of the backend (what prefetch asked on hover goes unused). Switch the mode to Auto and the same click carries on in this tab.',
 };
 
 /** What a scenario looks like when the tab itself goes to the provider (redirect mode, or auto past a blocker). */
@@ -93,6 +93,8 @@ function makeButton(key, name, instanceId) {
   button.setAttribute('element', key);
   button.setAttribute('instance-name', `${name} — demo`);
   button.setAttribute('disconnectable', '');
+  // On intent (pointer rest, focus, touch) the button asks oauth/url ahead: the log times each click (timeConsent).
+  button.setAttribute('prefetch', '');
   button.setAttribute('mode', options.mode);
   if (instanceId) button.setAttribute('instance-id', instanceId);
   const site = document.getElementById(`site-${key}`);
@@ -242,7 +244,7 @@ function renderSnippet() {
     `<!-- 1. The button, anywhere in your page. With instance-id (from GET /api/ce/instances, or your
      own records) it says "Connected to …", or "Reconnect …" when the connection stopped working -->
 <script type="module" src="/dist/ce-connect.js"></script>${translation}
-<ce-connect-button element="${selected}" instance-name="${name}"${attributes} disconnectable></ce-connect-button>
+<ce-connect-button element="${selected}" instance-name="${name}"${attributes} disconnectable prefetch></ce-connect-button>
 <script type="module">
   document.querySelector('ce-connect-button').addEventListener('connected', (event) => {
     console.log('Connected instance', event.detail.instanceId); // no code, no token
@@ -357,7 +359,7 @@ function logLine({ time, type, detail }) {
     {},
     el('time', {}, time),
     el('span', { class: `type ${type}` }, type),
-    el('code', {}, JSON.stringify(detail)),
+    el('code', {}, typeof detail === 'string' ? detail : JSON.stringify(detail)),
   );
 }
 
@@ -595,6 +597,8 @@ const idleFlow = (element) => ({
 
 function showServerFlow(view) {
   if (!view || view.seq < newestSeq || (click && view.seq <= click.after)) return false;
+  // With prefetch, another button's flow asked ahead (hovered, not clicked) may be newer than the one clicked.
+  if (click && view.element !== click.element) return false;
   newestSeq = view.seq;
   picture.show(view);
   return true;
@@ -610,7 +614,7 @@ async function fetchFlow() {
 
 function followFlow(detail) {
   const button = document.querySelector(`ce-connect-button[element="${CSS.escape(detail.element)}"]`);
-  click = { element: detail.element, after: newestSeq, reconnect: Boolean(button?.instanceId) };
+  click = { element: detail.element, after: newestSeq, reconnect: Boolean(button?.instanceId), at: clickedAt };
   const mode = options.mode === 'redirect' ? 'redirect' : 'popup';
   picture.show({
     seq: `page-${Date.now()}`,
@@ -622,7 +626,27 @@ function followFlow(detail) {
   });
   flowEvents?.close();
   flowEvents = new EventSource('/demo/flow-events');
-  flowEvents.addEventListener('flow', (event) => showServerFlow(JSON.parse(event.data)));
+  flowEvents.addEventListener('flow', (event) => {
+    const view = JSON.parse(event.data);
+    timeConsent(view);
+    showServerFlow(view);
+  });
+}
+
+/**
+ * Click → consent page, once per popup click: the server's time of the provider's consent page (or the credentials
+ * form) being asked for, against the click's; "prefetched" when the flow's oauth/url was asked before the click.
+ * Both are this machine's clock (the demo runs where its browser does).
+ */
+function timeConsent(view) {
+  // A tab that goes to the provider itself (redirect mode) is leaving: whether the line makes it is luck, so none.
+  if (!click || click.timed || view?.element !== click.element || view.mode !== 'popup') return;
+  if (!(view.consentAt >= click.at)) return;
+  click.timed = true;
+  const name = config.catalogue.find((e) => e.key === view.element)?.name ?? view.element;
+  const page = view.kind === 'credentials' ? 'sign-in form' : 'consent page';
+  const how = view.askedAt < click.at ? 'prefetched' : 'asked at the click';
+  log('timing', `${name}: ${page} ${Math.round(view.consentAt - click.at)} ms after the click (${how})`);
 }
 
 /** A flow ended on the page: the server's last word, or where the page saw it stop. */
@@ -826,6 +850,9 @@ async function revokeLink() {
   log('link-revoked', { id });
 }
 
+// The click's time, before any other listener runs (connect-start is dispatched in the click, before the popup opens).
+let clickedAt;
+document.addEventListener('connect-start', () => (clickedAt = Date.now()), { capture: true });
 for (const type of [
   'connect-start',
   'connect-redirect',

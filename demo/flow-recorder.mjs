@@ -70,12 +70,15 @@ async function messageOf(response) {
 }
 
 /**
- * Creates a recorder. `now()` gives milliseconds (tests may inject a clock). Use `observe()` around the
- * handler, pass `fetch()` and `log()` to createConnectHandler, `callbackPage()` when the static callback page
- * of flow 4b is served, and `latest()` / `subscribe()` to show an owner their newest flow.
+ * Creates a recorder. `now()` gives milliseconds (tests may inject a clock); `wallClock()` epoch milliseconds,
+ * for the times the page sets against its click (`askedAt`, `consentAt`). Use `observe()` around the handler, pass
+ * `fetch()` and `log()` to createConnectHandler, `callbackPage()` when the static callback page of flow 4b is
+ * served, `consentPage()` when a provider's consent page is, and `latest()` / `subscribe()` to show an owner their
+ * newest flow.
  */
 export function createFlowRecorder({
   now = () => performance.now(),
+  wallClock = () => Date.now(),
   basePath = '/api/ce',
   kindOf = () => 'oauth2',
 } = {}) {
@@ -112,6 +115,8 @@ export function createFlowRecorder({
       reconnect: flow.reconnect,
       callback: flow.callback,
       state: shortState(flow.state),
+      askedAt: flow.askedAt,
+      ...(flow.consentAt !== undefined && { consentAt: flow.consentAt }),
       status: flow.steps.some((s) => s.status === 'failed')
         ? 'failed'
         : flow.steps.every((s) => s.status === 'done')
@@ -210,6 +215,7 @@ export function createFlowRecorder({
       reconnect: url.searchParams.has('instance'),
       callback: undefined,
       state: undefined,
+      askedAt: wallClock(),
       steps: STEP_IDS[kind].map((id) => ({ id, status: 'pending', calls: [], checks: [] })),
     };
     if (session) {
@@ -357,6 +363,7 @@ export function createFlowRecorder({
     if (!flow) return answer();
     const form = step(flow, 'form');
     if (request.method !== 'POST') {
+      flow.consentAt ??= wallClock();
       const response = await requests.run(record, answer);
       if (response.status === 200) form.calls.push('form page of the backend (no script, strict CSP)');
       else finish(flow, 'form', 'failed', await failure(record, response));
@@ -412,8 +419,20 @@ export function createFlowRecorder({
     changed(flow);
   }
 
+  /**
+   * A provider's consent page (the sandbox's, on its own origin) was asked for, with its `url`: the flow it is for
+   * (by our state, or an OAuth 1 request token) gets the time, once, so its page can say how long after the click.
+   */
+  function consentPage(url) {
+    const flow = flowOfState(url.searchParams.get('state')) ?? byToken.get(url.searchParams.get('oauth_token') ?? '');
+    if (!flow || flow.consentAt !== undefined) return;
+    flow.consentAt = wallClock();
+    changed(flow);
+  }
+
   return {
     observe,
+    consentPage,
     /**
      * The handler's `fetch` option: times each Cloud Elements call of the request being answered, named by its
      * method and path below `baseUrl` (no query: that is where the secrets of oauth/url would travel).

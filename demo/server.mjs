@@ -14,6 +14,7 @@ import {
   sandboxCatalogue,
 } from '../lib/sandbox/index.js';
 import { demoElements, handlerFeatures, publicConfig, sandboxTestValues } from './demo-elements.mjs';
+import { listenWatched } from './consent-watch.mjs';
 import { createEventsScene } from './events-scene.mjs';
 import { createFlowRecorder } from './flow-recorder.mjs';
 import { createLinksScene } from './links-scene.mjs';
@@ -118,8 +119,9 @@ export async function startDemo({
   let sandboxServer;
   let cloudElements;
   if (sandbox) {
-    // The consent pages' origin: a second loopback port, so the popup really leaves the host origin.
-    sandboxServer = await sandbox.listen({ host });
+    // The consent pages' origin: a second loopback port, so the popup really leaves the host origin. Each consent
+    // page asked for is timed for the page's click → consent line (demo/consent-watch.mjs).
+    sandboxServer = await listenWatched(sandbox, { host, onConsentPage: (url) => recorder.consentPage(url) });
     cloudElements = {
       baseUrl: sandboxServer.baseUrl,
       userSecret: DEFAULT_USER_SECRET,

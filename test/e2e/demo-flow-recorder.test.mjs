@@ -77,4 +77,30 @@ describe("the demo's flow recorder", () => {
     assert.equal(url.reason, 'Cloud Elements failed on oauth-url: error-status 401 (a wrong key or secret?).');
     assert.equal(consent.status, 'skipped');
   });
+
+  it(
+    "the consent page's request gives its flow consentAt once, on the wall clock; others change nothing",
+    HANG_BOUND,
+    async () => {
+      let wall = 1_700_000_000_000;
+      const recorder = createFlowRecorder({ now: () => 0, wallClock: () => wall });
+      const updates = [];
+      recorder.subscribe('s1', (view) => updates.push(view));
+      await recorder.observe(new Request('http://app/api/ce/sfdc/oauth/url'), { session: 's1', owner: 'alice' }, () =>
+        Response.json({ oauthUrl: 'https://provider/x', element: 'sfdc', state: STATE }),
+      );
+      assert.equal(recorder.latest('s1').askedAt, 1_700_000_000_000);
+      assert.equal(recorder.latest('s1').consentAt, undefined);
+      const seen = updates.length;
+      recorder.consentPage(new URL('http://sandbox/oauth/sfdc/authorize?state=another-state'));
+      assert.equal(updates.length, seen, 'a state of no flow changes nothing');
+      wall += 38;
+      recorder.consentPage(new URL(`http://sandbox/oauth/sfdc/authorize?state=${STATE}`));
+      wall += 500;
+      recorder.consentPage(new URL(`http://sandbox/oauth/sfdc/authorize?state=${STATE}`)); // a reload of the page
+      assert.equal(updates.length, seen + 1);
+      assert.equal(updates.at(-1).consentAt, 1_700_000_000_038);
+      assert.ok(!JSON.stringify(updates.at(-1)).includes(STATE));
+    },
+  );
 });

@@ -188,10 +188,14 @@ describe('the demo, end to end in Chromium', () => {
     assert.equal(result.detail.status, 502);
   });
 
-  // The demo's stand-in blocker lets the click keep its user activation, so the oauth/url request that overlaps
-  // window.open has started (and is aborted); a real blocker without activation gets none (popup-blocked.test.ts).
+  // The demo's stand-in blocker lets the click keep its user activation: the click takes the answer prefetched on
+  // hover and asks the backend nothing more (a real blocker, without activation, is popup-blocked.test.ts's).
   it('the blocked-popup scenario ends in popup-blocked with no popup and no sign-in', HANG_BOUND, async () => {
     await setScenario('blocked');
+    // The buttons prefetch: the pointer resting on the button asks oauth/url ahead, before the click.
+    const intent = page.waitForResponse((response) => response.url().includes('/api/ce/box/oauth/url'));
+    await page.hover('ce-connect-button[element="box"] >>> button');
+    await intent;
     const requests = [];
     page.on('request', (request) => requests.push(`${request.method()} ${new URL(request.url()).pathname}`));
     let popups = 0;
@@ -202,12 +206,45 @@ describe('the demo, end to end in Chromium', () => {
     const result = outcomeOf(seen);
     assert.equal(result.detail.code, 'popup-blocked', JSON.stringify(seen));
     assert.deepEqual(
-      requests.filter((line) => line.includes('/api/ce/') && !line.startsWith('GET /api/ce/box/oauth/url')),
+      requests.filter((line) => line.includes('/api/ce/')),
       [],
-      'nothing but the abandoned oauth/url request reached the backend',
+      'the click asked the backend nothing',
     );
     assert.equal(popups, 0);
   });
+
+  it(
+    'every button prefetches; the log says how long after the click the consent page was asked for',
+    HANG_BOUND,
+    async () => {
+      const buttons = await page.$$eval('ce-connect-button', (all) =>
+        all.map((b) => b.prefetch && b.hasAttribute('prefetch')),
+      );
+      assert.ok(buttons.length > 1 && buttons.every(Boolean), JSON.stringify(buttons));
+      assert.match(await page.$eval('#snippet', (code) => code.textContent), / disconnectable prefetch>/);
+      const intent = page.waitForResponse((response) => response.url().includes('/api/ce/sfdc/oauth/url'));
+      await page.hover('ce-connect-button[element="sfdc"] >>> button');
+      await intent;
+      const { consent } = await connectSalesforce();
+      await consent.waitForSelector('::-p-xpath(//button[normalize-space()="Allow"])', { timeout: 10000 });
+      const timing = await page.waitForFunction(
+        () =>
+          [...document.querySelectorAll('#log li')].find((li) => li.querySelector('.type')?.textContent === 'timing'),
+        { timeout: 10000 },
+      );
+      const line = await timing.evaluate((li) => li.querySelector('code').textContent);
+      assert.match(line, /^Salesforce: consent page \d+ ms after the click \(prefetched\)$/);
+      await consent.close();
+      await page.waitForFunction(() => window.__ceEvents.some((event) => event.type === 'connect-cancel'), {
+        timeout: 10000,
+      });
+      const lines = await page.$$eval(
+        '#log li .type',
+        (types) => types.filter((t) => t.textContent === 'timing').length,
+      );
+      assert.equal(lines, 1, 'one line per click');
+    },
+  );
 
   it('the page is usable at phone width: no horizontal scrolling', HANG_BOUND, async () => {
     await page.setViewport({ width: 390, height: 844 });
