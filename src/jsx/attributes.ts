@@ -28,6 +28,8 @@ export interface CeConnectButtonAttributes {
   disabled?: boolean;
   /** While connected, also render a "Disconnect" button. */
   disconnectable?: boolean;
+  /** On intent (pointer resting 80 ms, focus, touch), ask the backend for the sign-in URL ahead. */
+  prefetch?: boolean;
   /** Milliseconds from click to result before `connect-error` `timeout`; default 300000. */
   timeout?: number | string;
   /** The exact origin callback messages must come from; default this page's origin. */
@@ -56,6 +58,8 @@ export interface CeConnectButtonProperties {
   disabled?: boolean;
   /** While connected, also render a "Disconnect" button. */
   disconnectable?: boolean;
+  /** On intent (pointer resting 80 ms, focus, touch), ask the backend for the sign-in URL ahead. */
+  prefetch?: boolean;
   /** Milliseconds from click to result before `connect-error` `timeout`; default 300000. */
   timeout?: number | string;
   /** The exact origin callback messages must come from; default this page's origin. */

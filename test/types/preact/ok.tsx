@@ -17,6 +17,7 @@ export function Connect({ save }: { save: (instanceId: string) => void }) {
         site="acme"
         disabled={false}
         disconnectable
+        prefetch
         timeout={60000}
         callback-origin="https://app.example.com"
         closed-grace="500"

@@ -13,6 +13,7 @@ export function Connect({ save }: { save: (instanceId: string) => void }) {
       instanceName="Acme CRM"
       timeout={60000}
       disconnectable
+      prefetch
       className="connect"
       onConnectStart={(e) => e.detail.element}
       onConnected={(e) => save(e.detail.instanceId)}

@@ -19,6 +19,7 @@ export function Connect(props: { save: (instanceId: string) => void }) {
         site={site()}
         disabled={false}
         disconnectable
+        prefetch
         timeout={60000}
         callback-origin="https://app.example.com"
         closed-grace="500"
