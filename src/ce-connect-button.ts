@@ -345,8 +345,10 @@ export class CeConnectButton extends ReactiveElement {
   }
 
   /** With `prefetch`, an intent asks ahead for the click's sign-in URL (silently: a misconfigured button says so when clicked). */
-  private _intent(): void {
-    if (!this.prefetch || this.disabled || this._pending || !this.isConnected) return;
+  private _intent(event?: Event): void {
+    // Keyboard focus only (`:focus-visible`): a click's focus, or focus coming back when a popup closes, is no intent.
+    const mouseFocus = event?.type === 'focus' && !(event.target as Element).matches(':focus-visible');
+    if (!this.prefetch || this.disabled || this._pending || !this.isConnected || mouseFocus) return;
     try {
       const config = readFlowConfig(this);
       this._prefetched._ask(config.apiBase, oauthUrlRequest(config, wantsPopup(config.mode)), config.timeout);

@@ -1,5 +1,5 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
-import { sendMouse } from '@web/test-runner-commands';
+import { sendKeys, sendMouse } from '@web/test-runner-commands';
 import type { CeConnectButton } from '../src/index.js';
 import { prefetchClock } from '../src/prefetch.js';
 import { leaving } from '../src/redirect.js';
@@ -13,8 +13,15 @@ const holding = (el: CeConnectButton) =>
 /** Resolves once the button holds an answered prefetch (its freshness deadline is set). */
 const answered = (el: CeConnectButton) =>
   waitUntil(() => holding(el)._answer && holding(el)._until !== undefined, 'the prefetched answer should have arrived');
-/** Keyboard focus lands on the inner button: its `focus` event, as a Tab would fire it. */
-const focus = (el: CeConnectButton) => innerButton(el).focus();
+/** Keyboard focus on the inner button: a real Tab from a field placed just before it (`:focus-visible`). */
+async function focus(el: CeConnectButton): Promise<void> {
+  const from = document.createElement('input');
+  el.before(from);
+  from.focus();
+  await sendKeys({ press: 'Tab' });
+  from.remove();
+  expect(el.shadowRoot!.activeElement, 'the Tab focused the button').to.equal(innerButton(el));
+}
 /** A touch on the button: engines without touch input get the `touchstart` event dispatched. */
 const touch = (el: CeConnectButton) => innerButton(el).dispatchEvent(new Event('touchstart', { bubbles: true }));
 const oauthUrlRequests = async (id: string) => (await backendStats(id)).oauthUrl;
@@ -26,21 +33,38 @@ describe('prefetch: the sign-in URL asked on intent, used by the click', () => {
     prefetchClock._now = now;
   });
   // Which flow used which answer is read from the states the backend handed out and got back (POST /instances),
-  // not from request counts alone: focus coming back to the page after a popup is a new intent, by design.
+  // not from request counts alone.
 
   it('is off by default: focus asks nothing', async () => {
     const { el, id } = await mountButton('allow');
     expect(el.prefetch).to.equal(false);
-    focus(el);
+    await focus(el);
     touch(el);
     // Nothing can be in flight: with prefetch off no request is ever started.
     expect(holding(el)._answer).to.equal(undefined);
     expect(await oauthUrlRequests(id)).to.equal(0);
   });
 
+  it("a mouse's focus is no intent (only keyboard focus is): pressing on the button asks nothing", async () => {
+    const { el } = await mountButton('allow');
+    el.scrollIntoView({ block: 'center' });
+    const box = innerButton(el).getBoundingClientRect();
+    // The pointer arrives while prefetch is off (no rest timer), then the button is pressed with prefetch on.
+    await sendMouse({ type: 'move', position: [Math.round(box.x + 4), Math.round(box.y + 4)] });
+    el.prefetch = true;
+    await sendMouse({ type: 'down' });
+    const focused = el.shadowRoot!.activeElement;
+    // The request would have been started synchronously in the focus event: nothing may be held.
+    const asked = holding(el)._answer;
+    await sendMouse({ type: 'move', position: [0, 0] });
+    await sendMouse({ type: 'up' });
+    expect(focused, 'the press focused the button').to.equal(innerButton(el));
+    expect(asked).to.equal(undefined);
+  });
+
   it('a prefetched URL is used once: the click uses it, the next click asks again', async () => {
     const { el, id } = await mountButton('allow', { prefetch: '' });
-    focus(el);
+    await focus(el);
     await answered(el);
     expect(await oauthUrlRequests(id)).to.equal(1);
     const prefetched = (await backendStats(id)).state;
@@ -62,7 +86,7 @@ describe('prefetch: the sign-in URL asked on intent, used by the click', () => {
     let clock = Date.now();
     prefetchClock._now = () => clock;
     const { el, id } = await mountButton('allow', { prefetch: '' });
-    focus(el);
+    await focus(el);
     await answered(el);
     const firstState = (await backendStats(id)).state;
     clock += 60_000;
@@ -78,7 +102,7 @@ describe('prefetch: the sign-in URL asked on intent, used by the click', () => {
     let clock = Date.now();
     prefetchClock._now = () => clock;
     const { el, id } = await mountButton('allow', { prefetch: '' });
-    focus(el);
+    await focus(el);
     await answered(el);
     const prefetched = (await backendStats(id)).state;
     clock += 59_999;
@@ -110,7 +134,7 @@ describe('prefetch: the sign-in URL asked on intent, used by the click', () => {
 
   it('a click while the prefetch is in flight uses that answer when it comes', async () => {
     const { el, id } = await mountButton('allow,gate-url', { prefetch: '' });
-    focus(el);
+    await focus(el);
     await held(id, 'url');
     const connected = oneEvent(el, 'connected');
     await realClick(el);
@@ -129,7 +153,7 @@ describe('prefetch: the sign-in URL asked on intent, used by the click', () => {
     const events: string[] = [];
     for (const name of ['connect-start', 'connected', 'connect-error', 'connect-cancel'])
       el.addEventListener(name, () => events.push(name));
-    focus(el);
+    await focus(el);
     await waitUntil(
       async () => (await oauthUrlRequests(id)) === 1 && !holding(el)._answer,
       'the prefetch should have failed',
@@ -147,7 +171,7 @@ describe('prefetch: the sign-in URL asked on intent, used by the click', () => {
 
   it('a changed site discards the prefetched answer', async () => {
     const { el, id } = await mountButton('allow', { prefetch: '', site: 'acme' });
-    focus(el);
+    await focus(el);
     await answered(el);
     const { site, state: prefetched } = await backendStats(id);
     expect(site).to.equal('acme');
@@ -164,7 +188,7 @@ describe('prefetch: the sign-in URL asked on intent, used by the click', () => {
 
   it('a changed instance-id (a reconnect) discards the prefetched answer', async () => {
     const { el, id } = await mountButton('allow', { prefetch: '' });
-    focus(el);
+    await focus(el);
     await answered(el);
     const { instanceParam, state: prefetched } = await backendStats(id);
     expect(instanceParam).to.equal(null);
@@ -186,7 +210,7 @@ describe('prefetch: the sign-in URL asked on intent, used by the click', () => {
     leaving._assign = (url: string) => void assigned.push(url);
     try {
       const { el, id } = await mountButton('allow', { prefetch: '', mode: 'redirect' });
-      focus(el);
+      await focus(el);
       await answered(el);
       const redirecting = oneEvent(el, 'connect-redirect');
       await realClick(el);
@@ -214,20 +238,29 @@ describe('prefetch: the sign-in URL asked on intent, used by the click', () => {
     const buttons = [...container.querySelectorAll('ce-connect-button')];
     await Promise.all(buttons.map((el) => el.updateComplete));
     // Intents again and again while every answer is held in flight, then again once they are answered and fresh.
-    for (let round = 0; round < 3; round += 1) for (const el of buttons) (focus(el), touch(el), innerButton(el).blur());
+    for (let round = 0; round < 3; round += 1)
+      for (const el of buttons) {
+        await focus(el);
+        touch(el);
+        innerButton(el).blur();
+      }
     await waitUntil(
       async () => (await backendStats(id)).waiting.length > 0 && (await oauthUrlRequests(id)) === 5,
       'five prefetches',
     );
     await release(id, 'url');
     await Promise.all(buttons.map(answered));
-    for (const el of buttons) (focus(el), touch(el), innerButton(el).blur());
+    for (const el of buttons) {
+      await focus(el);
+      touch(el);
+      innerButton(el).blur();
+    }
     expect(await oauthUrlRequests(id)).to.equal(5);
   });
 
   it('removing the button drops what it holds (an in-flight prefetch is aborted)', async () => {
     const { el, id } = await mountButton('allow,gate-url', { prefetch: '' });
-    focus(el);
+    await focus(el);
     await held(id, 'url');
     el.remove();
     await waitUntil(() => !holding(el)._answer, 'the prefetch should be dropped');
